@@ -1,0 +1,28 @@
+# The two commands the README leads with. Everything else is CMake.
+#   make demo   pack the example application, flash it into the virtual board, run it
+#   make test   build everything (host tree under ASan+UBSan) and run every test
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+RELEASE := build/release
+TEST := build/test
+
+.PHONY: all deps demo test build clean
+
+all: build
+
+deps:
+	@./scripts/deps.sh
+
+build: deps
+	cmake -S . -B $(RELEASE) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(RELEASE) -j $(JOBS)
+
+demo: build
+	./scripts/demo.sh $(RELEASE)
+
+test: deps
+	cmake -S . -B $(TEST) -DCMAKE_BUILD_TYPE=Debug -DF0B_SANITIZE=ON >/dev/null
+	cmake --build $(TEST) -j $(JOBS)
+	cd $(TEST) && ctest --output-on-failure -j $(JOBS)
+
+clean:
+	rm -rf build

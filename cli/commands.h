@@ -1,0 +1,11 @@
+/* The f0boot commands; each returns an enum f0b_exit code. argv[0] is the command name. */
+#ifndef F0B_COMMANDS_H
+#define F0B_COMMANDS_H
+
+int cmd_pack(int argc, char **argv);   /* cmd_image.c */
+int cmd_info(int argc, char **argv);   /* cmd_image.c */
+int cmd_flash(int argc, char **argv);  /* cmd_flash.c */
+int cmd_probe(int argc, char **argv);  /* cmd_flash.c */
+int cmd_boot(int argc, char **argv);   /* cmd_flash.c */
+
+#endif

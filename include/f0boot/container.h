@@ -1,0 +1,83 @@
+/*
+ * The f0boot image container, format v1: a 64-byte header followed by the payload.
+ * Byte-by-byte description: docs/container.md. Shared by host (libimage) and firmware
+ * (bootloader core). All fields little-endian; serialise field by field with f0boot/le.h,
+ * never by memcpy of the struct.
+ *
+ *  off size field
+ *    0    4 magic          "F0IM" (0x46 0x30 0x49 0x4D)
+ *    4    2 hdr_version    1
+ *    6    2 hdr_size       64
+ *    8    4 flags          F0B_FLAG_*
+ *   12    4 load_addr      flash address of payload byte 0 (application region start)
+ *   16    4 payload_size   bytes of payload following the header
+ *   20    4 payload_crc    zlib crc32() of the payload
+ *   24    2 vt_len         vector-table length in bytes (multiple of 4, <= 192)
+ *   26    2 part           part code from parts.def (4 = stm32f030xc)
+ *   28    1 ver_major
+ *   29    1 ver_minor
+ *   30    2 ver_patch
+ *   32    4 ver_build
+ *   36   16 part_name      NUL-padded ASCII, informational ("stm32f030xc")
+ *   52    4 init_sp        copy of payload word 0 (initial MSP), checked at BEGIN and END
+ *   56    4 reset_vec      copy of payload word 1 (Reset_Handler | 1)
+ *   60    4 hdr_crc        zlib crc32() of bytes 0..59
+ */
+#ifndef F0BOOT_CONTAINER_H
+#define F0BOOT_CONTAINER_H
+
+#include <stdint.h>
+
+#define F0B_IMG_MAGIC         0x4D49304Fu  /* bytes "F0IM" read little-endian */
+#define F0B_IMG_HDR_VERSION   1u
+#define F0B_IMG_HDR_SIZE      64u
+
+#define F0B_IMG_OFF_MAGIC        0u
+#define F0B_IMG_OFF_HDR_VERSION  4u
+#define F0B_IMG_OFF_HDR_SIZE     6u
+#define F0B_IMG_OFF_FLAGS        8u
+#define F0B_IMG_OFF_LOAD_ADDR   12u
+#define F0B_IMG_OFF_PAYLOAD_SIZE 16u
+#define F0B_IMG_OFF_PAYLOAD_CRC 20u
+#define F0B_IMG_OFF_VT_LEN      24u
+#define F0B_IMG_OFF_PART        26u
+#define F0B_IMG_OFF_VER_MAJOR   28u
+#define F0B_IMG_OFF_VER_MINOR   29u
+#define F0B_IMG_OFF_VER_PATCH   30u
+#define F0B_IMG_OFF_VER_BUILD   32u
+#define F0B_IMG_OFF_PART_NAME   36u
+#define F0B_IMG_PART_NAME_LEN   16u
+#define F0B_IMG_OFF_INIT_SP     52u
+#define F0B_IMG_OFF_RESET_VEC   56u
+#define F0B_IMG_OFF_HDR_CRC     60u
+
+/* flags */
+#define F0B_FLAG_VT_LEN_GUESSED  (1u << 0)  /* input did not say; vt_len is the part's maximum */
+#define F0B_FLAG_LINT_FORCED     (1u << 1)  /* packed with --force over a lint error */
+
+/* Parsed, host-order view of a header. */
+struct f0b_img_hdr {
+    uint32_t magic;
+    uint16_t hdr_version;
+    uint16_t hdr_size;
+    uint32_t flags;
+    uint32_t load_addr;
+    uint32_t payload_size;
+    uint32_t payload_crc;
+    uint16_t vt_len;
+    uint16_t part;
+    uint8_t ver_major;
+    uint8_t ver_minor;
+    uint16_t ver_patch;
+    uint32_t ver_build;
+    char part_name[F0B_IMG_PART_NAME_LEN + 1]; /* always NUL-terminated */
+    uint32_t init_sp;
+    uint32_t reset_vec;
+    uint32_t hdr_crc;
+};
+
+_Static_assert(F0B_IMG_OFF_HDR_CRC + 4 == F0B_IMG_HDR_SIZE, "container header is 64 bytes");
+_Static_assert(F0B_IMG_OFF_PART_NAME + F0B_IMG_PART_NAME_LEN == F0B_IMG_OFF_INIT_SP,
+               "part_name ends where init_sp starts");
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * f0boot memory layout, shared by host tools, bootloader core and firmware.
+ *
+ *   flash  0x08000000 +-------------------------+
+ *                     | bootloader   (4 KB)     |  never erased or written by f0boot
+ *          APP_START  +-------------------------+  0x08001000
+ *                     | application region      |  container payload lands here
+ *          RECORD     +-------------------------+  last flash page
+ *                     | boot record (1 page)    |  container header + commit word
+ *                     +-------------------------+
+ *   SRAM   0x20000000 +-------------------------+
+ *                     | remapped vector table   |  192 bytes (SYSCFG MEM_MODE = SRAM)
+ *          0x200000C0 +-------------------------+
+ *                     | application RAM         |
+ *          end - 16   +-------------------------+
+ *                     | shared words (noinit)   |  update request, survives a soft reset
+ *                     +-------------------------+
+ */
+#ifndef F0BOOT_LAYOUT_H
+#define F0BOOT_LAYOUT_H
+
+#include <stdint.h>
+
+#define F0B_FLASH_BASE        0x08000000u
+#define F0B_SRAM_BASE         0x20000000u
+#define F0B_BOOT_SIZE         0x1000u      /* bootloader: first 4 KB of flash */
+#define F0B_APP_START         (F0B_FLASH_BASE + F0B_BOOT_SIZE)
+#define F0B_VT_MAX            192u         /* 16 system + 32 IRQ words, Cortex-M0 maximum */
+#define F0B_SHARED_SIZE       16u          /* at the very end of SRAM */
+
+/* Shared words at (SRAM end - 16): word 0 is the update request. */
+#define F0B_REQ_UPDATE_MAGIC  0xB007F00Du  /* application asks the bootloader to stay */
+
+/* Boot record, at the start of the last flash page (see docs/container.md). */
+#define F0B_RECORD_HDR_OFF    0u           /* copy of the 64-byte container header */
+#define F0B_RECORD_COMMIT_OFF 64u          /* u32 commit word, programmed last */
+#define F0B_COMMIT_MAGIC      0x0C0FFEE5u  /* any other value: not committed */
+
+/* Derived per-part addresses; flash_kb/page/sram_kb come from parts.def. */
+#define F0B_FLASH_END(flash_kb)        (F0B_FLASH_BASE + (uint32_t)(flash_kb) * 1024u)
+#define F0B_RECORD_ADDR(flash_kb, pg)  (F0B_FLASH_END(flash_kb) - (uint32_t)(pg))
+#define F0B_APP_SIZE(flash_kb, pg)     (F0B_RECORD_ADDR(flash_kb, pg) - F0B_APP_START)
+#define F0B_SRAM_END(sram_kb)          (F0B_SRAM_BASE + (uint32_t)(sram_kb) * 1024u)
+#define F0B_SHARED_ADDR(sram_kb)       (F0B_SRAM_END(sram_kb) - F0B_SHARED_SIZE)
+#define F0B_APP_RAM_START              (F0B_SRAM_BASE + F0B_VT_MAX)
+
+#endif

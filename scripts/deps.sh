@@ -1,0 +1,39 @@
+#!/bin/sh
+# Install the Debian 12 packages f0boot needs, and only those that are missing.
+# Run by `make demo` and `make test` before anything else; safe to run again.
+set -eu
+
+PKGS="build-essential cmake pkg-config python3
+gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
+libserialport-dev zlib1g-dev libelf-dev libcmocka-dev libunicorn-dev
+srecord stm32flash"
+
+missing=""
+for p in $PKGS; do
+    # dpkg-query reports "install ok installed" only for a fully installed package.
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+        missing="$missing $p"
+    fi
+done
+
+[ -z "$missing" ] && exit 0
+
+echo "f0boot: installing missing Debian packages:$missing"
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+        SUDO="sudo"
+    else
+        echo "f0boot: these packages are missing and I am not root:$missing" >&2
+        echo "f0boot: run this once, then try again:" >&2
+        echo "    sudo apt-get install -y$missing" >&2
+        exit 1
+    fi
+else
+    SUDO=""
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+# A fresh debootstrap root has empty package lists; refresh them once.
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,78 @@
+/*
+ * The portable bootloader core: boot decision, header validation and the update engine
+ * (boot.c, update.c), and the protocol engine that drives them over the line (proto.c,
+ * frame.c). Compiled for the STM32F0 and, in tests, for the host against a fake flash.
+ */
+#ifndef F0B_CORE_H
+#define F0B_CORE_H
+
+#include <stdint.h>
+#include "f0boot/container.h"
+#include "f0boot/protocol.h"
+
+/* Where things are on this device; filled from parts.def by f0b_layout_init(). */
+struct f0b_layout {
+    uint16_t part;          /* part code */
+    uint16_t page_size;
+    uint32_t flash_size;
+    uint32_t app_start;     /* F0B_APP_START */
+    uint32_t app_size;      /* up to the record page */
+    uint32_t record_addr;   /* last flash page */
+    uint32_t sram_start;
+    uint32_t sram_size;
+};
+
+/* F0B_ST_OK, or F0B_ST_HDR_PART for an unknown part code. */
+int f0b_layout_init(struct f0b_layout *l, uint16_t part);
+
+/* --- boot.c ---------------------------------------------------------------------- */
+
+/* Parse a raw 64-byte header (no checks beyond parsing). */
+void f0b_hdr_parse(const uint8_t raw[F0B_IMG_HDR_SIZE], struct f0b_img_hdr *h);
+
+/* Every rule a header must pass before a single byte is erased: F0B_ST_OK or the
+ * F0B_ST_HDR_* code of the first rule that fails. */
+int f0b_hdr_validate(const struct f0b_layout *l, const uint8_t raw[F0B_IMG_HDR_SIZE]);
+
+/* State of the boot record (enum f0b_app_state). F0B_APP_VALID only if the record's
+ * header validates, the commit word is F0B_COMMIT_MAGIC and the payload's first two
+ * words equal init_sp/reset_vec. */
+int f0b_app_state(const struct f0b_layout *l);
+
+/* --- update.c -------------------------------------------------------------------- */
+
+struct f0b_update {
+    const struct f0b_layout *l;
+    uint8_t raw[F0B_IMG_HDR_SIZE];  /* header of the open session */
+    struct f0b_img_hdr hdr;
+    uint32_t next;                  /* payload offset expected next */
+    uint32_t erased_end;            /* flash address below which this session erased */
+    uint8_t open;                   /* a BEGIN was accepted */
+    uint8_t committed;              /* END succeeded */
+};
+
+void f0b_update_init(struct f0b_update *u, const struct f0b_layout *l);
+
+/* Validate, invalidate the old record (erase the record page), write the new header
+ * uncommitted. Same header as the open session: F0B_ST_OK, nothing touched. */
+int f0b_update_begin(struct f0b_update *u, const uint8_t raw[F0B_IMG_HDR_SIZE]);
+
+/* Write payload bytes at offset: offset must equal u->next, or with seek be greater and
+ * land on a page boundary. Erases each page on first touch. F0B_ST_OUT_OF_ORDER,
+ * F0B_ST_BAD_STATE, F0B_ST_BAD_LEN (past the payload), or a flash status. */
+int f0b_update_write(struct f0b_update *u, uint32_t offset, const uint8_t *data, uint32_t len,
+                     int seek);
+
+/* Read back the payload through the CRC unit; on a match with the header (and the
+ * first two words with init_sp/reset_vec), program the commit word. *crc gets the
+ * computed value. F0B_ST_VERIFY on a mismatch. */
+int f0b_update_end(struct f0b_update *u, uint32_t *crc);
+
+/* --- proto.c --------------------------------------------------------------------- */
+
+/* Serve the protocol. window_ms == 0: forever (returns only through BOOT/RESET).
+ * window_ms > 0: return 0 if no valid INFO greeting arrived within window_ms, otherwise
+ * keep serving forever. stay_reason is reported in INFO. */
+int f0b_proto_run(const struct f0b_layout *l, uint32_t window_ms, uint8_t stay_reason);
+
+#endif
