@@ -24,7 +24,9 @@ struct an3155_ops {
     void (*tx)(void *ctx, const uint8_t *bytes, uint32_t n, uint64_t delay_ns);
     /* Flash access through the simulator's flash model. Return the busy time in ns the
      * operation takes on the chip (erase ~30 ms per page, 53.5 us per half-word), or a
-     * negative value if the operation failed (the model answers NACK). */
+     * negative value if the operation failed (the model answers NACK).
+     * program() is called for flash and for SRAM destinations (busy time 0 for SRAM);
+     * the model has already checked the range against m->map. */
     int64_t (*erase_page)(void *ctx, uint32_t page_index);
     int64_t (*mass_erase)(void *ctx);
     int64_t (*program)(void *ctx, uint32_t addr, const uint8_t *data, uint32_t len);
@@ -34,6 +36,20 @@ struct an3155_ops {
     /* Go: leave the ROM bootloader and run code at addr (vector table there). */
     void (*go)(void *ctx, uint32_t addr);
 };
+
+/* Memory map the ROM checks every address against before it answers ACK (AN2606 and
+ * stm32flash's device table). an3155_init() fills it from the chip id; the simulator may
+ * adjust it afterwards (for example the flash size of the exact part). */
+struct an3155_map {
+    uint32_t flash_base, flash_size, page_size;
+    uint32_t sram_base, sram_size;
+    uint32_t rom_ram_size;     /* bytes at sram_base the ROM uses itself: not writable */
+    uint32_t sysmem_base, sysmem_size; /* system memory: ROM code, flash-size register, UID */
+    uint32_t optb_base, optb_size;     /* option bytes: readable, writes not modelled */
+};
+
+/* Longest page list one Extended Erase may carry in this model (stm32flash splits at 512). */
+#define AN3155_MAX_ERASE_PAGES 512u
 
 struct an3155 {
     const struct an3155_ops *ops;
@@ -48,11 +64,26 @@ struct an3155 {
     uint32_t got;
     uint8_t buf[260];
     uint8_t synced;
+    /* additions (same header version, compatible): */
+    struct an3155_map map;     /* public, see above */
+    uint32_t commands;         /* commands accepted (ACKed opcode), for summaries */
+    uint32_t nacks;            /* NACKs sent */
+    uint8_t left;              /* Go was executed: the ROM no longer listens */
+    uint8_t xsum;              /* private: running XOR checksum of the current phase */
+    uint16_t npages;           /* private: pages in the current Extended Erase list */
+    uint16_t pages[AN3155_MAX_ERASE_PAGES];
 };
 
+/* Fill *map for a chip id (0x440, 0x442, 0x444, 0x445, 0x448). Returns 0, or -1 for an
+ * unknown id (then *map describes the STM32F030xC, 0x442). */
+int an3155_map_for_chip(uint16_t chip_id, struct an3155_map *map);
+
+/* Power-on state of the ROM: waiting for 0x7F, version 0x31, map from chip_id. Call it
+ * again on every reset into the ROM bootloader. */
 void an3155_init(struct an3155 *m, const struct an3155_ops *ops, void *ctx, uint16_t chip_id);
 
-/* One byte received on the line. */
+/* One byte received on the line (a whole character: the simulator has already spent its
+ * line time). Answers go out through ops->tx; nothing is answered after Go. */
 void an3155_rx(struct an3155 *m, uint8_t byte);
 
 #endif
