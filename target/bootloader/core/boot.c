@@ -1,0 +1,159 @@
+/*
+ * Boot decision and header validation: the part of the core that reads but never writes.
+ * No registers here: flash is read through f0b_hal_flash_ptr() and checksummed through
+ * f0b_hal_crc32(), so the same code runs on the STM32F0 and on the host against tests/fakes.
+ *
+ * Build option F0B_BOOT_CRC (default 0): when 1, f0b_app_state() also recomputes the
+ * payload's crc32 and reports F0B_APP_BAD on a mismatch, so every boot re-checks the whole
+ * image (about 25 ms for 250 KB on the F030 at 48 MHz, 150 ms at 8 MHz) instead of only the
+ * header, the commit word and the first two vectors.
+ */
+#include "f0b_core.h"
+#include "f0b_hal.h"
+#include "f0boot/layout.h"
+#include "f0boot/le.h"
+
+#ifndef F0B_BOOT_CRC
+#define F0B_BOOT_CRC 0
+#endif
+
+struct f0b_part_row {
+    uint16_t code;
+    uint16_t page;
+    uint16_t flash_kb;
+    uint16_t sram_kb;
+};
+
+/* The host keeps every part of parts.def; the firmware (built with F0B_PART_CODE) keeps only
+ * its own row, selected at compile time, to save flash. */
+#ifdef F0B_PART_CODE
+#define F0B_SEL(code, v) +((code) == F0B_PART_CODE ? (v) : 0)
+#define F0B_PART(code, name, id, flash_kb, page, sram_kb, vt) F0B_SEL(code, page)
+enum { F0B_THIS_PAGE = 0
+#include "f0boot/parts.def"
+};
+#undef F0B_PART
+#define F0B_PART(code, name, id, flash_kb, page, sram_kb, vt) F0B_SEL(code, flash_kb)
+enum { F0B_THIS_FLASH_KB = 0
+#include "f0boot/parts.def"
+};
+#undef F0B_PART
+#define F0B_PART(code, name, id, flash_kb, page, sram_kb, vt) F0B_SEL(code, sram_kb)
+enum { F0B_THIS_SRAM_KB = 0
+#include "f0boot/parts.def"
+};
+#undef F0B_PART
+_Static_assert(F0B_THIS_PAGE != 0, "F0B_PART_CODE is not a part code of parts.def");
+static const struct f0b_part_row f0b_parts[] = {
+    { F0B_PART_CODE, F0B_THIS_PAGE, F0B_THIS_FLASH_KB, F0B_THIS_SRAM_KB },
+};
+#else
+#define F0B_PART(code, name, id, flash_kb, page, sram_kb, vt) { code, page, flash_kb, sram_kb },
+static const struct f0b_part_row f0b_parts[] = {
+#include "f0boot/parts.def"
+};
+#undef F0B_PART
+#endif
+
+int f0b_layout_init(struct f0b_layout *l, uint16_t part)
+{
+    for (unsigned i = 0; i < sizeof f0b_parts / sizeof f0b_parts[0]; i++) {
+        const struct f0b_part_row *r = &f0b_parts[i];
+        if (part == 0 || r->code != part)
+            continue;
+        l->part = part;
+        l->page_size = r->page;
+        l->flash_size = (uint32_t)r->flash_kb * 1024u;
+        l->app_start = F0B_APP_START;
+        l->record_addr = F0B_RECORD_ADDR(r->flash_kb, r->page);
+        l->app_size = F0B_APP_SIZE(r->flash_kb, r->page);
+        l->sram_start = F0B_SRAM_BASE;
+        l->sram_size = (uint32_t)r->sram_kb * 1024u;
+        return F0B_ST_OK;
+    }
+    return F0B_ST_HDR_PART;
+}
+
+void f0b_hdr_parse(const uint8_t raw[F0B_IMG_HDR_SIZE], struct f0b_img_hdr *h)
+{
+    h->magic = f0b_get_le32(raw + F0B_IMG_OFF_MAGIC);
+    h->hdr_version = f0b_get_le16(raw + F0B_IMG_OFF_HDR_VERSION);
+    h->hdr_size = f0b_get_le16(raw + F0B_IMG_OFF_HDR_SIZE);
+    h->flags = f0b_get_le32(raw + F0B_IMG_OFF_FLAGS);
+    h->load_addr = f0b_get_le32(raw + F0B_IMG_OFF_LOAD_ADDR);
+    h->payload_size = f0b_get_le32(raw + F0B_IMG_OFF_PAYLOAD_SIZE);
+    h->payload_crc = f0b_get_le32(raw + F0B_IMG_OFF_PAYLOAD_CRC);
+    h->vt_len = f0b_get_le16(raw + F0B_IMG_OFF_VT_LEN);
+    h->part = f0b_get_le16(raw + F0B_IMG_OFF_PART);
+    h->ver_major = raw[F0B_IMG_OFF_VER_MAJOR];
+    h->ver_minor = raw[F0B_IMG_OFF_VER_MINOR];
+    h->ver_patch = f0b_get_le16(raw + F0B_IMG_OFF_VER_PATCH);
+    h->ver_build = f0b_get_le32(raw + F0B_IMG_OFF_VER_BUILD);
+    for (unsigned i = 0; i < F0B_IMG_PART_NAME_LEN; i++)
+        h->part_name[i] = (char)raw[F0B_IMG_OFF_PART_NAME + i];
+    h->part_name[F0B_IMG_PART_NAME_LEN] = '\0';
+    h->init_sp = f0b_get_le32(raw + F0B_IMG_OFF_INIT_SP);
+    h->reset_vec = f0b_get_le32(raw + F0B_IMG_OFF_RESET_VEC);
+    h->hdr_crc = f0b_get_le32(raw + F0B_IMG_OFF_HDR_CRC);
+}
+
+/* Rules in the order a hostile header meets them; each has a test in tests/core. Fields
+ * are read straight from the raw bytes (no struct on the stack: the F0 stack is small). */
+int f0b_hdr_validate(const struct f0b_layout *l, const uint8_t raw[F0B_IMG_HDR_SIZE])
+{
+    if (f0b_get_le32(raw + F0B_IMG_OFF_MAGIC) != F0B_IMG_MAGIC)
+        return F0B_ST_HDR_MAGIC;
+    if (f0b_get_le16(raw + F0B_IMG_OFF_HDR_VERSION) != F0B_IMG_HDR_VERSION ||
+        f0b_get_le16(raw + F0B_IMG_OFF_HDR_SIZE) != F0B_IMG_HDR_SIZE)
+        return F0B_ST_HDR_VERSION;
+    if (f0b_hal_crc32(raw, F0B_IMG_OFF_HDR_CRC) != f0b_get_le32(raw + F0B_IMG_OFF_HDR_CRC))
+        return F0B_ST_HDR_CRC;
+
+    uint32_t load = f0b_get_le32(raw + F0B_IMG_OFF_LOAD_ADDR);
+    uint32_t size = f0b_get_le32(raw + F0B_IMG_OFF_PAYLOAD_SIZE);
+    uint32_t vt_len = f0b_get_le16(raw + F0B_IMG_OFF_VT_LEN);
+    uint32_t sp = f0b_get_le32(raw + F0B_IMG_OFF_INIT_SP);
+    uint32_t rv = f0b_get_le32(raw + F0B_IMG_OFF_RESET_VEC);
+
+    if (load != l->app_start)
+        return F0B_ST_HDR_ADDR;
+    /* The payload must at least hold the two words the jump reads. */
+    if (size < 8u || size > l->app_size)
+        return F0B_ST_HDR_SIZE;
+    if ((vt_len & 3u) != 0 || vt_len < 8u || vt_len > F0B_VT_MAX || vt_len > size)
+        return F0B_ST_HDR_VT_LEN;
+    if (f0b_get_le16(raw + F0B_IMG_OFF_PART) != l->part)
+        return F0B_ST_HDR_PART;
+    /* Full-descending stack: the first push lands below init_sp, so init_sp may equal the
+     * end of SRAM but must be above the 192 bytes the remapped vector table occupies. */
+    if ((sp & 3u) != 0 || sp <= l->sram_start + F0B_VT_MAX || sp > l->sram_start + l->sram_size)
+        return F0B_ST_HDR_SP;
+    /* Cortex-M0 executes Thumb only: bit 0 clear would HardFault on the first instruction. */
+    if ((rv & 1u) == 0 || (rv & ~1u) < load + 8u || (rv & ~1u) >= load + size)
+        return F0B_ST_HDR_RESET;
+    return F0B_ST_OK;
+}
+
+int f0b_app_state(const struct f0b_layout *l)
+{
+    const uint8_t *rec = f0b_hal_flash_ptr(l->record_addr);
+    const uint8_t *hdr = rec + F0B_RECORD_HDR_OFF;
+    int hdr_ok = f0b_hdr_validate(l, hdr) == F0B_ST_OK;
+
+    if (f0b_get_le32(rec + F0B_RECORD_COMMIT_OFF) != F0B_COMMIT_MAGIC)
+        return hdr_ok ? F0B_APP_UNCOMMITTED : F0B_APP_NONE;
+    if (!hdr_ok)
+        return F0B_APP_BAD;
+
+    /* The header is only a promise about the payload: check the two words the jump uses. */
+    const uint8_t *app = f0b_hal_flash_ptr(l->app_start);
+    if (f0b_get_le32(app) != f0b_get_le32(hdr + F0B_IMG_OFF_INIT_SP) ||
+        f0b_get_le32(app + 4) != f0b_get_le32(hdr + F0B_IMG_OFF_RESET_VEC))
+        return F0B_APP_BAD;
+#if F0B_BOOT_CRC
+    if (f0b_hal_crc32(app, f0b_get_le32(hdr + F0B_IMG_OFF_PAYLOAD_SIZE)) !=
+        f0b_get_le32(hdr + F0B_IMG_OFF_PAYLOAD_CRC))
+        return F0B_APP_BAD;
+#endif
+    return F0B_APP_VALID;
+}
