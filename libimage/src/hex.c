@@ -1,0 +1,218 @@
+/* Intel HEX reader: record types 00-05, every checksum verified, errors by line number. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+enum { REC_DATA = 0, REC_EOF = 1, REC_ESA = 2, REC_SSA = 3, REC_ELA = 4, REC_SLA = 5 };
+
+#define REC_MAX (1 + 2 + 1 + 255 + 1)  /* length, address, type, data, checksum */
+
+static int hexval(uint8_t c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static int is_blank(uint8_t c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static const char *type_name(unsigned t)
+{
+    static const char *n[] = {"data", "end-of-file", "extended segment address",
+                              "start segment address", "extended linear address",
+                              "start linear address"};
+    return t < 6 ? n[t] : "unknown";
+}
+
+/* One record, already stripped of its line ending and trailing blanks. */
+static int parse_record(const uint8_t *s, size_t n, long line, long off, uint8_t *rec,
+                        size_t *nrec, struct f0b_img_error *err)
+{
+    size_t digits, i;
+    unsigned sum = 0;
+
+    if (s[0] != ':') {
+        if (isprint(s[0]))
+            return f0b_err_set(err, F0B_IMG_EHEX_SYNTAX, line, off,
+                               "line %ld: expected ':' at the start of a record, found '%c'; "
+                               "is this really an Intel HEX file?", line, s[0]);
+        return f0b_err_set(err, F0B_IMG_EHEX_SYNTAX, line, off,
+                           "line %ld: expected ':' at the start of a record, found byte 0x%02x; "
+                           "is this really an Intel HEX file?", line, s[0]);
+    }
+    for (i = 1; i < n; i++) {
+        if (hexval(s[i]) < 0) {
+            if (isprint(s[i]))
+                return f0b_err_set(err, F0B_IMG_EHEX_SYNTAX, line, off + (long)i,
+                                   "line %ld, column %zu: '%c' is not a hex digit", line,
+                                   i + 1, s[i]);
+            return f0b_err_set(err, F0B_IMG_EHEX_SYNTAX, line, off + (long)i,
+                               "line %ld, column %zu: byte 0x%02x is not a hex digit", line,
+                               i + 1, s[i]);
+        }
+    }
+    digits = n - 1;
+    if (digits % 2)
+        return f0b_err_set(err, F0B_IMG_EHEX_SYNTAX, line, off,
+                           "line %ld: odd number of hex digits (%zu); the record is cut or has "
+                           "a stray character", line, digits);
+    if (digits < 10)
+        return f0b_err_set(err, F0B_IMG_EHEX_SYNTAX, line, off,
+                           "line %ld: record too short (%zu hex digits, at least 10 needed); the "
+                           "file is probably truncated", line, digits);
+    rec[0] = (uint8_t)(hexval(s[1]) << 4 | hexval(s[2]));
+    if (digits / 2 != (size_t)rec[0] + 5u)
+        return f0b_err_set(err, F0B_IMG_EHEX_SYNTAX, line, off,
+                           "line %ld: length byte says %u data bytes but the record holds %ld; "
+                           "the record is cut or corrupt", line, rec[0],
+                           (long)(digits / 2) - 5);
+    for (i = 0; i < digits / 2; i++) {
+        rec[i] = (uint8_t)(hexval(s[1 + 2 * i]) << 4 | hexval(s[2 + 2 * i]));
+        sum += rec[i];
+    }
+    if (sum & 0xFF) {
+        unsigned want = (unsigned)(-(int)(sum - rec[digits / 2 - 1])) & 0xFF;
+        return f0b_err_set(err, F0B_IMG_EHEX_CHECKSUM, line, off,
+                           "line %ld: checksum is 0x%02X but the record adds up to 0x%02X; the "
+                           "file is corrupt, regenerate it (e.g. objcopy -O ihex)", line,
+                           rec[digits / 2 - 1], want);
+    }
+    *nrec = digits / 2;
+    return F0B_IMG_OK;
+}
+
+static int want_len(const uint8_t *rec, unsigned want, long line, long off,
+                    struct f0b_img_error *err)
+{
+    if (rec[0] == want)
+        return F0B_IMG_OK;
+    return f0b_err_set(err, F0B_IMG_EHEX_RECORD, line, off,
+                       "line %ld: %s record (type %02X) must hold %u data bytes, not %u", line,
+                       type_name(rec[3]), rec[3], want, rec[0]);
+}
+
+int f0b_read_hex(const uint8_t *buf, size_t len, struct f0b_image *img,
+                 struct f0b_img_error *err)
+{
+    uint8_t rec[REC_MAX];
+    size_t pos = 0, nrec;
+    long line = 0, eof_line = 0;
+    uint32_t base = 0;
+    int rc = F0B_IMG_OK;
+
+    if (len == 0)
+        return f0b_err_set(err, F0B_IMG_EEMPTY, 0, 0, "the input file is empty");
+    img->format = F0B_FMT_HEX;
+
+    while (pos < len) {
+        size_t start = pos, end;
+        const uint8_t *s;
+        unsigned type;
+        uint32_t a16;
+
+        line++;
+        while (pos < len && buf[pos] != '\n' && buf[pos] != '\r')
+            pos++;
+        end = pos;
+        /* One line ending: "\n", "\r\n" or "\r". */
+        if (pos < len && buf[pos] == '\r') {
+            pos++;
+            if (pos < len && buf[pos] == '\n')
+                pos++;
+        } else if (pos < len) {
+            pos++;
+        }
+        while (end > start && is_blank(buf[end - 1]))
+            end--;
+        if (end == start)
+            continue;  /* blank lines are harmless */
+        if (eof_line) {
+            rc = f0b_err_set(err, F0B_IMG_EHEX_AFTER_EOF, line, (long)start,
+                             "line %ld: data after the end-of-file record on line %ld; remove "
+                             "it (were two files joined?)", line, eof_line);
+            goto done;
+        }
+        s = buf + start;
+        rc = parse_record(s, end - start, line, (long)start, rec, &nrec, err);
+        if (rc)
+            goto done;
+        type = rec[3];
+        a16 = (uint32_t)rec[1] << 8 | rec[2];
+        switch (type) {
+        case REC_DATA:
+            rc = f0b_image_add(img, base + a16, rec + 4, rec[0], err);
+            if (rc == F0B_IMG_EOVERLAP || rc == F0B_IMG_EWRAP) {
+                if (err)
+                    err->line = line, err->offset = (long)start;
+                f0b_err_prefix(err, "line %ld: ", line);
+            }
+            if (rc == F0B_IMG_EWRAP && err) {
+                size_t l = strlen(err->detail);
+                snprintf(err->detail + l, sizeof err->detail - l,
+                         "; check the extended address records");
+            }
+            if (rc)
+                goto done;
+            break;
+        case REC_EOF:
+            rc = want_len(rec, 0, line, (long)start, err);
+            if (rc)
+                goto done;
+            eof_line = line;
+            break;
+        case REC_ESA:
+            rc = want_len(rec, 2, line, (long)start, err);
+            if (rc)
+                goto done;
+            base = ((uint32_t)rec[4] << 8 | rec[5]) << 4;
+            break;
+        case REC_SSA:
+            rc = want_len(rec, 4, line, (long)start, err);
+            if (rc)
+                goto done;
+            img->entry = (((uint32_t)rec[4] << 8 | rec[5]) << 4) + ((uint32_t)rec[6] << 8 | rec[7]);
+            img->has_entry = 1;
+            break;
+        case REC_ELA:
+            rc = want_len(rec, 2, line, (long)start, err);
+            if (rc)
+                goto done;
+            base = ((uint32_t)rec[4] << 8 | rec[5]) << 16;
+            break;
+        case REC_SLA:
+            rc = want_len(rec, 4, line, (long)start, err);
+            if (rc)
+                goto done;
+            img->entry = (uint32_t)rec[4] << 24 | (uint32_t)rec[5] << 16 | (uint32_t)rec[6] << 8 | rec[7];
+            img->has_entry = 1;
+            break;
+        default:
+            rc = f0b_err_set(err, F0B_IMG_EHEX_TYPE, line, (long)start,
+                             "line %ld: unknown record type %02X (Intel HEX has types 00-05); "
+                             "convert the file with objcopy -O ihex or srec_cat", line, type);
+            goto done;
+        }
+    }
+    if (!eof_line) {
+        rc = f0b_err_set(err, F0B_IMG_EHEX_NO_EOF, line, (long)len,
+                         "line %ld: the file ends without an end-of-file record (:00000001FF); "
+                         "it is probably truncated, regenerate it", line);
+        goto done;
+    }
+    if (!img->nseg)
+        rc = f0b_err_set(err, F0B_IMG_ENODATA, line, -1,
+                         "the HEX file has no data records: nothing to program");
+done:
+    if (rc)
+        f0b_image_free(img);
+    return rc;
+}
