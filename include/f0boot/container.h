@@ -28,7 +28,7 @@
 
 #include <stdint.h>
 
-#define F0B_IMG_MAGIC         0x4D49304Fu  /* bytes "F0IM" read little-endian */
+#define F0B_IMG_MAGIC         0x4D493046u  /* bytes "F0IM" (0x46 0x30 0x49 0x4D) read little-endian */
 #define F0B_IMG_HDR_VERSION   1u
 #define F0B_IMG_HDR_SIZE      64u
 
