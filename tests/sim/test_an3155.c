@@ -622,6 +622,40 @@ static void test_go_acks_then_leaves(void **state)
     expect_nothing();
 }
 
+/* The map follows the part: a 64 KB F030x8 has 64 pages of 1 KB and 8 KB of SRAM. */
+static void test_small_part_limits(void **state)
+{
+    static const uint8_t four[4] = { 9, 8, 7, 6 };
+
+    (void)state;
+    an3155_init(&M, &ops, &F, 0x440);
+    rom_sync();
+    send_cmd(0x44);
+    EXPECT(ACK);
+    FEED(0x00, 0x00, 0x00, 0x3F, 0x3F);        /* page 63: the last one */
+    EXPECT(ACK);
+    send_cmd(0x44);
+    EXPECT(ACK);
+    FEED(0x00, 0x00, 0x00, 0x40, 0x40);        /* page 64: beyond the flash */
+    EXPECT(NACK);
+    assert_int_equal(F.nerased, 1);
+    assert_int_equal(F.erased[0], 63);
+    assert_int_equal(write_mem(FLASH_BASE + 64u * 1024u - 4, four, 4), ACK);
+    send_cmd(0x31);
+    EXPECT(ACK);
+    send_addr(FLASH_BASE + 64u * 1024u);       /* first byte after the flash */
+    EXPECT(NACK);
+    send_cmd(0x31);
+    EXPECT(ACK);
+    send_addr(SRAM_BASE + 0x7FC);              /* the ROM uses the first 2 KB here */
+    EXPECT(NACK);
+    assert_int_equal(write_mem(SRAM_BASE + 0x800, four, 4), ACK);
+    send_cmd(0x11);
+    EXPECT(ACK);
+    send_addr(SRAM_BASE + 8u * 1024u);         /* first byte after the SRAM */
+    EXPECT(NACK);
+}
+
 static void test_map_for_chip(void **state)
 {
     struct an3155_map map;
@@ -721,6 +755,7 @@ int main(void)
         cmocka_unit_test_setup(test_extended_erase_list_longer_than_model_limit, setup),
         cmocka_unit_test_setup(test_mass_erase, setup),
         cmocka_unit_test_setup(test_go_acks_then_leaves, setup),
+        cmocka_unit_test_setup(test_small_part_limits, setup),
         cmocka_unit_test_setup(test_map_for_chip, setup),
         cmocka_unit_test_setup(test_stm32flash_session_replay, setup),
     };
