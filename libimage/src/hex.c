@@ -209,7 +209,7 @@ int f0b_read_hex(const uint8_t *buf, size_t len, struct f0b_image *img,
         goto done;
     }
     if (!img->nseg)
-        rc = f0b_err_set(err, F0B_IMG_ENODATA, line, -1,
+        rc = f0b_err_set(err, F0B_IMG_ENODATA, 0, -1,
                          "the HEX file has no data records: nothing to program");
 done:
     if (rc)

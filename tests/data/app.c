@@ -25,6 +25,10 @@ uint32_t counter = 0x12345678u;          /* .data */
 uint8_t table[24] = {1, 2, 3, 4, 5, 6};  /* .data */
 uint32_t scratch[16];                    /* .bss */
 
+/* Placed apart from the code by the linker script, so the image has a gap (0xFF). */
+__attribute__((section(".cfg"), used))
+const uint32_t cfg_words[4] = {0xC0FFEE00u, 1u, 2u, 3u};
+
 void Default_Handler(void)
 {
     for (;;)
