@@ -1,0 +1,173 @@
+/*
+ * libflash: the host end of the f0boot wire protocol (f0boot/protocol.h, docs/protocol.md)
+ * and the transports it runs over.
+ *
+ * Errors: functions return 0 (or a positive count) on success and a negative enum
+ * f0b_flash_err on failure; f0b_flash_strerror() names it. A device status that ends an
+ * operation (an image refused, a flash error) is kept in the session (last_status) and
+ * described by f0b_status_str(). Nothing here prints: progress and log lines go to the
+ * caller's event callback.
+ */
+#ifndef F0BOOT_FLASH_H
+#define F0BOOT_FLASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "f0boot/container.h"
+#include "f0boot/protocol.h"
+
+enum f0b_flash_err {
+    F0B_E_OK = 0,
+    F0B_E_ARG = -1,         /* bad argument (port spec, option) */
+    F0B_E_PORT = -2,        /* port cannot be opened */
+    F0B_E_IO = -3,          /* read/write on the port failed (device unplugged, peer closed) */
+    F0B_E_NO_ANSWER = -4,   /* no bootloader answered INFO */
+    F0B_E_VERSION = -5,     /* the bootloader speaks another protocol major version */
+    F0B_E_TRANSFER = -6,    /* no progress after the allowed retries */
+    F0B_E_REFUSED = -7,     /* the device answered with an error status (last_status) */
+    F0B_E_VERIFY = -8,      /* flash content differs from the image after writing */
+    F0B_E_PROTOCOL = -9,    /* malformed answer from the device */
+    F0B_E_NOMEM = -10,
+};
+
+const char *f0b_flash_strerror(int err);
+/* Short description of a device status (enum f0b_status), with what to do about it. */
+const char *f0b_status_str(int status);
+
+/* ---- transports ---------------------------------------------------------------------- */
+
+struct f0b_port_ops {
+    /* Wait up to timeout_ms for at least one byte; return the count read (> 0), 0 on
+     * timeout, or F0B_E_IO. */
+    int (*read)(void *ctx, uint8_t *buf, size_t max, int timeout_ms);
+    /* Queue all len bytes: 0 or F0B_E_IO. */
+    int (*write)(void *ctx, const uint8_t *buf, size_t len);
+    /* Change the line rate (a no-op on raw TCP, where the far end owns the UART). */
+    int (*set_baud)(void *ctx, uint32_t baud);
+    /* Block until written bytes have left (0 or F0B_E_IO). */
+    int (*drain)(void *ctx);
+    /* Discard received bytes not read yet. */
+    int (*flush)(void *ctx);
+    void (*close)(void *ctx);
+    /* Milliseconds on the port's clock; NULL: CLOCK_MONOTONIC. In-process loopbacks run a
+     * virtual clock so tests are fast and reproducible. */
+    uint64_t (*now_ms)(void *ctx);
+};
+
+struct f0b_port {
+    const struct f0b_port_ops *ops;
+    void *ctx;
+    int is_socket;          /* set_baud does not change a real line rate */
+};
+
+/* Open a port by name: "socket://HOST:PORT" (raw TCP, as ser2net and f0sim serve a UART;
+ * connection refused is retried for up to timeout_ms) or a serial device for libserialport
+ * ("/dev/ttyUSB0", "COM3"), 8N1 at baud, no flow control. On failure returns F0B_E_PORT or
+ * F0B_E_ARG and writes the reason to err. */
+int f0b_port_open(struct f0b_port *p, const char *spec, uint32_t baud, int timeout_ms,
+                  char *err, size_t errlen);
+void f0b_port_close(struct f0b_port *p);
+
+/* In-process loopback whose far end is the caller (tests): the host's writes go to
+ * peer->h2d; reads take bytes from peer->d2h; while a read waits, peer->advance(ms) lets
+ * the far end run for that much virtual time. */
+struct f0b_loop_peer {
+    void (*h2d)(void *ctx, const uint8_t *p, size_t n);
+    size_t (*d2h)(void *ctx, uint8_t *p, size_t max);
+    void (*advance)(void *ctx, uint32_t ms);
+    void (*set_baud)(void *ctx, uint32_t baud);
+    uint64_t (*now_ms)(void *ctx);
+    void *ctx;
+};
+void f0b_port_loop(struct f0b_port *p, const struct f0b_loop_peer *peer);
+
+/* ---- session ------------------------------------------------------------------------- */
+
+enum f0b_event_kind {
+    F0B_EV_PHASE,           /* phase starts: name in phase, message in msg */
+    F0B_EV_PROGRESS,        /* done/total payload bytes acknowledged */
+    F0B_EV_WARN,            /* something went wrong and was recovered (msg) */
+};
+
+struct f0b_event {
+    enum f0b_event_kind kind;
+    const char *phase;      /* "connect", "baud", "check", "begin", "write", "verify", "boot" */
+    const char *msg;
+    uint32_t done, total;
+    uint64_t elapsed_ms;
+};
+
+typedef void (*f0b_event_fn)(void *ctx, const struct f0b_event *ev);
+
+struct f0b_flash_opts {
+    uint32_t baud;          /* the rate the port was opened at (115200) */
+    uint32_t fast_baud;     /* 0: no switch */
+    int timeout_ms;         /* answer timeout for one request (grown for DATA as needed) */
+    int retries;            /* attempts without progress before giving up */
+    int connect_ms;         /* keep greeting this long until a bootloader answers */
+    int no_boot;            /* stay in the bootloader after a successful update */
+    int skip_unchanged;     /* compare page CRCs and send only pages that differ */
+    f0b_event_fn event;
+    void *event_ctx;
+};
+
+void f0b_flash_opts_default(struct f0b_flash_opts *o);
+
+/* INFO, parsed. */
+struct f0b_dev_info {
+    uint8_t proto_major, proto_minor;
+    uint8_t bl_major, bl_minor;
+    uint16_t bl_patch;
+    uint16_t chip_id, part, page_size;
+    uint32_t flash_size, app_start, app_size;
+    uint16_t max_data;
+    uint8_t window, app_state, stay_reason;
+    uint32_t features, max_baud;
+    uint8_t record[F0B_IMG_HDR_SIZE];
+};
+
+struct f0b_flash_result {
+    uint32_t bytes;         /* payload bytes in the image */
+    uint32_t written;       /* payload bytes sent in DATA frames (less with skip-unchanged) */
+    uint32_t pages_skipped;
+    int unchanged;          /* the device already had this exact image: nothing written */
+    uint32_t baud;          /* rate used for the data */
+    uint64_t ms;            /* wall time of the whole operation */
+    unsigned retries;       /* retransmissions and re-requests */
+    uint32_t crc;           /* read-back crc of the payload (== payload_crc on success) */
+};
+
+struct f0b_session {
+    struct f0b_port *port;
+    struct f0b_flash_opts o;
+    struct f0b_dev_info info;
+    int have_info;
+    uint32_t baud;          /* current line rate */
+    uint8_t seq;
+    int last_status;        /* device status behind F0B_E_REFUSED */
+    unsigned retries;
+    uint64_t t0;
+    void *rx;               /* deframer state (owned) */
+    uint8_t rbuf[512];
+    size_t rpos, rend;
+};
+
+int f0b_sess_init(struct f0b_session *s, struct f0b_port *p, const struct f0b_flash_opts *o);
+void f0b_sess_free(struct f0b_session *s);
+
+/* Greet until a bootloader answers (opts.connect_ms) and check its protocol version. */
+int f0b_sess_connect(struct f0b_session *s);
+/* Switch to opts.fast_baud if set and supported; falls back to the old rate (with a
+ * F0B_EV_WARN) when the new rate does not come up. 0, or an error if the device is lost. */
+int f0b_sess_fast_baud(struct f0b_session *s);
+/* One crc32 per chunk of [addr, addr+len) (chunk 0: one crc); n <= F0B_CRC_MAX_CHUNKS. */
+int f0b_sess_crc(struct f0b_session *s, uint32_t addr, uint32_t len, uint32_t chunk,
+                 uint32_t *out, uint32_t n);
+/* The whole update of a container (64-byte header + payload): connect must have run.
+ * Success only when the device's read-back crc equals the host's crc of the payload. */
+int f0b_sess_flash(struct f0b_session *s, const uint8_t *hdr, const uint8_t *payload,
+                   uint32_t size, struct f0b_flash_result *res);
+int f0b_sess_boot(struct f0b_session *s);
+int f0b_sess_reset(struct f0b_session *s);
+
+#endif

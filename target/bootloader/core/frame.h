@@ -1,0 +1,43 @@
+/*
+ * f0boot wire framing (f0boot/protocol.h): COBS with a 0x00 delimiter, used by the
+ * bootloader and by the host library alike. No allocation, no division, no tables: the
+ * bootloader has 4 KB in total. The frame CRC is computed by the caller (the F0's CRC unit
+ * on the device, zlib on the host); f0b_frame_crc_ok() compares it.
+ */
+#ifndef F0B_FRAME_H
+#define F0B_FRAME_H
+
+#include <stdint.h>
+#include "f0boot/protocol.h"
+
+/* Where encoded bytes go: the device queues them on the UART, the host into a buffer. */
+typedef void (*f0b_sink_fn)(void *ctx, const uint8_t *p, uint32_t n);
+
+/* COBS-encode len bytes and emit them to out, followed by the 0x00 delimiter. At most
+ * len + len / 254 + 2 bytes are emitted (F0B_MAX_ENCODED for a maximal frame). */
+void f0b_cobs_encode(const uint8_t *src, uint32_t len, f0b_sink_fn out, void *ctx);
+
+/* Incremental decoder: feed received bytes one at a time. */
+struct f0b_rx {
+    uint16_t len;       /* decoded bytes so far */
+    uint8_t left;       /* data bytes still to come in the current COBS block */
+    uint8_t zero;       /* the current block stands for a trailing 0x00 */
+    uint8_t bad;        /* malformed or too long: discard up to the delimiter */
+    uint8_t started;    /* a byte other than the delimiter arrived */
+    uint8_t buf[F0B_MAX_FRAME];
+};
+
+void f0b_rx_reset(struct f0b_rx *r);
+
+/* Returns 0 while a frame is incomplete (or on empty frames between delimiters), the
+ * decoded length n (F0B_FRAME_OVERHEAD <= n <= F0B_MAX_FRAME, crc included, in r->buf)
+ * when a delimiter ends a well-formed frame, or -1 when it ends a malformed one (COBS
+ * error, too short, too long). The CRC is not checked here: see f0b_frame_crc_ok(). The
+ * next byte starts a new frame, so r->buf must be consumed before feeding again. */
+int f0b_rx_byte(struct f0b_rx *r, uint8_t c);
+
+/* 1 if the last 4 bytes of an n-byte decoded frame are crc (LE), computed by the caller
+ * over the first n - 4 bytes. */
+int f0b_frame_crc_ok(const uint8_t *f, uint32_t n, uint32_t crc);
+
+#endif

@@ -1,0 +1,243 @@
+/*
+ * The device end of the f0boot wire protocol (f0boot/protocol.h, docs/protocol.md).
+ *
+ * One buffer: a request is decoded into rx.buf, executed, and its response is built in the
+ * same buffer (every request's arguments are consumed before the result is written), then
+ * COBS-encoded straight onto the UART. Bytes that arrive meanwhile wait in the port's DMA
+ * ring, which the window announced in INFO keeps from overflowing.
+ */
+#include <string.h>
+#include "proto.h"
+#include "f0b_hal.h"
+#include "f0boot/layout.h"
+#include "f0boot/le.h"
+
+static void tx_sink(void *ctx, const uint8_t *p, uint32_t n)
+{
+    (void)ctx;
+    if (n)
+        f0b_hal_tx(p, n);
+}
+
+/* Seal the frame in b (type, seq, payload of plen bytes) with its crc and send it. */
+static void send_frame(uint8_t *b, uint32_t plen)
+{
+    uint32_t n = 2u + plen;
+    f0b_put_le32(b + n, f0b_hal_crc32(b, n));
+    f0b_cobs_encode(b, n + 4u, tx_sink, 0);
+}
+
+void f0b_proto_init(struct f0b_proto *p, const struct f0b_layout *l, uint8_t stay_reason)
+{
+    memset(p, 0, sizeof *p);
+    p->l = l;
+    p->stay_reason = stay_reason;
+    f0b_update_init(&p->u, l);
+}
+
+static uint32_t info(struct f0b_proto *p, uint8_t *r)
+{
+    const struct f0b_layout *l = p->l;
+
+    memset(r, 0, F0B_INFO_SIZE);
+    r[F0B_INFO_PROTO_MAJOR] = F0B_PROTO_MAJOR;
+    r[F0B_INFO_PROTO_MINOR] = F0B_PROTO_MINOR;
+    r[F0B_INFO_BL_MAJOR] = F0B_BL_VERSION_MAJOR;
+    r[F0B_INFO_BL_MINOR] = F0B_BL_VERSION_MINOR;
+    f0b_put_le16(r + F0B_INFO_BL_PATCH, F0B_BL_VERSION_PATCH);
+    f0b_put_le16(r + F0B_INFO_CHIP_ID, f0b_hal_chip_id());
+    f0b_put_le16(r + F0B_INFO_PART, l->part);
+    f0b_put_le16(r + F0B_INFO_PAGE_SIZE, l->page_size);
+    f0b_put_le32(r + F0B_INFO_FLASH_SIZE, l->flash_size);
+    f0b_put_le32(r + F0B_INFO_APP_START, l->app_start);
+    f0b_put_le32(r + F0B_INFO_APP_SIZE, l->app_size);
+    f0b_put_le16(r + F0B_INFO_MAX_DATA, F0B_DATA_MAX);
+    r[F0B_INFO_WINDOW] = F0B_PROTO_WINDOW;
+    r[F0B_INFO_APP_STATE] = (uint8_t)f0b_app_state(l);
+    f0b_put_le32(r + F0B_INFO_FEATURES, F0B_FEAT_BAUD | F0B_FEAT_CRC | F0B_FEAT_SEEK |
+                 F0B_FEAT_RESET);
+    f0b_put_le32(r + F0B_INFO_MAX_BAUD, F0B_MAX_BAUD);
+    r[F0B_INFO_STAY_REASON] = p->stay_reason;
+    memcpy(r + F0B_INFO_RECORD, f0b_hal_flash_ptr(l->record_addr + F0B_RECORD_HDR_OFF),
+           F0B_IMG_HDR_SIZE);
+    return F0B_INFO_SIZE;
+}
+
+/* CRC: addr, len, chunk -> one crc, or one per chunk. Returns result bytes or -status. */
+static int crc_cmd(const struct f0b_layout *l, const uint8_t *a, uint8_t *r)
+{
+    uint32_t addr = f0b_get_le32(a), len = f0b_get_le32(a + 4), chunk = f0b_get_le32(a + 8);
+    uint32_t n = 0;
+
+    if (addr < F0B_FLASH_BASE || addr - F0B_FLASH_BASE > l->flash_size ||
+        len > l->flash_size - (addr - F0B_FLASH_BASE))
+        return -F0B_ST_BAD_ARG;
+    if (chunk == 0)
+        chunk = len ? len : 1u;
+    do {
+        uint32_t c = len < chunk ? len : chunk;
+        if (n == F0B_CRC_MAX_CHUNKS)
+            return -F0B_ST_BAD_ARG;
+        f0b_put_le32(r + 4u * n++, f0b_hal_crc32(f0b_hal_flash_ptr(addr), c));
+        addr += c;
+        len -= c;
+    } while (len);
+    return (int)(4u * n);
+}
+
+/* Execute the request in rx.buf (n bytes, crc checked) and answer it. */
+static int handle(struct f0b_proto *p, uint32_t n)
+{
+    uint8_t *b = p->rx.buf;
+    uint8_t *a = b + 2;             /* request payload */
+    uint8_t *r = b + 3;             /* response result, after the status byte */
+    uint32_t plen = n - F0B_FRAME_OVERHEAD;
+    uint8_t type = b[0];
+    int st = F0B_ST_OK, rlen = 0, action = F0B_PROTO_IDLE;
+    uint32_t baud = 0, v;
+
+    p->baud_pending = 0;            /* any valid frame confirms a new rate */
+    if (type == F0B_CMD_INFO) {
+        if (plen < 2) {
+            st = F0B_ST_BAD_LEN;
+        } else {
+            if (a[0] != F0B_PROTO_MAJOR)
+                st = F0B_ST_VERSION;
+            else
+                p->greeted = 1;
+            rlen = (int)info(p, r);
+        }
+    } else if (!p->greeted) {
+        st = F0B_ST_BAD_STATE;      /* INFO first: it is also the version check */
+    } else {
+        switch (type) {
+        case F0B_CMD_BEGIN:
+            p->gap = 0;
+            st = plen == F0B_IMG_HDR_SIZE ? f0b_update_begin(&p->u, a) : F0B_ST_BAD_LEN;
+            break;
+        case F0B_CMD_DATA:
+            if (plen <= F0B_DATA_HDR) {
+                st = F0B_ST_BAD_LEN;
+            } else {
+                st = f0b_update_write(&p->u, f0b_get_le32(a), a + F0B_DATA_HDR,
+                                      plen - F0B_DATA_HDR, a[4] & F0B_DATA_SEEK);
+                if (st == F0B_ST_OUT_OF_ORDER) {
+                    if (p->gap)
+                        return F0B_PROTO_IDLE;  /* the gap is reported already */
+                    p->gap = 1;
+                } else {
+                    p->gap = 0;
+                }
+            }
+            f0b_put_le32(r, p->u.next);
+            rlen = 4;
+            break;
+        case F0B_CMD_END:
+            v = 0;
+            st = f0b_update_end(&p->u, &v);
+            f0b_put_le32(r, v);
+            rlen = 4;
+            break;
+        case F0B_CMD_BOOT:
+            st = f0b_app_state(p->l) == F0B_APP_VALID ? F0B_ST_OK : F0B_ST_NO_APP;
+            action = st == F0B_ST_OK ? F0B_PROTO_BOOT : F0B_PROTO_IDLE;
+            break;
+        case F0B_CMD_CRC:
+            if (plen != 12) {
+                st = F0B_ST_BAD_LEN;
+            } else {
+                rlen = crc_cmd(p->l, a, r);
+                if (rlen < 0) {
+                    st = -rlen;
+                    rlen = 0;
+                }
+            }
+            break;
+        case F0B_CMD_BAUD:
+            if (plen != 4)
+                st = F0B_ST_BAD_LEN;
+            else if ((baud = f0b_get_le32(a)) < 1200u || baud > F0B_MAX_BAUD)
+                st = F0B_ST_BAD_ARG;
+            break;
+        case F0B_CMD_RESET:
+            action = F0B_PROTO_RESET;
+            break;
+        default:
+            st = F0B_ST_UNKNOWN_CMD;
+            break;
+        }
+    }
+    b[0] = type | F0B_RESP;
+    b[2] = (uint8_t)st;
+    send_frame(b, 1u + (uint32_t)rlen);
+    if (action != F0B_PROTO_IDLE || st != F0B_ST_OK || type != F0B_CMD_BAUD)
+        return action;
+    /* The OK must leave at the old rate before the USART is reprogrammed. If the new rate
+     * cannot be set, staying at the old one makes the host's confirmation fail, and it
+     * falls back too. */
+    f0b_hal_tx_flush();
+    p->baud_old = f0b_hal_get_baud();
+    if (f0b_hal_set_baud(baud) == F0B_ST_OK) {
+        p->baud_pending = 1;
+        p->baud_t0 = f0b_hal_millis();
+    }
+    return F0B_PROTO_IDLE;
+}
+
+static void nak(struct f0b_proto *p)
+{
+    uint8_t *b = p->rx.buf;
+
+    if (p->u.open)
+        p->gap = 1;                 /* the host rewinds to next: one NAK per gap */
+    b[0] = F0B_T_NAK;
+    b[1] = 0;
+    b[2] = F0B_ST_BAD_FRAME;
+    f0b_put_le32(b + 3, p->u.next);
+    send_frame(b, 5);
+}
+
+int f0b_proto_poll(struct f0b_proto *p)
+{
+    uint8_t c;
+    int n, action;
+
+    while (f0b_hal_rx(&c, 1)) {
+        n = f0b_rx_byte(&p->rx, c);
+        if (n == 0)
+            continue;
+        if (n < 0 || !f0b_frame_crc_ok(p->rx.buf, (uint32_t)n,
+                                        f0b_hal_crc32(p->rx.buf, (uint32_t)n - 4u))) {
+            nak(p);
+            continue;
+        }
+        action = handle(p, (uint32_t)n);
+        if (action != F0B_PROTO_IDLE) {
+            f0b_hal_tx_flush();     /* the answer must be on the wire before we go */
+            return action;
+        }
+    }
+    if (p->baud_pending && f0b_hal_millis() - p->baud_t0 >= F0B_BAUD_CONFIRM_MS) {
+        /* Nothing valid arrived at the new rate: the host gave up on it, go back. */
+        p->baud_pending = 0;
+        f0b_hal_set_baud(p->baud_old);
+    }
+    return F0B_PROTO_IDLE;
+}
+
+int f0b_proto_run(const struct f0b_layout *l, uint32_t window_ms, uint8_t stay_reason)
+{
+    static struct f0b_proto p;      /* 1.2 KB: keep it off the bootloader's small stack */
+    uint32_t t0 = f0b_hal_millis();
+
+    f0b_proto_init(&p, l, window_ms ? F0B_STAY_GREETING : stay_reason);
+    for (;;) {
+        int action = f0b_proto_poll(&p);
+        if (action == F0B_PROTO_BOOT)
+            f0b_hal_start_app(l->app_start);
+        if (action == F0B_PROTO_RESET)
+            f0b_hal_reset();
+        if (window_ms && !p.greeted && f0b_hal_millis() - t0 >= window_ms)
+            return 0;
+    }
+}
