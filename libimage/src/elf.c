@@ -192,6 +192,15 @@ int f0b_read_elf(const uint8_t *buf, size_t len, struct f0b_image *img,
                              "(%zu bytes); the file is truncated or corrupt", phnum, len);
             goto done;
         }
+        /* libelf quietly treats an unreachable section table as "no sections". */
+        if (eh.e_shnum && (eh.e_shentsize != sizeof(Elf32_Shdr) ||
+                           !in_file(eh.e_shoff, (uint64_t)eh.e_shnum * eh.e_shentsize, len))) {
+            rc = f0b_err_set(err, F0B_IMG_EELF, 0, 32,
+                             "the ELF section header table (%u entries at offset 0x%llx) lies "
+                             "outside the file (%zu bytes); the file is truncated or corrupt",
+                             (unsigned)eh.e_shnum, (unsigned long long)eh.e_shoff, len);
+            goto done;
+        }
         img->entry = (uint32_t)eh.e_entry;
         img->has_entry = 1;
     }
