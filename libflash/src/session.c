@@ -485,8 +485,8 @@ static int stream(struct f0b_session *s, const uint8_t *payload, struct chunk *c
             continue;
         }
         if (r->buf[0] == F0B_T_NAK && n == F0B_FRAME_OVERHEAD + 5) {
-            if (nin == 0)
-                continue;
+            if (nfresh == 0)
+                continue;       /* about a frame we have written off already */
             rewind = 1;
             next = f0b_get_le32(r->buf + 3);
         } else if (r->buf[0] == (F0B_CMD_DATA | F0B_RESP) && n == F0B_FRAME_OVERHEAD + 5) {

@@ -352,6 +352,7 @@ static void noisy(double p, int seeds, uint32_t size, int *ok, int *failed, unsi
         test_img_make(&img, &L, size, (uint32_t)seed);
         c.seed = (uint32_t)seed;
         c.p_drop = c.p_flip = c.p_dup = c.p_delay = p;
+
         link_init(&k, &c, &L);
         f0b_flash_opts_default(&o);
         o.no_boot = 1;
@@ -366,8 +367,14 @@ static void noisy(double p, int seeds, uint32_t size, int *ok, int *failed, unsi
         } else {
             assert_true(r.rc == F0B_E_TRANSFER || r.rc == F0B_E_NO_ANSWER ||
                         r.rc == F0B_E_VERIFY);
-            assert_int_not_equal(f0b_app_state(&L), F0B_APP_VALID == 0 ? 1 : 99);
+            /* a failure after the commit is possible (an answer lost for good), but a
+             * committed record never stands for wrong flash */
+            if (f0b_app_state(&L) == F0B_APP_VALID)
+                assert_true(flash_equals(&img));
             (*failed)++;
+            if (getenv("F0B_TEST_VERBOSE"))
+                print_message("seed %d: %s (%d warnings, last: %s)\n", seed,
+                              f0b_flash_strerror(r.rc), r.ev.warns, r.ev.last_warn);
             /* a clean line: the same device takes the update */
             link_set_noise(&k, 0, 0, 0, 0);
             flash(&k, &img, &o, &r);
@@ -401,7 +408,8 @@ static void test_noisy_heavy(void **state)
     noisy(2e-3, 40, 16 * 1024, &ok, &failed, &ev);
     print_message("noise 2e-3 per byte x4 kinds, 40 seeds: %d ok, %d failed cleanly, %u events\n",
                   ok, failed, ev);
-    assert_true(ev > 40 * 100);
+    assert_true(ev > 40 * 50);
+    assert_int_equal(ok + failed, 40);
 }
 
 /* ---- baud switch ------------------------------------------------------------------------ */

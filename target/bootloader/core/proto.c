@@ -97,6 +97,8 @@ static int handle(struct f0b_proto *p, uint32_t n)
     uint32_t baud = 0, v;
 
     p->baud_pending = 0;            /* any valid frame confirms a new rate */
+    if (type != F0B_CMD_DATA)
+        p->gap = 0;                 /* the host waits for this answer: no DATA in flight */
     if (type == F0B_CMD_INFO) {
         if (plen < 2) {
             st = F0B_ST_BAD_LEN;
@@ -112,7 +114,6 @@ static int handle(struct f0b_proto *p, uint32_t n)
     } else {
         switch (type) {
         case F0B_CMD_BEGIN:
-            p->gap = 0;
             st = plen == F0B_IMG_HDR_SIZE ? f0b_update_begin(&p->u, a) : F0B_ST_BAD_LEN;
             break;
         case F0B_CMD_DATA:
@@ -188,8 +189,12 @@ static void nak(struct f0b_proto *p)
 {
     uint8_t *b = p->rx.buf;
 
+    /* One NAK per gap: the host rewinds to next on the first; the frames it had in flight
+     * behind the lost one are dropped (corrupt or not) until next arrives. */
+    if (p->gap)
+        return;
     if (p->u.open)
-        p->gap = 1;                 /* the host rewinds to next: one NAK per gap */
+        p->gap = 1;
     b[0] = F0B_T_NAK;
     b[1] = 0;
     b[2] = F0B_ST_BAD_FRAME;
