@@ -52,7 +52,13 @@ int f0b_update_begin(struct f0b_update *u, const uint8_t raw[F0B_IMG_HDR_SIZE])
     if (st != F0B_ST_OK)
         return st;
     memcpy(u->raw, raw, F0B_IMG_HDR_SIZE);
-    f0b_hdr_parse(raw, &u->hdr);
+    /* Only the fields the engine uses (f0b_hdr_parse() would cost the bootloader 170
+     * bytes); the other members of u->hdr stay 0. */
+    memset(&u->hdr, 0, sizeof u->hdr);
+    u->hdr.payload_size = f0b_get_le32(raw + F0B_IMG_OFF_PAYLOAD_SIZE);
+    u->hdr.payload_crc = f0b_get_le32(raw + F0B_IMG_OFF_PAYLOAD_CRC);
+    u->hdr.init_sp = f0b_get_le32(raw + F0B_IMG_OFF_INIT_SP);
+    u->hdr.reset_vec = f0b_get_le32(raw + F0B_IMG_OFF_RESET_VEC);
     u->next = 0;
     u->erased_end = l->app_start;
     u->open = 1;
