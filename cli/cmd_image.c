@@ -322,8 +322,8 @@ int cmd_pack(int argc, char **argv)
                 lint.f[i].id, lint.f[i].msg);
     if (lint.errors && !force) {
         rc = fail(&o, F0B_EXIT_LINT,
-                  "%s: not packed: %d lint error%s above; fix them, or pack anyway with --force",
-                  in, lint.errors, lint.errors == 1 ? "" : "s");
+                  "%s: not packed: %d lint error%s above; fix %s, or pack anyway with --force",
+                  in, lint.errors, lint.errors == 1 ? "" : "s", lint.errors == 1 ? "it" : "them");
         goto done;
     }
 

@@ -115,7 +115,7 @@ int f0b_container_build(const struct f0b_image *img, const struct f0b_pack_opts 
 {
     struct f0b_img_hdr h;
     uint8_t *buf = NULL;
-    uint32_t span;
+    uint32_t span = 0;
     int rc;
 
     *out = NULL;

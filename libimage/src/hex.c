@@ -9,15 +9,19 @@ enum { REC_DATA = 0, REC_EOF = 1, REC_ESA = 2, REC_SSA = 3, REC_ELA = 4, REC_SLA
 
 #define REC_MAX (1 + 2 + 1 + 255 + 1)  /* length, address, type, data, checksum */
 
+/* Digit value + 1 for every byte (0: not a hex digit); a table because every byte of the
+ * file goes through it. */
+#define D(c, v) [c] = (v) + 1
+static const unsigned char hex_digit[256] = {
+    D('0', 0), D('1', 1), D('2', 2), D('3', 3), D('4', 4), D('5', 5), D('6', 6), D('7', 7),
+    D('8', 8), D('9', 9), D('a', 10), D('b', 11), D('c', 12), D('d', 13), D('e', 14),
+    D('f', 15), D('A', 10), D('B', 11), D('C', 12), D('D', 13), D('E', 14), D('F', 15),
+};
+#undef D
+
 static int hexval(uint8_t c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    return (int)hex_digit[c] - 1;
 }
 
 static int is_blank(uint8_t c)
@@ -82,7 +86,7 @@ static int parse_record(const uint8_t *s, size_t n, long line, long off, uint8_t
     if (sum & 0xFF) {
         unsigned want = (unsigned)(-(int)(sum - rec[digits / 2 - 1])) & 0xFF;
         return f0b_err_set(err, F0B_IMG_EHEX_CHECKSUM, line, off,
-                           "line %ld: checksum is 0x%02X but the record adds up to 0x%02X; the "
+                           "line %ld: checksum is 0x%02X but the record's bytes need 0x%02X; the "
                            "file is corrupt, regenerate it (e.g. objcopy -O ihex)", line,
                            rec[digits / 2 - 1], want);
     }

@@ -170,8 +170,8 @@ void f0b_lint_run(const struct f0b_image *img, const struct f0b_part *p, struct 
         l->flags |= F0B_FLAG_VT_LEN_GUESSED;
         add(l, "vt-guessed", F0B_LINT_WARNING,
             "the %s input does not say how long the vector table is: assuming %u bytes, %s's "
-            "full table (the bootloader copies that much); pack the ELF, with a .isr_vector "
-            "section or a sized g_pfnVectors symbol, for the exact length",
+            "full table (the bootloader copies that much); for the exact length pack an ELF "
+            "whose vector table is a .isr_vector section or a sized g_pfnVectors symbol",
             f0b_format_name(img->format), (unsigned)p->vt_bytes, p->name);
         if (size >= 8 && size < p->vt_bytes)
             add(l, "vt-len", F0B_LINT_ERROR,

@@ -214,7 +214,7 @@ void f0b_image_copy_flat(const struct f0b_image *img, uint8_t *dst, uint32_t spa
 int f0b_image_flatten(const struct f0b_image *img, uint8_t **out, uint32_t *len,
                       struct f0b_img_error *err)
 {
-    uint32_t span;
+    uint32_t span = 0;
     int rc = f0b_image_span(img, &span, err);
 
     if (rc)
