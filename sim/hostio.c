@@ -1,0 +1,253 @@
+/*
+ * The host side of USART1: a TCP listener (one client at a time, reconnects allowed), a
+ * pseudo-terminal with a symlink, or stdio; plus the USB-serial adapter model
+ * (--usb-latency-ms: device->host bytes wait in a 62-byte packet that leaves when it is
+ * full or when the latency timer expires, as an FTDI chip does).
+ *
+ * Host reads never happen in the CPU's hot path: the core calls host_poll() between time
+ * slices (every ~100 us of virtual time) and when the CPU sleeps.
+ */
+#define _GNU_SOURCE 1   /* ppoll */
+#include "sim.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define USB_PACKET 62u
+
+enum host_kind { HOST_STDIO, HOST_TCP, HOST_PTY };
+
+struct host {
+    enum host_kind kind;
+    int lfd;              /* TCP listener */
+    int fd;               /* connected client / pty master / stdin (-1: none) */
+    int out_fd;           /* stdout for stdio, else fd */
+    int slave_fd;         /* pty: kept open so the master never sees a hang-up */
+    int port;
+    char link[512];
+    int eof;
+    struct ring in;
+    struct ring out;
+    uint32_t latency_ms;
+    uint8_t pkt[USB_PACKET];
+    uint32_t pkt_n;
+    uint64_t pkt_due;
+};
+
+static int set_nonblock(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+struct host *host_open(const char *spec, uint32_t usb_latency_ms, int port_file_fd, char *err,
+                       size_t errlen)
+{
+    (void)port_file_fd;
+    struct host *h = calloc(1, sizeof *h);
+    if (!h) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    h->lfd = h->fd = h->out_fd = h->slave_fd = -1;
+    h->latency_ms = usb_latency_ms;
+    h->pkt_due = T_NEVER;
+    signal(SIGPIPE, SIG_IGN);
+    if (strcmp(spec, "stdio") == 0) {
+        h->kind = HOST_STDIO;
+        h->fd = 0;
+        h->out_fd = 1;
+        set_nonblock(0);
+        return h;
+    }
+    if (strncmp(spec, "tcp:", 4) == 0) {
+        char *end;
+        long port = strtol(spec + 4, &end, 10);
+        if (*end || port < 0 || port > 65535 || end == spec + 4) {
+            snprintf(err, errlen, "--uart %s: expected tcp:PORT with PORT 0-65535 (0 picks a free port)", spec);
+            goto fail;
+        }
+        h->kind = HOST_TCP;
+        h->lfd = socket(AF_INET, SOCK_STREAM, 0);
+        int one = 1;
+        setsockopt(h->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        if (h->lfd < 0 || bind(h->lfd, (struct sockaddr *)&a, sizeof a) < 0 || listen(h->lfd, 1) < 0) {
+            snprintf(err, errlen, "--uart %s: cannot listen on 127.0.0.1:%ld: %s (pick another port, or 0)",
+                     spec, port, strerror(errno));
+            goto fail;
+        }
+        socklen_t al = sizeof a;
+        getsockname(h->lfd, (struct sockaddr *)&a, &al);
+        h->port = ntohs(a.sin_port);
+        set_nonblock(h->lfd);
+        return h;
+    }
+    if (strncmp(spec, "pty:", 4) == 0 && spec[4]) {
+        h->kind = HOST_PTY;
+        char name[256];
+        if (openpty(&h->fd, &h->slave_fd, name, NULL, NULL) < 0) {
+            snprintf(err, errlen, "--uart %s: openpty failed: %s", spec, strerror(errno));
+            goto fail;
+        }
+        struct termios t;
+        tcgetattr(h->slave_fd, &t);
+        cfmakeraw(&t);
+        tcsetattr(h->slave_fd, TCSANOW, &t);
+        snprintf(h->link, sizeof h->link, "%s", spec + 4);
+        unlink(h->link);
+        if (symlink(name, h->link) < 0) {
+            snprintf(err, errlen, "--uart %s: cannot create the symlink %s -> %s: %s", spec, h->link,
+                     name, strerror(errno));
+            h->link[0] = 0;
+            goto fail;
+        }
+        set_nonblock(h->fd);
+        h->out_fd = h->fd;
+        return h;
+    }
+    snprintf(err, errlen, "--uart %s: expected stdio, tcp:PORT or pty:PATH", spec);
+fail:
+    host_close(h);
+    return NULL;
+}
+
+void host_close(struct host *h)
+{
+    if (!h)
+        return;
+    host_poll(h, &h->in, 0);
+    if (h->kind != HOST_STDIO && h->fd >= 0)
+        close(h->fd);
+    if (h->lfd >= 0)
+        close(h->lfd);
+    if (h->slave_fd >= 0)
+        close(h->slave_fd);
+    if (h->link[0])
+        unlink(h->link);
+    free(h);
+}
+
+int host_connected(const struct host *h) { return h->fd >= 0; }
+int host_is_stdio(const struct host *h) { return h->kind == HOST_STDIO; }
+int host_eof(const struct host *h) { return h->eof; }
+int host_port(const struct host *h) { return h->port; }
+struct ring *host_input(struct host *h) { return &h->in; }
+
+static void flush_out(struct host *h)
+{
+    while (ring_count(&h->out)) {
+        if (h->out_fd < 0) {
+            h->out.tail = h->out.head;   /* no client: the bytes fall on the floor */
+            return;
+        }
+        uint32_t t = h->out.tail % sizeof h->out.buf;
+        uint32_t n = ring_count(&h->out);
+        if (n > sizeof h->out.buf - t)
+            n = (uint32_t)sizeof h->out.buf - t;
+        ssize_t w = write(h->out_fd, h->out.buf + t, n);
+        if (w <= 0) {
+            if (w < 0 && errno == EAGAIN)
+                return;
+            if (h->kind == HOST_TCP) {
+                close(h->fd);
+                h->fd = h->out_fd = -1;
+            }
+            h->out.tail = h->out.head;
+            return;
+        }
+        h->out.tail += (uint32_t)w;
+    }
+}
+
+void host_poll(struct host *h, struct ring *in, int timeout_us)
+{
+    struct pollfd p[2];
+    int n = 0, want_in = ring_space(in) > 4096u && !h->eof;
+    if (h->kind == HOST_TCP && h->fd < 0) {
+        p[n].fd = h->lfd;
+        p[n].events = POLLIN;
+        n++;
+    }
+    if (h->fd >= 0 && want_in) {
+        p[n].fd = h->fd;
+        p[n].events = POLLIN;
+        n++;
+    }
+    struct timespec ts = { timeout_us / 1000000, (long)(timeout_us % 1000000) * 1000L };
+    int r = n ? ppoll(p, (nfds_t)n, &ts, NULL) : (timeout_us > 0 ? nanosleep(&ts, NULL), 0 : 0);
+    for (int i = 0; r > 0 && i < n; i++) {
+        if (!p[i].revents)
+            continue;
+        if (p[i].fd == h->lfd) {
+            int cfd = accept(h->lfd, NULL, NULL);
+            if (cfd >= 0) {
+                int one = 1;
+                setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+                set_nonblock(cfd);
+                h->fd = h->out_fd = cfd;
+            }
+            continue;
+        }
+        uint8_t buf[4096];
+        uint32_t room = ring_space(in) < sizeof buf ? ring_space(in) : (uint32_t)sizeof buf;
+        ssize_t got = read(p[i].fd, buf, room);
+        if (got > 0) {
+            for (ssize_t k = 0; k < got; k++)
+                ring_put(in, buf[k]);
+        } else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
+            if (h->kind == HOST_TCP) {
+                close(h->fd);           /* the client left; wait for the next one */
+                h->fd = h->out_fd = -1;
+            } else if (h->kind == HOST_STDIO) {
+                h->eof = 1;
+            }
+        }
+    }
+    flush_out(h);
+}
+
+static void pkt_send(struct host *h)
+{
+    for (uint32_t i = 0; i < h->pkt_n; i++)
+        ring_put(&h->out, h->pkt[i]);
+    h->pkt_n = 0;
+    h->pkt_due = T_NEVER;
+}
+
+void host_tx(struct host *h, uint8_t b, uint64_t t)
+{
+    if (!h->latency_ms) {
+        if (ring_space(&h->out))
+            ring_put(&h->out, b);
+        return;
+    }
+    if (h->pkt_n == 0)
+        h->pkt_due = t + (uint64_t)h->latency_ms * PS_PER_MS;
+    h->pkt[h->pkt_n++] = b;
+    if (h->pkt_n == USB_PACKET)
+        pkt_send(h);     /* a full packet leaves at once */
+}
+
+uint64_t host_next_event(const struct host *h)
+{
+    return h->pkt_due;
+}
+
+void host_service(struct host *h, uint64_t now)
+{
+    if (h->pkt_n && now >= h->pkt_due)
+        pkt_send(h);
+}

@@ -1,0 +1,616 @@
+/*
+ * f0sim: a virtual STM32F030xC that runs real firmware binaries (see docs/f0sim.md).
+ *
+ *   f0sim [--part stm32f030xc] [--flash FILE] [--load FILE[@ADDR]]... [--boot flash|rom]
+ *         [--uart stdio|tcp:PORT|pty:PATH] [--port-file FILE] [--usb-latency-ms N]
+ *         [--realtime|--fast] [--until-ms T] [--until-uart STR] [--until-resets N]
+ *         [--break ADDR]... [--power-cut-flash-op N] [--power-cut-ms T]
+ *         [--uart-noise RATE] [--seed S] [--summary FILE] ...
+ */
+#include "sim.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../cli/exit_codes.h"
+#include "../cli/json.h"
+#include "f0boot/image.h"
+
+/* f0sim's own exit codes beyond the shared ones (docs/f0sim.md) */
+enum {
+    SIM_EXIT_FAULT = 20,        /* the firmware took a HardFault or locked up */
+    SIM_EXIT_TIMEOUT = 21,      /* --until-uart pattern not seen before --until-ms */
+    SIM_EXIT_STUCK = 22,        /* WFI with nothing that could ever wake the CPU */
+    SIM_EXIT_STRICT = 23,       /* --strict: an unmodelled register was touched */
+};
+
+static const struct part_desc parts[] = {
+#define F0B_PART(code, name, id, fkb, pg, skb, vt) \
+    { name, id, (uint32_t)(fkb) * 1024u, pg, (uint32_t)(skb) * 1024u },
+#include "f0boot/parts.def"
+#undef F0B_PART
+};
+
+static volatile sig_atomic_t g_signal;
+static int g_quiet;
+static struct timespec g_wall0;
+static uint64_t g_virt0;
+
+static void on_signal(int sig) { g_signal = sig; }
+
+static double wall_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - g_wall0.tv_sec) + (double)(t.tv_nsec - g_wall0.tv_nsec) * 1e-9;
+}
+
+static void log_stderr(struct chip *c, const char *msg)
+{
+    if (!g_quiet)
+        fprintf(stderr, "f0sim: [%.3f ms] %s\n", (double)c->now / PS_PER_MS, msg);
+}
+
+/* ---- callbacks from the core ---------------------------------------------------------- */
+
+void main_poll(struct chip *c);
+void main_poll(struct chip *c)
+{
+    if (g_signal) {
+        chip_stop(c, STOP_SIGNAL, "signal %d", (int)g_signal);
+        return;
+    }
+    if (!c->host)
+        return;
+    int wait_us = 0;
+    if (c->o.realtime) {
+        double virt = (double)(c->now - g_virt0) * 1e-12;
+        double ahead = virt - wall_s();
+        if (ahead > 0.0005)
+            wait_us = (int)(ahead * 1e6);
+    }
+    host_poll(c->host, host_input(c->host), wait_us);
+}
+
+void main_uart_tx(struct chip *c, uint8_t b);
+void main_uart_tx(struct chip *c, uint8_t b)
+{
+    const char *pat = c->o.until_uart;
+    if (pat && *pat) {
+        size_t n = strlen(pat);
+        /* naive restart is enough for the short patterns this is used with */
+        if ((uint8_t)pat[c->uart_match] == b) {
+            if (++c->uart_match == n)
+                chip_stop(c, STOP_UART, "saw \"%s\" on the UART", pat);
+        } else {
+            c->uart_match = (uint8_t)pat[0] == b ? 1u : 0u;
+        }
+    }
+    if (c->o.noise_rate > 0.0 &&
+        (double)(chip_rand(c) >> 11) * (1.0 / 9007199254740992.0) < c->o.noise_rate) {
+        if (chip_rand(c) & 1u) {
+            c->st.noise_drops++;
+            return;
+        }
+        b ^= (uint8_t)(1u << (chip_rand(c) & 7u));
+        c->st.noise_flips++;
+    }
+    if (c->host)
+        host_tx(c->host, b, c->now);
+}
+
+void main_break_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *ud);
+void main_break_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
+{
+    (void)uc; (void)size;
+    struct chip *c = ud;
+    chip_stop(c, STOP_BREAK, "breakpoint at 0x%08x", (uint32_t)addr);
+    c->stop_pc = (uint32_t)addr;
+}
+
+/* ---- files ---------------------------------------------------------------------------- */
+
+static int read_file(const char *path, uint8_t **out, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    uint8_t *buf = NULL;
+    size_t cap = 0, n = 0;
+    if (!f)
+        return -1;
+    for (;;) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 65536;
+            uint8_t *nb = realloc(buf, cap);
+            if (!nb) { free(buf); fclose(f); return -1; }
+            buf = nb;
+        }
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (r == 0)
+            break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) { free(buf); return -1; }
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+/* Open (or create erased) the persistent flash file and map it. */
+static uint8_t *open_flash(const char *path, uint32_t size, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        /* create it erased, atomically: temp file + rename */
+        char tmp[4200];
+        snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+        FILE *f = fopen(tmp, "wb");
+        if (!f) {
+            snprintf(err, errlen, "--flash %s: cannot create it: %s", path, strerror(errno));
+            return NULL;
+        }
+        uint8_t ff[4096];
+        memset(ff, 0xFF, sizeof ff);
+        int ok = 1;
+        for (uint32_t i = 0; i < size; i += sizeof ff)
+            ok &= fwrite(ff, 1, sizeof ff, f) == sizeof ff;
+        ok &= fclose(f) == 0;
+        if (!ok || rename(tmp, path) != 0) {
+            unlink(tmp);
+            snprintf(err, errlen, "--flash %s: cannot write it: %s", path, strerror(errno));
+            return NULL;
+        }
+    } else if ((uint64_t)st.st_size != size) {
+        snprintf(err, errlen, "--flash %s is %lld bytes but the part's flash is %u bytes: "
+                 "pass the matching --part, or delete the file to start erased",
+                 path, (long long)st.st_size, size);
+        return NULL;
+    }
+    int fd = open(path, O_RDWR);
+    if (fd < 0) {
+        snprintf(err, errlen, "--flash %s: cannot open it read-write: %s", path, strerror(errno));
+        return NULL;
+    }
+    void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED) {
+        snprintf(err, errlen, "--flash %s: mmap failed: %s", path, strerror(errno));
+        return NULL;
+    }
+    return m;
+}
+
+static int load_image(const char *spec, const struct part_desc *p, uint8_t *flash, int *exit_code,
+                      char *err, size_t errlen)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s", spec);
+    int have_addr = 0;
+    uint32_t addr = 0;
+    char *at = strrchr(path, '@');
+    if (at && at[1]) {
+        char *end;
+        unsigned long a = strtoul(at + 1, &end, 0);
+        if (!*end) {
+            *at = 0;
+            have_addr = 1;
+            addr = (uint32_t)a;
+        }
+    }
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    struct f0b_image img;
+    struct f0b_img_error ie;
+    int rc = -1;
+    f0b_image_init(&img);
+    if (read_file(path, &buf, &len) != 0) {
+        snprintf(err, errlen, "--load %s: cannot read it: %s", path, strerror(errno));
+        *exit_code = F0B_EXIT_INPUT_IO;
+        goto done;
+    }
+    if (f0b_sniff(buf, len) == F0B_FMT_CONTAINER) {
+        snprintf(err, errlen, "--load %s is an f0boot container: flash it through the bootloader "
+                 "(f0boot flash socket://...), or load the ELF/HEX it was packed from", path);
+        *exit_code = F0B_EXIT_INPUT_FORMAT;
+        goto done;
+    }
+    memset(&ie, 0, sizeof ie);
+    if (f0b_image_read(buf, len, have_addr, addr, &img, &ie) != F0B_IMG_OK) {
+        snprintf(err, errlen, "--load %s: %s%s", path, ie.detail[0] ? ie.detail : f0b_image_strerror(ie.code),
+                 f0b_sniff(buf, len) == F0B_FMT_BIN && !have_addr ? " (raw binary needs FILE@ADDR, e.g. app.bin@0x08000000)" : "");
+        *exit_code = F0B_EXIT_INPUT_FORMAT;
+        goto done;
+    }
+    for (size_t i = 0; i < img.nseg; i++) {
+        const struct f0b_seg *s = &img.segs[i];
+        if (s->addr < FLASH_BASE || (uint64_t)s->addr + s->len > (uint64_t)FLASH_BASE + p->flash_size) {
+            snprintf(err, errlen, "--load %s: data at 0x%08x-0x%08x is outside the %s flash "
+                     "(0x%08x-0x%08x); link it for flash, or give the right @ADDR",
+                     path, s->addr, s->addr + s->len - 1u, p->name, FLASH_BASE,
+                     FLASH_BASE + p->flash_size - 1u);
+            *exit_code = F0B_EXIT_INPUT_FORMAT;
+            goto done;
+        }
+        memcpy(flash + (s->addr - FLASH_BASE), s->data, s->len);
+    }
+    rc = 0;
+done:
+    f0b_image_free(&img);
+    free(buf);
+    return rc;
+}
+
+static int write_port_file(const char *path, int port)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return -1;
+    fprintf(f, "%d\n", port);
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- summary -------------------------------------------------------------------------- */
+
+static int exit_code_for(const struct chip *c)
+{
+    switch (c->stop) {
+    case STOP_HARDFAULT: case STOP_LOCKUP: return SIM_EXIT_FAULT;
+    case STOP_TIME: return c->o.until_uart ? SIM_EXIT_TIMEOUT : F0B_EXIT_OK;
+    case STOP_SLEEP_FOREVER: return SIM_EXIT_STUCK;
+    case STOP_ERROR: return SIM_EXIT_STRICT;
+    default: return F0B_EXIT_OK;
+    }
+}
+
+static int write_summary(const char *path, const struct chip *c, int code, double host_s)
+{
+    char tmp[4200];
+    FILE *f;
+    if (strcmp(path, "-") == 0) {
+        f = stdout;
+    } else {
+        snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+        if (!(f = fopen(tmp, "w")))
+            return -1;
+    }
+    struct json j;
+    json_begin(&j, f);
+    json_str(&j, "part", c->o.part->name);
+    json_str(&j, "boot", c->o.boot_rom ? "rom" : "flash");
+    json_str(&j, "stop_reason", stop_reason_name(c->stop));
+    json_str(&j, "stop_detail", c->stop_detail);
+    json_hex32(&j, "stop_pc", c->stop_pc);
+    json_i64(&j, "exit_code", code);
+    json_dbl(&j, "virtual_ms", (double)c->now / PS_PER_MS);
+    json_u64(&j, "instructions", c->st.insns);
+    json_u64(&j, "cycles", c->st.cycles);
+    json_dbl(&j, "host_seconds", host_s);
+    json_dbl(&j, "instructions_per_second", host_s > 0 ? (double)c->st.insns / host_s : 0.0);
+    json_u64(&j, "resets", c->st.resets);
+    json_u64(&j, "exceptions_taken", c->st.irqs_taken);
+    json_u64(&j, "faults", c->st.faults);
+    json_u64(&j, "unmodelled_accesses", c->st.unmodelled);
+    json_obj(&j, "flash");
+    json_u64(&j, "programs", c->st.prog_ops);
+    json_u64(&j, "page_erases", c->st.page_erases);
+    json_u64(&j, "mass_erases", c->st.mass_erases);
+    json_u64(&j, "pgerr", c->st.prog_errors);
+    json_u64(&j, "wrprterr", c->st.wrprt_errors);
+    json_close(&j);
+    json_obj(&j, "uart");
+    json_u64(&j, "rx_bytes", c->st.uart_rx);
+    json_u64(&j, "tx_bytes", c->st.uart_tx);
+    json_u64(&j, "overruns", c->st.overruns);
+    json_u64(&j, "rx_lost_while_disabled", c->st.rx_lost);
+    json_close(&j);
+    json_obj(&j, "faults_injected");
+    json_bool(&j, "power_cut", c->stop == STOP_POWER_CUT);
+    json_u64(&j, "flash_op_at_cut", c->stop == STOP_POWER_CUT ? c->flash_ops : 0);
+    json_u64(&j, "noise_bit_flips", c->st.noise_flips);
+    json_u64(&j, "noise_dropped_bytes", c->st.noise_drops);
+    json_close(&j);
+    if (c->rom_running || c->o.boot_rom) {
+        json_obj(&j, "rom");
+        json_u64(&j, "commands", c->rom.commands);
+        json_u64(&j, "nacks", c->rom.nacks);
+        json_close(&j);
+    }
+    json_end(&j);
+    if (f == stdout)
+        return 0;
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- command line --------------------------------------------------------------------- */
+
+static void usage(FILE *f)
+{
+    fputs(
+"usage: f0sim [options]\n"
+"A virtual STM32F030xC running real firmware (docs/f0sim.md).\n"
+"  --part NAME              part (default stm32f030xc)\n"
+"  --flash FILE             persistent flash contents (created erased if missing)\n"
+"  --load FILE[@ADDR]       program ELF / Intel HEX / raw binary (needs @ADDR) into flash\n"
+"  --boot flash|rom         BOOT0 low (default) or high: the AN3155 ROM bootloader model\n"
+"  --uart stdio|tcp:PORT|pty:PATH   where USART1 goes (default stdio; tcp:0 picks a port)\n"
+"  --port-file FILE         write the TCP port number there once listening\n"
+"  --usb-latency-ms N       device->host bytes leave in 62-byte packets or after N ms\n"
+"  --realtime | --fast      pace virtual time to the wall clock (default for tcp/pty) or not\n"
+"  --until-ms T             stop at virtual time T ms\n"
+"  --until-uart STRING      stop when the device sends STRING (exit 21 if --until-ms hits first)\n"
+"  --until-resets N         stop at the Nth reset\n"
+"  --break ADDR             stop when the CPU reaches ADDR (repeatable)\n"
+"  --power-cut-flash-op N   cut the power during the Nth flash operation (torn data)\n"
+"  --power-cut-ms T         cut the power at virtual time T ms\n"
+"  --uart-noise RATE        per-byte probability of a bit flip or a dropped byte (both ways)\n"
+"  --seed S                 seed for noise and torn writes (default 1)\n"
+"  --summary FILE           JSON summary at the end ('-' = stdout)\n"
+"  --flash-prog-us X        half-word program time (default 53.5)\n"
+"  --flash-erase-ms X       page erase time (default 30); --flash-mass-erase-ms X (30)\n"
+"  --rom-baud N             line rate the ROM model's 8E1 characters are timed at (115200)\n"
+"  --on-fault stop|run      stop at a HardFault (default) or run the firmware's handler\n"
+"  --strict                 stop at the first unmodelled register access\n"
+"  --quiet                  no log lines on stderr\n"
+"exit: 0 stopped as asked, 2 usage, 3/4 --load unreadable/malformed, 6 --flash file,\n"
+"      20 HardFault/lockup, 21 --until-uart not seen in time, 22 CPU asleep forever, 23 --strict\n",
+        f);
+}
+
+static int parse_num(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || v < 0)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    enum { O_PART = 256, O_FLASH, O_LOAD, O_BOOT, O_UART, O_PORTFILE, O_USBLAT, O_RT, O_FAST,
+           O_UNTIL_MS, O_UNTIL_UART, O_UNTIL_RESETS, O_BREAK, O_PC_OP, O_PC_MS, O_NOISE, O_SEED,
+           O_SUMMARY, O_PROG_US, O_ERASE_MS, O_MASS_MS, O_ROM_BAUD, O_ON_FAULT, O_STRICT, O_QUIET,
+           O_HELP };
+    static const struct option lo[] = {
+        { "part", 1, 0, O_PART }, { "flash", 1, 0, O_FLASH }, { "load", 1, 0, O_LOAD },
+        { "boot", 1, 0, O_BOOT }, { "uart", 1, 0, O_UART }, { "port-file", 1, 0, O_PORTFILE },
+        { "usb-latency-ms", 1, 0, O_USBLAT }, { "realtime", 0, 0, O_RT }, { "fast", 0, 0, O_FAST },
+        { "until-ms", 1, 0, O_UNTIL_MS }, { "until-uart", 1, 0, O_UNTIL_UART },
+        { "until-resets", 1, 0, O_UNTIL_RESETS }, { "break", 1, 0, O_BREAK },
+        { "power-cut-flash-op", 1, 0, O_PC_OP }, { "power-cut-ms", 1, 0, O_PC_MS },
+        { "uart-noise", 1, 0, O_NOISE }, { "seed", 1, 0, O_SEED }, { "summary", 1, 0, O_SUMMARY },
+        { "flash-prog-us", 1, 0, O_PROG_US }, { "flash-erase-ms", 1, 0, O_ERASE_MS },
+        { "flash-mass-erase-ms", 1, 0, O_MASS_MS }, { "rom-baud", 1, 0, O_ROM_BAUD },
+        { "on-fault", 1, 0, O_ON_FAULT }, { "strict", 0, 0, O_STRICT }, { "quiet", 0, 0, O_QUIET },
+        { "help", 0, 0, O_HELP }, { 0, 0, 0, 0 }
+    };
+    static struct chip chip;
+    struct chip *c = &chip;
+    const char *flash_path = NULL, *uart = "stdio", *port_file = NULL, *summary = NULL;
+    const char *loads[16];
+    int nloads = 0, rt = -1, code = F0B_EXIT_OK;
+    char err[9000] = "";
+    uint8_t *flash = NULL;
+    int flash_mapped = 0;
+    double d;
+
+    c->o.part = &parts[3];
+    c->o.prog_ps = 53500000u;
+    c->o.erase_ps = 30ull * PS_PER_MS;
+    c->o.mass_erase_ps = 30ull * PS_PER_MS;
+    c->o.seed = 1;
+    c->o.rom_baud = 115200;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        if (strcmp(parts[i].name, "stm32f030xc") == 0)
+            c->o.part = &parts[i];
+
+    int opt;
+    while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        switch (opt) {
+        case O_PART: {
+            const struct part_desc *p = NULL;
+            for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+                if (strcasecmp(parts[i].name, optarg) == 0)
+                    p = &parts[i];
+            if (!p) {
+                snprintf(err, sizeof err, "--part %s: unknown part (try stm32f030xc)", optarg);
+                goto usage_err;
+            }
+            c->o.part = p;
+            break;
+        }
+        case O_FLASH: flash_path = optarg; break;
+        case O_LOAD:
+            if (nloads == 16) { snprintf(err, sizeof err, "at most 16 --load options"); goto usage_err; }
+            loads[nloads++] = optarg;
+            break;
+        case O_BOOT:
+            if (strcmp(optarg, "rom") == 0) c->o.boot_rom = 1;
+            else if (strcmp(optarg, "flash") == 0) c->o.boot_rom = 0;
+            else { snprintf(err, sizeof err, "--boot %s: expected flash or rom", optarg); goto usage_err; }
+            break;
+        case O_UART: uart = optarg; break;
+        case O_PORTFILE: port_file = optarg; break;
+        case O_USBLAT:
+            if (parse_num(optarg, &d) || d > 1000) { snprintf(err, sizeof err, "--usb-latency-ms %s: expected 0-1000", optarg); goto usage_err; }
+            c->o.usb_latency_ms = (uint32_t)d;
+            break;
+        case O_RT: rt = 1; break;
+        case O_FAST: rt = 0; break;
+        case O_UNTIL_MS:
+            if (parse_num(optarg, &d) || d <= 0) { snprintf(err, sizeof err, "--until-ms %s: expected a positive number of ms", optarg); goto usage_err; }
+            c->o.until_ps = (uint64_t)(d * (double)PS_PER_MS);
+            break;
+        case O_UNTIL_UART:
+            if (!*optarg) { snprintf(err, sizeof err, "--until-uart needs a non-empty string"); goto usage_err; }
+            c->o.until_uart = optarg;
+            break;
+        case O_UNTIL_RESETS:
+            if (parse_num(optarg, &d) || d < 1) { snprintf(err, sizeof err, "--until-resets %s: expected a count >= 1", optarg); goto usage_err; }
+            c->o.until_resets = (uint32_t)d;
+            break;
+        case O_BREAK: {
+            char *end;
+            unsigned long a = strtoul(optarg, &end, 0);
+            if (*end || end == optarg || c->o.nbreak == 16) { snprintf(err, sizeof err, "--break %s: expected an address (at most 16)", optarg); goto usage_err; }
+            c->o.breaks[c->o.nbreak++] = (uint32_t)a & ~1u;
+            break;
+        }
+        case O_PC_OP:
+            if (parse_num(optarg, &d) || d < 1) { snprintf(err, sizeof err, "--power-cut-flash-op %s: expected N >= 1", optarg); goto usage_err; }
+            c->o.power_cut_op = (uint64_t)d;
+            break;
+        case O_PC_MS:
+            if (parse_num(optarg, &d) || d <= 0) { snprintf(err, sizeof err, "--power-cut-ms %s: expected a time in ms", optarg); goto usage_err; }
+            c->o.power_cut_ps = (uint64_t)(d * (double)PS_PER_MS);
+            break;
+        case O_NOISE:
+            if (parse_num(optarg, &d) || d > 1) { snprintf(err, sizeof err, "--uart-noise %s: expected a probability 0-1", optarg); goto usage_err; }
+            c->o.noise_rate = d;
+            break;
+        case O_SEED: c->o.seed = strtoull(optarg, NULL, 0); break;
+        case O_SUMMARY: summary = optarg; break;
+        case O_PROG_US:
+            if (parse_num(optarg, &d)) { snprintf(err, sizeof err, "--flash-prog-us %s: expected microseconds", optarg); goto usage_err; }
+            c->o.prog_ps = (uint32_t)(d * (double)PS_PER_US);
+            break;
+        case O_ERASE_MS:
+            if (parse_num(optarg, &d)) { snprintf(err, sizeof err, "--flash-erase-ms %s: expected milliseconds", optarg); goto usage_err; }
+            c->o.erase_ps = (uint64_t)(d * (double)PS_PER_MS);
+            break;
+        case O_MASS_MS:
+            if (parse_num(optarg, &d)) { snprintf(err, sizeof err, "--flash-mass-erase-ms %s: expected milliseconds", optarg); goto usage_err; }
+            c->o.mass_erase_ps = (uint64_t)(d * (double)PS_PER_MS);
+            break;
+        case O_ROM_BAUD:
+            if (parse_num(optarg, &d) || d < 1200 || d > 4000000) { snprintf(err, sizeof err, "--rom-baud %s: expected 1200-4000000", optarg); goto usage_err; }
+            c->o.rom_baud = (uint32_t)d;
+            break;
+        case O_ON_FAULT:
+            if (strcmp(optarg, "run") == 0) c->o.fault_continue = 1;
+            else if (strcmp(optarg, "stop") == 0) c->o.fault_continue = 0;
+            else { snprintf(err, sizeof err, "--on-fault %s: expected stop or run", optarg); goto usage_err; }
+            break;
+        case O_STRICT: c->o.trace_unmodelled_stop = 1; break;
+        case O_QUIET: g_quiet = 1; break;
+        case O_HELP: usage(stdout); return 0;
+        default: goto usage_err;
+        }
+    }
+    if (optind < argc) {
+        snprintf(err, sizeof err, "unexpected argument '%s' (images go after --load)", argv[optind]);
+        goto usage_err;
+    }
+
+    const struct part_desc *p = c->o.part;
+    if (flash_path) {
+        if (!(flash = open_flash(flash_path, p->flash_size, err, sizeof err))) {
+            code = F0B_EXIT_OUTPUT;
+            goto fail;
+        }
+        flash_mapped = 1;
+    } else {
+        if (!(flash = malloc(p->flash_size))) {
+            snprintf(err, sizeof err, "out of memory");
+            code = F0B_EXIT_INTERNAL;
+            goto fail;
+        }
+        memset(flash, 0xFF, p->flash_size);
+    }
+    for (int i = 0; i < nloads; i++)
+        if (load_image(loads[i], p, flash, &code, err, sizeof err) != 0)
+            goto fail;
+
+    c->host = host_open(uart, c->o.usb_latency_ms, -1, err, sizeof err);
+    if (!c->host) {
+        code = F0B_EXIT_PORT;
+        goto fail;
+    }
+    if (host_port(c->host)) {
+        fprintf(stderr, "f0sim: USART1 on tcp 127.0.0.1:%d\n", host_port(c->host));
+        if (port_file && write_port_file(port_file, host_port(c->host)) != 0) {
+            snprintf(err, sizeof err, "--port-file %s: cannot write it: %s", port_file, strerror(errno));
+            code = F0B_EXIT_OUTPUT;
+            goto fail;
+        }
+    } else if (strncmp(uart, "pty:", 4) == 0 && !g_quiet) {
+        fprintf(stderr, "f0sim: USART1 on %s\n", uart + 4);
+    }
+    c->o.realtime = rt >= 0 ? rt : !host_is_stdio(c->host);
+    c->poll_step = c->o.realtime ? 100ull * PS_PER_US : PS_PER_MS;
+    c->log = log_stderr;
+    if (chip_init(c, flash) != 0) {
+        snprintf(err, sizeof err, "cannot set up the CPU engine (Unicorn)");
+        code = F0B_EXIT_INTERNAL;
+        goto fail;
+    }
+    c->next_poll = 0;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    clock_gettime(CLOCK_MONOTONIC, &g_wall0);
+    g_virt0 = c->now;
+
+    chip_run(c);
+
+    double host_s = wall_s();
+    code = exit_code_for(c);
+    host_service(c->host, T_NEVER - 1u);           /* the last USB packet leaves */
+    host_poll(c->host, host_input(c->host), 0);    /* UART output before the summary */
+    if (!g_quiet || c->stop == STOP_HARDFAULT || c->stop == STOP_LOCKUP)
+        fprintf(stderr, "f0sim: stopped (%s: %s) at %.3f ms virtual, PC 0x%08x; %llu instructions, "
+                "%llu cycles in %.3f s host = %.1f M instructions/s\n",
+                stop_reason_name(c->stop), c->stop_detail, (double)c->now / PS_PER_MS, c->stop_pc,
+                (unsigned long long)c->st.insns, (unsigned long long)c->st.cycles, host_s,
+                host_s > 0 ? (double)c->st.insns / host_s / 1e6 : 0.0);
+    if (summary && write_summary(summary, c, code, host_s) != 0) {
+        fprintf(stderr, "f0sim: --summary %s: cannot write it: %s\n", summary, strerror(errno));
+        if (code == F0B_EXIT_OK)
+            code = F0B_EXIT_OUTPUT;
+    }
+    host_close(c->host);
+    c->host = NULL;
+    chip_free(c);
+    if (flash_mapped) {
+        msync(flash, p->flash_size, MS_SYNC);
+        munmap(flash, p->flash_size);
+    } else {
+        free(flash);
+    }
+    return code;
+
+usage_err:
+    fprintf(stderr, "f0sim: %s\n", err[0] ? err : "bad option");
+    fprintf(stderr, "f0sim: see f0sim --help\n");
+    return F0B_EXIT_USAGE;
+fail:
+    fprintf(stderr, "f0sim: %s\n", err);
+    if (c->host)
+        host_close(c->host);
+    if (flash && flash_mapped)
+        munmap(flash, c->o.part->flash_size);
+    else
+        free(flash);
+    return code;
+}

@@ -1,0 +1,133 @@
+/*
+ * --boot rom: the chip runs no firmware; the AN3155 model (an3155.c) answers on USART1.
+ * This file connects it to the line (8E1 at --rom-baud: 11 bits per character, each way),
+ * to the flash model (with its timing) and to virtual time. Go leaves the ROM: MSP and PC
+ * are loaded from the vector table at the Go address and the CPU starts there, with main
+ * flash mapped at 0 (a simplification, see docs/f0sim.md).
+ */
+#include "sim.h"
+
+#include <string.h>
+
+static struct chip *ctx_chip(void *ctx) { return ctx; }
+
+static uint64_t rom_char_ps(const struct chip *c)
+{
+    return 11ull * 1000000000000ull / c->o.rom_baud;
+}
+
+static void op_tx(void *ctx, const uint8_t *bytes, uint32_t n, uint64_t delay_ns)
+{
+    struct chip *c = ctx_chip(ctx);
+    uint64_t t = c->now + delay_ns * 1000u;
+    if (ring_count(&c->rom_out) == 0 && c->rom_tx_at < t)
+        c->rom_tx_at = t;
+    for (uint32_t i = 0; i < n && ring_space(&c->rom_out); i++)
+        ring_put(&c->rom_out, bytes[i]);
+    chip_reschedule(c);
+}
+
+static int64_t op_erase_page(void *ctx, uint32_t page) { return flash_rom_erase_page(ctx_chip(ctx), page); }
+static int64_t op_mass_erase(void *ctx) { return flash_rom_mass_erase(ctx_chip(ctx)); }
+static int64_t op_program(void *ctx, uint32_t addr, const uint8_t *d, uint32_t len)
+{
+    return flash_rom_program(ctx_chip(ctx), addr, d, len);
+}
+
+static int op_read(void *ctx, uint32_t addr, uint8_t *dst, uint32_t len)
+{
+    struct chip *c = ctx_chip(ctx);
+    return uc_mem_read(c->uc, addr, dst, len) == UC_ERR_OK ? 0 : -1;
+}
+
+static void op_go(void *ctx, uint32_t addr)
+{
+    struct chip *c = ctx_chip(ctx);
+    uint32_t v[2];
+    if (uc_mem_read(c->uc, addr, v, 8) != UC_ERR_OK) {
+        chip_logf(c, "ROM Go 0x%08x: no vector table readable there", addr);
+        return;
+    }
+    chip_logf(c, "ROM bootloader: Go 0x%08x (MSP 0x%08x, PC 0x%08x)", addr, v[0], v[1]);
+    c->rom_pending_go = 1;
+    c->rom_go_addr = addr;
+}
+
+static const struct an3155_ops rom_ops = {
+    .tx = op_tx, .erase_page = op_erase_page, .mass_erase = op_mass_erase,
+    .program = op_program, .read = op_read, .go = op_go,
+};
+
+void rom_start(struct chip *c)
+{
+    an3155_init(&c->rom, &rom_ops, c, c->o.part->chip_id);
+    c->rom.map.flash_size = c->o.part->flash_size;
+    c->rom.map.page_size = c->o.part->page_size;
+    c->rom.map.sram_size = c->o.part->sram_size;
+    c->rom_running = 1;
+    c->rom_pending_go = 0;
+    c->rom_busy = 0;
+    c->rom_tx_at = c->now;
+    c->rom_rx_free = c->now;
+    c->rom_out.head = c->rom_out.tail = 0;
+}
+
+uint64_t rom_next_event(struct chip *c)
+{
+    uint64_t t = T_NEVER;
+    if (!c->rom_running)
+        return t;
+    if (ring_count(&c->rom_out))
+        t = c->rom_tx_at + rom_char_ps(c);
+    if (c->rom_busy && c->rom_rx_done < t)
+        t = c->rom_rx_done;
+    if (!c->rom_busy && c->host && ring_count(host_input(c->host)) && c->now < t)
+        t = c->now;
+    if (c->rom_pending_go)
+        t = c->now;
+    return t;
+}
+
+static void rom_leave(struct chip *c)
+{
+    uint32_t v[2], addr = c->rom_go_addr;
+    c->rom_pending_go = 0;
+    c->rom_running = 0;
+    uc_mem_read(c->uc, addr, v, 8);
+    chip_remap(c, 0);
+    c->syscfg_cfgr1 &= ~3u;
+    uint32_t msp = v[0] & ~3u, pc = v[1] & ~1u;
+    uc_reg_write(c->uc, UC_ARM_REG_MSP, &msp);
+    uc_reg_write(c->uc, UC_ARM_REG_SP, &msp);
+    uc_reg_write(c->uc, UC_ARM_REG_PC, &pc);
+}
+
+extern void main_uart_tx(struct chip *c, uint8_t b);
+
+void rom_service(struct chip *c)
+{
+    uint64_t ct = rom_char_ps(c);
+    while (ring_count(&c->rom_out) && c->now >= c->rom_tx_at + ct) {
+        c->rom_tx_at += ct;
+        c->st.uart_tx++;
+        main_uart_tx(c, ring_get(&c->rom_out));
+    }
+    struct ring *in = c->host ? host_input(c->host) : NULL;
+    for (;;) {
+        if (c->rom_busy && c->now >= c->rom_rx_done) {
+            c->rom_busy = 0;
+            c->rom_rx_free = c->rom_rx_done;
+            c->st.uart_rx++;
+            an3155_rx(&c->rom, c->rom_rx_byte);
+            if (c->stop != STOP_NONE)
+                return;
+        }
+        if (c->rom_busy || !in || !ring_count(in) || c->rom_pending_go)
+            break;
+        c->rom_rx_byte = ring_get(in);
+        c->rom_busy = 1;
+        c->rom_rx_done = (c->rom_rx_free > c->now ? c->rom_rx_free : c->now) + ct;
+    }
+    if (c->rom_pending_go && !ring_count(&c->rom_out))
+        rom_leave(c);   /* after the ACK of Go has left */
+}
