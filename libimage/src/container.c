@@ -224,10 +224,11 @@ int f0b_container_verify(const uint8_t *buf, size_t len, struct f0b_img_hdr *hdr
     else if (h.load_addr & 3u)
         rc = f0b_err_set(err, F0B_IMG_ECNT_FIELD, 0, F0B_IMG_OFF_LOAD_ADDR,
                          "load address 0x%08x is not word-aligned", (unsigned)h.load_addr);
-    else if (h.vt_len % 4u || h.vt_len < 8 || h.vt_len > F0B_VT_MAX)
+    else if (h.vt_len % 4u || h.vt_len < 8 || h.vt_len > F0B_VT_MAX ||
+             h.vt_len > h.payload_size)
         rc = f0b_err_set(err, F0B_IMG_ECNT_FIELD, 0, F0B_IMG_OFF_VT_LEN,
-                         "vector-table length %u is not a multiple of 4 between 8 and %u",
-                         (unsigned)h.vt_len, F0B_VT_MAX);
+                         "vector-table length %u is not a multiple of 4 between 8 and %u "
+                         "within the payload", (unsigned)h.vt_len, F0B_VT_MAX);
     else if (!(part = f0b_part_by_code(h.part)))
         rc = f0b_err_set(err, F0B_IMG_ECNT_FIELD, 0, F0B_IMG_OFF_PART,
                          "unknown part code %u", (unsigned)h.part);

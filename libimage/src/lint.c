@@ -101,11 +101,12 @@ static void lint_vectors(const struct f0b_image *img, const struct f0b_part *p,
             "runs only Thumb code and would HardFault at reset; declare Reset_Handler as a "
             "function (.thumb_func / .type Reset_Handler, %%function) so the linker sets bit 0",
             (unsigned)rv);
-    if ((rv & ~1u) < start || (rv & ~1u) >= end)
+    /* The bootloader also refuses an entry inside the first two words (SP, reset vector). */
+    if ((rv & ~1u) < start + 8u || (rv & ~1u) >= end)
         add(l, "reset-range", F0B_LINT_ERROR,
-            "reset vector 0x%08x points outside the image 0x%08x-0x%08x: the reset handler "
-            "must be part of the packed application; check the vector table and the linker "
-            "script", (unsigned)rv, (unsigned)start, (unsigned)(end - 1));
+            "reset vector 0x%08x points outside the image's code 0x%08x-0x%08x: the reset "
+            "handler must be part of the packed application; check the vector table and the "
+            "linker script", (unsigned)rv, (unsigned)(start + 8u), (unsigned)(end - 1));
 }
 
 void f0b_lint_run(const struct f0b_image *img, const struct f0b_part *p, struct f0b_lint *l)

@@ -359,6 +359,10 @@ static void lint_rules(void **state)
     f0b_lint_run(&img, p, &l);
     assert_true(has(&l, "reset-range", F0B_LINT_ERROR));
     f0b_image_free(&img);
+    make_app(&img, 0x08001000, 1024, 0x20007FF0, 0x08001005);  /* into SP/reset words */
+    f0b_lint_run(&img, p, &l);
+    assert_true(has(&l, "reset-range", F0B_LINT_ERROR));
+    f0b_image_free(&img);
     /* The same image is fine on a part with a smaller SRAM only if SP fits: 4 KB here. */
     make_app(&img, 0x08001000, 1024, 0x20007FF0, 0x08001101);
     f0b_lint_run(&img, f0b_part_by_name("stm32f030x4"), &l);
