@@ -147,6 +147,29 @@ static void vt_from_symbols(Elf *elf, const uint8_t *buf, size_t len, struct f0b
     }
 }
 
+struct tag_ctx {
+    Elf *elf;
+    size_t shstrndx;
+};
+
+static void section_name(void *ctx, long tag, char *buf, size_t n)
+{
+    struct tag_ctx *c = ctx;
+    Elf_Scn *scn = elf_getscn(c->elf, (size_t)tag);
+    GElf_Shdr sh;
+    const char *nm = NULL;
+
+    if (scn && gelf_getshdr(scn, &sh))
+        nm = elf_strptr(c->elf, c->shstrndx, sh.sh_name);
+    snprintf(buf, n, "section %s", nm ? nm : "?");
+}
+
+static void phdr_name(void *ctx, long tag, char *buf, size_t n)
+{
+    (void)ctx;
+    snprintf(buf, n, "program header %ld", tag);
+}
+
 int f0b_read_elf(const uint8_t *buf, size_t len, struct f0b_image *img,
                  struct f0b_img_error *err)
 {
@@ -154,6 +177,7 @@ int f0b_read_elf(const uint8_t *buf, size_t len, struct f0b_image *img,
     GElf_Phdr *ph = NULL;
     size_t phnum = 0, shnum = 0, shstrndx = 0;
     int have_sections;
+    struct f0b_pieces ps = {0};
     int rc;
 
     if (len == 0)
@@ -284,8 +308,8 @@ int f0b_read_elf(const uint8_t *buf, size_t len, struct f0b_image *img,
                                      "the linker script", name, (unsigned long long)lma);
                     goto done;
                 }
-                rc = f0b_image_add(img, (uint32_t)lma, buf + sh.sh_offset, (uint32_t)sh.sh_size,
-                                   err);
+                rc = f0b_pieces_push(&ps, (uint32_t)lma, (uint32_t)sh.sh_size,
+                                     (size_t)sh.sh_offset, (long)elf_ndxscn(scn), err);
                 if (rc) {
                     f0b_err_prefix(err, "section %s: ", name);
                     goto done;
@@ -304,13 +328,22 @@ int f0b_read_elf(const uint8_t *buf, size_t len, struct f0b_image *img,
         for (size_t i = 0; i < phnum; i++) {
             if (ph[i].p_type != PT_LOAD)
                 continue;
-            rc = f0b_image_add(img, (uint32_t)ph[i].p_paddr, buf + ph[i].p_offset,
-                               (uint32_t)ph[i].p_filesz, err);
+            rc = f0b_pieces_push(&ps, (uint32_t)ph[i].p_paddr, (uint32_t)ph[i].p_filesz,
+                                 (size_t)ph[i].p_offset, (long)i, err);
             if (rc) {
                 f0b_err_prefix(err, "program header %zu: ", i);
                 goto done;
             }
         }
+    }
+    {
+        struct tag_ctx tc = {elf, shstrndx};
+        rc = f0b_image_from_pieces(img, &ps, buf, have_sections ? section_name : phdr_name,
+                                   &tc, err);
+        if (err)
+            err->line = 0;
+        if (rc)
+            goto done;
     }
     for (size_t i = 0; i < phnum; i++) {
         char nm[32];
@@ -324,6 +357,7 @@ int f0b_read_elf(const uint8_t *buf, size_t len, struct f0b_image *img,
                          "the ELF has no loadable content (no PT_LOAD segment with file bytes): "
                          "nothing to program");
 done:
+    f0b_pieces_free(&ps);
     free(ph);
     if (elf)
         elf_end(elf);

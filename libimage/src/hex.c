@@ -1,6 +1,7 @@
 /* Intel HEX reader: record types 00-05, every checksum verified, errors by line number. */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -104,6 +105,12 @@ static int want_len(const uint8_t *rec, unsigned want, long line, long off,
                        type_name(rec[3]), rec[3], want, rec[0]);
 }
 
+static void hex_tag_name(void *ctx, long tag, char *buf, size_t n)
+{
+    (void)ctx;
+    snprintf(buf, n, "line %ld", tag);
+}
+
 int f0b_read_hex(const uint8_t *buf, size_t len, struct f0b_image *img,
                  struct f0b_img_error *err)
 {
@@ -112,6 +119,9 @@ int f0b_read_hex(const uint8_t *buf, size_t len, struct f0b_image *img,
     long line = 0, eof_line = 0;
     uint32_t base = 0;
     int rc = F0B_IMG_OK;
+    struct f0b_pieces ps = {0};
+    uint8_t *arena = NULL;           /* all data bytes, in file order */
+    size_t arena_len = 0, arena_cap = 0;
 
     if (len == 0)
         return f0b_err_set(err, F0B_IMG_EEMPTY, 0, 0, "the input file is empty");
@@ -153,19 +163,31 @@ int f0b_read_hex(const uint8_t *buf, size_t len, struct f0b_image *img,
         a16 = (uint32_t)rec[1] << 8 | rec[2];
         switch (type) {
         case REC_DATA:
-            rc = f0b_image_add(img, base + a16, rec + 4, rec[0], err);
-            if (rc == F0B_IMG_EOVERLAP || rc == F0B_IMG_EWRAP) {
-                if (err)
-                    err->line = line, err->offset = (long)start;
-                f0b_err_prefix(err, "line %ld: ", line);
+            if (arena_len + rec[0] > arena_cap) {
+                size_t ncap = arena_cap ? arena_cap * 2 : 4096;
+                uint8_t *p = realloc(arena, ncap);
+                if (!p) {
+                    rc = f0b_err_set(err, F0B_IMG_ENOMEM, line, -1, "out of memory");
+                    goto done;
+                }
+                arena = p;
+                arena_cap = ncap;
             }
+            if (rec[0])
+                memcpy(arena + arena_len, rec + 4, rec[0]);
+            rc = f0b_pieces_push(&ps, base + a16, rec[0], arena_len, line, err);
             if (rc == F0B_IMG_EWRAP && err) {
-                size_t l = strlen(err->detail);
+                size_t l;
+                err->line = line;
+                err->offset = (long)start;
+                f0b_err_prefix(err, "line %ld: ", line);
+                l = strlen(err->detail);
                 snprintf(err->detail + l, sizeof err->detail - l,
                          "; check the extended address records");
             }
             if (rc)
                 goto done;
+            arena_len += rec[0];
             break;
         case REC_EOF:
             rc = want_len(rec, 0, line, (long)start, err);
@@ -212,10 +234,15 @@ int f0b_read_hex(const uint8_t *buf, size_t len, struct f0b_image *img,
                          "it is probably truncated, regenerate it", line);
         goto done;
     }
+    rc = f0b_image_from_pieces(img, &ps, arena, hex_tag_name, NULL, err);
+    if (rc)
+        goto done;
     if (!img->nseg)
         rc = f0b_err_set(err, F0B_IMG_ENODATA, 0, -1,
                          "the HEX file has no data records: nothing to program");
 done:
+    free(arena);
+    f0b_pieces_free(&ps);
     if (rc)
         f0b_image_free(img);
     return rc;

@@ -18,4 +18,32 @@ int f0b_image_span(const struct f0b_image *img, uint32_t *span, struct f0b_img_e
 /* Write the flat image (gaps 0xFF) into dst, which holds span bytes from f0b_image_span(). */
 void f0b_image_copy_flat(const struct f0b_image *img, uint8_t *dst, uint32_t span);
 
+/* Readers collect pieces of data in input order, then build the image in one pass: sort,
+ * refuse overlaps naming both pieces, merge touching pieces. O(n log n + bytes) whatever the
+ * order of the input (f0b_image_add() keeps the image sorted at every call instead). */
+struct f0b_piece {
+    uint32_t addr;
+    uint32_t len;
+    size_t off;      /* offset of the bytes in the reader's base buffer */
+    long tag;        /* what the reader names it by: HEX line, ELF section index, ... */
+};
+
+struct f0b_pieces {
+    struct f0b_piece *v;
+    size_t n, cap;
+};
+
+/* Names a piece's tag for messages ("line 12", "section .data"). */
+typedef void (*f0b_tag_name_fn)(void *ctx, long tag, char *buf, size_t n);
+
+/* Add a piece (len 0 ignored). A piece that continues the previous one in both address and
+ * base offset extends it. F0B_IMG_EWRAP past 0xFFFFFFFF, F0B_IMG_ENOMEM. */
+int f0b_pieces_push(struct f0b_pieces *ps, uint32_t addr, uint32_t len, size_t off, long tag,
+                    struct f0b_img_error *err);
+void f0b_pieces_free(struct f0b_pieces *ps);
+
+/* Build img (empty on entry) from the pieces, whose bytes are at base + off. */
+int f0b_image_from_pieces(struct f0b_image *img, struct f0b_pieces *ps, const uint8_t *base,
+                          f0b_tag_name_fn name, void *ctx, struct f0b_img_error *err);
+
 #endif

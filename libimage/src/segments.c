@@ -227,3 +227,104 @@ int f0b_image_flatten(const struct f0b_image *img, uint8_t **out, uint32_t *len,
     *len = span;
     return F0B_IMG_OK;
 }
+
+/* ---- pieces: batch construction for the readers ------------------------------------ */
+
+int f0b_pieces_push(struct f0b_pieces *ps, uint32_t addr, uint32_t len, size_t off, long tag,
+                    struct f0b_img_error *err)
+{
+    struct f0b_piece *last = ps->n ? &ps->v[ps->n - 1] : NULL;
+
+    if (len == 0)
+        return F0B_IMG_OK;
+    if ((uint64_t)addr + len > 0x100000000ull)
+        return f0b_err_set(err, F0B_IMG_EWRAP, 0, -1,
+                           "%u bytes at 0x%08x run past 0xFFFFFFFF (addresses wrap past 4 GiB)",
+                           (unsigned)len, (unsigned)addr);
+    if (last && (uint64_t)last->addr + last->len == addr && last->off + last->len == off &&
+        (uint64_t)last->len + len <= 0xFFFFFFFFu) {
+        last->len += len;
+        return F0B_IMG_OK;
+    }
+    if (ps->n == ps->cap) {
+        size_t ncap = ps->cap ? ps->cap * 2 : 16;
+        struct f0b_piece *v = realloc(ps->v, ncap * sizeof *v);
+        if (!v)
+            return f0b_err_set(err, F0B_IMG_ENOMEM, 0, -1, "out of memory");
+        ps->v = v;
+        ps->cap = ncap;
+    }
+    ps->v[ps->n++] = (struct f0b_piece){addr, len, off, tag};
+    return F0B_IMG_OK;
+}
+
+void f0b_pieces_free(struct f0b_pieces *ps)
+{
+    free(ps->v);
+    memset(ps, 0, sizeof *ps);
+}
+
+static int piece_cmp(const void *a, const void *b)
+{
+    const struct f0b_piece *x = a, *y = b;
+    if (x->addr != y->addr)
+        return x->addr < y->addr ? -1 : 1;
+    return (x->tag > y->tag) - (x->tag < y->tag);
+}
+
+int f0b_image_from_pieces(struct f0b_image *img, struct f0b_pieces *ps, const uint8_t *base,
+                          f0b_tag_name_fn name, void *ctx, struct f0b_img_error *err)
+{
+    size_t i = 0, far = 0;  /* far: the piece reaching highest so far */
+
+    if (!ps->n)
+        return F0B_IMG_OK;
+    qsort(ps->v, ps->n, sizeof *ps->v, piece_cmp);
+    for (size_t k = 1; k < ps->n; k++) {
+        const struct f0b_piece *a = &ps->v[far], *b = &ps->v[k];
+        uint64_t a_end = (uint64_t)a->addr + a->len;
+        if (b->addr < a_end) {
+            /* Name the piece that comes later in the input first. */
+            const struct f0b_piece *late = b->tag >= a->tag ? b : a, *early = late == b ? a : b;
+            char n1[64], n2[64];
+            name(ctx, late->tag, n1, sizeof n1);
+            name(ctx, early->tag, n2, sizeof n2);
+            return f0b_err_set(err, F0B_IMG_EOVERLAP, late->tag, -1,
+                               "%s: data at 0x%08x-0x%08x overlaps data at 0x%08x-0x%08x (%s)",
+                               n1, (unsigned)late->addr,
+                               (unsigned)((uint64_t)late->addr + late->len - 1),
+                               (unsigned)early->addr,
+                               (unsigned)((uint64_t)early->addr + early->len - 1), n2);
+        }
+        if ((uint64_t)b->addr + b->len > a_end)
+            far = k;
+    }
+    img->segs = calloc(ps->n, sizeof *img->segs);
+    if (!img->segs)
+        return f0b_err_set(err, F0B_IMG_ENOMEM, 0, -1, "out of memory");
+    img->seg_cap = ps->n;
+    /* One allocation per run of touching pieces. */
+    while (i < ps->n) {
+        size_t j = i + 1;
+        uint64_t total = ps->v[i].len;
+        struct f0b_seg *s = &img->segs[img->nseg];
+        while (j < ps->n && (uint64_t)ps->v[j - 1].addr + ps->v[j - 1].len == ps->v[j].addr) {
+            total += ps->v[j].len;
+            j++;
+        }
+        if (total > 0xFFFFFFFFu)
+            return f0b_err_set(err, F0B_IMG_ETOO_BIG, 0, -1, "more than 4 GiB of data");
+        s->data = malloc((size_t)total);
+        if (!s->data)
+            return f0b_err_set(err, F0B_IMG_ENOMEM, 0, -1, "out of memory (%llu bytes)",
+                               (unsigned long long)total);
+        s->addr = ps->v[i].addr;
+        s->cap = (uint32_t)total;
+        img->nseg++;
+        for (; i < j; i++) {
+            memcpy(s->data + s->len, base + ps->v[i].off, ps->v[i].len);
+            s->len += ps->v[i].len;
+        }
+    }
+    return F0B_IMG_OK;
+}

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -122,6 +123,56 @@ static void hex_errors_name_line(void **state)
         assert_int_equal(img.nseg, 0);  /* nothing kept on error */
         assert_string_not_equal(f0b_image_strerror(rc), "unknown error");
     }
+}
+
+/* Append one record (with its checksum) to a text buffer. */
+static size_t put_rec(char *t, unsigned type, unsigned addr, const uint8_t *d, unsigned n)
+{
+    unsigned sum = n + (addr >> 8) + (addr & 0xFF) + type;
+    size_t k = (size_t)sprintf(t, ":%02X%04X%02X", n, addr & 0xFFFF, type);
+    for (unsigned i = 0; i < n; i++) {
+        k += (size_t)sprintf(t + k, "%02X", d[i]);
+        sum += d[i];
+    }
+    return k + (size_t)sprintf(t + k, "%02X\n", (-sum) & 0xFF);
+}
+
+/* Records in descending address order, contiguous or with gaps: the reader sorts them once
+ * (a sorted insert per record would be quadratic in the record count). */
+static void hex_descending_records(void **state)
+{
+    enum { N = 20000 };
+    char *t = malloc((size_t)N * 64 + 64);
+    (void)state;
+    assert_non_null(t);
+    for (int gap = 0; gap <= 1; gap++) {
+        struct f0b_image img;
+        struct f0b_img_error err;
+        size_t k = 0;
+        unsigned step = gap ? 32 : 16;
+        for (int i = N - 1; i >= 0; i--) {
+            uint32_t a = 0x08001000u + (uint32_t)i * step;
+            uint8_t ela[2] = {(uint8_t)(a >> 24), (uint8_t)(a >> 16)}, d[16];
+            for (int b = 0; b < 16; b++)
+                d[b] = (uint8_t)(i + b);
+            k += put_rec(t + k, 4, 0, ela, 2);
+            k += put_rec(t + k, 0, a & 0xFFFF, d, 16);
+        }
+        k += (size_t)sprintf(t + k, ":00000001FF\n");
+        f0b_image_init(&img);
+        assert_int_equal(f0b_read_hex((uint8_t *)t, k, &img, &err), 0);
+        assert_int_equal(img.nseg, gap ? N : 1);
+        assert_int_equal(f0b_image_start(&img), 0x08001000u);
+        assert_int_equal(f0b_image_end(&img), 0x08001000u + (uint64_t)(N - 1) * step + 16);
+        for (int i = 0; i < N; i += 997)
+            assert_int_equal(f0b_image_word(&img, 0x08001000u + (uint32_t)i * step + 4),
+                             (uint32_t)((i + 4) & 0xFF) | (uint32_t)((i + 5) & 0xFF) << 8 |
+                             (uint32_t)((i + 6) & 0xFF) << 16 | (uint32_t)((i + 7) & 0xFF) << 24);
+        if (gap)
+            assert_int_equal(f0b_image_word(&img, 0x08001000u + 16), 0xFFFFFFFFu);
+        f0b_image_free(&img);
+    }
+    free(t);
 }
 
 static void seg_merge_order_and_gaps(void **state)
@@ -499,6 +550,7 @@ int main(void)
         cmocka_unit_test(hex_basic),
         cmocka_unit_test(hex_segment_address_crlf_blank),
         cmocka_unit_test(hex_errors_name_line),
+        cmocka_unit_test(hex_descending_records),
         cmocka_unit_test(seg_merge_order_and_gaps),
         cmocka_unit_test(seg_overlap_names_both_ranges),
         cmocka_unit_test(bin_and_sniff),
