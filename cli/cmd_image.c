@@ -299,6 +299,15 @@ int cmd_pack(int argc, char **argv)
         goto done;
     }
 
+    {
+        struct stat si, so;
+        if (stat(in, &si) == 0 && stat(outp, &so) == 0 && si.st_dev == so.st_dev &&
+            si.st_ino == so.st_ino) {
+            rc = fail(&o, F0B_EXIT_USAGE, "-o %s is the input itself; choose another output",
+                      outp);
+            goto done;
+        }
+    }
     rc = read_file(&o, in, &buf, &len);
     if (rc)
         goto done;

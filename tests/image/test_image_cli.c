@@ -794,6 +794,7 @@ static const struct hostile hostile[] = {
     {"--addr with an ELF", NULL, 0, mk_app, "--addr", "0x08001000", NULL, NULL, 2,
      "only for raw binaries"},
     {"missing input", NULL, 0, NULL, NULL, NULL, NULL, NULL, 3, "cannot open"},
+    {"output is the input", NULL, 0, mk_app, NULL, NULL, NULL, "input", 2, "is the input itself"},
 };
 
 struct hostile_state {
@@ -844,9 +845,17 @@ static void hostile_run(void **state)
         fail_msg("%s: exit %d (want %d), stderr: %s", c->name, rc, c->exit_code, m);
     }
     free(e);
-    /* Nothing written: no output, no temporary file. */
-    if (!c->out || strcmp(c->out, "outdir") != 0)
+    /* Nothing written: no output, no temporary file (the input is left as it was). */
+    if (c->out && strcmp(c->out, "input") == 0) {
+        size_t n1, n2;
+        char *a = readall(in, &n1), *b = readall(DATA_DIR "/app.elf", &n2);
+        assert_int_equal(n1, n2);
+        assert_memory_equal(a, b, n1);
+        free(a);
+        free(b);
+    } else if (!c->out || strcmp(c->out, "outdir") != 0) {
         assert_false(exists(out));
+    }
     assert_int_equal(dir_entries(s->d.path), inputs);
     if (c->out && strcmp(c->out, "outdir") == 0)
         assert_int_equal(dir_entries(out), 0);
