@@ -88,7 +88,7 @@ static void flash_unlock(void)
     }
 }
 
-/* Wait for the end of an operation, clear its flags, relock. Returns OK, the WRPRTERR or
+/* Wait for the end of an operation and clear its flags. Returns OK, the WRPRTERR or
  * timeout status, or err for PGERR. */
 static int flash_finish(int err)
 {
@@ -106,7 +106,6 @@ static int flash_finish(int err)
         st = F0B_ST_FLASH_PROTECTED;
     else if (sr & FLASH_SR_PGERR)
         st = err;
-    FLASH_CR = FLASH_CR_LOCK;           /* clears PG/PER and locks against stray writes */
     return st;
 }
 
@@ -128,6 +127,7 @@ int f0b_hal_flash_erase(uint32_t page_addr)
     FLASH_AR = page_addr;
     FLASH_CR = FLASH_CR_PER | FLASH_CR_STRT;
     int st = flash_finish(F0B_ST_FLASH_ERASE);
+    FLASH_CR = FLASH_CR_LOCK;           /* clears PER and locks against stray writes */
     if (st != F0B_ST_OK)
         return st;
     /* An erase cut short by the chip itself leaves bits at 0: check the page is blank. */
@@ -146,19 +146,20 @@ int f0b_hal_flash_program(uint32_t addr, const uint8_t *src, uint32_t len)
     if ((addr | len) & 1u)
         return F0B_ST_FLASH_PROGRAM;
     flash_unlock();
+    /* PG stays set for the whole run: each 16-bit store starts one programming. */
+    FLASH_CR = FLASH_CR_PG;
     for (uint32_t i = 0; i < len && st == F0B_ST_OK; i += 2) {
         volatile uint16_t *cell = (volatile uint16_t *)(addr + i);
         uint16_t v = (uint16_t)(src[i] | (src[i + 1] << 8));
         /* Erased cells already read 0xFFFF: programming them would only cost 50 us. */
         if (v != 0xFFFFu) {
-            FLASH_CR = FLASH_CR_PG;
             *cell = v;          /* with PG set the F0 takes only 16-bit stores */
             st = flash_finish(F0B_ST_FLASH_PROGRAM);
         }
         if (st == F0B_ST_OK && *cell != v)
             st = F0B_ST_FLASH_PROGRAM;
     }
-    FLASH_CR = FLASH_CR_LOCK;
+    FLASH_CR = FLASH_CR_LOCK;           /* clears PG, locks */
     return st;
 }
 
