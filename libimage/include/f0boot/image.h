@@ -140,7 +140,9 @@ void f0b_image_free(struct f0b_image *img);   /* frees contents; img may be reus
 
 /* Add bytes at addr. Refuses (F0B_IMG_EOVERLAP, naming both ranges) data overlapping what
  * is already there and (F0B_IMG_EWRAP) ranges running past 0xFFFFFFFF. Adjacent pieces are
- * merged. len 0 is a no-op. */
+ * merged. len 0 is a no-op. Appending in address order is O(1); an insert before the end is
+ * O(segments). (The readers below collect pieces and sort once, so any input order costs
+ * O(n log n).) */
 int f0b_image_add(struct f0b_image *img, uint32_t addr, const uint8_t *data, uint32_t len,
                   struct f0b_img_error *err);
 
@@ -159,7 +161,9 @@ int f0b_image_flatten(const struct f0b_image *img, uint8_t **out, uint32_t *len,
 /* ---- readers ------------------------------------------------------------------------ */
 
 /* Intel HEX, record types 00-05; every checksum verified, an end-of-file record required
- * and nothing after it. Errors carry the 1-based line number. */
+ * and nothing after it. Type 02 sets base = value * 16, type 04 base = value << 16; data
+ * addresses are base + offset, taken linearly. Errors carry the 1-based line number (an
+ * overlap names the later line and the line where the other data run starts). */
 int f0b_read_hex(const uint8_t *buf, size_t len, struct f0b_image *img,
                  struct f0b_img_error *err);
 
