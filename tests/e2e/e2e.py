@@ -1,0 +1,306 @@
+#!/usr/bin/env python3
+"""End-to-end tests: the real firmware on f0sim, driven by the real f0boot over TCP.
+
+Each scenario starts f0sim with the bootloader in a fresh flash file, talks to USART1 through
+`socket://127.0.0.1:PORT` exactly as a user would through ser2net, and checks what the virtual
+chip did (its UART output and its JSON summary). Usage:
+
+    e2e.py --build BUILD_DIR SCENARIO
+
+Scenarios: update, reenter, powercut, fastbaud, noisy (see the functions below).
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Fail(what)
+
+
+class Sim:
+    """One f0sim process serving USART1 on a TCP port."""
+
+    def __init__(self, env, flash, extra=(), load_bootloader=True):
+        self.env = env
+        self.summary = os.path.join(env.tmp, "summary-%d.json" % env.next_id())
+        pf = os.path.join(env.tmp, "port-%d" % env.next_id())
+        args = [env.f0sim, "--flash", flash, "--uart", "tcp:0", "--port-file", pf,
+                "--summary", self.summary, "--quiet", "--until-ms", "600000"]
+        if load_bootloader:
+            args += ["--load", env.bootloader]
+        args += list(extra)
+        self.log = open(os.path.join(env.tmp, "sim-%d.log" % env.next_id()), "w+")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            if os.path.exists(pf) and open(pf).read().strip():
+                self.port = int(open(pf).read().strip())
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        raise Fail("f0sim did not start: %s" % self.log_text())
+
+    def url(self):
+        return "socket://127.0.0.1:%d" % self.port
+
+    def log_text(self):
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()[-2000:]
+
+    def uart(self, send=b"", seconds=1.0, until=None):
+        """Connect to USART1, send bytes, collect what the device sends for a while."""
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+        s.settimeout(0.05)
+        if send:
+            s.sendall(send)
+        data = b""
+        end = time.time() + seconds
+        while time.time() < end:
+            try:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+            except socket.timeout:
+                pass
+            if until and until in data:
+                break
+        s.close()
+        return data
+
+    def stop(self):
+        """Stop the simulator and return its JSON summary."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise Fail("f0sim did not stop on SIGTERM")
+        return self.read_summary()
+
+    def wait(self, seconds):
+        self.proc.wait(seconds)
+        return self.read_summary()
+
+    def read_summary(self):
+        try:
+            with open(self.summary) as f:
+                return json.load(f)
+        except (OSError, ValueError) as e:
+            raise Fail("no f0sim summary (%s): %s" % (e, self.log_text()))
+
+
+class Env:
+    def __init__(self, build):
+        self.build = build
+        self.f0boot = os.path.join(build, "cli", "f0boot")
+        self.f0sim = os.path.join(build, "sim", "f0sim")
+        fw = os.path.join(build, "target")
+        self.bootloader = os.path.join(fw, "bootloader", "bootloader.elf")
+        self.app1 = os.path.join(fw, "app_template", "app.elf")
+        self.app2 = os.path.join(fw, "app_template", "app_v2.elf")
+        for p in (self.f0boot, self.f0sim, self.bootloader, self.app1, self.app2):
+            check(os.path.exists(p), "missing build output %s" % p)
+        self.tmp = tempfile.mkdtemp(prefix="f0b-e2e-")
+        self._id = 0
+
+    def next_id(self):
+        self._id += 1
+        return self._id
+
+    def flash_file(self):
+        return os.path.join(self.tmp, "flash-%d.bin" % self.next_id())
+
+    def f0boot_run(self, *args, timeout=120):
+        p = subprocess.run([self.f0boot] + list(args), capture_output=True, text=True,
+                           timeout=timeout)
+        return p.returncode, p.stdout, p.stderr
+
+    def flash(self, sim, image, *opts, expect=0):
+        rc, out, err = self.f0boot_run("flash", sim.url(), image, "--json", *opts)
+        events = [json.loads(line) for line in out.splitlines() if line.strip()]
+        if expect is not None:
+            check(rc == expect, "f0boot flash exited %d (expected %d): %s %s"
+                  % (rc, expect, err.strip(), out[-600:]))
+        return rc, events
+
+
+def status_lines(data):
+    return re.findall(rb"app v(\d+\.\d+\.\d+) ticks=(\d+) rx=(\d+)", data)
+
+
+def expect_app(sim, version, send=b""):
+    """The application runs: status lines with growing SysTick counts, and bytes sent to it
+    are echoed and counted by its USART1 receive interrupt (both served through the vector
+    table it copied to SRAM)."""
+    first = status_lines(sim.uart(seconds=0.6))
+    check(len(first) >= 2, "no status lines from the application")
+    check(all(v == version.encode() for v, _, _ in first),
+          "expected app v%s, saw %s" % (version, sorted({v for v, _, _ in first})))
+    t = [int(x) for _, x, _ in first]
+    check(t[-1] > t[0], "SysTick count does not advance: %s" % t)
+    probe = b"xyz123"
+    data = sim.uart(send=probe, seconds=0.8)
+    check(probe in data, "the application did not echo %r (got %r)" % (probe, data[-200:]))
+    lines = status_lines(data)
+    check(lines and int(lines[-1][2]) >= len(probe),
+          "rx counter did not count the received bytes: %s" % lines[-3:])
+
+
+def scenario_update(env):
+    """Issue 5 test 1: a blank chip with the bootloader stays in it, f0boot flash writes the
+    example application, and the application runs with SysTick and USART1 interrupts."""
+    sim = Sim(env, env.flash_file())
+    rc, out, err = env.f0boot_run("probe", sim.url(), "--json")
+    check(rc == 0, "probe failed: %s" % err)
+    info = json.loads(out.splitlines()[-1])
+    check(info.get("app_state") in ("none", 0), "blank chip reports an application: %s" % info)
+    env.flash(sim, env.app1)
+    expect_app(sim, "1.0.0")
+    summary = sim.stop()
+    check(summary["uart"]["overruns"] == 0, "UART overruns: %s" % summary["uart"])
+
+
+def scenario_reenter(env):
+    """Issue 5 test 2: the running application is asked to re-enter the bootloader ('B'),
+    and a second version is flashed and runs."""
+    flash = env.flash_file()
+    sim = Sim(env, flash)
+    env.flash(sim, env.app1)
+    expect_app(sim, "1.0.0")
+    sim.uart(send=b"B", seconds=0.3)
+    rc, out, err = env.f0boot_run("probe", sim.url(), "--json")
+    check(rc == 0, "bootloader did not answer after 'B': %s" % err)
+    info = json.loads(out.splitlines()[-1])
+    check(info.get("stay_reason") in ("request", 1), "stay reason is not the request: %s" % info)
+    env.flash(sim, env.app2)
+    expect_app(sim, "2.0.0")
+    summary = sim.stop()
+    check(summary["resets"] >= 2, "expected at least two resets: %s" % summary)
+
+
+def scenario_fastbaud(env):
+    """Issue 5 test 5: an update at 921600 baud loses no byte (the virtual USART counts
+    overruns), and the application then runs."""
+    sim = Sim(env, env.flash_file())
+    rc, events = env.flash(sim, env.app1, "--fast-baud", "921600")
+    result = events[-1]
+    check(result.get("baud") == 921600, "transfer did not run at 921600: %s" % result)
+    expect_app(sim, "1.0.0")
+    summary = sim.stop()
+    check(summary["uart"]["overruns"] == 0, "UART overruns at 921600: %s" % summary["uart"])
+
+
+def scenario_powercut(env, sample):
+    """Issue 5 test 4: power is cut at a spread of flash operations of an update of v2 over a
+    committed v1. After each cut the next boot never runs a partial application (it runs v1
+    only if the cut came before v1's record was touched, v2 only if v2 was committed, or it
+    stays in the bootloader), and a new update then succeeds."""
+    base = env.flash_file()
+    sim = Sim(env, base)
+    env.flash(sim, env.app1)
+    sim.stop()
+    # How many flash operations a full v2 update takes, from a clean run.
+    ref = env.flash_file()
+    shutil.copy(base, ref)
+    sim = Sim(env, ref, load_bootloader=False)
+    env.flash(sim, env.app2, "--no-boot")
+    summary = sim.stop()
+    fl = summary["flash"]
+    total = fl["programs"] + fl["page_erases"] + fl["mass_erases"]
+    check(total > 4, "implausible flash operation count %d" % total)
+    points = sorted({1, 2, 3, total - 1, total} |
+                    {1 + (i * (total - 1)) // max(1, sample - 1) for i in range(sample)})
+    for n in points:
+        f = env.flash_file()
+        shutil.copy(base, f)
+        sim = Sim(env, f, ["--power-cut-flash-op", str(n)], load_bootloader=False)
+        env.flash(sim, env.app2, "--no-boot", expect=None)
+        try:
+            summary = sim.wait(30)
+        except subprocess.TimeoutExpired:
+            summary = sim.stop()
+        check(summary.get("power_cut") or n >= total,
+              "cut %d/%d: the power was not cut: %s" % (n, total, summary))
+        # Power back on: whatever runs must be a whole application or the bootloader.
+        sim = Sim(env, f, load_bootloader=False)
+        rc, out, err = env.f0boot_run("probe", sim.url(), "--json", "--timeout", "300")
+        if rc == 0:
+            info = json.loads(out.splitlines()[-1])
+            check(info.get("app_state") in ("none", "uncommitted", 0, 1),
+                  "cut %d/%d: bootloader reports %s" % (n, total, info.get("app_state")))
+        else:
+            lines = status_lines(sim.uart(seconds=0.5))
+            check(lines, "cut %d/%d: neither the bootloader nor an application answers: %s"
+                  % (n, total, err.strip()))
+            versions = {v for v, _, _ in lines}
+            check(versions in ({b"1.0.0"}, {b"2.0.0"}),
+                  "cut %d/%d: unexpected application output %s" % (n, total, versions))
+            sim.uart(send=b"B", seconds=0.3)
+        env.flash(sim, env.app2)
+        expect_app(sim, "2.0.0")
+        sim.stop()
+    print("power cut at %d of %d flash operations: all recovered" % (len(points), total))
+
+
+def scenario_noisy(env):
+    """A line that flips and drops bytes: f0boot either succeeds with flash equal to the
+    image, or fails clearly; the device then accepts a clean update."""
+    outcomes = []
+    for seed in (1, 2, 3):
+        f = env.flash_file()
+        sim = Sim(env, f, ["--uart-noise", "0.0005", "--seed", str(seed)])
+        rc, events = env.flash(sim, env.app1, "--retries", "20", expect=None)
+        outcomes.append(rc)
+        check(rc in (0, 11, 13, 14, 15), "seed %d: unexpected exit %d" % (seed, rc))
+        sim.stop()
+        sim = Sim(env, f, load_bootloader=False)
+        if rc == 0:
+            expect_app(sim, "1.0.0")
+        else:
+            env.flash(sim, env.app1)
+            expect_app(sim, "1.0.0")
+        sim.stop()
+    print("noisy line outcomes (exit codes):", outcomes)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", required=True)
+    ap.add_argument("--sample", type=int, default=8, help="power-cut points to try")
+    ap.add_argument("scenario")
+    a = ap.parse_args()
+    env = Env(a.build)
+    try:
+        if a.scenario == "powercut":
+            scenario_powercut(env, a.sample)
+        else:
+            globals()["scenario_" + a.scenario](env)
+    except Fail as e:
+        print("FAIL %s: %s (files kept in %s)" % (a.scenario, e, env.tmp))
+        return 1
+    shutil.rmtree(env.tmp, ignore_errors=True)
+    print("PASS", a.scenario)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
