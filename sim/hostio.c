@@ -68,7 +68,8 @@ struct host *host_open(const char *spec, uint32_t usb_latency_ms, int port_file_
         h->kind = HOST_STDIO;
         h->fd = 0;
         h->out_fd = 1;
-        set_nonblock(0);
+        /* stdin stays blocking (it may be the user's terminal): it is only read after
+         * poll() says it has data */
         return h;
     }
     if (strncmp(spec, "tcp:", 4) == 0) {

@@ -257,6 +257,17 @@ static void fixup(struct chip *c, uint32_t off, const uint8_t *final, int n)
     }
 }
 
+/* Code running from flash cannot fetch its next instruction while BSY: it waits for the
+ * whole operation right after starting it. Code in SRAM goes on. */
+static void stall_if_flash_code(struct chip *c)
+{
+    uint32_t pc = 0;
+    uc_reg_read(c->uc, UC_ARM_REG_PC, &pc);
+    if ((pc >= FLASH_BASE && pc < FLASH_BASE + c->o.part->flash_size) ||
+        (c->alias_mode == 0 && pc < c->o.part->flash_size))
+        flash_stall(c);
+}
+
 bool flash_store_hook(struct chip *c, uint32_t off, int size, uint32_t value)
 {
     struct flash_ctl *f = &c->fl;
@@ -299,7 +310,9 @@ bool flash_store_hook(struct chip *c, uint32_t off, int size, uint32_t value)
         memcpy(fin, c->flash + off, 2);
         f->fix_n = 0;
         fixup(c, off, fin, 2);
+        return true;
     }
+    stall_if_flash_code(c);
     return true;
 }
 
@@ -371,6 +384,8 @@ static void flash_reg_write(struct chip *c, uint32_t r, uint32_t v)
                 c->st.mass_erases++;
                 if (flash_op_start(c, 3, 0, c->o.mass_erase_ps))
                     flash_tear(c, 0.5);
+                else
+                    stall_if_flash_code(c);
             } else if (v & FLASH_CR_PER) {
                 uint32_t a = f->ar;
                 if (a >= FLASH_BASE && a < FLASH_BASE + c->o.part->flash_size) {
@@ -378,6 +393,8 @@ static void flash_reg_write(struct chip *c, uint32_t r, uint32_t v)
                     c->st.page_erases++;
                     if (flash_op_start(c, 2, off, c->o.erase_ps))
                         flash_tear(c, 0.5);
+                    else
+                        stall_if_flash_code(c);
                 } else {
                     chip_logf(c, "FLASH page erase with FLASH_AR 0x%08x outside main flash: nothing erased", a);
                     f->sr |= FLASH_SR_WRPRTERR;
@@ -608,11 +625,11 @@ static void usart_service(struct chip *c)
         }
         if (u->rx_busy || !in || !ring_count(in))
             break;
+        /* bytes from the host wait until the receiver is on (UE and RE): the host is
+         * taken to start sending when the chip listens (docs/f0sim.md) */
+        if (!(u->cr1 & USART_CR1_UE) || !(u->cr1 & USART_CR1_RE))
+            break;
         uint8_t b = ring_get(in);
-        if (!(u->cr1 & USART_CR1_UE) || !(u->cr1 & USART_CR1_RE)) {
-            c->st.rx_lost++;     /* nobody listens on the line: the byte is gone */
-            continue;
-        }
         int pe = 0;
         if (c->o.noise_rate > 0.0 &&
             (double)(chip_rand(c) >> 11) * (1.0 / 9007199254740992.0) < c->o.noise_rate) {
@@ -679,9 +696,12 @@ static void usart_write(struct chip *c, uint32_t r, uint32_t v)
         u->cr1 = v;
         if (!(v & USART_CR1_UE)) {
             /* UE = 0 stops the USART: operations in progress are discarded */
+            if (u->rx_busy)
+                c->st.rx_lost++;
             u->tx_busy = u->rx_busy = u->tdr_full = 0;
             u->isr = USART_ISR_TC;
         }
+        chip_reschedule(c);
         break;
     case 0x04: u->cr2 = v; break;
     case 0x08: u->cr3 = v; break;
@@ -1070,7 +1090,8 @@ uint64_t periph_next_event(struct chip *c)
     if (c->fl.busy && c->fl.busy_until < t) t = c->fl.busy_until;
     if (c->u1.tx_busy && c->u1.tx_done < t) t = c->u1.tx_done;
     if (c->u1.rx_busy && c->u1.rx_done < t) t = c->u1.rx_done;
-    if (!c->u1.rx_busy && c->host && ring_count(host_input(c->host)))
+    if (!c->u1.rx_busy && c->host && ring_count(host_input(c->host)) &&
+        (c->u1.cr1 & USART_CR1_UE) && (c->u1.cr1 & USART_CR1_RE))
         t = c->now < t ? c->now : t;
     if (c->iwdg_on && c->iwdg_deadline < t) t = c->iwdg_deadline;
     if (c->rom_running) {

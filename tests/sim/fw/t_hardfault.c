@@ -1,0 +1,29 @@
+/* A read of an unmapped address: the simulator reports the HardFault with its PC, or
+ * (--on-fault run) the firmware's handler runs and sees the stacked PC. */
+#include "fw.h"
+
+extern void bad_read(void);
+__asm(".thumb_func\n.global bad_read\nbad_read:\n ldr r0, =0x30000000\n ldr r0, [r0]\n bx lr\n");
+
+void HardFault_Handler(void)
+{
+    uint32_t *sp;
+    __asm volatile ("mrs %0, msp" : "=r"(sp));
+    uint32_t pc = sp[6];
+    puts_("HARDFAULT stacked pc ");
+    puthex(pc);
+    putch('\n');
+    CHECK(pc == ((uint32_t)bad_read & ~1u) + 2u, "stacked PC is the faulting load", pc);
+    finish();
+}
+
+int main(void)
+{
+    uart_init(0x45);
+    puts_("bad_read at ");
+    puthex((uint32_t)bad_read & ~1u);
+    putch('\n');
+    bad_read();
+    puts_("FAIL no fault\n");
+    return 0;
+}
