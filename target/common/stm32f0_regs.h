@@ -157,6 +157,10 @@ _Static_assert(offsetof(struct f0_scb, AIRCR) == 0x0C, "SCB_AIRCR");
 #define USART1_TDR          (F0_USART1->TDR)
 #define USART1_IRQn         27u
 
+/* --- IWDG (Independent watchdog) ------------------------------------------------- */
+#define IWDG_KR             F0_REG(0x40003000u)
+#define IWDG_KR_RELOAD      0xAAAAu
+
 /* --- DBGMCU (Debug support) -------------------------------------------------------- */
 #define DBGMCU_IDCODE       F0_REG(0x40015800u)
 #define DBGMCU_IDCODE_DEV_ID_MASK 0xFFFu

@@ -17,15 +17,8 @@
 #define F0B_BOOT_CRC 0
 #endif
 
-struct f0b_part_row {
-    uint16_t code;
-    uint16_t page;
-    uint16_t flash_kb;
-    uint16_t sram_kb;
-};
-
 /* The host keeps every part of parts.def; the firmware (built with F0B_PART_CODE) keeps only
- * its own row, selected at compile time, to save flash. */
+ * its own, as a constant layout computed at compile time, to save flash. */
 #ifdef F0B_PART_CODE
 #define F0B_SEL(code, v) +((code) == F0B_PART_CODE ? (v) : 0)
 #define F0B_PART(code, name, id, flash_kb, page, sram_kb, vt) F0B_SEL(code, page)
@@ -44,16 +37,37 @@ enum { F0B_THIS_SRAM_KB = 0
 };
 #undef F0B_PART
 _Static_assert(F0B_THIS_PAGE != 0, "F0B_PART_CODE is not a part code of parts.def");
-static const struct f0b_part_row f0b_parts[] = {
-    { F0B_PART_CODE, F0B_THIS_PAGE, F0B_THIS_FLASH_KB, F0B_THIS_SRAM_KB },
-};
+
+int f0b_layout_init(struct f0b_layout *l, uint16_t part)
+{
+    static const struct f0b_layout this_part = {
+        .part = F0B_PART_CODE,
+        .page_size = F0B_THIS_PAGE,
+        .flash_size = F0B_THIS_FLASH_KB * 1024u,
+        .app_start = F0B_APP_START,
+        .app_size = F0B_APP_SIZE(F0B_THIS_FLASH_KB, F0B_THIS_PAGE),
+        .record_addr = F0B_RECORD_ADDR(F0B_THIS_FLASH_KB, F0B_THIS_PAGE),
+        .sram_start = F0B_SRAM_BASE,
+        .sram_size = F0B_THIS_SRAM_KB * 1024u,
+    };
+    if (part != F0B_PART_CODE)
+        return F0B_ST_HDR_PART;
+    *l = this_part;
+    return F0B_ST_OK;
+}
 #else
+struct f0b_part_row {
+    uint16_t code;
+    uint16_t page;
+    uint16_t flash_kb;
+    uint16_t sram_kb;
+};
+
 #define F0B_PART(code, name, id, flash_kb, page, sram_kb, vt) { code, page, flash_kb, sram_kb },
 static const struct f0b_part_row f0b_parts[] = {
 #include "f0boot/parts.def"
 };
 #undef F0B_PART
-#endif
 
 int f0b_layout_init(struct f0b_layout *l, uint16_t part)
 {
@@ -73,6 +87,7 @@ int f0b_layout_init(struct f0b_layout *l, uint16_t part)
     }
     return F0B_ST_HDR_PART;
 }
+#endif
 
 void f0b_hdr_parse(const uint8_t raw[F0B_IMG_HDR_SIZE], struct f0b_img_hdr *h)
 {
