@@ -1,7 +1,7 @@
 /*
  * The smallest image that shows the ROM bootloader's Go started it: linked at 0x08000000
  * (where stm32flash writes and Go jumps), it puts SYSCLK back on HSI 8 MHz, brings up
- * USART1 on PA9/PA10 at 115200 and prints "ROM-GO-OK\r\n", then sleeps in a loop.
+ * USART1 on PA9/PA10 at 115200, waits ~0.3 s and prints "ROM-GO-OK\r\n", then sleeps.
  * Register names and offsets as RM0360 gives them (see stm32f0-reference.md).
  *
  *   arm-none-eabi-gcc -mcpu=cortex-m0 -mthumb -nostdlib -Ttext=0x08000000 rom_hello.S
@@ -74,17 +74,26 @@ reset:
     str  r1, [r0, #USART_BRR]
     movs r1, #0x09
     str  r1, [r0, #USART_CR1]
-    /* Send the message byte by byte, each when TDR is empty (ISR.TXE). */
-    adr  r3, message
-2:  ldrb r1, [r3]
-    cmp  r1, #0
+    /* Wait ~0.3 s (600000 x 4 cycles at 8 MHz) before speaking: the test stops the board
+     * on this text, and the host must have read the ACK of Go by then. */
+    ldr  r1, =600000
+5:  subs r1, #1
+    bne  5b
+    /* Send the message byte by byte, each when TDR is empty (ISR.TXE). It is stored
+     * backwards and sent from its last byte: the flash image must not contain the text
+     * itself, or stm32flash's verify reads would show it on the line before Go. */
+    adr  r5, message
+    movs r3, #(message_end - message)
+    adds r3, r5
+2:  cmp  r3, r5
     beq  4f
+    subs r3, #1
+    ldrb r1, [r3]
 3:  ldr  r2, [r0, #USART_ISR]
     movs r4, #USART_ISR_TXE
     tst  r2, r4
     beq  3b
     str  r1, [r0, #USART_TDR]
-    adds r3, #1
     b    2b
     /* Wait for the last stop bit to leave (ISR.TC) before sleeping. */
 4:  ldr  r2, [r0, #USART_ISR]
@@ -98,6 +107,7 @@ hang:
 
     .align 2
 message:
-    .asciz "ROM-GO-OK\r\n"
+    .ascii "\n\rKO-OG-MOR"       /* "ROM-GO-OK\r\n", last byte first */
+message_end:
     .align 2
     .ltorg

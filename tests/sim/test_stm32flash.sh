@@ -2,11 +2,14 @@
 # The real Debian stm32flash writes, verifies and starts an image through the AN3155 ROM
 # bootloader model, over a pseudo-terminal.
 #
-#   test_stm32flash.sh f0sim F0SIM_BIN  [--realtime] [--size BYTES]
+#   test_stm32flash.sh f0sim F0SIM_BIN  [--fast] [--size BYTES]
 #       the whole virtual board: f0sim --boot rom; the image is tests/sim/rom_hello.S
 #       padded to BYTES (default 65536); checks the flash file holds it and that Go
 #       started it (it prints ROM-GO-OK on USART1).
 #   test_stm32flash.sh bare AN3155_PTY_BIN [--realtime] [--size BYTES]
+#
+# f0sim runs in --realtime by default (the board's Go ACK must reach stm32flash before the
+# image speaks and the board stops); the bare model runs --fast by default.
 #       the protocol model alone behind a RAM flash (tests/sim/an3155_pty.c).
 #
 # Linux ptys drop the parity bit, so stm32flash runs with -m 8n1; the model still times
@@ -17,11 +20,12 @@ set -eu
 kind=${1:?usage: test_stm32flash.sh f0sim|bare SERVER_BIN [--realtime] [--size BYTES]}
 server=${2:?usage: test_stm32flash.sh f0sim|bare SERVER_BIN [--realtime] [--size BYTES]}
 shift 2
-pace=--fast
+if [ "$kind" = f0sim ]; then pace=--realtime; else pace=--fast; fi
 size=65536
 while [ $# -gt 0 ]; do
     case $1 in
         --realtime) pace=--realtime ;;
+        --fast) pace=--fast ;;
         --size) size=$2; shift ;;
         *) echo "test_stm32flash.sh: unknown option $1" >&2; exit 2 ;;
     esac
@@ -41,7 +45,7 @@ trap cleanup EXIT INT TERM
 
 fail() {
     echo "FAIL: $*" >&2
-    for f in "$T"/server.out "$T"/server.err "$T"/flash.log; do
+    for f in "$T"/server.out "$T"/server.err "$T"/summary.json "$T"/flash.log; do
         [ -s "$f" ] && { echo "--- $f" >&2; tr '\r' '\n' < "$f" | tail -20 >&2; }
     done
     exit 1
@@ -67,7 +71,8 @@ EOF
 tty=$T/tty
 if [ "$kind" = f0sim ]; then
     "$server" --boot rom --uart "pty:$tty" --flash "$T/flash.bin" $pace \
-        --until-uart ROM-GO-OK --until-ms 600000 >"$T/server.out" 2>"$T/server.err" &
+        --until-uart ROM-GO-OK --summary "$T/summary.json" \
+        >"$T/server.out" 2>"$T/server.err" &
 else
     if [ "$pace" = --fast ]; then bare_pace=--fast; else bare_pace=; fi
     "$server" "$tty" $bare_pace --flash-out "$T/flash.bin" >"$T/server.out" 2>"$T/server.err" &
@@ -83,7 +88,7 @@ done
 
 # --- stm32flash, timed ------------------------------------------------------------------
 t0=$(date +%s.%N)
-stm32flash -m 8n1 -b 115200 -w "$T/image.bin" -v -g 0x08000000 "$tty" >"$T/flash.log" 2>&1 \
+timeout 600 stm32flash -m 8n1 -b 115200 -w "$T/image.bin" -v -g 0x08000000 "$tty" >"$T/flash.log" 2>&1 \
     || fail "stm32flash failed"
 t1=$(date +%s.%N)
 grep -q "Device ID    : 0x0442" "$T/flash.log" || fail "stm32flash did not see an F030xC"
@@ -102,9 +107,9 @@ spid=
 [ -f "$T/flash.bin" ] || fail "no flash file"
 cmp -n "$size" "$T/image.bin" "$T/flash.bin" || fail "flash does not hold the image"
 if [ "$kind" = f0sim ]; then
-    grep -q '"stop": *"uart"' "$T/server.out" "$T/server.err" \
-        || fail "Go did not start the image (no ROM-GO-OK on USART1)"
+    grep -q '"stop_reason": *"uart"' "$T/summary.json" \
+        || fail "Go did not start the image (no ROM-GO-OK on USART1): $(cat "$T/summary.json")"
 fi
 secs=$(echo "$t0 $t1" | awk '{ printf "%.2f", $2 - $1 }')
-echo "stm32flash $size bytes write+verify+go at 115200 ($kind $pace): ${secs} s;" \
-     "server: $(tr '\n' ' ' < "$T/server.out" | cut -c1-300)"
+if [ "$kind" = f0sim ]; then report=$(tr -d '\n' < "$T/summary.json"); else report=$(cat "$T/server.out"); fi
+echo "stm32flash $size bytes write+verify+go at 115200 ($kind $pace): ${secs} s; server: $report"
