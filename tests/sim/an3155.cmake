@@ -19,5 +19,6 @@ add_test(NAME an3155_stm32flash_model
 # write, verify, Go, and the image runs.
 if(TARGET f0sim)
   add_test(NAME sim_stm32flash
-           COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/test_stm32flash.sh f0sim $<TARGET_FILE:f0sim>)
+           COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/test_stm32flash.sh f0sim $<TARGET_FILE:f0sim>
+                   --size 16384)
 endif()
