@@ -296,7 +296,10 @@ static int exc_enter(struct chip *c, int exc, uint32_t ret_pc)
         return exc_enter(c, EXC_HARDFAULT, v);
     }
     uint32_t pc = v & ~1u;
-    uc_reg_write(c->uc, UC_ARM_REG_PC, &pc);
+    {
+        uint32_t pct = pc | 1u;   /* Unicorn takes bit 0 as the Thumb state */
+        uc_reg_write(c->uc, UC_ARM_REG_PC, &pct);
+    }
     return 0;
 }
 
@@ -361,7 +364,10 @@ static void exc_return(struct chip *c, uint32_t exc_ret)
     uint32_t pc = frame[6] & ~1u;
     uc_reg_write(c->uc, UC_ARM_REG_XPSR, &nx);
     uc_reg_write(c->uc, UC_ARM_REG_SP, &sp);
-    uc_reg_write(c->uc, UC_ARM_REG_PC, &pc);
+    {
+        uint32_t pct = pc | 1u;   /* Unicorn takes bit 0 as the Thumb state */
+        uc_reg_write(c->uc, UC_ARM_REG_PC, &pct);
+    }
     c->st.cycles += 16;
     c->now += 16ull * c->ps_per_cycle;
     c->pend_check = 1;   /* tail-chaining: a pending exception may now run */
@@ -410,6 +416,8 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 {
     struct chip *c = ud;
     (void)uc;
+    if (c->stepping)
+        return;
     struct bcost *b = &c->bc[(addr >> 1) & ((1u << BC_BITS) - 1u)];
     if (b->addr != (uint32_t)addr || b->size != size || b->gen != c->bc_gen) {
         uint8_t code[1024];
@@ -471,7 +479,6 @@ static bool hook_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr, int siz
                          void *ud)
 {
     struct chip *c = ud;
-    (void)uc;
     if (type == UC_MEM_WRITE_PROT) {
         uint32_t off = UINT32_MAX;
         if (addr >= FLASH_BASE && addr < FLASH_BASE + c->o.part->flash_size)
@@ -491,6 +498,8 @@ static bool hook_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr, int siz
         c->fault_reason = "memory access fault";
     }
     c->fault_addr = (uint32_t)addr;
+    (void)uc;
+    c->fault_pin = 1;
     return false;
 }
 
@@ -651,12 +660,34 @@ void chip_unmodelled(struct chip *c, uint32_t addr, int write, uint32_t val)
 
 /* ---- memory map ---------------------------------------------------------------------- */
 
+/* Translated code for changed flash is dropped outside the CPU loop: removing it from
+ * inside a memory hook crashes Unicorn 2.0.1, so the range is noted and the CPU loop is
+ * left at the next instruction boundary. */
 void chip_invalidate_code(struct chip *c, uint32_t addr, uint32_t len)
 {
-    uc_ctl_remove_cache(c->uc, addr, (uint64_t)addr + len);
-    if (c->alias_mode == 0 && addr >= FLASH_BASE && addr < FLASH_BASE + c->o.part->flash_size)
-        uc_ctl_remove_cache(c->uc, addr - FLASH_BASE, (uint64_t)(addr - FLASH_BASE) + len);
+    if (!c->inval_len) {
+        c->inval_lo = addr;
+        c->inval_len = len;
+    } else {
+        uint64_t lo = addr < c->inval_lo ? addr : c->inval_lo;
+        uint64_t hi = (uint64_t)addr + len > (uint64_t)c->inval_lo + c->inval_len
+                      ? (uint64_t)addr + len : (uint64_t)c->inval_lo + c->inval_len;
+        c->inval_lo = (uint32_t)lo;
+        c->inval_len = (uint32_t)(hi - lo);
+    }
     c->bc_gen++;
+    uc_emu_stop(c->uc);
+}
+
+static void flush_invalidations(struct chip *c)
+{
+    if (!c->inval_len)
+        return;
+    uint32_t addr = c->inval_lo, len = c->inval_len;
+    uc_ctl_remove_cache(c->uc, addr, (uint64_t)addr + len);
+    if (addr >= FLASH_BASE && addr < FLASH_BASE + c->o.part->flash_size)
+        uc_ctl_remove_cache(c->uc, addr - FLASH_BASE, (uint64_t)(addr - FLASH_BASE) + len);
+    c->inval_len = 0;
 }
 
 void chip_remap(struct chip *c, uint32_t mode)
@@ -816,7 +847,10 @@ void chip_reset(struct chip *c)
     uc_reg_write(c->uc, UC_ARM_REG_MSP, &msp);
     uc_reg_write(c->uc, UC_ARM_REG_SP, &msp);
     uint32_t pc = rv & ~1u;
-    uc_reg_write(c->uc, UC_ARM_REG_PC, &pc);
+    {
+        uint32_t pct = pc | 1u;   /* Unicorn takes bit 0 as the Thumb state */
+        uc_reg_write(c->uc, UC_ARM_REG_PC, &pct);
+    }
     if (!(rv & 1u) && !c->boot_rom_now) {
         c->fault_reason = "reset vector without Thumb bit (erased flash?)";
         c->fault_addr = rv;
@@ -829,6 +863,39 @@ void chip_reset(struct chip *c)
 }
 
 /* ---- run loop ------------------------------------------------------------------------ */
+
+/* Unicorn 2.0.1 reports a memory fault with PC (and registers) rewound to the start of the
+ * translated block. Step from there one instruction at a time until the fault comes back:
+ * then PC is the faulting instruction and the registers are those it saw. The instructions
+ * before it in the block run a second time (their stores repeat with the same values). */
+static uint32_t pin_fault(struct chip *c, uint32_t pc)
+{
+    const char *why = c->fault_reason;
+    uint32_t addr = c->fault_addr;
+    c->stepping = 1;
+    for (int i = 0; i < 256; i++) {
+        c->fault_reason = NULL;
+        c->fault_pin = 0;
+        uint8_t h[2] = { 0, 0 };
+        uc_mem_read(c->uc, pc, h, 2);
+        uint32_t len = (h[1] >> 3) >= 0x1Du ? 4u : 2u;    /* 32-bit Thumb-2 encodings */
+        /* a cached block would run past `until`: translate this instruction afresh */
+        uc_ctl_remove_cache(c->uc, pc, pc + len);
+        uc_err e = uc_emu_start(c->uc, pc | 1u, pc + len, 0, 0);
+        uint32_t npc = 0;
+        uc_reg_read(c->uc, UC_ARM_REG_PC, &npc);
+        if (c->fault_reason || e != UC_ERR_OK) {
+            pc = npc;
+            break;
+        }
+        pc = npc;
+    }
+    c->stepping = 0;
+    c->fault_pin = 0;
+    c->fault_reason = why;
+    c->fault_addr = addr;
+    return pc;
+}
 
 static int is_wfi_at(struct chip *c, uint32_t pc)
 {
@@ -877,6 +944,8 @@ int chip_run(struct chip *c)
         if (c->fault_reason) {
             uint32_t pc = 0;
             uc_reg_read(c->uc, UC_ARM_REG_PC, &pc);
+            if (c->fault_pin)
+                pc = pin_fault(c, pc);
             const char *why = c->fault_reason;
             c->fault_reason = NULL;
             chip_fault(c, pc, why, c->fault_addr);
@@ -890,6 +959,7 @@ int chip_run(struct chip *c)
             chip_service(c);
             continue;
         }
+        flush_invalidations(c);
         uint32_t pc = 0;
         uc_reg_read(c->uc, UC_ARM_REG_PC, &pc);
         if (c->pend_check) {
@@ -899,6 +969,7 @@ int chip_run(struct chip *c)
                 break;
         }
         uc_err e = uc_emu_start(c->uc, pc | 1u, 0, 0, 0);
+        flash_apply_fixups(c);   /* a store let through by the WRITE_PROT hook */
         if (c->stop != STOP_NONE)
             break;
         uc_reg_read(c->uc, UC_ARM_REG_PC, &pc);

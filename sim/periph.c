@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#define NONE      UINT64_MAX   /* read of a register that is not modelled */
 #define P_IWDG    0x03000u
 #define P_SYSCFG  0x10000u
 #define P_USART1  0x13800u
@@ -276,6 +277,7 @@ bool flash_store_hook(struct chip *c, uint32_t off, int size, uint32_t value)
     if (!(f->cr & FLASH_CR_PG)) {
         c->fault_reason = "store to flash without FLASH_CR.PG (bus error)";
         c->fault_addr = FLASH_BASE + off;
+        c->fault_pin = 1;
         return false;
     }
     if (size != 2 || (off & 1u)) {
@@ -283,6 +285,7 @@ bool flash_store_hook(struct chip *c, uint32_t off, int size, uint32_t value)
         c->fault_reason = size != 2 ? "8/32-bit store to flash with FLASH_CR.PG (bus error)"
                                     : "unaligned half-word store to flash";
         c->fault_addr = FLASH_BASE + off;
+        c->fault_pin = 1;
         return false;
     }
     if (f->busy)
@@ -303,7 +306,7 @@ bool flash_store_hook(struct chip *c, uint32_t off, int size, uint32_t value)
     uint8_t fin[2];
     memcpy(fin, &nv, 2);
     fixup(c, off, fin, 2);
-    chip_invalidate_code(c, FLASH_BASE + off, 2);
+    /* no translated code can exist in an erased cell: nothing to invalidate */
     if (flash_op_start(c, 1, off, c->o.prog_ps)) {
         memcpy(c->flash + off, old, 2);
         flash_tear(c, 0.5);
@@ -316,7 +319,7 @@ bool flash_store_hook(struct chip *c, uint32_t off, int size, uint32_t value)
     return true;
 }
 
-static uint32_t flash_reg_read(struct chip *c, uint32_t r)
+static uint64_t flash_reg_read(struct chip *c, uint32_t r)
 {
     struct flash_ctl *f = &c->fl;
     switch (r) {
@@ -327,7 +330,7 @@ static uint32_t flash_reg_read(struct chip *c, uint32_t r)
     case 0x1C: return f->obr;
     case 0x20: return f->wrpr;
     case 0x04: case 0x08: return 0;
-    default: return UINT32_MAX;
+    default: return NONE;
     }
 }
 
@@ -659,7 +662,7 @@ static void usart_reset(struct chip *c)
     c->u1.isr = USART_ISR_TC;
 }
 
-static uint32_t usart_read(struct chip *c, uint32_t r)
+static uint64_t usart_read(struct chip *c, uint32_t r)
 {
     struct usart *u = &c->u1;
     switch (r) {
@@ -684,7 +687,7 @@ static uint32_t usart_read(struct chip *c, uint32_t r)
         return v;
     }
     case 0x28: return u->tdr;
-    default: return UINT32_MAX;
+    default: return NONE;
     }
 }
 
@@ -731,18 +734,18 @@ static void usart_write(struct chip *c, uint32_t r, uint32_t v)
 
 /* ---- DMA1 ---------------------------------------------------------------------------- */
 
-static uint32_t dma_read(struct chip *c, uint32_t r)
+static uint64_t dma_read(struct chip *c, uint32_t r)
 {
     if (r == 0x00) return c->dma_isr;
     if (r == 0x04) return 0;
-    if (r < 0x08 || r >= 0x08 + 5u * 20u) return UINT32_MAX;
+    if (r < 0x08 || r >= 0x08 + 5u * 20u) return NONE;
     struct dma_ch *d = &c->dma[(r - 8u) / 20u];
     switch ((r - 8u) % 20u) {
     case 0: return d->ccr;
     case 4: return d->cndtr;
     case 8: return d->cpar;
     case 12: return d->cmar;
-    default: return UINT32_MAX;
+    default: return NONE;
     }
 }
 
@@ -906,7 +909,8 @@ uint64_t periph_read(uc_engine *uc, uint64_t off64, unsigned size, void *ud)
     (void)uc;
     uint32_t base, off = (uint32_t)off64;
     uint32_t r = block_of(off, &base);
-    uint32_t rw = r & ~3u, sh = 8u * (r & 3u), v = UINT32_MAX;
+    uint32_t rw = r & ~3u, sh = 8u * (r & 3u);
+    uint64_t v = NONE;
     if (base != UINT32_MAX && !clk_on(c, base)) {
         chip_logf(c, "read of 0x%08x with its peripheral clock off in RCC: reads 0", 0x40000000u + off);
         return 0;
@@ -942,11 +946,11 @@ uint64_t periph_read(uc_engine *uc, uint64_t off64, unsigned size, void *ud)
         break;
     default: break;
     }
-    if (v == UINT32_MAX && !(base == P_FLASH && rw == 0x20)) {
+    if (v == NONE) {
         chip_unmodelled(c, 0x40000000u + off, 0, 0);
         return 0;
     }
-    return (v >> sh) & mask_size(size);
+    return ((uint32_t)v >> sh) & mask_size(size);
 }
 
 void periph_write(uc_engine *uc, uint64_t off64, unsigned size, uint64_t val, void *ud)

@@ -99,7 +99,10 @@ static void rom_leave(struct chip *c)
     uint32_t msp = v[0] & ~3u, pc = v[1] & ~1u;
     uc_reg_write(c->uc, UC_ARM_REG_MSP, &msp);
     uc_reg_write(c->uc, UC_ARM_REG_SP, &msp);
-    uc_reg_write(c->uc, UC_ARM_REG_PC, &pc);
+    {
+        uint32_t pct = pc | 1u;   /* Unicorn takes bit 0 as the Thumb state */
+        uc_reg_write(c->uc, UC_ARM_REG_PC, &pct);
+    }
 }
 
 extern void main_uart_tx(struct chip *c, uint8_t b);

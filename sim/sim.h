@@ -191,6 +191,8 @@ struct chip {
     int power_cut_done;
     const char *fault_reason;
     uint32_t fault_addr;
+    int fault_pin;           /* memory fault: PC is the block start, find the instruction */
+    int stepping;
     size_t uart_match;       /* bytes of until_uart matched so far */
     uint64_t rng;
 
@@ -207,6 +209,9 @@ struct chip {
     /* unmodelled-access log (once per address) */
     uint32_t seen[512];
     int nseen;
+
+    /* flash range whose translated code must be dropped before the CPU runs on */
+    uint32_t inval_lo, inval_len;
 
     /* block cost cache */
     struct bcost { uint32_t addr; uint16_t size; uint16_t ninsn; uint32_t cyc; uint32_t gen; } *bc;

@@ -18,6 +18,6 @@ rc=$?
 cat "$out"
 ok=1
 if [ "$rc" != "$rc_want" ]; then echo "run.sh: exit code $rc, expected $rc_want"; ok=0; fi
-if [ "$re" != "-" ] && ! grep -Eq "$re" "$out"; then echo "run.sh: output does not match /$re/"; ok=0; fi
+if [ "$re" != "-" ] && ! grep -Eq -e "$re" "$out"; then echo "run.sh: output does not match /$re/"; ok=0; fi
 rm -f "$out"
 [ $ok = 1 ]

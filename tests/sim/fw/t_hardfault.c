@@ -5,11 +5,12 @@
 extern void bad_read(void);
 __asm(".thumb_func\n.global bad_read\nbad_read:\n ldr r0, =0x30000000\n ldr r0, [r0]\n bx lr\n");
 
-void HardFault_Handler(void)
+/* The handler starts in assembly so that MSP still points at the exception frame. */
+__asm(".thumb_func\n.global HardFault_Handler\nHardFault_Handler:\n mrs r0, msp\n b hardfault_c\n");
+void hardfault_c(uint32_t *frame);
+void hardfault_c(uint32_t *frame)
 {
-    uint32_t *sp;
-    __asm volatile ("mrs %0, msp" : "=r"(sp));
-    uint32_t pc = sp[6];
+    uint32_t pc = frame[6];
     puts_("HARDFAULT stacked pc ");
     puthex(pc);
     putch('\n');

@@ -18,12 +18,8 @@ int main(void)
     IWDG_KR = 0x5555u;
     IWDG_PR = 0;
     IWDG_RLR = 99u;            /* 100 x 4 / 40 kHz = 10 ms */
-    IWDG_KR = 0xCCCCu;
-    for (int i = 0; i < 3; i++) {
-        for (volatile int k = 0; k < 2000; k++)
-            ;
-        IWDG_KR = 0xAAAAu;     /* refreshed three times, then left to expire */
-    }
+    IWDG_KR = 0xCCCCu;         /* at ~1.1 ms, after the message above */
+    IWDG_KR = 0xAAAAu;         /* one reload, then left to expire at ~11.2 ms */
     for (;;)
         ;
 }
