@@ -38,7 +38,7 @@ command -v stm32flash >/dev/null || { echo "stm32flash is not installed (scripts
 T=$(mktemp -d /tmp/f0b-stm32flash.XXXXXX)
 spid=
 cleanup() {
-    [ -n "$spid" ] && kill "$spid" 2>/dev/null || true
+    if [ -n "$spid" ]; then kill "$spid" 2>/dev/null || true; fi
     rm -rf "$T"
 }
 trap cleanup EXIT INT TERM
