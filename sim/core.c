@@ -16,6 +16,8 @@
 #define SCS_BASE 0xE000E000u
 #define BC_BITS  16u
 
+static int in_inval(const struct chip *c, uint64_t addr);
+
 static const char *const stop_names[] = {
     "none", "time", "uart", "resets", "break", "hardfault", "lockup", "power-cut",
     "sleep-forever", "signal", "host-eof", "error"
@@ -418,6 +420,13 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
     (void)uc;
     if (c->stepping)
         return;
+    if (c->inval_len && in_inval(c, addr)) {
+        /* stale translation of changed flash: leave, drop it, come back here */
+        uint32_t pc = (uint32_t)addr | 1u;
+        uc_reg_write(uc, UC_ARM_REG_PC, &pc);
+        uc_emu_stop(uc);
+        return;
+    }
     struct bcost *b = &c->bc[(addr >> 1) & ((1u << BC_BITS) - 1u)];
     if (b->addr != (uint32_t)addr || b->size != size || b->gen != c->bc_gen) {
         uint8_t code[1024];
@@ -661,8 +670,9 @@ void chip_unmodelled(struct chip *c, uint32_t addr, int write, uint32_t val)
 /* ---- memory map ---------------------------------------------------------------------- */
 
 /* Translated code for changed flash is dropped outside the CPU loop: removing it from
- * inside a memory hook crashes Unicorn 2.0.1, so the range is noted and the CPU loop is
- * left at the next instruction boundary. */
+ * inside a memory hook crashes Unicorn 2.0.1, and stopping the CPU from an MMIO callback
+ * restarts the current block (the erase would run again). So the range is noted, and the
+ * block hook leaves the CPU loop before any block in it runs. */
 void chip_invalidate_code(struct chip *c, uint32_t addr, uint32_t len)
 {
     if (!c->inval_len) {
@@ -676,7 +686,14 @@ void chip_invalidate_code(struct chip *c, uint32_t addr, uint32_t len)
         c->inval_len = (uint32_t)(hi - lo);
     }
     c->bc_gen++;
-    uc_emu_stop(c->uc);
+}
+
+static int in_inval(const struct chip *c, uint64_t addr)
+{
+    uint64_t a = addr;
+    if (c->alias_mode == 0 && a < c->o.part->flash_size)
+        a += FLASH_BASE;
+    return a >= c->inval_lo && a < (uint64_t)c->inval_lo + c->inval_len;
 }
 
 static void flush_invalidations(struct chip *c)

@@ -83,8 +83,8 @@ uint64_t rom_next_event(struct chip *c)
         t = c->rom_rx_done;
     if (!c->rom_busy && c->host && ring_count(host_input(c->host)) && c->now < t)
         t = c->now;
-    if (c->rom_pending_go)
-        t = c->now;
+    if (c->rom_pending_go && !ring_count(&c->rom_out))
+        t = c->now;      /* the Go ACK has left: jump now */
     return t;
 }
 
