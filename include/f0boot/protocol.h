@@ -12,13 +12,15 @@
  *
  * where crc is zlib crc32() over type, seq and payload (the F0 CRC unit computes the same).
  * A decoded frame shorter than 6 bytes, longer than F0B_MAX_FRAME, or with a wrong crc is
- * dropped; the device answers it with a NAK frame carrying F0B_ST_BAD_FRAME.
+ * dropped; the device answers it with a NAK frame carrying F0B_ST_BAD_FRAME, except while
+ * a gap in DATA is already reported (one NAK per gap, see DATA).
  *
  * Requests (host -> device) use the types below. Every request gets exactly one response
  * (device -> host) of type (request | F0B_RESP), the same seq, and payload
  *     status u8 | result...
  * except that a device never answers a DATA frame that arrives after it has reported a gap
- * until the gap is filled (see DATA).
+ * until the gap is filled (see DATA). INFO comes first: until a valid INFO of the device's
+ * major has arrived, every other request is answered F0B_ST_BAD_STATE.
  *
  * Versioning: the framing and the first two bytes of INFO request and INFO response
  * (protocol major, minor) are frozen for all versions. A peer whose major differs must
@@ -63,6 +65,8 @@ enum f0b_cmd {
      * offset >  next: with F0B_DATA_SEEK and a page-aligned flash address, the bytes in
      *   between are kept as they are (the host checked them with CRC); otherwise answer
      *   F0B_ST_OUT_OF_ORDER once and drop further DATA silently until offset == next.
+     *   A NAK for a damaged frame during a session reports a gap the same way: after
+     *   either, damaged frames and DATA beyond next are dropped without an answer.
      * The answer is sent only after the data is programmed, so an answered frame is in
      * flash and its buffer space is free again. */
     F0B_CMD_DATA = 0x03,
