@@ -40,16 +40,17 @@ enum f0b_proto_action {
     F0B_PROTO_RESET = 2,    /* RESET answered: reset the system */
 };
 
+/* Small fields first: Thumb-1 loads and stores reach them with an immediate offset. */
 struct f0b_proto {
     const struct f0b_layout *l;
-    struct f0b_update u;
-    struct f0b_rx rx;           /* rx.buf also holds the response being built */
     uint32_t baud_old;          /* rate to return to if BAUD is not confirmed */
     uint32_t baud_t0;           /* millis() when the new rate was set */
     uint8_t baud_pending;
     uint8_t greeted;            /* a valid INFO arrived */
     uint8_t gap;                /* a NAK for the current gap in DATA was sent */
     uint8_t stay_reason;
+    struct f0b_update u;
+    struct f0b_rx rx;           /* rx.buf also holds the response being built */
 };
 
 void f0b_proto_init(struct f0b_proto *p, const struct f0b_layout *l, uint8_t stay_reason);
