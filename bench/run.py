@@ -189,6 +189,7 @@ class Sim:
 
 def blank_flash(ctx, path, bootloader_bin):
     """A flash file holding only the bootloader (the rest erased): 256 KB for the F030xC."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
     data = bytearray(b"\xff" * (256 * 1024))
     bl = open(bootloader_bin, "rb").read()
     data[:len(bl)] = bl
@@ -302,7 +303,7 @@ def measure_f0boot(ctx, sc):
 def measure_stm32flash(ctx, sc):
     times, sums = [], []
     baud = sc["rom_baud"]
-    for i in range(sc["runs"]):
+    for i in range(ctx.stm_runs):
         tag = "%s-stm32flash-%d" % (sc["id"], i)
         ff = blank_flash(ctx, os.path.join(ctx.out, "runs", tag + ".flash"), ctx.bootloader_bin)
         sim = Sim(ctx, tag, ff, ["--boot", "rom", "--realtime", "--rom-baud", str(baud),
@@ -437,9 +438,12 @@ def fmt_t(st):
 
 def render(ctx, rows, extra):
     L = []
-    L.append("Measured %s on %s, %d run%s per figure (median, min-max in brackets), seconds of wall time."
-             % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), os.uname().nodename, ctx.runs,
-                "s" if ctx.runs != 1 else ""))
+    L.append("Measured %s on %s (%d CPUs, load average %.1f at the start, %.1f at the end), "
+             "%d run%s per f0boot figure and %d per stm32flash figure: median, (min-max); "
+             "seconds of wall time." % (
+                 time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), os.uname().nodename,
+                 os.cpu_count(), ctx.load0, os.getloadavg()[0], ctx.runs, "s" if ctx.runs != 1 else "",
+                 ctx.stm_runs))
     L.append("")
     L.append("| scenario | f0boot s | f0boot KB/s | stm32flash s | limit s | f0boot/limit | stm32flash/f0boot |")
     L.append("|---|---|---|---|---|---|---|")
@@ -461,8 +465,8 @@ def render(ctx, rows, extra):
              "shown as min-max over the runs:")
     L.append("")
     L.append("| scenario | tool | virtual s | page erases | half-words | flash busy s | UART bytes in/out "
-             "| overruns | f0boot retries | final baud |")
-    L.append("|---|---|---|---|---|---|---|---|---|---|")
+             "| overruns | f0boot retries | final baud | virtual/host time |")
+    L.append("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         for who in ("f0boot", "stm32flash"):
             m = r.get(who)
@@ -481,12 +485,20 @@ def render(ctx, rows, extra):
             retries = "-" if who != "f0boot" else ", ".join(
                 sorted(set(str(x.get("retries", "?")) for x in res)))
             bauds = "-" if who != "f0boot" else ", ".join(sorted(set(str(x.get("baud", "?")) for x in res)))
-            L.append("| %s | %s | %s | %s | %s | %s | %s / %s | %s | %s | %s |" % (
+            L.append("| %s | %s | %s | %s | %s | %s | %s / %s | %s | %s | %s | %s |" % (
                 r["sc"]["id"], who, rng(lambda x: x["virtual_ms"] / 1000, "%.2f"),
                 rng(lambda x: x["flash"]["page_erases"]), rng(lambda x: x["flash"]["programs"]),
                 rng(lambda x: x["flash"]["page_erases"] * ERASE_S + x["flash"]["programs"] * PROG_S, "%.2f"),
                 rng(lambda x: x["uart"]["rx_bytes"]), rng(lambda x: x["uart"]["tx_bytes"]),
-                rng(lambda x: x["uart"]["overruns"]), retries, bauds))
+                rng(lambda x: x["uart"]["overruns"]), retries, bauds,
+                rng(lambda x: x["virtual_ms"] / 1000 / max(x["host_seconds"], 1e-9), "%.3f")))
+    behind = [r["sc"]["id"] for r in rows for who in ("f0boot", "stm32flash") if r.get(who)
+               for x in r[who]["summaries"] if x and x["virtual_ms"] / 1000 < 0.98 * x["host_seconds"] - 0.05]
+    if behind:
+        L.append("")
+        L.append("**Warning**: f0sim fell behind real time in %s: virtual time ran slower than the "
+                 "wall clock, so those wall times measure the simulator, not the protocol."
+                 % ", ".join(sorted(set(behind))))
     L.append("")
     L.append("| measurement | value |")
     L.append("|---|---|")
@@ -572,6 +584,10 @@ def main():
     global LOG
     ap = argparse.ArgumentParser(description="f0boot benchmarks on f0sim (docs/benchmarks.md)")
     ap.add_argument("--runs", type=int, default=None, help="runs per figure (default 3, --quick 1)")
+    ap.add_argument("--stm-runs", type=int, default=None,
+                    help="runs per stm32flash figure (default: 2 when --runs is 3, else --runs); "
+                    "stm32flash on the ROM model varies by about 1 %% between runs and its 200 KB "
+                    "runs take minutes")
     ap.add_argument("--quick", action="store_true", help="smoke run: 1 run, fewer scenarios")
     ap.add_argument("--host-build", default=os.path.join(ROOT, "build", "release"),
                     help="host build directory (default build/release)")
@@ -583,13 +599,15 @@ def main():
     ctx = Ctx()
     ctx.quick = a.quick
     ctx.runs = a.runs or (1 if a.quick else 3)
-    if ctx.runs < 1:
-        ap.error("--runs must be at least 1")
+    ctx.stm_runs = a.stm_runs or (2 if ctx.runs == 3 else ctx.runs)
+    if ctx.runs < 1 or ctx.stm_runs < 1:
+        ap.error("--runs and --stm-runs must be at least 1")
     ctx.host_build = os.path.abspath(a.host_build)
     ctx.out = os.path.abspath(a.out or os.path.join(ROOT, "build", "bench"))
     os.makedirs(ctx.out, exist_ok=True)
     LOG = open(os.path.join(ctx.out, "bench.log"), "w")
     t_start = time.monotonic()
+    ctx.load0 = os.getloadavg()[0]
     for tool in ("cmake", "arm-none-eabi-gcc", "stm32flash"):
         if not shutil.which(tool):
             print("bench: %s is not installed; run scripts/deps.sh" % tool, file=sys.stderr)
