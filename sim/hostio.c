@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <termios.h>
 #include <time.h>
@@ -43,7 +44,23 @@ struct host {
     uint8_t pkt[USB_PACKET];
     uint32_t pkt_n;
     uint64_t pkt_due;
+    void (*deliver)(void *ctx, uint8_t b);   /* sees each byte as it leaves for the host */
+    void *deliver_ctx;
 };
+
+void host_set_deliver(struct host *h, void (*fn)(void *ctx, uint8_t b), void *ctx)
+{
+    h->deliver = fn;
+    h->deliver_ctx = ctx;
+}
+
+static void out_put(struct host *h, uint8_t b)
+{
+    if (ring_space(&h->out))
+        ring_put(&h->out, b);
+    if (h->deliver)
+        h->deliver(h->deliver_ctx, b);
+}
 
 static int set_nonblock(int fd)
 {
@@ -130,6 +147,17 @@ void host_close(struct host *h)
     if (!h)
         return;
     host_poll(h, &h->in, 0);
+    if (h->kind == HOST_PTY) {
+        /* closing the master drops what the client has not read yet: give it 0.5 s */
+        for (int i = 0, quiet = 0; i < 50 && quiet < 10; i++) {
+            int pending = 0;
+            if (ioctl(h->slave_fd, FIONREAD, &pending) != 0)
+                break;
+            quiet = pending > 0 ? 0 : quiet + 1;
+            struct timespec ts = { 0, 10000000L };
+            nanosleep(&ts, NULL);
+        }
+    }
     if (h->kind != HOST_STDIO && h->fd >= 0)
         close(h->fd);
     if (h->lfd >= 0)
@@ -223,7 +251,7 @@ void host_poll(struct host *h, struct ring *in, int timeout_us)
 static void pkt_send(struct host *h)
 {
     for (uint32_t i = 0; i < h->pkt_n; i++)
-        ring_put(&h->out, h->pkt[i]);
+        out_put(h, h->pkt[i]);
     h->pkt_n = 0;
     h->pkt_due = T_NEVER;
 }
@@ -231,8 +259,7 @@ static void pkt_send(struct host *h)
 void host_tx(struct host *h, uint8_t b, uint64_t t)
 {
     if (!h->latency_ms) {
-        if (ring_space(&h->out))
-            ring_put(&h->out, b);
+        out_put(h, b);
         return;
     }
     if (h->pkt_n == 0)

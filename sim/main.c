@@ -77,13 +77,23 @@ void main_poll(struct chip *c)
         double ahead = virt - wall_s();
         if (ahead > 0.0005)
             wait_us = (int)(ahead * 1e6);
+        else if (ahead < -0.002)
+            /* fallen behind (slow code, host load): do not rush to catch up, a real chip
+             * would not have run faster either; keep within 2 ms of the wall clock */
+            g_wall0.tv_nsec += (long)((-ahead - 0.002) * 1e9);
+        while (g_wall0.tv_nsec >= 1000000000L) {
+            g_wall0.tv_nsec -= 1000000000L;
+            g_wall0.tv_sec++;
+        }
     }
     host_poll(c->host, host_input(c->host), wait_us);
 }
 
-void main_uart_tx(struct chip *c, uint8_t b);
-void main_uart_tx(struct chip *c, uint8_t b)
+/* --until-uart watches the bytes as the host receives them (after noise and the USB
+ * adapter's packet timer). */
+static void watch_uart(void *ctx, uint8_t b)
 {
+    struct chip *c = ctx;
     const char *pat = c->o.until_uart;
     if (pat && *pat) {
         size_t n = strlen(pat);
@@ -95,6 +105,11 @@ void main_uart_tx(struct chip *c, uint8_t b)
             c->uart_match = (uint8_t)pat[0] == b ? 1u : 0u;
         }
     }
+}
+
+void main_uart_tx(struct chip *c, uint8_t b);
+void main_uart_tx(struct chip *c, uint8_t b)
+{
     if (c->o.noise_rate > 0.0 &&
         (double)(chip_rand(c) >> 11) * (1.0 / 9007199254740992.0) < c->o.noise_rate) {
         if (chip_rand(c) & 1u) {
@@ -558,6 +573,7 @@ int main(int argc, char **argv)
     } else if (strncmp(uart, "pty:", 4) == 0 && !g_quiet) {
         fprintf(stderr, "f0sim: USART1 on %s\n", uart + 4);
     }
+    host_set_deliver(c->host, watch_uart, c);
     c->o.realtime = rt >= 0 ? rt : !host_is_stdio(c->host);
     c->poll_step = c->o.realtime ? 100ull * PS_PER_US : PS_PER_MS;
     c->log = log_stderr;

@@ -277,6 +277,7 @@ void host_tx(struct host *h, uint8_t b, uint64_t t);
 /* Virtual time at which the USB packet timer fires (T_NEVER if none). */
 uint64_t host_next_event(const struct host *h);
 void host_service(struct host *h, uint64_t now);
+void host_set_deliver(struct host *h, void (*fn)(void *ctx, uint8_t b), void *ctx);
 int host_eof(const struct host *h);
 int host_port(const struct host *h);
 struct ring *host_input(struct host *h);
