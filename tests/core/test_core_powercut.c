@@ -58,7 +58,8 @@ static uint64_t count_ops(const struct test_img *img)
 static void cut_everywhere(const struct test_img *old, const struct test_img *img)
 {
     uint64_t total;
-    unsigned valid_old = 0, valid_new = 0, stayed = 0;
+    /* volatile: modified between setjmp and longjmp */
+    volatile unsigned valid_old = 0, valid_new = 0, stayed = 0;
 
     fake_flash_init(&L);
     if (old != NULL)
@@ -67,7 +68,7 @@ static void cut_everywhere(const struct test_img *old, const struct test_img *im
     assert_true(total > img->size / 2);
 
     for (int kind = FAKE_CUT_BEFORE; kind <= FAKE_CUT_TORN; kind++) {
-        for (uint64_t n = 0; n < total; n++) {
+        for (volatile uint64_t n = 0; n < total; n++) {
             fake_flash_init(&L);
             if (old != NULL)
                 count_ops(old);
