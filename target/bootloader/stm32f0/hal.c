@@ -189,17 +189,17 @@ uint32_t f0b_hal_crc32(const uint8_t *p, uint32_t len)
 
 uint32_t f0b_hal_millis(void)
 {
-    /* An application that started the IWDG (or a part whose option bytes start it at
-     * reset) leaves it running through the reset into the bootloader, and nothing can stop
-     * it: reload it from the protocol's poll loop so an update is not cut off by watchdog
-     * resets. A reload while the IWDG is off has no effect. */
-    IWDG_KR = IWDG_KR_RELOAD;
     uint32_t now = SYST_CVR;
     ms_frac += (systick_last - now) & 0x00FFFFFFu;   /* it counts down */
     systick_last = now;
     while (ms_frac >= F0_SYSCLK_HZ / 1000u) {
         ms_frac -= F0_SYSCLK_HZ / 1000u;
         ms_now++;
+        /* An application that started the IWDG (or option bytes that start it at reset)
+         * leaves it running through the reset into the bootloader, and nothing can stop
+         * it: reload it once per millisecond from the protocol's poll loop so an update is
+         * not cut off by watchdog resets. A reload while the IWDG is off has no effect. */
+        IWDG_KR = IWDG_KR_RELOAD;
     }
     return ms_now;
 }
