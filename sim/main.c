@@ -47,6 +47,14 @@ static uint64_t g_virt0;
 
 static void on_signal(int sig) { g_signal = sig; }
 
+/* CPU time of this process: the speed figure that does not depend on the host's load. */
+static double cpu_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
 static double wall_s(void)
 {
     struct timespec t;
@@ -293,7 +301,7 @@ static int exit_code_for(const struct chip *c)
     }
 }
 
-static int write_summary(const char *path, const struct chip *c, int code, double host_s)
+static int write_summary(const char *path, const struct chip *c, int code, double host_s, double cpu)
 {
     char tmp[4200];
     FILE *f;
@@ -316,7 +324,9 @@ static int write_summary(const char *path, const struct chip *c, int code, doubl
     json_u64(&j, "instructions", c->st.insns);
     json_u64(&j, "cycles", c->st.cycles);
     json_dbl(&j, "host_seconds", host_s);
-    json_dbl(&j, "instructions_per_second", host_s > 0 ? (double)c->st.insns / host_s : 0.0);
+    json_dbl(&j, "host_cpu_seconds", cpu);
+    json_dbl(&j, "instructions_per_second", cpu > 0 ? (double)c->st.insns / cpu : 0.0);
+    json_dbl(&j, "realtime_factor", cpu > 0 ? (double)c->now / PS_PER_MS / 1000.0 / cpu : 0.0);
     json_u64(&j, "resets", c->st.resets);
     json_u64(&j, "exceptions_taken", c->st.irqs_taken);
     json_u64(&j, "faults", c->st.faults);
@@ -587,20 +597,21 @@ int main(int argc, char **argv)
     signal(SIGTERM, on_signal);
     clock_gettime(CLOCK_MONOTONIC, &g_wall0);
     g_virt0 = c->now;
+    double cpu0 = cpu_s();
 
     chip_run(c);
 
-    double host_s = wall_s();
+    double host_s = wall_s(), cpu = cpu_s() - cpu0;
     code = exit_code_for(c);
     host_service(c->host, T_NEVER - 1u);           /* the last USB packet leaves */
     host_poll(c->host, host_input(c->host), 0);    /* UART output before the summary */
     if (!g_quiet || c->stop == STOP_HARDFAULT || c->stop == STOP_LOCKUP)
         fprintf(stderr, "f0sim: stopped (%s: %s) at %.3f ms virtual, PC 0x%08x; %llu instructions, "
-                "%llu cycles in %.3f s host = %.1f M instructions/s\n",
+                "%llu cycles in %.3f s host (%.3f s CPU) = %.1f M instructions/s\n",
                 stop_reason_name(c->stop), c->stop_detail, (double)c->now / PS_PER_MS, c->stop_pc,
-                (unsigned long long)c->st.insns, (unsigned long long)c->st.cycles, host_s,
-                host_s > 0 ? (double)c->st.insns / host_s / 1e6 : 0.0);
-    if (summary && write_summary(summary, c, code, host_s) != 0) {
+                (unsigned long long)c->st.insns, (unsigned long long)c->st.cycles, host_s, cpu,
+                cpu > 0 ? (double)c->st.insns / cpu / 1e6 : 0.0);
+    if (summary && write_summary(summary, c, code, host_s, cpu) != 0) {
         fprintf(stderr, "f0sim: --summary %s: cannot write it: %s\n", summary, strerror(errno));
         if (code == F0B_EXIT_OK)
             code = F0B_EXIT_OUTPUT;
