@@ -8,7 +8,7 @@ static uint64_t gate_ops;     /* flash ops when the current poll started */
 
 static void lq_init(struct lq *q)
 {
-    q->cap = 1u << 20;
+    q->cap = 1u << 16;         /* far more than window + 1 frames in flight */
     q->t = malloc(q->cap * sizeof *q->t);
     q->c = malloc(q->cap);
     q->baud = malloc(q->cap * sizeof *q->baud);

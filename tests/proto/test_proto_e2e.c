@@ -387,6 +387,19 @@ static void noisy(double p, int seeds, uint32_t size, int *ok, int *failed, unsi
     }
 }
 
+static void test_noisy_moderate(void **state)
+{
+    int ok = 0, failed = 0;
+    unsigned ev = 0;
+    (void)state;
+
+    noisy(5e-5, 100, 16 * 1024, &ok, &failed, &ev);
+    print_message("noise 5e-5 per byte x4 kinds, 100 seeds: %d ok, %d failed cleanly, %u events\n",
+                  ok, failed, ev);
+    assert_true(ev > 100);
+    assert_true(ok >= 99);
+}
+
 static void test_noisy_light(void **state)
 {
     int ok = 0, failed = 0;
@@ -789,6 +802,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_latency_16ms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_921600_flash_bound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_header_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_noisy_moderate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_noisy_light, setup, teardown),
         cmocka_unit_test_setup_teardown(test_noisy_heavy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_baud_switch, setup, teardown),
