@@ -191,8 +191,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_pack [-n RUNS] (RUNS >= 10)\n");
         return 2;
     }
-    printf("bench_pack: %d in-process runs, %d f0boot runs per input; times in ms\n", runs,
-           runs / 4);
+    {
+        double la[3] = {0, 0, 0};
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        getloadavg(la, 3);
+        printf("bench_pack: %d in-process runs, %d f0boot runs per input; times in ms\n", runs,
+               runs / 4);
+        /* Medians move with other work on the machine; min/p10 much less. */
+        printf("load average %.2f %.2f %.2f on %ld CPUs%s\n", la[0], la[1], la[2], cpus,
+               la[0] > (double)cpus ? " (busy machine: trust min/p10 over the median)" : "");
+    }
     for (int k = 0; k < 2; k++) {
         struct stats s, base_s, c;
         size_t size = 0, bsize = 0, flen = 0;
