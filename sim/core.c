@@ -134,7 +134,10 @@ void chip_service(struct chip *c)
 {
     for (int guard = 0; guard < 64 && c->now >= c->next_event && c->stop == STOP_NONE; guard++) {
         if (c->o.power_cut_ps && !c->power_cut_done && c->now >= c->o.power_cut_ps) {
+            if (flash_power_cut(c))
+                return;
             c->power_cut_done = 1;
+            c->now = c->o.power_cut_ps;   /* a block or a stall may have run past it */
             chip_stop(c, STOP_POWER_CUT, "power cut at %.3f ms", (double)c->now / PS_PER_MS);
             return;
         }
@@ -719,7 +722,7 @@ void chip_remap(struct chip *c, uint32_t mode)
     }
     uc_err e;
     if (mode == 3) {
-        c->alias_size = c->o.part->sram_size;
+        c->alias_size = c->sram_map;
         e = uc_mem_map_ptr(c->uc, 0, c->alias_size, UC_PROT_ALL, c->sram);
     } else if (mode == 1) {
         /* system memory at 0: the 4 KB-aligned window holds ROM from 0x800 on */
@@ -763,7 +766,9 @@ int chip_init(struct chip *c, uint8_t *flash_buf)
 {
     uc_err e;
     c->flash = flash_buf;
-    c->sram = calloc(1, c->o.part->sram_size);
+    /* Unicorn maps in 4 KB units: a 6 KB SRAM (F070x6) is mapped as 8 KB */
+    c->sram_map = (c->o.part->sram_size + 0xFFFu) & ~0xFFFu;
+    c->sram = calloc(1, c->sram_map);
     c->sysmem = malloc(SYSMEM_LEN);
     c->bc = calloc(1u << BC_BITS, sizeof *c->bc);
     if (!c->sram || !c->sysmem || !c->bc)
@@ -779,7 +784,7 @@ int chip_init(struct chip *c, uint8_t *flash_buf)
     if ((e = uc_mem_map_ptr(c->uc, FLASH_BASE, c->o.part->flash_size,
                             UC_PROT_READ | UC_PROT_EXEC, c->flash)) != UC_ERR_OK)
         goto fail;
-    if ((e = uc_mem_map_ptr(c->uc, SRAM_BASE, c->o.part->sram_size, UC_PROT_ALL, c->sram)) != UC_ERR_OK)
+    if ((e = uc_mem_map_ptr(c->uc, SRAM_BASE, c->sram_map, UC_PROT_ALL, c->sram)) != UC_ERR_OK)
         goto fail;
     if ((e = uc_mem_map_ptr(c->uc, SYSMEM_MAP, SYSMEM_LEN, UC_PROT_READ | UC_PROT_EXEC, c->sysmem)) != UC_ERR_OK)
         goto fail;

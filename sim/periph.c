@@ -198,9 +198,28 @@ static void flash_tear(struct chip *c, double frac)
                   FLASH_BASE + start, done, len);
     }
     c->power_cut_done = 1;
-    chip_stop(c, STOP_POWER_CUT, "power cut at flash operation %llu (%s of 0x%08x)",
-              (unsigned long long)c->flash_ops, f->op_kind == 1 ? "program" : "erase",
-              FLASH_BASE + f->op_addr);
+    if (c->o.power_cut_ps) {
+        c->now = c->o.power_cut_ps;
+        chip_stop(c, STOP_POWER_CUT, "power cut at %.3f ms (during flash operation %llu, %s of 0x%08x)",
+                  (double)c->now / PS_PER_MS, (unsigned long long)c->flash_ops,
+                  f->op_kind == 1 ? "program" : "erase", FLASH_BASE + f->op_addr);
+    } else {
+        chip_stop(c, STOP_POWER_CUT, "power cut at flash operation %llu (%s of 0x%08x)",
+                  (unsigned long long)c->flash_ops, f->op_kind == 1 ? "program" : "erase",
+                  FLASH_BASE + f->op_addr);
+    }
+}
+
+/* --power-cut-ms reached: tear the operation in progress, if any. Returns 1 if it did
+ * (and stopped the chip). */
+int flash_power_cut(struct chip *c)
+{
+    struct flash_ctl *f = &c->fl;
+    if (!f->busy || c->o.power_cut_ps < f->op_start)
+        return 0;
+    double frac = (double)(c->o.power_cut_ps - f->op_start) / (double)(f->busy_until - f->op_start);
+    flash_tear(c, frac > 1.0 ? 1.0 : frac);
+    return 1;
 }
 
 static void flash_finish(struct chip *c)
@@ -208,11 +227,9 @@ static void flash_finish(struct chip *c)
     struct flash_ctl *f = &c->fl;
     if (!f->busy || c->now < f->busy_until)
         return;
-    if (c->o.power_cut_ps && !c->power_cut_done && c->o.power_cut_ps <= f->busy_until) {
-        double frac = (double)(c->o.power_cut_ps - f->op_start) / (double)(f->busy_until - f->op_start);
-        flash_tear(c, frac);
+    if (c->o.power_cut_ps && !c->power_cut_done && c->o.power_cut_ps <= f->busy_until &&
+        flash_power_cut(c))
         return;
-    }
     if (f->op_kind == 2) {
         memset(c->flash + f->op_addr, 0xFF, c->o.part->page_size);
         chip_invalidate_code(c, FLASH_BASE + f->op_addr, c->o.part->page_size);

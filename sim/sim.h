@@ -144,6 +144,7 @@ struct chip {
 
     uint8_t *flash;          /* flash_size bytes (maybe an mmap'd file) */
     uint8_t *sram;
+    uint32_t sram_map;       /* sram_size rounded up to Unicorn's 4 KB mapping unit */
     uint8_t *sysmem;         /* SYSMEM_LEN bytes at SYSMEM_MAP */
     uint32_t alias_mode;     /* MEM_MODE currently mapped at 0 (0 flash, 1 sysmem, 3 sram) */
     uint32_t alias_size;
@@ -247,7 +248,8 @@ void periph_service(struct chip *c);
 void periph_levels(struct chip *c);         /* re-assert level-sensitive IRQ lines */
 bool flash_store_hook(struct chip *c, uint32_t off, int size, uint32_t value);
 void flash_apply_fixups(struct chip *c);
-void flash_stall(struct chip *c);           /* CPU read of flash: wait for !BSY */
+void flash_stall(struct chip *c);
+int flash_power_cut(struct chip *c);        /* --power-cut-ms: tear a running operation */           /* CPU read of flash: wait for !BSY */
 uint32_t rcc_pclk(const struct chip *c);
 /* Line input from the host: offer a byte to USART1 (returns 0 if the line is busy). */
 int usart_line_idle(struct chip *c);
