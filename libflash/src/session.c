@@ -473,13 +473,24 @@ static int stream(struct f0b_session *s, const uint8_t *payload, struct chunk *c
         int rewind = 0;
         uint32_t next = 0;
         if (rc == 0) {
-            /* Nothing for a whole timeout: whatever was in flight is lost. */
+            /* Nothing for a whole timeout. Frames written off at an earlier rewind or timeout
+             * have had their time: forget them. Those still counted as in flight are written
+             * off now (a slow device may still answer them), and one frame at the last
+             * acknowledged offset probes, so the device's ring never holds more than
+             * window + 1 of our frames even when it is slower than we think. */
+            uint32_t k = 0;
             s->retries++;
             if (++fails > s->o.retries)
                 return F0B_E_TRANSFER;
             snprintf(msg, sizeof msg, "no answer to DATA at offset %u: resending", ch[acked].off);
             event(s, F0B_EV_WARN, "write", msg, done, total);
-            nin = nfresh = 0;
+            for (uint32_t j = 0; j < nin; j++)
+                if (!fl[j].stale) {
+                    fl[k] = fl[j];
+                    fl[k++].stale = 1;
+                }
+            nin = k;
+            nfresh = 0;
             idx = acked;
             deadline = now(s) + tmo;
             continue;

@@ -425,6 +425,36 @@ static void test_noisy_heavy(void **state)
     assert_int_equal(ok + failed, 40);
 }
 
+/* A device 20 times slower than the host's timeout assumes (a loaded simulator, say):
+ * timeouts fire, the host probes with one frame instead of resending a whole window, and
+ * the update completes without ever overflowing the device's receive ring. */
+static void test_slow_device(void **state)
+{
+    struct test_img img;
+    struct f0b_flash_opts o;
+    struct link k;
+    struct run r;
+    struct link_cfg c = cfg(115200, 16);
+    (void)state;
+
+    c.erase_us *= 20;
+    c.halfword_us_x10 *= 20;
+    test_img_make(&img, &L, 16 * 1024, 12);
+    link_init(&k, &c, &L);
+    f0b_flash_opts_default(&o);
+    o.no_boot = 1;
+    flash(&k, &img, &o, &r);
+    print_message("20x slower flash: %s after %u retries, %llu ms, ring overflows %u\n",
+                  r.rc ? f0b_flash_strerror(r.rc) : "ok", r.res.retries,
+                  (unsigned long long)r.res.ms, fake_board_rx_overflows());
+    assert_int_equal(r.rc, 0);
+    assert_true(r.res.retries > 0);
+    assert_int_equal(fake_board_rx_overflows(), 0);
+    assert_true(flash_equals(&img));
+    link_free(&k);
+    test_img_free(&img);
+}
+
 /* ---- baud switch ------------------------------------------------------------------------ */
 
 static void test_baud_switch(void **state)
@@ -805,6 +835,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_noisy_moderate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_noisy_light, setup, teardown),
         cmocka_unit_test_setup_teardown(test_noisy_heavy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_slow_device, setup, teardown),
         cmocka_unit_test_setup_teardown(test_baud_switch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_skip_unchanged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_device_raw, setup, teardown),
