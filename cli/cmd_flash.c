@@ -25,7 +25,7 @@ struct ui {
     int tty;                /* stderr is a terminal: draw a progress bar */
     int bar_drawn;
     uint64_t last_draw;
-    const char *phase;
+    uint64_t write_t0;      /* when the write phase started: rate and ETA count from there */
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -90,7 +90,8 @@ static void on_event(void *ctx, const struct f0b_event *ev)
         if (u->bar_drawn)
             fputc('\n', stderr);
         u->bar_drawn = 0;
-        u->phase = ev->phase;
+        if (strcmp(ev->phase, "write") == 0)
+            u->write_t0 = ev->elapsed_ms;
         fprintf(stderr, "%-8s %s\n", ev->phase, ev->msg ? ev->msg : "");
         return;
     }
@@ -100,7 +101,7 @@ static void on_event(void *ctx, const struct f0b_event *ev)
     if (ev->done != ev->total && u->bar_drawn && ev->elapsed_ms < u->last_draw + 100)
         return;
     u->last_draw = ev->elapsed_ms;
-    double secs = ev->elapsed_ms / 1000.0, rate = secs > 0 ? ev->done / secs : 0;
+    double secs = (ev->elapsed_ms - u->write_t0) / 1000.0, rate = secs > 0 ? ev->done / secs : 0;
     double eta = rate > 0 ? (ev->total - ev->done) / rate : 0;
     int w = 30, fill = (int)((uint64_t)w * ev->done / ev->total);
     char bar[32];
