@@ -110,6 +110,40 @@ if [ "$kind" = f0sim ]; then
     grep -q '"stop_reason": *"uart"' "$T/summary.json" \
         || fail "Go did not start the image (no ROM-GO-OK on USART1): $(cat "$T/summary.json")"
 fi
+# --- timing: the AN3155 arithmetic for this exchange (docs/rom-model.md) ---------------------
+# Characters each way at 8E1 (11 bits, 115200) plus the flash busy time (30 ms per page,
+# 53.5 us per half-word) is the least time the chip can take, without host turnaround.
+theory=$(python3 - "$size" <<'PY'
+import sys
+size = int(sys.argv[1])
+pages = (size + 2047) // 2048
+chars = 1 + 1 + (2 + 5) + (2 + 15) + (2 + 5)        # 7F/ACK, Get Version, Get, Get ID
+chars += 2 + 1 + 2 + 2 * pages + 1 + 1                # Extended Erase of the image's pages
+for off in range(0, size, 256):
+    n = min(256, size - off)
+    n4 = (n + 3) & ~3                                 # stm32flash pads writes to 4 bytes
+    chars += (2 + 1) + (5 + 1) + (1 + n4 + 1 + 1)     # Write Memory
+    chars += (2 + 1) + (5 + 1) + (2 + 1 + n)          # Read Memory (-v)
+chars += (2 + 1) + (5 + 1)                            # Go
+busy = pages * 0.030 + sum(((min(256, size - o) + 3) & ~3) // 2 for o in range(0, size, 256)) * 53.5e-6
+print("%.6f" % (chars * 11 / 115200 + busy))
+PY
+)
+if [ "$kind" = f0sim ]; then
+    virt=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["virtual_ms"] / 1000)' "$T/summary.json")
+    # virtual time runs on to the image's first words after Go: never less than the arithmetic
+    awk -v v="$virt" -v t="$theory" 'BEGIN { exit !(v >= t) }' \
+        || fail "virtual time $virt s is less than the AN3155 minimum $theory s: flash or line time not charged"
+else
+    model=$(sed -n 's/.*time_s \([0-9.]*\).*/\1/p' "$T/server.out")
+    if [ "$pace" = --fast ]; then
+        # unpaced, the model's clock is exactly the arithmetic
+        awk -v v="$model" -v t="$theory" 'BEGIN { d = v - t; exit !(d > -0.001 && d < 0.001) }' \
+            || fail "model time $model s differs from the AN3155 arithmetic $theory s"
+    fi
+fi
+
 secs=$(echo "$t0 $t1" | awk '{ printf "%.2f", $2 - $1 }')
 if [ "$kind" = f0sim ]; then report=$(tr -d '\n' < "$T/summary.json"); else report=$(cat "$T/server.out"); fi
-echo "stm32flash $size bytes write+verify+go at 115200 ($kind $pace): ${secs} s; server: $report"
+echo "stm32flash $size bytes write+verify+go at 115200 ($kind $pace): ${secs} s" \
+     "(AN3155 minimum $theory s); server: $report"
