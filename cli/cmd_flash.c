@@ -416,7 +416,7 @@ static void flash_usage(FILE *f)
     fprintf(f, "usage: f0boot flash PORT IMAGE [options]\n\n"
             "Write IMAGE (a container from `f0boot pack`, or an ELF / Intel HEX packed on the\n"
             "fly with the same lint) through the f0boot bootloader, verify it by read-back CRC,\n"
-            "commit it and start it.\n%s\n"
+            "commit it and start it.\n\n%s\n"
             "  --baud N          line rate to start at (default 115200)\n"
             "  --fast-baud N     switch to N for the transfer; falls back if it does not come up\n"
             "  --timeout MS      answer timeout per request (default 1000)\n"
@@ -518,7 +518,7 @@ static void probe_usage(FILE *f)
 {
     fprintf(f, "usage: f0boot probe PORT [--json] [--baud N] [--timeout MS] [--wait MS]\n\n"
             "Greet the bootloader and print what it reports (INFO): versions, chip, memory,\n"
-            "window, features, and the application in its boot record.\n%s\n%s",
+            "window, features, and the application in its boot record.\n\n%s\n%s",
             port_text, exit_text);
 }
 
@@ -644,7 +644,7 @@ done:
 static void boot_usage(FILE *f)
 {
     fprintf(f, "usage: f0boot boot PORT [--json] [--baud N] [--timeout MS] [--wait MS]\n\n"
-            "Start the committed application (the bootloader refuses if there is none).\n%s\n%s",
+            "Start the committed application (the bootloader refuses if there is none).\n\n%s\n%s",
             port_text, exit_text);
 }
 
