@@ -733,7 +733,23 @@ static void fp_h2d(void *ctx, const uint8_t *p, size_t n)
 
     for (size_t i = 0; i < n; i++) {
         int len = f0b_rx_byte(&f->rx, p[i]);
-        if (len > 0 && f->major && f->rx.buf[0] == F0B_CMD_INFO) {
+        if (len > 0 && f->major == 1 && f->rx.buf[0] == F0B_CMD_INFO) {
+            /* a bootloader of protocol 1.5: six more INFO bytes at the end, a feature bit
+             * we do not know */
+            uint8_t r[3 + F0B_INFO_SIZE + 6 + 4];
+            uint8_t *in = r + 3;
+            memset(r, 0, sizeof r);
+            r[0] = F0B_CMD_INFO | F0B_RESP;
+            r[1] = f->rx.buf[1];
+            in[F0B_INFO_PROTO_MAJOR] = 1;
+            in[F0B_INFO_PROTO_MINOR] = 5;
+            f0b_put_le16(in + F0B_INFO_PAGE_SIZE, 2048);
+            f0b_put_le16(in + F0B_INFO_MAX_DATA, 1024);
+            in[F0B_INFO_WINDOW] = 3;
+            f0b_put_le32(in + F0B_INFO_FEATURES, F0B_FEAT_CRC | (1u << 9));
+            f0b_put_le32(r + sizeof r - 4, (uint32_t)crc32(0L, r, sizeof r - 4));
+            f0b_cobs_encode(r, sizeof r, buf_sink, &f->out);
+        } else if (len > 0 && f->major && f->rx.buf[0] == F0B_CMD_INFO) {
             /* a bootloader of another major: answers with its version and VERSION */
             uint8_t r[16] = { F0B_CMD_INFO | F0B_RESP, f->rx.buf[1], F0B_ST_VERSION,
                               (uint8_t)f->major, 3 };
@@ -774,6 +790,14 @@ static void test_host_version_and_silence(void **state)
     assert_int_equal(s.info.proto_major, 2);
     assert_int_equal(s.info.proto_minor, 3);
     assert_true(f.now < 200);                  /* at once, not after a timeout */
+    f0b_sess_free(&s);
+
+    memset(&f, 0, sizeof f);                   /* a newer minor of our major: fine */
+    f.major = 1;
+    assert_int_equal(f0b_sess_init(&s, &port, &o), 0);
+    assert_int_equal(f0b_sess_connect(&s), 0);
+    assert_int_equal(s.info.proto_minor, 5);
+    assert_int_equal(s.info.window, 3);
     f0b_sess_free(&s);
 
     memset(&f, 0, sizeof f);                   /* nobody there */
