@@ -36,6 +36,7 @@ class Sim:
 
     def __init__(self, env, flash, extra=(), load_bootloader=True):
         self.env = env
+        env.sims.append(self)
         self.summary = os.path.join(env.tmp, "summary-%d.json" % env.next_id())
         pf = os.path.join(env.tmp, "port-%d" % env.next_id())
         args = [env.f0sim, "--flash", flash, "--uart", "tcp:0", "--port-file", pf,
@@ -121,6 +122,14 @@ class Env:
             check(os.path.exists(p), "missing build output %s" % p)
         self.tmp = tempfile.mkdtemp(prefix="f0b-e2e-")
         self._id = 0
+        self.sims = []
+
+    def kill_all(self):
+        """No simulator outlives the test, whatever happened."""
+        for sim in self.sims:
+            if sim.proc.poll() is None:
+                sim.proc.kill()
+                sim.proc.wait()
 
     def next_id(self):
         self._id += 1
@@ -297,6 +306,8 @@ def main():
     except Fail as e:
         print("FAIL %s: %s (files kept in %s)" % (a.scenario, e, env.tmp))
         return 1
+    finally:
+        env.kill_all()
     shutil.rmtree(env.tmp, ignore_errors=True)
     print("PASS", a.scenario)
     return 0
