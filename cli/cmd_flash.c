@@ -451,6 +451,7 @@ static void print_result(struct ui *u, const struct f0b_flash_result *r, const c
         json_u64(&j, "retries", r->retries);
         json_u64(&j, "baud", r->baud);
         json_hex32(&j, "crc", r->crc);
+        json_bool(&j, "booted", r->booted);
         json_end(&j);
         return;
     }

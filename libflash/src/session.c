@@ -662,8 +662,18 @@ verified:
     }
     if (!s->o.no_boot) {
         rc = f0b_sess_boot(s);
+        if (rc == F0B_E_TRANSFER) {
+            /* The image is verified and committed; only the answer to BOOT is missing (the
+             * device leaves right after sending it, so a lost answer cannot be asked for
+             * again). The bootloader starts this application at the next reset anyway. */
+            res->boot_unconfirmed = 1;
+            event(s, F0B_EV_WARN, "boot", "BOOT was not acknowledged: the application is "
+                  "verified and committed; if it is not running, reset the board", size, size);
+            rc = 0;
+        }
         if (rc < 0)
             goto done;
+        res->booted = rc == 0 && !res->boot_unconfirmed;
     }
     rc = 0;
 done:

@@ -105,7 +105,8 @@ static void run_device(struct link *k)
     busy = erases * k->cfg.erase_us + halfwords * k->cfg.halfword_us_x10 / 10u;
     k->busy_until = k->now_us + busy;
     while ((n = fake_board_tx_take(tx, bauds, sizeof tx)) > 0)
-        line_send(k, &k->d2h, &k->d2h_free, k->busy_until, tx, n, bauds, 0);
+        if (act != F0B_PROTO_BOOT || !k->cfg.lose_boot_answer)
+            line_send(k, &k->d2h, &k->d2h_free, k->busy_until, tx, n, bauds, 0);
     if (act == F0B_PROTO_BOOT)
         k->booted = 1;
     if (act == F0B_PROTO_RESET) {

@@ -22,6 +22,7 @@ struct link_cfg {
     uint32_t seed;
     uint32_t erase_us;          /* flash timing (0: instant) */
     uint32_t halfword_us_x10;   /* tenths of us per half-word */
+    int lose_boot_answer;       /* the answer to BOOT never reaches the host */
 };
 
 struct lq {

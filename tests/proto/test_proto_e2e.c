@@ -211,12 +211,41 @@ static void test_full_update_115200(void **state)
     assert_int_equal(f0b_app_state(&L), F0B_APP_VALID);
     assert_int_equal(r.res.crc, f0b_get_le32(img.hdr + F0B_IMG_OFF_PAYLOAD_CRC));
     assert_true(k.booted);
+    assert_true(r.res.booted);
     assert_int_equal(fake_board_rx_overflows(), 0);
     assert_int_equal(r.res.retries, 0);
     double rate = img.size / (r.res.ms / 1000.0);
     print_message("115200 baud, 1 ms latency: 64 KiB in %llu ms = %.0f B/s (line 11520 B/s)\n",
                   (unsigned long long)r.res.ms, rate);
     assert_true(rate >= 10500.0);
+    link_free(&k);
+    test_img_free(&img);
+}
+
+/* The answer to BOOT is lost (the device is gone right after sending it): the update is
+ * verified and committed, so it succeeds with a warning instead of failing. */
+static void test_boot_answer_lost(void **state)
+{
+    struct test_img img;
+    struct f0b_flash_opts o;
+    struct link k;
+    struct run r;
+    struct link_cfg c = cfg(115200, 1);
+    (void)state;
+
+    c.lose_boot_answer = 1;
+    test_img_make(&img, &L, 4096, 17);
+    link_init(&k, &c, &L);
+    f0b_flash_opts_default(&o);
+    flash(&k, &img, &o, &r);
+    assert_int_equal(r.rc, 0);
+    assert_true(k.booted);
+    assert_false(r.res.booted);
+    assert_true(r.res.boot_unconfirmed);
+    assert_int_equal(r.ev.warns, 1);
+    print_message("%s\n", r.ev.last_warn);
+    assert_true(flash_equals(&img));
+    assert_int_equal(f0b_app_state(&L), F0B_APP_VALID);
     link_free(&k);
     test_img_free(&img);
 }
@@ -853,6 +882,7 @@ int main(void)
         cmocka_unit_test(test_cobs_roundtrip),
         cmocka_unit_test(test_frame_resync),
         cmocka_unit_test_setup_teardown(test_full_update_115200, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_boot_answer_lost, setup, teardown),
         cmocka_unit_test_setup_teardown(test_latency_16ms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_921600_flash_bound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_header_refusals, setup, teardown),

@@ -135,6 +135,8 @@ struct f0b_flash_result {
     uint64_t ms;            /* wall time of the whole operation */
     unsigned retries;       /* retransmissions and re-requests */
     uint32_t crc;           /* read-back crc of the payload (== payload_crc on success) */
+    int booted;             /* BOOT acknowledged: the application was started */
+    int boot_unconfirmed;   /* BOOT sent but never acknowledged (a warning, not an error) */
 };
 
 struct f0b_session {
