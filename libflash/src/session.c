@@ -692,7 +692,10 @@ int f0b_sess_boot(struct f0b_session *s)
     int st;
 
     event(s, F0B_EV_PHASE, "boot", "starting the application", 0, 0);
-    st = request(s, F0B_CMD_BOOT, NULL, 0, NULL, 0, &n, s->o.timeout_ms, tries(s));
+    /* At most one repeat: once the device has booted, a repeat is garbage to the
+     * application. */
+    st = request(s, F0B_CMD_BOOT, NULL, 0, NULL, 0, &n, s->o.timeout_ms,
+                 tries(s) < 2 ? tries(s) : 2);
     if (st == F0B_ST_OK)
         return 0;
     return fail_status(s, st);
