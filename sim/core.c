@@ -424,9 +424,8 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
     if (c->stepping)
         return;
     if (c->inval_len && in_inval(c, addr)) {
-        /* stale translation of changed flash: leave, drop it, come back here */
-        uint32_t pc = (uint32_t)addr | 1u;
-        uc_reg_write(uc, UC_ARM_REG_PC, &pc);
+        /* stale translation of changed flash: leave before the block runs (PC is then
+         * this block; writing PC here would cancel the stop), drop it, come back */
         uc_emu_stop(uc);
         return;
     }

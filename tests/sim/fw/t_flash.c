@@ -110,6 +110,20 @@ int main(void)
     CHECK(te >= 239000u && te <= 241000u, "page erase time (cycles)", te);
     CHECK(p[0] == 0xFFFFu && p[1] == 0xFFFFu && p[1023] == 0xFFFFu, "page erased", p[0]);
 
+    /* page erase from flash code: the CPU waits the whole 30 ms at STRT, once */
+    FLASH_CR = FLASH_CR_PG;
+    p[7] = 0x0707u;
+    while (FLASH_SR & FLASH_SR_BSY)
+        ;
+    FLASH_CR = FLASH_CR_PER;
+    FLASH_AR = PAGE_A;
+    t0 = SYST_CVR;
+    FLASH_CR = FLASH_CR_PER | FLASH_CR_STRT;
+    t1 = SYST_CVR;
+    FLASH_CR = 0;
+    CHECK(t0 - t1 >= 239000u && t0 - t1 <= 241000u, "flash code stalls for the erase (cycles)", t0 - t1);
+    CHECK(p[7] == 0xFFFFu, "erased from flash code", p[7]);
+
     FLASH_CR = FLASH_CR_LOCK;
     CHECK((FLASH_CR & FLASH_CR_LOCK) != 0, "LOCK by software", FLASH_CR);
     unlock();
