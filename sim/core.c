@@ -158,6 +158,72 @@ void chip_service(struct chip *c)
     }
 }
 
+/* ---- idle polling --------------------------------------------------------------------- */
+
+#define IDLE_POLLS 32u              /* identical polls before time may skip */
+#define IDLE_MAX_PS (1ull * PS_PER_MS)  /* longest single skip */
+
+static void idle_reset(struct chip *c)
+{
+    c->idle_n = 0;
+    c->idle_reads = 0;
+}
+
+void chip_read_note(struct chip *c, uint32_t addr, uint32_t v)
+{
+    for (int i = 0; i < c->idle_n; i++) {
+        if (c->idle_addr[i] == addr) {
+            if (c->idle_val[i] != v) {
+                idle_reset(c);
+                return;
+            }
+            if (++c->idle_reads >= (int)IDLE_POLLS && !c->o.no_idle_skip)
+                c->idle_skip = 1;
+            return;
+        }
+    }
+    if (c->idle_n == 4) {
+        idle_reset(c);
+        return;
+    }
+    c->idle_addr[c->idle_n] = addr;
+    c->idle_val[c->idle_n++] = v;
+}
+
+void chip_write_note(struct chip *c, uint32_t addr, uint32_t v)
+{
+    /* an IWDG reload changes nothing the loop could be waiting for */
+    if (addr == 0x40003000u && (v & 0xFFFFu) == 0xAAAAu)
+        return;
+    idle_reset(c);
+}
+
+/* The CPU has polled the same registers with the same results IDLE_POLLS times: nothing
+ * it can see changes before the next event, so time moves there at once (at most 1 ms;
+ * paced to the wall clock in realtime mode, where host input ends the wait). */
+static void idle_skip(struct chip *c)
+{
+    extern uint64_t main_idle(struct chip *c, uint64_t target);
+    c->idle_skip = 0;
+    idle_reset(c);
+    uint64_t t = c->now + IDLE_MAX_PS, p = periph_next_event(c);
+    if (p < t) t = p;
+    if (c->st_zero < t) t = c->st_zero;
+    if (c->host && host_next_event(c->host) < t) t = host_next_event(c->host);
+    if (c->o.until_ps && c->o.until_ps < t) t = c->o.until_ps;
+    if (c->o.power_cut_ps && !c->power_cut_done && c->o.power_cut_ps < t) t = c->o.power_cut_ps;
+    if (t <= c->now)
+        return;
+    t = main_idle(c, t);
+    if (t <= c->now)
+        return;
+    c->st.cycles += (t - c->now) / c->ps_per_cycle;
+    c->idle_skipped_ps += t - c->now;
+    c->now = t;
+    chip_reschedule(c);
+    chip_service(c);
+}
+
 /* ---- exceptions ---------------------------------------------------------------------- */
 
 static int exc_prio(const struct chip *c, int exc)
@@ -286,6 +352,7 @@ static int exc_enter(struct chip *c, int exc, uint32_t ret_pc)
     uc_reg_write(c->uc, UC_ARM_REG_XPSR, &nx);
     c->pending[exc] = 0;
     c->active[exc] = 1;
+    idle_reset(c);
     c->st.irqs_taken++;
     c->st.cycles += 16;
     c->now += 16ull * c->ps_per_cycle;
@@ -376,6 +443,7 @@ static void exc_return(struct chip *c, uint32_t exc_ret)
     c->st.cycles += 16;
     c->now += 16ull * c->ps_per_cycle;
     c->pend_check = 1;   /* tail-chaining: a pending exception may now run */
+    idle_reset(c);
     periph_levels(c);    /* level-sensitive lines still asserted pend again */
 }
 
@@ -450,6 +518,8 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
     c->now += (uint64_t)b->cyc * c->ps_per_cycle;
     if (c->now >= c->next_event)
         chip_service(c);
+    if (c->idle_skip && c->stop == STOP_NONE)
+        idle_skip(c);
     if (c->reset_req && c->stop == STOP_NONE) {
         uc_emu_stop(uc);
         return;
@@ -563,7 +633,10 @@ static uint64_t scs_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
         chip_unmodelled(c, SCS_BASE + (uint32_t)off, 0, 0);
         return 0;
     }
-    return (v >> (8 * (off & 3u))) & (size >= 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1u);
+    v = (v >> (8 * (off & 3u))) & (size >= 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1u);
+    if (w != 0x018)           /* SysTick CVR is a clock: reading it is not a change */
+        chip_read_note(c, SCS_BASE + (uint32_t)off, v);
+    return v;
 }
 
 static void st_restart(struct chip *c)
@@ -585,6 +658,7 @@ static void scs_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t val64
     uint32_t w = (uint32_t)off & ~3u;
     uint32_t v = (uint32_t)val64 << (8 * (off & 3u));
     (void)size;
+    chip_write_note(c, SCS_BASE + (uint32_t)off, v);
     switch (w) {
     case 0x010: {
         uint32_t was = c->st_csr & 1u;

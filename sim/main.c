@@ -115,6 +115,21 @@ static void watch_uart(void *ctx, uint8_t b)
     }
 }
 
+/* Idle polling wants virtual time to move to target: in realtime mode wait for the wall
+ * clock to get there, or less if the host sends something first. Returns the new time. */
+uint64_t main_idle(struct chip *c, uint64_t target);
+uint64_t main_idle(struct chip *c, uint64_t target)
+{
+    if (!c->o.realtime || !c->host || g_signal)
+        return target;
+    double ahead = (double)(target - g_virt0) * 1e-12 - wall_s();
+    if (ahead > 0.0)
+        host_poll(c->host, host_input(c->host), (int)(ahead * 1e6));
+    double w = wall_s();
+    uint64_t v = g_virt0 + (uint64_t)(w > 0 ? w * 1e12 : 0);
+    return v < target ? (v > c->now ? v : c->now) : target;
+}
+
 void main_uart_tx(struct chip *c, uint8_t b);
 void main_uart_tx(struct chip *c, uint8_t b)
 {
@@ -327,6 +342,7 @@ static int write_summary(const char *path, const struct chip *c, int code, doubl
     json_dbl(&j, "host_cpu_seconds", cpu);
     json_dbl(&j, "instructions_per_second", cpu > 0 ? (double)c->st.insns / cpu : 0.0);
     json_dbl(&j, "realtime_factor", cpu > 0 ? (double)c->now / PS_PER_MS / 1000.0 / cpu : 0.0);
+    json_dbl(&j, "idle_skipped_ms", (double)c->idle_skipped_ps / PS_PER_MS);
     json_u64(&j, "resets", c->st.resets);
     json_u64(&j, "exceptions_taken", c->st.irqs_taken);
     json_u64(&j, "faults", c->st.faults);
@@ -395,6 +411,7 @@ static void usage(FILE *f)
 "  --rom-baud N             line rate the ROM model's 8E1 characters are timed at (115200)\n"
 "  --on-fault stop|run      stop at a HardFault (default) or run the firmware's handler\n"
 "  --strict                 stop at the first unmodelled register access\n"
+"  --no-idle-skip           run polling loops instruction by instruction (slower)\n"
 "  --quiet                  no log lines on stderr\n"
 "exit: 0 stopped as asked, 2 usage, 3/4 --load unreadable/malformed, 6 --flash file,\n"
 "      20 HardFault/lockup, 21 --until-uart not seen in time, 22 CPU asleep forever, 23 --strict\n",
@@ -417,7 +434,7 @@ int main(int argc, char **argv)
     enum { O_PART = 256, O_FLASH, O_LOAD, O_BOOT, O_UART, O_PORTFILE, O_USBLAT, O_RT, O_FAST,
            O_UNTIL_MS, O_UNTIL_UART, O_UNTIL_RESETS, O_BREAK, O_PC_OP, O_PC_MS, O_NOISE, O_SEED,
            O_SUMMARY, O_PROG_US, O_ERASE_MS, O_MASS_MS, O_ROM_BAUD, O_ON_FAULT, O_STRICT, O_QUIET,
-           O_HELP };
+           O_NO_IDLE, O_HELP };
     static const struct option lo[] = {
         { "part", 1, 0, O_PART }, { "flash", 1, 0, O_FLASH }, { "load", 1, 0, O_LOAD },
         { "boot", 1, 0, O_BOOT }, { "uart", 1, 0, O_UART }, { "port-file", 1, 0, O_PORTFILE },
@@ -429,7 +446,7 @@ int main(int argc, char **argv)
         { "flash-prog-us", 1, 0, O_PROG_US }, { "flash-erase-ms", 1, 0, O_ERASE_MS },
         { "flash-mass-erase-ms", 1, 0, O_MASS_MS }, { "rom-baud", 1, 0, O_ROM_BAUD },
         { "on-fault", 1, 0, O_ON_FAULT }, { "strict", 0, 0, O_STRICT }, { "quiet", 0, 0, O_QUIET },
-        { "help", 0, 0, O_HELP }, { 0, 0, 0, 0 }
+        { "no-idle-skip", 0, 0, O_NO_IDLE }, { "help", 0, 0, O_HELP }, { 0, 0, 0, 0 }
     };
     static struct chip chip;
     struct chip *c = &chip;
@@ -540,6 +557,7 @@ int main(int argc, char **argv)
             break;
         case O_STRICT: c->o.trace_unmodelled_stop = 1; break;
         case O_QUIET: g_quiet = 1; break;
+        case O_NO_IDLE: c->o.no_idle_skip = 1; break;
         case O_HELP: usage(stdout); return 0;
         default: goto usage_err;
         }

@@ -967,7 +967,9 @@ uint64_t periph_read(uc_engine *uc, uint64_t off64, unsigned size, void *ud)
         chip_unmodelled(c, 0x40000000u + off, 0, 0);
         return 0;
     }
-    return ((uint32_t)v >> sh) & mask_size(size);
+    uint32_t r32 = ((uint32_t)v >> sh) & mask_size(size);
+    chip_read_note(c, 0x40000000u + off, r32);
+    return r32;
 }
 
 void periph_write(uc_engine *uc, uint64_t off64, unsigned size, uint64_t val, void *ud)
@@ -985,6 +987,7 @@ void periph_write(uc_engine *uc, uint64_t off64, unsigned size, uint64_t val, vo
     }
     if (base != P_CRC && size < 4)
         v <<= 8u * (r & 3u);
+    chip_write_note(c, 0x40000000u + off, v);
     switch (base) {
     case P_FLASH: flash_reg_write(c, rw, v); break;
     case P_RCC: rcc_write(c, rw, v); break;
@@ -1042,7 +1045,9 @@ uint64_t gpio_read(uc_engine *uc, uint64_t off64, unsigned size, void *ud)
     uint32_t v = r == 0x18u ? 0u : c->gpio[port][r / 4u];
     if (r == 0x10u)
         v = c->gpio[port][5];     /* IDR: outputs read back, inputs float to 0 */
-    return (v >> (8u * (off & 3u))) & mask_size(size);
+    v = (v >> (8u * (off & 3u))) & mask_size(size);
+    chip_read_note(c, 0x48000000u + off, v);
+    return v;
 }
 
 void gpio_write(uc_engine *uc, uint64_t off64, unsigned size, uint64_t val, void *ud)
@@ -1060,6 +1065,7 @@ void gpio_write(uc_engine *uc, uint64_t off64, unsigned size, uint64_t val, void
         return;
     }
     uint32_t *g = c->gpio[port];
+    chip_write_note(c, 0x48000000u + off, v);
     if (r == 0x18u) {             /* BSRR: set low half, reset high half */
         g[5] = (g[5] | (v & 0xFFFFu)) & ~(v >> 16);
     } else if (r == 0x28u) {      /* BRR */

@@ -124,6 +124,7 @@ struct chip_opts {
     int realtime;
     uint32_t usb_latency_ms;
     int trace_unmodelled_stop;
+    int no_idle_skip;
 };
 
 struct stats {
@@ -214,6 +215,12 @@ struct chip {
     /* flash range whose translated code must be dropped before the CPU runs on */
     uint32_t inval_lo, inval_len;
 
+    /* idle polling: MMIO reads that keep returning the same values, with no MMIO write
+     * and no exception in between, mean the CPU only waits for the next event */
+    uint32_t idle_addr[4], idle_val[4];
+    int idle_n, idle_reads, idle_skip;
+    uint64_t idle_skipped_ps;
+
     /* block cost cache */
     struct bcost { uint32_t addr; uint16_t size; uint16_t ninsn; uint32_t cyc; uint32_t gen; } *bc;
     uint32_t bc_gen;
@@ -235,6 +242,8 @@ void chip_invalidate_code(struct chip *c, uint32_t addr, uint32_t len);
 void chip_remap(struct chip *c, uint32_t mode);
 void chip_unmodelled(struct chip *c, uint32_t addr, int write, uint32_t val);
 void chip_service(struct chip *c);
+void chip_read_note(struct chip *c, uint32_t addr, uint32_t v);   /* MMIO read, for idle skip */
+void chip_write_note(struct chip *c, uint32_t addr, uint32_t v);  /* MMIO write */
 uint64_t chip_rand(struct chip *c);
 
 /* periph.c */
