@@ -621,6 +621,13 @@ int main(int argc, char **argv)
 
     double host_s = wall_s(), cpu = cpu_s() - cpu0;
     code = exit_code_for(c);
+    if (c->stop != STOP_POWER_CUT && c->stop != STOP_UART) {
+        /* let the characters still in USART1 finish, so the last line of a report shows */
+        if (c->u1.tx_busy)
+            main_uart_tx(c, c->u1.tx_shift);
+        if (c->u1.tdr_full)
+            main_uart_tx(c, c->u1.tdr);
+    }
     host_service(c->host, T_NEVER - 1u);           /* the last USB packet leaves */
     host_poll(c->host, host_input(c->host), 0);    /* UART output before the summary */
     if (!g_quiet || c->stop == STOP_HARDFAULT || c->stop == STOP_LOCKUP)
