@@ -213,7 +213,9 @@ def scenario_reenter(env):
     env.flash(sim, env.app2)
     expect_app(sim, "2.0.0")
     summary = sim.stop()
-    check(summary["resets"] >= 2, "expected at least two resets: %s" % summary)
+    # 'B' resets into the bootloader (power-on is not counted as a reset)
+    check(summary["resets"] >= 1, "the application did not reset into the bootloader: %s"
+          % summary)
 
 
 def scenario_fastbaud(env):
@@ -257,7 +259,7 @@ def scenario_powercut(env, sample):
             summary = sim.wait(30)
         except subprocess.TimeoutExpired:
             summary = sim.stop()
-        check(summary.get("power_cut") or n >= total,
+        check(summary["faults_injected"]["power_cut"] or n >= total,
               "cut %d/%d: the power was not cut: %s" % (n, total, summary))
         # Power back on: whatever runs must be a whole application or the bootloader.
         sim = Sim(env, f, load_bootloader=False)
