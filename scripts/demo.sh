@@ -42,26 +42,33 @@ run "$F0BOOT" probe "$PORT"
 step "4. Flash the application and start it"
 run "$F0BOOT" flash "$PORT" "$work/app.img"
 
-step "5. The application runs: SysTick ticks, USART1 receive interrupt echoes and counts"
-python3 - "$(cat "$work/port")" <<'PY'
+# Talk to the running application on the same TCP port: send bytes, show whole lines back.
+uart() {
+    python3 - "$(cat "$work/port")" "$1" "$2" <<'PY'
 import socket, sys, time
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
 s.settimeout(0.1)
-s.sendall(b"hello")
-end, out = time.time() + 0.6, b""
+s.sendall(sys.argv[2].encode())
+end, out = time.time() + float(sys.argv[3]), b""
 while time.time() < end:
     try:
         out += s.recv(4096)
     except socket.timeout:
         pass
-print(out.decode("ascii", "replace").replace("\r", ""), end="")
+text = out.decode("ascii", "replace").replace("\r", "")
+print("\n".join(text.split("\n")[:-1]))  # whole lines only
 PY
+}
 
-step "6. Re-flash the same image: nothing to write"
-python3 -c "
-import socket,sys; s=socket.create_connection(('127.0.0.1',$(cat "$work/port"))); s.sendall(b'B'); s.close()"
-sleep 0.3
-run "$F0BOOT" flash "$PORT" "$work/app.img" --skip-unchanged
+step "5. The application runs: SysTick ticks; its USART1 receive interrupt echoes and counts"
+echo "(sending 'hello' to the application)"
+uart hello 0.45
+
+step "6. Send 'B': the application re-enters the bootloader; flash version 2, only what changed"
+uart B 0.2
+"$F0BOOT" pack "$FW/app_template/app_v2.elf" -o "$work/app_v2.img" --version 2.0.0+2 >/dev/null
+run "$F0BOOT" flash "$PORT" "$work/app_v2.img" --skip-unchanged
+uart "" 0.35
 
 kill "$sim"; wait "$sim" 2>/dev/null || true; sim=
 step "7. What the virtual chip saw (f0sim --summary)"
