@@ -218,6 +218,29 @@ def scenario_reenter(env):
           % summary)
 
 
+def scenario_refused(env):
+    """Issue 4 on the real firmware: an image the bootloader must refuse (built for another
+    part: packed with --force over lint) is refused with its reason before anything is
+    erased (exit 14), and the device then accepts the right image."""
+    f = env.flash_file()
+    sim = Sim(env, f)
+    img = os.path.join(env.tmp, "wrong-part.img")
+    rc, out, err = env.f0boot_run("pack", env.app1, "-o", img, "--part", "stm32f072xb",
+                                  "--force")
+    check(rc == 0 and os.path.exists(img), "could not pack the wrong-part image: %s" % err)
+    rc, events = env.flash(sim, img, expect=14)
+    result = events[-1]
+    check("part" in result.get("error", "").lower(),
+          "the refusal does not name the part: %s" % result)
+    before = sim.stop()
+    check(before["flash"]["page_erases"] == 0 and before["flash"]["programs"] == 0,
+          "the refused image touched the flash: %s" % before["flash"])
+    sim = Sim(env, f, load_bootloader=False)
+    env.flash(sim, env.app1)
+    expect_app(sim, "1.0.0")
+    sim.stop()
+
+
 def scenario_fastbaud(env):
     """Issue 5 test 5: an update at 921600 baud loses no byte (the virtual USART counts
     overruns), and the application then runs."""
@@ -248,8 +271,11 @@ def scenario_powercut(env, sample):
     fl = summary["flash"]
     total = fl["programs"] + fl["page_erases"] + fl["mass_erases"]
     check(total > 4, "implausible flash operation count %d" % total)
-    points = sorted({1, 2, 3, total - 1, total} |
-                    {1 + (i * (total - 1)) // max(1, sample - 1) for i in range(sample)})
+    if sample == 0:
+        points = list(range(1, total + 1))
+    else:
+        points = sorted({1, 2, 3, total - 1, total} |
+                        {1 + (i * (total - 1)) // max(1, sample - 1) for i in range(sample)})
     for n in points:
         f = env.flash_file()
         shutil.copy(base, f)
@@ -306,7 +332,8 @@ def scenario_noisy(env):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
-    ap.add_argument("--sample", type=int, default=8, help="power-cut points to try")
+    ap.add_argument("--sample", type=int, default=8,
+                    help="power-cut points to try; 0 = every flash operation (nightly)")
     ap.add_argument("scenario")
     a = ap.parse_args()
     env = Env(a.build)
