@@ -15,6 +15,7 @@
 #include "f0boot/image.h"
 #include "f0boot/le.h"
 #include "json.h"
+#include "util.h"
 
 #define INPUT_MAX (64u * 1024u * 1024u)
 
@@ -113,21 +114,6 @@ static void on_event(void *ctx, const struct f0b_event *ev)
             ev->total / 1024.0, rate / 1024.0, eta);
     fflush(stderr);
     u->bar_drawn = 1;
-}
-
-static int parse_num(const char *s, uint32_t *v)
-{
-    char *end;
-    unsigned long long x;
-
-    if (!s || !*s || *s == '-')
-        return -1;
-    errno = 0;
-    x = strtoull(s, &end, 0);
-    if (errno || *end || x > 0xFFFFFFFFull)
-        return -1;
-    *v = (uint32_t)x;
-    return 0;
 }
 
 static int read_file(struct ui *u, const char *path, uint8_t **buf, size_t *len)
@@ -334,7 +320,7 @@ static int parse(struct ui *u, int argc, char **argv, struct common *c, int want
         } else if (k >= 0) {
             const char *v = optarg_of(argc, argv, &i, nums[k]);
             uint32_t x;
-            if (parse_num(v, &x) || (k < 2 && x != 0 && (x < 1200 || x > 12000000)) ||
+            if (cli_parse_u32(v, &x) || (k < 2 && x != 0 && (x < 1200 || x > 12000000)) ||
                 (k == 0 && x == 0))
                 return fail(u, F0B_EXIT_USAGE, "%s needs a number%s; see f0boot %s --help",
                             nums[k], k < 2 ? " (a baud rate, 1200-12000000)" : "", u->cmd);
@@ -400,6 +386,27 @@ static int open_port(struct ui *u, struct common *c, struct f0b_port *p)
     if (rc)
         return fail(u, rc == F0B_E_ARG ? F0B_EXIT_USAGE : F0B_EXIT_PORT, "%s", err);
     return -1;
+}
+
+/* Open PORT, start a session and greet the bootloader (INFO, version check). Returns -1
+ * when connected (*have_sess set: the caller frees the session), else the exit code.
+ * events: 0 keeps the session's progress events off (probe prints one block instead). */
+static int connect_device(struct ui *u, struct common *c, struct f0b_port *port,
+                          struct f0b_session *s, int *have_sess, int events)
+{
+    struct f0b_flash_opts o;
+    int rc = open_port(u, c, port);
+
+    if (rc >= 0)
+        return rc;
+    opts_from(c, u, &o);
+    if (!events)
+        o.event = NULL;
+    if (f0b_sess_init(s, port, &o) < 0)
+        return fail(u, F0B_EXIT_INTERNAL, "out of memory");
+    *have_sess = 1;
+    rc = f0b_sess_connect(s);
+    return rc < 0 ? sess_fail(u, s, c->port, rc) : -1;
 }
 
 static const char *const exit_text =
@@ -473,7 +480,6 @@ int cmd_flash(int argc, char **argv)
     struct common c;
     struct f0b_port port = { 0 };
     struct f0b_session s;
-    struct f0b_flash_opts o;
     struct f0b_flash_result res;
     uint8_t *cnt = NULL;
     size_t cnt_len = 0;
@@ -485,18 +491,10 @@ int cmd_flash(int argc, char **argv)
     rc = load_image(&u, c.image, c.part, c.force, &cnt, &cnt_len);
     if (rc)
         goto done;
-    rc = open_port(&u, &c, &port);
+    rc = connect_device(&u, &c, &port, &s, &have_sess, 1);
     if (rc >= 0)
         goto done;
-    opts_from(&c, &u, &o);
-    if (f0b_sess_init(&s, &port, &o) < 0) {
-        rc = fail(&u, F0B_EXIT_INTERNAL, "out of memory");
-        goto done;
-    }
-    have_sess = 1;
-    rc = f0b_sess_connect(&s);
-    if (rc == 0)
-        rc = f0b_sess_fast_baud(&s);
+    rc = f0b_sess_fast_baud(&s);
     if (rc == 0)
         rc = f0b_sess_flash(&s, cnt, cnt + F0B_IMG_HDR_SIZE,
                             (uint32_t)(cnt_len - F0B_IMG_HDR_SIZE), &res);
@@ -550,28 +548,15 @@ int cmd_probe(int argc, char **argv)
     struct common c;
     struct f0b_port port = { 0 };
     struct f0b_session s;
-    struct f0b_flash_opts o;
     int rc, have_sess = 0;
 
     rc = parse(&u, argc, argv, &c, 0, probe_usage);
     if (rc >= 0)
         return rc;
     u.quiet = 1;
-    rc = open_port(&u, &c, &port);
+    rc = connect_device(&u, &c, &port, &s, &have_sess, 0);
     if (rc >= 0)
         goto done;
-    opts_from(&c, &u, &o);
-    o.event = NULL;
-    if (f0b_sess_init(&s, &port, &o) < 0) {
-        rc = fail(&u, F0B_EXIT_INTERNAL, "out of memory");
-        goto done;
-    }
-    have_sess = 1;
-    rc = f0b_sess_connect(&s);
-    if (rc < 0) {
-        rc = sess_fail(&u, &s, c.port, rc);
-        goto done;
-    }
     const struct f0b_dev_info *d = &s.info;
     const struct f0b_part *part = f0b_part_by_code(d->part);
     struct f0b_img_hdr h;
@@ -655,24 +640,15 @@ int cmd_boot(int argc, char **argv)
     struct common c;
     struct f0b_port port = { 0 };
     struct f0b_session s;
-    struct f0b_flash_opts o;
     int rc, have_sess = 0;
 
     rc = parse(&u, argc, argv, &c, 0, boot_usage);
     if (rc >= 0)
         return rc;
-    rc = open_port(&u, &c, &port);
+    rc = connect_device(&u, &c, &port, &s, &have_sess, 1);
     if (rc >= 0)
         goto done;
-    opts_from(&c, &u, &o);
-    if (f0b_sess_init(&s, &port, &o) < 0) {
-        rc = fail(&u, F0B_EXIT_INTERNAL, "out of memory");
-        goto done;
-    }
-    have_sess = 1;
-    rc = f0b_sess_connect(&s);
-    if (rc == 0)
-        rc = f0b_sess_boot(&s);
+    rc = f0b_sess_boot(&s);
     if (rc < 0) {
         rc = sess_fail(&u, &s, c.port, rc);
         goto done;

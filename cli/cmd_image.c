@@ -12,6 +12,7 @@
 #include "exit_codes.h"
 #include "f0boot/image.h"
 #include "json.h"
+#include "util.h"
 
 #define INPUT_MAX (64u * 1024u * 1024u)  /* no STM32F0 image comes near this */
 
@@ -160,21 +161,6 @@ done:
     return rc;
 }
 
-static int parse_u32(const char *s, uint32_t *v)
-{
-    char *end;
-    unsigned long long x;
-
-    if (!s || !*s || *s == '-')
-        return -1;
-    errno = 0;
-    x = strtoull(s, &end, 0);
-    if (errno || *end || x > 0xFFFFFFFFull)
-        return -1;
-    *v = (uint32_t)x;
-    return 0;
-}
-
 static void version_str(char *b, size_t n, unsigned ma, unsigned mi, unsigned pa, unsigned long bu)
 {
     if (bu)
@@ -292,7 +278,7 @@ int cmd_pack(int argc, char **argv)
         rc = fail(&o, F0B_EXIT_USAGE, "%s", err.detail);
         goto done;
     }
-    if (addr_s && parse_u32(addr_s, &addr)) {
+    if (addr_s && cli_parse_u32(addr_s, &addr)) {
         rc = fail(&o, F0B_EXIT_USAGE,
                   "--addr '%s' is not a 32-bit address (decimal or 0x hex, e.g. 0x08001000)",
                   addr_s);

@@ -27,6 +27,7 @@
 #define F0BOOT_CONTAINER_H
 
 #include <stdint.h>
+#include "f0boot/le.h"
 
 #define F0B_IMG_MAGIC         0x4D493046u  /* bytes "F0IM" (0x46 0x30 0x49 0x4D) read little-endian */
 #define F0B_IMG_HDR_VERSION   1u
@@ -79,5 +80,30 @@ struct f0b_img_hdr {
 _Static_assert(F0B_IMG_OFF_HDR_CRC + 4 == F0B_IMG_HDR_SIZE, "container header is 64 bytes");
 _Static_assert(F0B_IMG_OFF_PART_NAME + F0B_IMG_PART_NAME_LEN == F0B_IMG_OFF_INIT_SP,
                "part_name ends where init_sp starts");
+
+/* Decode a raw header into its host-order view, field by field (no checks). The one decoder
+ * for host tools, tests and the core's host builds. */
+static inline void f0b_hdr_decode(const uint8_t raw[F0B_IMG_HDR_SIZE], struct f0b_img_hdr *h)
+{
+    h->magic = f0b_get_le32(raw + F0B_IMG_OFF_MAGIC);
+    h->hdr_version = f0b_get_le16(raw + F0B_IMG_OFF_HDR_VERSION);
+    h->hdr_size = f0b_get_le16(raw + F0B_IMG_OFF_HDR_SIZE);
+    h->flags = f0b_get_le32(raw + F0B_IMG_OFF_FLAGS);
+    h->load_addr = f0b_get_le32(raw + F0B_IMG_OFF_LOAD_ADDR);
+    h->payload_size = f0b_get_le32(raw + F0B_IMG_OFF_PAYLOAD_SIZE);
+    h->payload_crc = f0b_get_le32(raw + F0B_IMG_OFF_PAYLOAD_CRC);
+    h->vt_len = f0b_get_le16(raw + F0B_IMG_OFF_VT_LEN);
+    h->part = f0b_get_le16(raw + F0B_IMG_OFF_PART);
+    h->ver_major = raw[F0B_IMG_OFF_VER_MAJOR];
+    h->ver_minor = raw[F0B_IMG_OFF_VER_MINOR];
+    h->ver_patch = f0b_get_le16(raw + F0B_IMG_OFF_VER_PATCH);
+    h->ver_build = f0b_get_le32(raw + F0B_IMG_OFF_VER_BUILD);
+    for (unsigned i = 0; i < F0B_IMG_PART_NAME_LEN; i++)
+        h->part_name[i] = (char)raw[F0B_IMG_OFF_PART_NAME + i];
+    h->part_name[F0B_IMG_PART_NAME_LEN] = '\0';
+    h->init_sp = f0b_get_le32(raw + F0B_IMG_OFF_INIT_SP);
+    h->reset_vec = f0b_get_le32(raw + F0B_IMG_OFF_RESET_VEC);
+    h->hdr_crc = f0b_get_le32(raw + F0B_IMG_OFF_HDR_CRC);
+}
 
 #endif

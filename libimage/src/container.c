@@ -86,29 +86,6 @@ uint32_t f0b_hdr_encode(const struct f0b_img_hdr *h, uint8_t raw[F0B_IMG_HDR_SIZ
     return c;
 }
 
-void f0b_hdr_decode(const uint8_t raw[F0B_IMG_HDR_SIZE], struct f0b_img_hdr *h)
-{
-    memset(h, 0, sizeof *h);
-    h->magic = f0b_get_le32(raw + F0B_IMG_OFF_MAGIC);
-    h->hdr_version = f0b_get_le16(raw + F0B_IMG_OFF_HDR_VERSION);
-    h->hdr_size = f0b_get_le16(raw + F0B_IMG_OFF_HDR_SIZE);
-    h->flags = f0b_get_le32(raw + F0B_IMG_OFF_FLAGS);
-    h->load_addr = f0b_get_le32(raw + F0B_IMG_OFF_LOAD_ADDR);
-    h->payload_size = f0b_get_le32(raw + F0B_IMG_OFF_PAYLOAD_SIZE);
-    h->payload_crc = f0b_get_le32(raw + F0B_IMG_OFF_PAYLOAD_CRC);
-    h->vt_len = f0b_get_le16(raw + F0B_IMG_OFF_VT_LEN);
-    h->part = f0b_get_le16(raw + F0B_IMG_OFF_PART);
-    h->ver_major = raw[F0B_IMG_OFF_VER_MAJOR];
-    h->ver_minor = raw[F0B_IMG_OFF_VER_MINOR];
-    h->ver_patch = f0b_get_le16(raw + F0B_IMG_OFF_VER_PATCH);
-    h->ver_build = f0b_get_le32(raw + F0B_IMG_OFF_VER_BUILD);
-    memcpy(h->part_name, raw + F0B_IMG_OFF_PART_NAME, F0B_IMG_PART_NAME_LEN);
-    h->part_name[F0B_IMG_PART_NAME_LEN] = '\0';
-    h->init_sp = f0b_get_le32(raw + F0B_IMG_OFF_INIT_SP);
-    h->reset_vec = f0b_get_le32(raw + F0B_IMG_OFF_RESET_VEC);
-    h->hdr_crc = f0b_get_le32(raw + F0B_IMG_OFF_HDR_CRC);
-}
-
 int f0b_container_build(const struct f0b_image *img, const struct f0b_pack_opts *o,
                         uint8_t **out, size_t *out_len, struct f0b_img_hdr *hdr,
                         struct f0b_img_error *err)

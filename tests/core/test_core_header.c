@@ -80,7 +80,7 @@ static void test_parse(void **state)
 {
     (void)state;
     struct f0b_img_hdr h;
-    f0b_hdr_parse(IMG.hdr, &h);
+    f0b_hdr_decode(IMG.hdr, &h);
     assert_int_equal(h.magic, F0B_IMG_MAGIC);
     assert_int_equal(h.load_addr, L.app_start);
     assert_int_equal(h.payload_size, 5000);
@@ -93,7 +93,7 @@ static void test_parse(void **state)
     uint8_t raw[F0B_IMG_HDR_SIZE];
     memcpy(raw, IMG.hdr, sizeof raw);
     memset(raw + F0B_IMG_OFF_PART_NAME, 'x', F0B_IMG_PART_NAME_LEN);
-    f0b_hdr_parse(raw, &h);
+    f0b_hdr_decode(raw, &h);
     assert_int_equal(strlen(h.part_name), F0B_IMG_PART_NAME_LEN);
 }
 

@@ -236,8 +236,7 @@ int f0b_version_parse(const char *s, struct f0b_version *v, struct f0b_img_error
 /* Encode all fields of h field by field, compute the header CRC over bytes 0..59, store it
  * at 60 and return it (h->hdr_crc is ignored). part_name is NUL-padded. */
 uint32_t f0b_hdr_encode(const struct f0b_img_hdr *h, uint8_t raw[F0B_IMG_HDR_SIZE]);
-/* Decode without checking anything. */
-void f0b_hdr_decode(const uint8_t raw[F0B_IMG_HDR_SIZE], struct f0b_img_hdr *h);
+/* Decoding without checks: f0b_hdr_decode() in f0boot/container.h. */
 
 struct f0b_pack_opts {
     const struct f0b_part *part;

@@ -90,29 +90,6 @@ int f0b_layout_init(struct f0b_layout *l, uint16_t part)
 }
 #endif
 
-void f0b_hdr_parse(const uint8_t raw[F0B_IMG_HDR_SIZE], struct f0b_img_hdr *h)
-{
-    h->magic = f0b_get_le32(raw + F0B_IMG_OFF_MAGIC);
-    h->hdr_version = f0b_get_le16(raw + F0B_IMG_OFF_HDR_VERSION);
-    h->hdr_size = f0b_get_le16(raw + F0B_IMG_OFF_HDR_SIZE);
-    h->flags = f0b_get_le32(raw + F0B_IMG_OFF_FLAGS);
-    h->load_addr = f0b_get_le32(raw + F0B_IMG_OFF_LOAD_ADDR);
-    h->payload_size = f0b_get_le32(raw + F0B_IMG_OFF_PAYLOAD_SIZE);
-    h->payload_crc = f0b_get_le32(raw + F0B_IMG_OFF_PAYLOAD_CRC);
-    h->vt_len = f0b_get_le16(raw + F0B_IMG_OFF_VT_LEN);
-    h->part = f0b_get_le16(raw + F0B_IMG_OFF_PART);
-    h->ver_major = raw[F0B_IMG_OFF_VER_MAJOR];
-    h->ver_minor = raw[F0B_IMG_OFF_VER_MINOR];
-    h->ver_patch = f0b_get_le16(raw + F0B_IMG_OFF_VER_PATCH);
-    h->ver_build = f0b_get_le32(raw + F0B_IMG_OFF_VER_BUILD);
-    for (unsigned i = 0; i < F0B_IMG_PART_NAME_LEN; i++)
-        h->part_name[i] = (char)raw[F0B_IMG_OFF_PART_NAME + i];
-    h->part_name[F0B_IMG_PART_NAME_LEN] = '\0';
-    h->init_sp = f0b_get_le32(raw + F0B_IMG_OFF_INIT_SP);
-    h->reset_vec = f0b_get_le32(raw + F0B_IMG_OFF_RESET_VEC);
-    h->hdr_crc = f0b_get_le32(raw + F0B_IMG_OFF_HDR_CRC);
-}
-
 /* Rules in the order a hostile header meets them; each has a test in tests/core. Fields
  * are read straight from the raw bytes (no struct on the stack: the F0 stack is small). */
 int f0b_hdr_validate(const struct f0b_layout *l, const uint8_t raw[F0B_IMG_HDR_SIZE])

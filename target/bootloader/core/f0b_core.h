@@ -27,8 +27,7 @@ int f0b_layout_init(struct f0b_layout *l, uint16_t part);
 
 /* --- boot.c ---------------------------------------------------------------------- */
 
-/* Parse a raw 64-byte header (no checks beyond parsing). */
-void f0b_hdr_parse(const uint8_t raw[F0B_IMG_HDR_SIZE], struct f0b_img_hdr *h);
+/* (Decoding a raw header into struct f0b_img_hdr: f0b_hdr_decode() in f0boot/container.h.) */
 
 /* Every rule a header must pass before a single byte is erased: F0B_ST_OK or the
  * F0B_ST_HDR_* code of the first rule that fails. */
