@@ -34,6 +34,8 @@ PROG_S = 53.5e-6
 ERASE_S = 30e-3
 PAGE = 2048
 APP_START = 0x08001000
+FLASH_SIZE = 256 * 1024          # STM32F030xC
+COMMIT_MAGIC = 0x0C0FFEE5        # F0B_COMMIT_MAGIC, include/f0boot/layout.h
 ROM_TESTED_MAX = 115200  # AN3155: highest baud rate ST tested for the USART ROM bootloader
 
 LOG = None
@@ -74,7 +76,7 @@ def build(ctx):
     log("building %s in %s" % (", ".join(targets), hb))
     run(["cmake", "--build", hb, "-j", "2", "--target"] + targets)
     ctx.f0boot = os.path.join(hb, "cli", "f0boot")
-    ctx.f0sim = os.path.join(hb, "sim", "f0sim")
+    ctx.f0sim = ctx.f0sim_override or os.path.join(hb, "sim", "f0sim")
     ctx.fw_dir = os.path.join(hb, "target")
     for f in (ctx.f0boot, ctx.f0sim):
         if not os.access(f, os.X_OK):
@@ -195,7 +197,7 @@ class Sim:
 def blank_flash(ctx, path, bootloader_bin):
     """A flash file holding only the bootloader (the rest erased): 256 KB for the F030xC."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    data = bytearray(b"\xff" * (256 * 1024))
+    data = bytearray(b"\xff" * FLASH_SIZE)
     bl = open(bootloader_bin, "rb").read()
     data[:len(bl)] = bl
     with open(path, "wb") as f:
@@ -257,20 +259,25 @@ def enter_bootloader(sim, timeout=10.0):
 
 
 def committed_state(ctx, name, img):
-    """A flash file with the bootloader and `img` committed, flashed through f0boot."""
+    """A flash file as a finished update leaves it: the bootloader, the payload at the
+    application start, and the boot record (include/f0boot/layout.h: the 64-byte container
+    header at the start of the last page, the commit word after it). Built directly rather
+    than through f0boot so that the boot-time and re-flash set-ups do not depend on a full
+    update working; the bootloader accepts it only if it is right (the runs check that the
+    application starts)."""
     path = os.path.join(ctx.out, "state-%s.flash" % name)
-    stamp = path + ".stamp"
-    key = "%s %s" % (os.path.getmtime(img), os.path.getmtime(ctx.bootloader_bin))
-    if os.path.exists(path) and os.path.exists(stamp) and open(stamp).read() == key:
-        return path
-    blank_flash(ctx, path, ctx.bootloader_bin)
-    sim = Sim(ctx, "state-" + name, path, ["--realtime", "--quiet"]).start()
-    try:
-        f0boot_flash(ctx, sim, img, fast=921600)
-    finally:
-        sim.stop()
-    with open(stamp, "w") as f:
-        f.write(key)
+    data = bytearray(b"\xff" * FLASH_SIZE)
+    bl = open(ctx.bootloader_bin, "rb").read()
+    data[:len(bl)] = bl
+    cont = open(img, "rb").read()
+    hdr, payload = cont[:64], cont[64:]
+    off = APP_START - 0x08000000
+    data[off:off + len(payload)] = payload
+    rec = FLASH_SIZE - PAGE
+    data[rec:rec + 64] = hdr
+    data[rec + 64:rec + 68] = COMMIT_MAGIC.to_bytes(4, "little")
+    with open(path, "wb") as f:
+        f.write(data)
     return path
 
 
@@ -281,8 +288,29 @@ def stats(v):
     return {"median": statistics.median(v), "min": v[0], "max": v[-1], "n": len(v), "all": v}
 
 
+def check_flash(ff, binf, committed=True):
+    """After a reported success the flash must hold the image (and, for f0boot, the commit).
+    binf: a raw binary, or a container (.img), whose payload is compared."""
+    flash = open(ff, "rb").read()
+    off = APP_START - 0x08000000
+    img = open(binf, "rb").read()
+    if binf.endswith(".img"):
+        img = img[64:]   # f0boot pack fills gaps (after the vector table) with 0xFF, objcopy with 0
+    if flash[off:off + len(img)] != img:
+        raise BenchError("reported success but the flash differs from %s" % os.path.basename(binf))
+    rec = FLASH_SIZE - PAGE
+    if committed and flash[rec + 64:rec + 68] != COMMIT_MAGIC.to_bytes(4, "little"):
+        raise BenchError("reported success but the boot record is not committed")
+
+
+def short(e):
+    return str(e).strip().splitlines()[0][:300]
+
+
 def measure_f0boot(ctx, sc):
-    times, sums, results = [], [], []
+    """Time f0boot over sc["runs"] runs. A failed run is recorded (with the f0sim summary)
+    and ends the scenario: the table then says it failed and why."""
+    times, sums, results, fails = [], [], [], []
     for i in range(sc["runs"]):
         tag = "%s-f0boot-%d" % (sc["id"], i)
         if sc.get("state"):
@@ -292,21 +320,33 @@ def measure_f0boot(ctx, sc):
         else:
             ff = blank_flash(ctx, os.path.join(ctx.out, "runs", tag + ".flash"), ctx.bootloader_bin)
         sim = Sim(ctx, tag, ff, ["--realtime", "--usb-latency-ms", str(sc["lat"])]).start()
+        res, err = {}, None
         try:
             if sc.get("state"):
                 enter_bootloader(sim)
             dt, res, _ = f0boot_flash(ctx, sim, sc["img"], sc["baud"], sc.get("fast"), sc.get("skip", False))
+        except (BenchError, OSError, subprocess.TimeoutExpired) as e:
+            err = short(e)
         finally:
             summ = sim.stop()
-        times.append(dt)
         sums.append(summ)
+        if err is None:
+            try:
+                check_flash(ff, sc["img"])
+            except BenchError as e:
+                err = "f0boot " + short(e)
+        if err is not None:
+            fails.append(err)
+            log("  %s: FAILED: %s  %s" % (tag, err, brief(summ, None)))
+            break
+        times.append(dt)
         results.append(res)
         log("  %s: %.3f s  %s" % (tag, dt, brief(summ, res)))
-    return {"t": stats(times), "summaries": sums, "results": results}
+    return {"t": stats(times) if times else None, "summaries": sums, "results": results, "fails": fails}
 
 
 def measure_stm32flash(ctx, sc):
-    times, sums = [], []
+    times, sums, fails = [], [], []
     baud = sc["rom_baud"]
     for i in range(ctx.stm_runs):
         tag = "%s-stm32flash-%d" % (sc["id"], i)
@@ -315,26 +355,33 @@ def measure_stm32flash(ctx, sc):
                                  "--usb-latency-ms", str(sc["lat"])], uart="pty").start()
         cmd = ["stm32flash", "-b", str(baud), "-m", "8n1", "-w", sc["bin"], "-v",
                "-S", "0x%08x" % APP_START, sim.pty]
+        err = None
         try:
             t0 = time.monotonic()
             p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
             dt = time.monotonic() - t0
+            if LOG:
+                LOG.write("$ %s\n(%.3f s, exit %d)\n%s\n" % (" ".join(cmd), dt, p.returncode, p.stdout[-1500:]))
+            if p.returncode != 0:
+                err = "stm32flash exit %d: %s" % (p.returncode, p.stdout.strip().splitlines()[-1][:200]
+                                                  if p.stdout.strip() else "")
+        except subprocess.TimeoutExpired:
+            err = "stm32flash did not finish in 600 s"
         finally:
             summ = sim.stop()
-        if LOG:
-            LOG.write("$ %s\n(%.3f s, exit %d)\n%s\n" % (" ".join(cmd), dt, p.returncode, p.stdout[-1500:]))
-        if p.returncode != 0:
-            raise BenchError("stm32flash failed (exit %d): %s\n%s" % (p.returncode, " ".join(cmd), p.stdout[-2000:]))
-        # The written range must now hold the image.
-        flash = open(ff, "rb").read()
-        off = APP_START - 0x08000000
-        img = open(sc["bin"], "rb").read()
-        if flash[off:off + len(img)] != img:
-            raise BenchError("stm32flash reported success but the flash differs from %s" % sc["bin"])
-        times.append(dt)
         sums.append(summ)
+        if err is None:
+            try:
+                check_flash(ff, sc["bin"], committed=False)
+            except BenchError as e:
+                err = "stm32flash " + short(e)
+        if err is not None:
+            fails.append(err)
+            log("  %s: FAILED: %s" % (tag, err))
+            break
+        times.append(dt)
         log("  %s: %.3f s  %s" % (tag, dt, brief(summ, None)))
-    return {"t": stats(times), "summaries": sums}
+    return {"t": stats(times) if times else None, "summaries": sums, "fails": fails}
 
 
 def brief(summ, res):
@@ -417,9 +464,12 @@ def mips(ctx, runs):
         shutil.copyfile(state, ff)
         sim = Sim(ctx, "mips-%d" % i, ff, ["--fast", "--until-ms", "3000", "--quiet"], uart="tcp")
         summ = sim.run_to_end(120)
-        vals.append(summ["instructions"] / summ["host_seconds"])
-        log("  mips-%d: %.0f M instructions/s (%d instructions, %.3f s)" % (
-            i, vals[-1] / 1e6, summ["instructions"], summ["host_seconds"]))
+        if summ.get("stop_reason") != "time" or summ.get("faults"):
+            raise BenchError("the MIPS application did not run to the time limit: %s" % json.dumps(summ)[:300])
+        cpu = summ.get("host_cpu_seconds") or summ["host_seconds"]
+        vals.append(summ["instructions"] / cpu)
+        log("  mips-%d: %.0f M instructions/s (%d instructions, %.3f s CPU)" % (
+            i, vals[-1] / 1e6, summ["instructions"], cpu))
     return stats(vals)
 
 
@@ -452,19 +502,33 @@ def render(ctx, rows, extra):
     L.append("")
     L.append("| scenario | f0boot s | f0boot KB/s | stm32flash s | limit s | f0boot/limit | stm32flash/f0boot |")
     L.append("|---|---|---|---|---|---|---|")
+    notes = []
     for r in rows:
         sc = r["sc"]
         f = r["f0boot"]["t"]
         lim = r["limit"][0]
-        rate = sc["size"] / f["median"] / 1000.0 if sc["changed"] else None
         stm = r.get("stm32flash")
-        stm_s = fmt_t(stm["t"]) if stm else "-"
-        if stm and sc["rom_baud"] != 115200:
-            stm_s += " at %d" % sc["rom_baud"]
+        st = stm["t"] if stm else None
+
+        def failed(m, who):
+            notes.append("%s, %s: %s" % (sc["id"], who, m["fails"][0]))
+            return "**failed** (note %d)" % len(notes)
+        f_s = fmt_t(f) if f else failed(r["f0boot"], "f0boot")
+        if stm:
+            stm_s = fmt_t(st) if st else failed(stm, "stm32flash")
+            if st and sc["rom_baud"] != 115200:
+                stm_s += " at %d" % sc["rom_baud"]
+        else:
+            stm_s = "-"
+        rate = sc["size"] / f["median"] / 1000.0 if f and sc["changed"] else None
         L.append("| %s | %s | %s | %s | %.2f | %s | %s |" % (
-            sc["label"], fmt_t(f), "%.2f" % rate if rate else "-", stm_s, lim,
-            "%.2f" % (f["median"] / lim) if lim > 0 else "-",
-            "%.2f" % (stm["t"]["median"] / f["median"]) if stm else "-"))
+            sc["label"], f_s, "%.2f" % rate if rate else "-", stm_s, lim,
+            "%.2f" % (f["median"] / lim) if f and lim > 0 else "-",
+            "%.2f" % (st["median"] / f["median"]) if f and st else "-"))
+    if notes:
+        L.append("")
+        for k, n in enumerate(notes):
+            L.append("%d. %s" % (k + 1, n.replace("|", "/")))
     L.append("")
     L.append("What the virtual board counted (f0sim --summary; f0boot's JSON result), per run, "
              "shown as min-max over the runs:")
@@ -477,7 +541,7 @@ def render(ctx, rows, extra):
             m = r.get(who)
             if not m:
                 continue
-            sm = [x for x in m["summaries"] if x]
+            sm = [x for x in m["summaries"] if x and "flash" in x]
             if not sm:
                 L.append("| %s | %s | (no summary) |||||||" % (r["sc"]["id"], who))
                 continue
@@ -527,42 +591,56 @@ def render(ctx, rows, extra):
 
 
 def evaluate(ctx, rows, boot, bl_size):
+    """Every target of issue 6, met or not; a figure that could not be measured is a miss."""
     by = {r["sc"]["id"]: r for r in rows}
     T = []
 
     def med(id_, who="f0boot"):
         r = by.get(id_)
-        return r[who]["t"]["median"] if r and r.get(who) else None
+        return r[who]["t"]["median"] if r and r.get(who) and r[who]["t"] else None
 
-    f64 = med("64k-115200-1ms")
-    s64 = med("64k-115200-1ms", "stm32flash")
-    if f64 and s64:
-        rate = 65536 / f64 / 1000
-        T.append(("115200, 1 ms, 64 KB: f0boot >= 10.5 KB/s", "%.2f KB/s" % rate, rate >= 10.5))
-        T.append(("115200, 1 ms, 64 KB: >= 1.45x faster than stm32flash", "%.2fx" % (s64 / f64), s64 / f64 >= 1.45))
-    for s in ("16k", "64k", "200k"):
-        f16 = med("%s-115200-16ms" % s)
-        s16 = med("%s-115200-16ms" % s, "stm32flash")
-        f1 = med("%s-115200-1ms" % s)
-        if f16 and s16:
-            T.append(("115200, 16 ms, %s: >= 3x faster than stm32flash" % s.upper().replace("K", " KB"),
-                      "%.2fx" % (s16 / f16), s16 / f16 >= 3))
-        if f16 and f1:
-            T.append(("115200, 16 ms, %s: within 5%% of the 1 ms time" % s.upper().replace("K", " KB"),
-                      "%+.1f%%" % ((f16 / f1 - 1) * 100), f16 / f1 <= 1.05))
+    def why(*ids):
+        for id_ in ids:
+            r = by.get(id_)
+            if not r:
+                return "not run (%s)" % id_
+            for who in ("f0boot", "stm32flash"):
+                if r.get(who) and not r[who]["t"]:
+                    return "not measured: %s failed in %s" % (who, id_)
+        return "not measured"
+
+    def kb(x):
+        return x.upper().replace("K", " KB")
+
+    f64, s64 = med("64k-115200-1ms"), med("64k-115200-1ms", "stm32flash")
+    t = "115200, 1 ms, 64 KB: f0boot >= 10.5 KB/s"
+    T.append((t, "%.2f KB/s" % (65536 / f64 / 1000), 65536 / f64 / 1000 >= 10.5) if f64
+             else (t, why("64k-115200-1ms"), False))
+    t = "115200, 1 ms, 64 KB: >= 1.45x faster than stm32flash"
+    T.append((t, "%.2fx" % (s64 / f64), s64 / f64 >= 1.45) if f64 and s64 else (t, why("64k-115200-1ms"), False))
+    for sz in ("16k", "64k", "200k"):
+        id16, id1 = "%s-115200-16ms" % sz, "%s-115200-1ms" % sz
+        if id16 not in by:
+            continue
+        f16, s16, f1 = med(id16), med(id16, "stm32flash"), med(id1)
+        t = "115200, 16 ms, %s: >= 3x faster than stm32flash" % kb(sz)
+        T.append((t, "%.2fx" % (s16 / f16), s16 / f16 >= 3) if f16 and s16 else (t, why(id16), False))
+        t = "115200, 16 ms, %s: within 5%% of the 1 ms time" % kb(sz)
+        T.append((t, "%+.1f%%" % ((f16 / f1 - 1) * 100), f16 / f1 <= 1.05) if f16 and f1
+                 else (t, why(id16, id1), False))
     f921 = med("200k-921600-1ms")
-    if f921:
-        fl = limit(204800, 921600)[2]
-        T.append(("921600, 200 KB: within 1.10x of the flash busy time (%.2f s)" % fl,
-                  "%.2fx" % (f921 / fl), f921 / fl <= 1.10))
+    fl = limit(204800, 921600)[2]
+    t = "921600, 200 KB: within 1.10x of the flash busy time (%.2f s)" % fl
+    T.append((t, "%.2fx (%.2f s)" % (f921 / fl, f921), f921 / fl <= 1.10) if f921 else (t, why("200k-921600-1ms"), False))
     u = med("200k-unchanged")
-    if u:
-        T.append(("200 KB unchanged, --skip-unchanged, 115200: < 1 s", "%.2f s" % u, u < 1.0))
+    t = "200 KB unchanged, --skip-unchanged, 115200: < 1 s"
+    T.append((t, "%.2f s" % u, u < 1.0) if u else (t, why("200k-unchanged"), False))
     o = med("200k-onepage")
-    if o:
-        T.append(("200 KB, one page changed, 115200: < 1.5 s", "%.2f s" % o, o < 1.5))
-    if boot:
-        T.append(("reset to application, zero window: < 2 ms virtual", "%.3f ms" % boot["ms"], boot["ms"] < 2.0))
+    t = "200 KB, one page changed, 115200: < 1.5 s"
+    T.append((t, "%.2f s" % o, o < 1.5) if o else (t, why("200k-onepage"), False))
+    t = "reset to application, zero window: < 2 ms virtual"
+    T.append((t, "%.3f ms" % boot["ms"], boot["ms"] < 2.0) if boot and "ms" in boot
+             else (t, "not measured: %s" % (boot or {}).get("error", "?"), False))
     T.append(("bootloader binary <= 4096 bytes", "%d bytes" % bl_size, bl_size <= 4096))
     ctx.targets = T
 
@@ -597,6 +675,8 @@ def main():
     ap.add_argument("--host-build", default=os.path.join(ROOT, "build", "release"),
                     help="host build directory (default build/release)")
     ap.add_argument("--out", default=None, help="work directory (default build/bench)")
+    ap.add_argument("--f0sim", default=None,
+                    help="use this f0sim binary instead of the host build's (the table says so)")
     ap.add_argument("--no-docs", action="store_true", help="do not update docs/benchmarks.md")
     ap.add_argument("--only", default=None, help="regex: only scenarios whose id matches")
     a = ap.parse_args()
@@ -608,6 +688,7 @@ def main():
     if ctx.runs < 1 or ctx.stm_runs < 1:
         ap.error("--runs and --stm-runs must be at least 1")
     ctx.host_build = os.path.abspath(a.host_build)
+    ctx.f0sim_override = os.path.abspath(a.f0sim) if a.f0sim else None
     ctx.out = os.path.abspath(a.out or os.path.join(ROOT, "build", "bench"))
     os.makedirs(ctx.out, exist_ok=True)
     LOG = open(os.path.join(ctx.out, "bench.log"), "w")
@@ -630,19 +711,30 @@ def main():
                 r["stm32flash"] = measure_stm32flash(ctx, sc)
             rows.append(r)
         log("boot time")
-        boot = boot_time(ctx)
+        try:
+            boot = boot_time(ctx)
+        except (BenchError, OSError, subprocess.TimeoutExpired) as e:
+            boot = {"error": short(e)}
+            log("  FAILED: %s" % boot["error"])
         log("f0sim --fast speed")
-        mp = mips(ctx, ctx.runs)
+        try:
+            mp = mips(ctx, ctx.runs)
+        except (BenchError, OSError, KeyError, subprocess.TimeoutExpired) as e:
+            mp = {"error": short(e)}
+            log("  FAILED: %s" % mp["error"])
         bl_size = os.path.getsize(ctx.bootloader_bin)
         bl0_size = os.path.getsize(ctx.bootloader0_bin)
         ctx.pack = pack_bench(ctx) if not a.only else None
         extra = [
             ("bootloader binary (default build, 50 ms window)", "%d bytes of 4096" % bl_size),
             ("bootloader binary (F0B_BOOT_WINDOW_MS=0)", "%d bytes" % bl0_size),
-            ("reset to application Reset_Handler (0x%08x), zero window, virtual time" % boot["reset_handler"],
-             "%.3f ms, %d instructions" % (boot["ms"], boot["insns"])),
-            ("f0sim --fast, CPU-bound application", "%.0f M instructions/s (%.0f-%.0f)" % (
-                mp["median"] / 1e6, mp["min"] / 1e6, mp["max"] / 1e6)),
+            ("reset to the application's Reset_Handler, zero window, virtual time",
+             "%.3f ms, %d instructions (Reset_Handler 0x%08x)" % (boot["ms"], boot["insns"], boot["reset_handler"])
+             if "ms" in boot else "failed: " + boot["error"]),
+            ("f0sim --fast, CPU-bound application (instructions per host CPU second)",
+             "%.0f M instructions/s (%.0f-%.0f)" % (mp["median"] / 1e6, mp["min"] / 1e6, mp["max"] / 1e6)
+             if "median" in mp else "failed: " + mp["error"]),
+            ("f0sim used", ctx.f0sim + (" (**not the host build's**)" if ctx.f0sim_override else "")),
             ("changed page of the one-page variant", "payload page %d (0x%08x)" % (
                 ctx.changed_page, APP_START + ctx.changed_page * PAGE)),
         ]
