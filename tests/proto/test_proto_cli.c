@@ -1,12 +1,10 @@
 /*
  * The f0boot binary itself (flash, probe, boot) against the real device engine served over
- * TCP by a thread of this test, the way f0sim and ser2net serve a UART: exit codes, JSON
- * output, what ends up in flash.
+ * TCP by a thread of this test (tcpdev.c), the way f0sim and ser2net serve a UART: exit
+ * codes, JSON output, what ends up in flash.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <poll.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,41 +12,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <zlib.h>
 
 #include "core_util.h"
-#include "fake_board.h"
 #include "fake_flash.h"
 #include "f0boot/layout.h"
 #include "f0boot/le.h"
 #include "frame.h"
 #include "proto.h"
-
-#ifndef F0B_CLI
-#error "F0B_CLI must name the f0boot binary"
-#endif
-
-enum mode { DEV_NORMAL, DEV_SILENT, DEV_MAJOR2 };
+#include "tcpdev.h"
 
 static struct f0b_layout L;
-static int lfd = -1;
-static int port_no;
-static pthread_t thr;
-static enum mode mode;
-static int booted;
-static char dir[64];
-
-static uint32_t mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint32_t)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
+static struct tcpdev D;
 
 struct out {
     int fd;
@@ -60,146 +37,64 @@ static void sink(void *ctx, const uint8_t *p, uint32_t n)
         return;
 }
 
-/* Serve one connection until the client closes it. */
-static void *serve(void *arg)
+/* A bootloader that never answers. */
+static size_t silent_rx(void *ctx, int fd, const uint8_t *in, size_t n, uint8_t *out)
 {
-    static struct f0b_proto dev;
+    (void)ctx;
+    (void)fd;
+    (void)in;
+    (void)n;
+    (void)out;
+    return 0;
+}
+
+/* A bootloader of protocol 2.1 answering the greeting. */
+static size_t major2_rx(void *ctx, int fd, const uint8_t *in, size_t n, uint8_t *out)
+{
     static struct f0b_rx rx;
-    int fd = accept(lfd, NULL, NULL);
-    uint8_t buf[4096];
-    uint32_t bauds[4096];
-    (void)arg;
+    (void)ctx;
+    (void)out;
 
-    if (fd < 0)
-        return NULL;
-    fake_board_init(115200, 0x442);
-    f0b_proto_init(&dev, &L, F0B_STAY_NO_APP);
-    f0b_rx_reset(&rx);
-    for (;;) {
-        struct pollfd p = { fd, POLLIN, 0 };
-        if (poll(&p, 1, 1) > 0) {
-            ssize_t n = recv(fd, buf, sizeof buf, 0);
-            if (n <= 0)
-                break;
-            for (ssize_t i = 0; i < n; i++) {
-                if (mode == DEV_NORMAL) {
-                    fake_board_rx_push(buf[i]);
-                } else if (mode == DEV_MAJOR2 && f0b_rx_byte(&rx, buf[i]) > 0) {
-                    /* a bootloader of protocol 2.1 answering the greeting */
-                    uint8_t r[12] = { F0B_CMD_INFO | F0B_RESP, rx.buf[1], F0B_ST_VERSION, 2, 1 };
-                    struct out o = { fd };
-                    f0b_put_le32(r + 5, (uint32_t)crc32(0L, r, 5));
-                    f0b_cobs_encode(r, 9, sink, &o);
-                }
-            }
+    for (size_t i = 0; i < n; i++) {
+        if (f0b_rx_byte(&rx, in[i]) > 0) {
+            uint8_t r[12] = { F0B_CMD_INFO | F0B_RESP, rx.buf[1], F0B_ST_VERSION, 2, 1 };
+            struct out o = { fd };
+            f0b_put_le32(r + 5, (uint32_t)crc32(0L, r, 5));
+            f0b_cobs_encode(r, 9, sink, &o);
         }
-        if (mode != DEV_NORMAL || booted)
-            continue;
-        fake_board_set_millis(mono_ms());
-        int act = f0b_proto_poll(&dev);
-        size_t n;
-        while ((n = fake_board_tx_take(buf, bauds, sizeof buf)) > 0)
-            if (send(fd, buf, n, MSG_NOSIGNAL) < 0)
-                break;
-        if (act == F0B_PROTO_BOOT)
-            booted = 1;
     }
-    close(fd);
-    return NULL;
+    return 0;
 }
 
-static void start(enum mode m)
-{
-    mode = m;
-    booted = 0;
-    assert_int_equal(pthread_create(&thr, NULL, serve, NULL), 0);
-}
+static const struct tcpdev_filter dev_silent = { NULL, silent_rx, NULL, 1, NULL };
+static const struct tcpdev_filter dev_major2 = { NULL, major2_rx, NULL, 1, NULL };
 
 static int setup(void **state)
 {
-    struct sockaddr_in a;
-    socklen_t al = sizeof a;
     (void)state;
 
     assert_int_equal(f0b_layout_init(&L, 4), F0B_ST_OK);
     fake_flash_init(&L);
-    lfd = socket(AF_INET, SOCK_STREAM, 0);
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(listen(lfd, 4), 0);
-    getsockname(lfd, (struct sockaddr *)&a, &al);
-    port_no = ntohs(a.sin_port);
-    snprintf(dir, sizeof dir, "/tmp/f0b_cli_XXXXXX");
-    assert_non_null(mkdtemp(dir));
+    tcpdev_init(&D, &L);
     return 0;
 }
 
 static int teardown(void **state)
 {
-    char cmd[128];
     (void)state;
 
-    close(lfd);
     fake_flash_free();
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tcpdev_free(&D);
 }
 
-/* Run f0boot with args (a format); stdout and stderr captured. Returns the exit code. */
-__attribute__((format(printf, 3, 4)))
-static int run(char *out, size_t outlen, const char *fmt, ...)
-{
-    char args[512], cmd[1024];
-    va_list ap;
-    FILE *f;
-    size_t n;
-
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "%s %s >%s/out 2>%s/err", F0B_CLI, args, dir, dir);
-    int st = system(cmd);
-    snprintf(cmd, sizeof cmd, "%s/out", dir);
-    f = fopen(cmd, "r");
-    n = f ? fread(out, 1, outlen - 1, f) : 0;
-    out[n] = 0;
-    if (f)
-        fclose(f);
-    snprintf(cmd, sizeof cmd, "%s/err", dir);
-    f = fopen(cmd, "r");
-    if (f) {
-        char e[2048];
-        size_t m = fread(e, 1, sizeof e - 1, f);
-        e[m] = 0;
-        fclose(f);
-        print_message("$ f0boot %s -> %d\n%s%s", args, WEXITSTATUS(st), out, e);
-    }
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-/* As `f0boot pack` writes it: the part name matches the part code. */
 static void write_img(const char *name, struct test_img *img, const char *part_name)
 {
-    char path[128];
-    FILE *f;
-
-    memset(img->hdr + F0B_IMG_OFF_PART_NAME, 0, F0B_IMG_PART_NAME_LEN);
-    memcpy(img->hdr + F0B_IMG_OFF_PART_NAME, part_name, strlen(part_name));
-    test_hdr_fix_crc(img->hdr);
-
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    f = fopen(path, "wb");
-    assert_non_null(f);
-    fwrite(img->hdr, 1, F0B_IMG_HDR_SIZE, f);
-    fwrite(img->payload, 1, img->size, f);
-    fclose(f);
+    tcpdev_write_img(&D, name, img, part_name);
 }
 
 static int flash_equals(const uint8_t *p, uint32_t n)
 {
-    return memcmp(fake_flash_mem() + (L.app_start - F0B_FLASH_BASE), p, n) == 0;
+    return tcpdev_flash_equals(&D, p, n);
 }
 
 static void test_cli_flash(void **state)
@@ -211,13 +106,13 @@ static void test_cli_flash(void **state)
     test_img_make(&img, &L, 12 * 1024, 21);
     write_img("app.img", &img, "stm32f030xc");
 
-    start(DEV_NORMAL);
-    assert_int_equal(run(out, sizeof out, "flash socket://127.0.0.1:%d %s/app.img --json",
-                         port_no, dir), 0);
-    pthread_join(thr, NULL);
+    tcpdev_start(&D, NULL);
+    assert_int_equal(tcpdev_run(&D, out, sizeof out,
+                                "flash socket://127.0.0.1:%d %s/app.img --json", D.port, D.dir), 0);
+    tcpdev_join(&D);
     assert_true(flash_equals(img.payload, img.size));
     assert_int_equal(f0b_app_state(&L), F0B_APP_VALID);
-    assert_true(booted);
+    assert_true(D.booted);
     /* --json: nothing but JSON objects, one per line, the last one the result */
     char *last = NULL;
     for (char *l = strtok(out, "\n"); l; l = strtok(NULL, "\n")) {
@@ -232,29 +127,30 @@ static void test_cli_flash(void **state)
 
     /* the same image again, --skip-unchanged: nothing written */
     uint64_t ops = fake_flash_ops();
-    start(DEV_NORMAL);
-    assert_int_equal(run(out, sizeof out, "flash socket://127.0.0.1:%d %s/app.img "
-                         "--skip-unchanged --no-boot", port_no, dir), 0);
-    pthread_join(thr, NULL);
+    tcpdev_start(&D, NULL);
+    assert_int_equal(tcpdev_run(&D, out, sizeof out, "flash socket://127.0.0.1:%d %s/app.img "
+                                "--skip-unchanged --no-boot", D.port, D.dir), 0);
+    tcpdev_join(&D);
     assert_non_null(strstr(out, "unchanged"));
     assert_int_equal(fake_flash_ops(), ops);
-    assert_false(booted);
+    assert_false(D.booted);
 
     /* probe and boot */
-    start(DEV_NORMAL);
-    assert_int_equal(run(out, sizeof out, "probe socket://127.0.0.1:%d --json", port_no), 0);
-    pthread_join(thr, NULL);
+    tcpdev_start(&D, NULL);
+    assert_int_equal(tcpdev_run(&D, out, sizeof out, "probe socket://127.0.0.1:%d --json",
+                                D.port), 0);
+    tcpdev_join(&D);
     assert_non_null(strstr(out, "\"chip_id\":\"0x442\""));
     assert_non_null(strstr(out, "\"app_state\":\"valid\""));
     assert_non_null(strstr(out, "\"window\":3"));
-    start(DEV_NORMAL);
-    assert_int_equal(run(out, sizeof out, "probe socket://127.0.0.1:%d", port_no), 0);
-    pthread_join(thr, NULL);
+    tcpdev_start(&D, NULL);
+    assert_int_equal(tcpdev_run(&D, out, sizeof out, "probe socket://127.0.0.1:%d", D.port), 0);
+    tcpdev_join(&D);
     assert_non_null(strstr(out, "part 4 (stm32f030xc)"));
-    start(DEV_NORMAL);
-    assert_int_equal(run(out, sizeof out, "boot socket://127.0.0.1:%d", port_no), 0);
-    pthread_join(thr, NULL);
-    assert_true(booted);
+    tcpdev_start(&D, NULL);
+    assert_int_equal(tcpdev_run(&D, out, sizeof out, "boot socket://127.0.0.1:%d", D.port), 0);
+    tcpdev_join(&D);
+    assert_true(D.booted);
     test_img_free(&img);
 }
 
@@ -268,7 +164,7 @@ static void test_cli_hex_on_the_fly(void **state)
 
     /* an Intel HEX of the payload at the application start, packed by f0boot flash */
     test_img_make(&img, &L, 4096, 33);
-    snprintf(path, sizeof path, "%s/app.hex", dir);
+    snprintf(path, sizeof path, "%s/app.hex", D.dir);
     f = fopen(path, "w");
     assert_non_null(f);
     fprintf(f, ":02000004%04X%02X\n", L.app_start >> 16,
@@ -285,10 +181,10 @@ static void test_cli_hex_on_the_fly(void **state)
     }
     fprintf(f, ":00000001FF\n");
     fclose(f);
-    start(DEV_NORMAL);
-    assert_int_equal(run(out, sizeof out, "flash socket://127.0.0.1:%d %s --no-boot -q", port_no,
-                         path), 0);
-    pthread_join(thr, NULL);
+    tcpdev_start(&D, NULL);
+    assert_int_equal(tcpdev_run(&D, out, sizeof out, "flash socket://127.0.0.1:%d %s --no-boot -q",
+                                D.port, path), 0);
+    tcpdev_join(&D);
     assert_true(flash_equals(img.payload, img.size));
     assert_int_equal(f0b_app_state(&L), F0B_APP_VALID);
     assert_non_null(strstr(out, "4096 bytes verified"));
@@ -305,20 +201,24 @@ static void test_cli_exit_codes(void **state)
     f0b_put_le16(img.hdr + F0B_IMG_OFF_PART, 3);            /* built for stm32f030x8 */
     write_img("other.img", &img, "stm32f030x8");
 
-    assert_int_equal(run(out, sizeof out, "flash"), 2);
-    assert_int_equal(run(out, sizeof out, "flash socket://127.0.0.1:1 %s/none.img", dir), 3);
-    assert_int_equal(run(out, sizeof out, "flash socket://127.0.0.1:%d %s/other.img --baud x",
-                         port_no, dir), 2);
-    start(DEV_NORMAL);
-    assert_int_equal(run(out, sizeof out, "flash socket://127.0.0.1:%d %s/other.img", port_no,
-                         dir), 14);
-    pthread_join(thr, NULL);
-    start(DEV_SILENT);
-    assert_int_equal(run(out, sizeof out, "probe socket://127.0.0.1:%d --wait 300", port_no), 11);
-    pthread_join(thr, NULL);
-    start(DEV_MAJOR2);
-    assert_int_equal(run(out, sizeof out, "probe socket://127.0.0.1:%d --json", port_no), 12);
-    pthread_join(thr, NULL);
+    assert_int_equal(tcpdev_run(&D, out, sizeof out, "flash"), 2);
+    assert_int_equal(tcpdev_run(&D, out, sizeof out, "flash socket://127.0.0.1:1 %s/none.img",
+                                D.dir), 3);
+    assert_int_equal(tcpdev_run(&D, out, sizeof out,
+                                "flash socket://127.0.0.1:%d %s/other.img --baud x", D.port, D.dir),
+                     2);
+    tcpdev_start(&D, NULL);
+    assert_int_equal(tcpdev_run(&D, out, sizeof out, "flash socket://127.0.0.1:%d %s/other.img",
+                                D.port, D.dir), 14);
+    tcpdev_join(&D);
+    tcpdev_start(&D, &dev_silent);
+    assert_int_equal(tcpdev_run(&D, out, sizeof out, "probe socket://127.0.0.1:%d --wait 300",
+                                D.port), 11);
+    tcpdev_join(&D);
+    tcpdev_start(&D, &dev_major2);
+    assert_int_equal(tcpdev_run(&D, out, sizeof out, "probe socket://127.0.0.1:%d --json",
+                                D.port), 12);
+    tcpdev_join(&D);
     assert_non_null(strstr(out, "\"exit\":12"));
 
     /* nobody listening: a port we had and closed */
@@ -329,9 +229,9 @@ static void test_cli_exit_codes(void **state)
     bind(s, (struct sockaddr *)&a, sizeof a);
     getsockname(s, (struct sockaddr *)&a, &al);
     close(s);
-    assert_int_equal(run(out, sizeof out, "probe socket://127.0.0.1:%d --wait 200",
-                         ntohs(a.sin_port)), 10);
-    assert_int_equal(run(out, sizeof out, "probe /dev/does-not-exist"), 10);
+    assert_int_equal(tcpdev_run(&D, out, sizeof out, "probe socket://127.0.0.1:%d --wait 200",
+                                ntohs(a.sin_port)), 10);
+    assert_int_equal(tcpdev_run(&D, out, sizeof out, "probe /dev/does-not-exist"), 10);
     test_img_free(&img);
 }
 

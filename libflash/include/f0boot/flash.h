@@ -42,7 +42,8 @@ struct f0b_port_ops {
     int (*read)(void *ctx, uint8_t *buf, size_t max, int timeout_ms);
     /* Queue all len bytes: 0 or F0B_E_IO. */
     int (*write)(void *ctx, const uint8_t *buf, size_t len);
-    /* Change the line rate (a no-op on raw TCP, where the far end owns the UART). */
+    /* Change the line rate (a no-op on raw TCP, where the far end owns the UART; on
+     * RFC 2217 0 only once the server has confirmed the new rate). */
     int (*set_baud)(void *ctx, uint32_t baud);
     /* Block until written bytes have left (0 or F0B_E_IO). */
     int (*drain)(void *ctx);
@@ -57,11 +58,14 @@ struct f0b_port_ops {
 struct f0b_port {
     const struct f0b_port_ops *ops;
     void *ctx;
-    int is_socket;          /* set_baud does not change a real line rate */
+    int is_socket;          /* set_baud does not change a real line rate (socket://) */
 };
 
 /* Open a port by name: "socket://HOST:PORT" (raw TCP, as ser2net and f0sim serve a UART;
- * connection refused is retried for up to timeout_ms) or a serial device for libserialport
+ * connection refused is retried for up to timeout_ms), "rfc2217://HOST:PORT" (telnet with
+ * RFC 2217 COM-PORT-CONTROL, as ser2net serves a UART in telnet(rfc2217) mode: the far UART
+ * is set to 8N1 at baud, no flow control, and set_baud changes it; each setting waits up to
+ * timeout_ms for the server's confirmation) or a serial device for libserialport
  * ("/dev/ttyUSB0", "COM3"), 8N1 at baud, no flow control. On failure returns F0B_E_PORT or
  * F0B_E_ARG and writes the reason to err. */
 int f0b_port_open(struct f0b_port *p, const char *spec, uint32_t baud, int timeout_ms,
