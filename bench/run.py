@@ -218,8 +218,10 @@ def f0boot_flash(ctx, sim, img, baud=115200, fast=None, skip=False):
         LOG.write("$ %s\n(%.3f s, exit %d)\n%s\n%s\n" % (" ".join(cmd), dt, p.returncode,
                                                        p.stdout[-3000:], p.stderr[-2000:]))
     if p.returncode != 0:
-        raise BenchError("f0boot flash failed (exit %d): %s\n%s%s" % (p.returncode, " ".join(cmd),
-                                                                     p.stdout[-2000:], p.stderr[-2000:]))
+        msg = (p.stderr.strip().splitlines() or ["(no message)"])[-1]
+        done = [json.loads(l) for l in p.stdout.splitlines() if '"progress"' in l]
+        at = " after %d of %d bytes" % (done[-1].get("done", 0), done[-1].get("total", 0)) if done else ""
+        raise BenchError("f0boot exit %d%s after %.1f s: %s\n%s" % (p.returncode, at, dt, msg, " ".join(cmd)))
     result = {}
     events = []
     for line in p.stdout.splitlines():
