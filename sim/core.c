@@ -485,6 +485,29 @@ static int in_flash_exec(const struct chip *c, uint64_t addr)
     return c->alias_mode == 0 && addr < c->o.part->flash_size;
 }
 
+/* Remember which flash pages hold code that has run (directly or through the alias). */
+static void note_code_pages(struct chip *c, uint64_t addr, uint32_t size)
+{
+    uint64_t a = addr;
+    if (c->alias_mode == 0 && a < c->o.part->flash_size)
+        a += FLASH_BASE;
+    if (a < FLASH_BASE || a >= FLASH_BASE + c->o.part->flash_size)
+        return;
+    for (uint64_t p = (a - FLASH_BASE) >> 10; p <= (a + size - 1u - FLASH_BASE) >> 10; p++)
+        if (p < sizeof c->code_pages * 8u)
+            c->code_pages[p >> 3] |= (uint8_t)(1u << (p & 7u));
+}
+
+static int has_run_code(const struct chip *c, uint32_t addr, uint32_t len)
+{
+    if (addr < FLASH_BASE || len == 0)
+        return 1;   /* not flash: be safe */
+    for (uint64_t p = (addr - FLASH_BASE) >> 10; p <= ((uint64_t)addr + len - 1u - FLASH_BASE) >> 10; p++)
+        if (p >= sizeof c->code_pages * 8u || (c->code_pages[p >> 3] & (1u << (p & 7u))))
+            return 1;
+    return 0;
+}
+
 static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 {
     struct chip *c = ud;
@@ -508,6 +531,7 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
         b->addr = (uint32_t)addr;
         b->size = (uint16_t)size;
         b->gen = c->bc_gen;
+        note_code_pages(c, addr, size);
     }
     if (c->fl.fix_n)
         flash_apply_fixups(c);
@@ -751,6 +775,8 @@ void chip_unmodelled(struct chip *c, uint32_t addr, int write, uint32_t val)
  * block hook leaves the CPU loop before any block in it runs. */
 void chip_invalidate_code(struct chip *c, uint32_t addr, uint32_t len)
 {
+    if (!has_run_code(c, addr, len))
+        return;     /* nothing translated from there: no stale code to drop */
     if (!c->inval_len) {
         c->inval_lo = addr;
         c->inval_len = len;

@@ -224,6 +224,9 @@ struct chip {
     /* block cost cache */
     struct bcost { uint32_t addr; uint16_t size; uint16_t ninsn; uint32_t cyc; uint32_t gen; } *bc;
     uint32_t bc_gen;
+    /* 1 KB flash pages from which code has run: only changes there need the translated
+     * code dropped (programming a never-run page, as every update does, costs nothing) */
+    uint8_t code_pages[(256u * 1024u) / 1024u / 8u];
 };
 
 /* core.c */
