@@ -160,8 +160,7 @@ void chip_service(struct chip *c)
 
 /* ---- idle polling --------------------------------------------------------------------- */
 
-#define IDLE_POLLS 32u              /* identical polls before time may skip */
-#define IDLE_MAX_PS (1ull * PS_PER_MS)  /* longest single skip */
+#define IDLE_POLLS 8u               /* identical polls before time may skip */
 
 static void idle_reset(struct chip *c)
 {
@@ -206,7 +205,7 @@ static void idle_skip(struct chip *c)
     extern uint64_t main_idle(struct chip *c, uint64_t target);
     c->idle_skip = 0;
     idle_reset(c);
-    uint64_t t = c->now + IDLE_MAX_PS, p = periph_next_event(c);
+    uint64_t t = c->now + c->idle_max_ps, p = periph_next_event(c);
     if (p < t) t = p;
     if (c->st_zero < t) t = c->st_zero;
     if (c->host && host_next_event(c->host) < t) t = host_next_event(c->host);

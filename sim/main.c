@@ -94,7 +94,13 @@ void main_poll(struct chip *c)
             g_wall0.tv_sec++;
         }
     }
-    host_poll(c->host, host_input(c->host), wait_us);
+    struct ring *in = host_input(c->host);
+    int was_empty = ring_count(in) == 0;
+    host_poll(c->host, in, wait_us);
+    /* bytes that arrive now were on the host's side of the line from this virtual time on:
+     * the USART takes them back to back from there, even if the CPU was stalled meanwhile */
+    if (was_empty && ring_count(in))
+        c->u1.rx_avail = c->now;
 }
 
 /* --until-uart watches the bytes as the host receives them (after noise and the USB
@@ -604,6 +610,7 @@ int main(int argc, char **argv)
     host_set_deliver(c->host, watch_uart, c);
     c->o.realtime = rt >= 0 ? rt : !host_is_stdio(c->host);
     c->poll_step = c->o.realtime ? 100ull * PS_PER_US : PS_PER_MS;
+    c->idle_max_ps = c->o.realtime ? 50ull * PS_PER_US : PS_PER_MS;
     c->log = log_stderr;
     if (chip_init(c, flash) != 0) {
         snprintf(err, sizeof err, "cannot set up the CPU engine (Unicorn)");

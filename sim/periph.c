@@ -156,6 +156,8 @@ static void flash_read_hook_install(struct chip *c)
 static int flash_op_start(struct chip *c, int kind, uint32_t off, uint64_t dur)
 {
     struct flash_ctl *f = &c->fl;
+    /* a loop that programs flash is working, not idle, however alike its status polls */
+    chip_write_note(c, FLASH_BASE + off, 0);
     c->flash_ops++;
     f->busy = 1;
     f->sr |= FLASH_SR_BSY;
@@ -660,7 +662,10 @@ static void usart_service(struct chip *c)
             c->st.noise_flips++;
             pe = (u->cr1 & USART_CR1_PCE) != 0;     /* a single flipped bit breaks parity */
         }
-        uint64_t start = u->line_free > c->now ? u->line_free : c->now;
+        /* The line carries the host's bytes back to back from when they were available,
+         * not from when the simulation got round to looking: after a flash stall the
+         * bytes that arrived meanwhile are received (into the DMA ring) at once. */
+        uint64_t start = u->line_free > u->rx_avail ? u->line_free : u->rx_avail;
         u->rx_busy = 1;
         u->rx_byte = b;
         u->rx_pe = pe;

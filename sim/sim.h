@@ -92,6 +92,7 @@ struct usart {
     int rx_pe;
     uint64_t rx_done;
     uint64_t line_free;     /* earliest start of the next received char */
+    uint64_t rx_avail;      /* virtual time the host's queued bytes became available */
 };
 
 struct dma_ch {
@@ -224,6 +225,10 @@ struct chip {
     /* block cost cache */
     struct bcost { uint32_t addr; uint16_t size; uint16_t ninsn; uint32_t cyc; uint32_t gen; } *bc;
     uint32_t bc_gen;
+    /* longest single idle skip: short in realtime mode, where each skip is also a wait on
+     * the wall clock that host input only ends at its own granularity (1 ms skips made
+     * a 921600-baud update 2.5x slower than the flash allows), long in --fast mode */
+    uint64_t idle_max_ps;
     /* 1 KB flash pages from which code has run: only changes there need the translated
      * code dropped (programming a never-run page, as every update does, costs nothing) */
     uint8_t code_pages[(256u * 1024u) / 1024u / 8u];
