@@ -502,6 +502,8 @@ def render(ctx, rows, extra):
                  os.cpu_count(), ctx.load0, os.getloadavg()[0], ctx.runs, "s" if ctx.runs != 1 else "",
                  ctx.stm_runs))
     L.append("")
+    L.append("Tree: %s." % ctx.tree)
+    L.append("")
     L.append("| scenario | f0boot s | f0boot KB/s | stm32flash s | limit s | f0boot/limit | stm32flash/f0boot |")
     L.append("|---|---|---|---|---|---|---|")
     notes = []
@@ -665,6 +667,19 @@ class Ctx:
     pass
 
 
+def tree_state():
+    """The commit measured, and which parts of the tree had uncommitted changes."""
+    try:
+        head = subprocess.run(["git", "-C", ROOT, "log", "-1", "--format=%h %cd", "--date=format:%Y-%m-%d %H:%M"],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout.strip()
+        st = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout.split("\n")
+        dirty = sorted(set(l[3:].split("/")[0] for l in st if l.strip()))
+        return "commit %s%s" % (head, ", with uncommitted changes in " + ", ".join(dirty) if dirty else ", clean")
+    except OSError:
+        return "not a git checkout"
+
+
 def main():
     global LOG
     ap = argparse.ArgumentParser(description="f0boot benchmarks on f0sim (docs/benchmarks.md)")
@@ -696,6 +711,7 @@ def main():
     LOG = open(os.path.join(ctx.out, "bench.log"), "w")
     t_start = time.monotonic()
     ctx.load0 = os.getloadavg()[0]
+    ctx.tree = tree_state()
     for tool in ("cmake", "arm-none-eabi-gcc", "stm32flash"):
         if not shutil.which(tool):
             print("bench: %s is not installed; run scripts/deps.sh" % tool, file=sys.stderr)
