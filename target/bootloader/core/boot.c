@@ -21,35 +21,19 @@
 /* The host keeps every part of parts.def; the firmware (built with F0B_PART_CODE) keeps only
  * its own, as a constant layout computed at compile time, to save flash. */
 #ifdef F0B_PART_CODE
-#define F0B_SEL(code, v) +((code) == F0B_PART_CODE ? (v) : 0)
-#define F0B_PART(code, name, id, flash_kb, page, sram_kb, vt) F0B_SEL(code, page)
-enum { F0B_THIS_PAGE = 0
-#include "f0boot/parts.def"
-};
-#undef F0B_PART
-#define F0B_PART(code, name, id, flash_kb, page, sram_kb, vt) F0B_SEL(code, flash_kb)
-enum { F0B_THIS_FLASH_KB = 0
-#include "f0boot/parts.def"
-};
-#undef F0B_PART
-#define F0B_PART(code, name, id, flash_kb, page, sram_kb, vt) F0B_SEL(code, sram_kb)
-enum { F0B_THIS_SRAM_KB = 0
-#include "f0boot/parts.def"
-};
-#undef F0B_PART
-_Static_assert(F0B_THIS_PAGE != 0, "F0B_PART_CODE is not a part code of parts.def");
+#include "f0_part.h"   /* this part's row of parts.def, as constants */
 
 int f0b_layout_init(struct f0b_layout *l, uint16_t part)
 {
     static const struct f0b_layout this_part = {
         .part = F0B_PART_CODE,
-        .page_size = F0B_THIS_PAGE,
-        .flash_size = F0B_THIS_FLASH_KB * 1024u,
+        .page_size = F0_PART_PAGE,
+        .flash_size = F0_PART_FLASH_KB * 1024u,
         .app_start = F0B_APP_START,
-        .app_size = F0B_APP_SIZE(F0B_THIS_FLASH_KB, F0B_THIS_PAGE),
-        .record_addr = F0B_RECORD_ADDR(F0B_THIS_FLASH_KB, F0B_THIS_PAGE),
+        .app_size = F0B_APP_SIZE(F0_PART_FLASH_KB, F0_PART_PAGE),
+        .record_addr = F0B_RECORD_ADDR(F0_PART_FLASH_KB, F0_PART_PAGE),
         .sram_start = F0B_SRAM_BASE,
-        .sram_size = F0B_THIS_SRAM_KB * 1024u,
+        .sram_size = F0_PART_SRAM_KB * 1024u,
     };
     if (part != F0B_PART_CODE)
         return F0B_ST_HDR_PART;
