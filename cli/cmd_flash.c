@@ -17,7 +17,6 @@
 #include "json.h"
 #include "util.h"
 
-#define INPUT_MAX (64u * 1024u * 1024u)
 
 struct ui {
     const char *cmd;
@@ -116,44 +115,6 @@ static void on_event(void *ctx, const struct f0b_event *ev)
     u->bar_drawn = 1;
 }
 
-static int read_file(struct ui *u, const char *path, uint8_t **buf, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    struct stat st;
-    uint8_t *p = NULL;
-    int rc = F0B_EXIT_OK;
-
-    *buf = NULL;
-    *len = 0;
-    if (!f)
-        return fail(u, F0B_EXIT_INPUT_IO, "%s: cannot open: %s", path, strerror(errno));
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        rc = fail(u, F0B_EXIT_INPUT_IO, "%s: not a regular file", path);
-        goto done;
-    }
-    if ((uint64_t)st.st_size > INPUT_MAX) {
-        rc = fail(u, F0B_EXIT_INPUT_FORMAT, "%s: %lld bytes is far too big for an STM32F0 image",
-                  path, (long long)st.st_size);
-        goto done;
-    }
-    p = malloc(st.st_size ? (size_t)st.st_size : 1u);
-    if (!p) {
-        rc = fail(u, F0B_EXIT_INTERNAL, "out of memory");
-        goto done;
-    }
-    if (fread(p, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
-        rc = fail(u, F0B_EXIT_INPUT_IO, "%s: read error", path);
-        goto done;
-    }
-    *buf = p;
-    *len = (size_t)st.st_size;
-    p = NULL;
-done:
-    free(p);
-    fclose(f);
-    return rc;
-}
-
 /* The container to send: the file itself, or a .hex/.elf packed as `f0boot pack` would. */
 static int load_image(struct ui *u, const char *path, const char *part_name, int force,
                       uint8_t **cnt, size_t *cnt_len)
@@ -170,7 +131,12 @@ static int load_image(struct ui *u, const char *path, const char *part_name, int
     int rc;
 
     f0b_image_init(&img);
-    rc = read_file(u, path, &buf, &len);
+    {
+        char msg[512];
+        rc = cli_read_file(path, &buf, &len, msg, sizeof msg);
+        if (rc)
+            rc = fail(u, rc, "%s", msg);
+    }
     if (rc)
         goto done;
     if (f0b_sniff(buf, len) == F0B_FMT_CONTAINER) {

@@ -14,7 +14,6 @@
 #include "json.h"
 #include "util.h"
 
-#define INPUT_MAX (64u * 1024u * 1024u)  /* no STM32F0 image comes near this */
 
 /* Where a command reports: text on stderr, plus one JSON object on stdout with --json. */
 struct out {
@@ -44,6 +43,14 @@ static int fail(const struct out *o, int code, const char *fmt, ...)
 }
 
 /* Exit code for a libimage error. */
+/* The whole input file, or the exit code after saying why not. */
+static int read_file(const struct out *o, const char *path, uint8_t **buf, size_t *len)
+{
+    char msg[512];
+    int rc = cli_read_file(path, buf, len, msg, sizeof msg);
+    return rc ? fail(o, rc, "%s", msg) : 0;
+}
+
 static int img_exit(int code)
 {
     switch (code) {
@@ -58,50 +65,6 @@ static int img_exit(int code)
     default:
         return F0B_EXIT_INPUT_FORMAT;
     }
-}
-
-static int read_file(const struct out *o, const char *path, uint8_t **buf, size_t *len)
-{
-    FILE *f = NULL;
-    struct stat st;
-    uint8_t *p = NULL;
-    int rc = F0B_EXIT_OK;
-
-    *buf = NULL;
-    *len = 0;
-    f = fopen(path, "rb");
-    if (!f) {
-        rc = fail(o, F0B_EXIT_INPUT_IO, "cannot open %s: %s", path, strerror(errno));
-        goto done;
-    }
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        rc = fail(o, F0B_EXIT_INPUT_IO, "%s is not a regular file", path);
-        goto done;
-    }
-    if ((uint64_t)st.st_size > INPUT_MAX) {
-        rc = fail(o, F0B_EXIT_INPUT_FORMAT,
-                  "%s is %lld bytes, more than %u MiB: not an STM32F0 firmware image", path,
-                  (long long)st.st_size, INPUT_MAX >> 20);
-        goto done;
-    }
-    p = malloc(st.st_size ? (size_t)st.st_size : 1);
-    if (!p) {
-        rc = fail(o, F0B_EXIT_INTERNAL, "out of memory reading %s", path);
-        goto done;
-    }
-    if (fread(p, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
-        rc = fail(o, F0B_EXIT_INPUT_IO, "cannot read %s: %s", path,
-                  ferror(f) ? strerror(errno) : "file shrank while reading");
-        goto done;
-    }
-    *buf = p;
-    *len = (size_t)st.st_size;
-    p = NULL;
-done:
-    free(p);
-    if (f)
-        fclose(f);
-    return rc;
 }
 
 /* Write to a temporary file in the same directory, then rename over path, so a reader

@@ -1,7 +1,12 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "exit_codes.h"
 
 int cli_parse_u32(const char *s, uint32_t *v)
 {
@@ -16,4 +21,52 @@ int cli_parse_u32(const char *s, uint32_t *v)
         return -1;
     *v = (uint32_t)x;
     return 0;
+}
+
+int cli_read_file(const char *path, uint8_t **buf, size_t *len, char *msg, size_t msglen)
+{
+    FILE *f = NULL;
+    struct stat st;
+    uint8_t *p = NULL;
+    int rc = F0B_EXIT_OK;
+
+    *buf = NULL;
+    *len = 0;
+    f = fopen(path, "rb");
+    if (!f) {
+        snprintf(msg, msglen, "cannot open %s: %s", path, strerror(errno));
+        rc = F0B_EXIT_INPUT_IO;
+        goto done;
+    }
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(msg, msglen, "%s is not a regular file", path);
+        rc = F0B_EXIT_INPUT_IO;
+        goto done;
+    }
+    if ((uint64_t)st.st_size > CLI_INPUT_MAX) {
+        snprintf(msg, msglen, "%s is %lld bytes, more than %u MiB: not an STM32F0 firmware image",
+                 path, (long long)st.st_size, CLI_INPUT_MAX >> 20);
+        rc = F0B_EXIT_INPUT_FORMAT;
+        goto done;
+    }
+    p = malloc(st.st_size ? (size_t)st.st_size : 1u);
+    if (!p) {
+        snprintf(msg, msglen, "out of memory reading %s", path);
+        rc = F0B_EXIT_INTERNAL;
+        goto done;
+    }
+    if (fread(p, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
+        snprintf(msg, msglen, "cannot read %s: %s", path,
+                 ferror(f) ? strerror(errno) : "file shrank while reading");
+        rc = F0B_EXIT_INPUT_IO;
+        goto done;
+    }
+    *buf = p;
+    *len = (size_t)st.st_size;
+    p = NULL;
+done:
+    free(p);
+    if (f)
+        fclose(f);
+    return rc;
 }

@@ -23,6 +23,7 @@
 
 #include "../cli/exit_codes.h"
 #include "../cli/json.h"
+#include "../cli/util.h"
 #include "f0boot/image.h"
 
 /* f0sim's own exit codes beyond the shared ones (docs/f0sim.md) */
@@ -163,33 +164,6 @@ void main_break_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 
 /* ---- files ---------------------------------------------------------------------------- */
 
-static int read_file(const char *path, uint8_t **out, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    uint8_t *buf = NULL;
-    size_t cap = 0, n = 0;
-    if (!f)
-        return -1;
-    for (;;) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 65536;
-            uint8_t *nb = realloc(buf, cap);
-            if (!nb) { free(buf); fclose(f); return -1; }
-            buf = nb;
-        }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0)
-            break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) { free(buf); return -1; }
-    *out = buf;
-    *len = n;
-    return 0;
-}
-
 /* Open (or create erased) the persistent flash file and map it. */
 static uint8_t *open_flash(const char *path, uint32_t size, char *err, size_t errlen)
 {
@@ -257,9 +231,9 @@ static int load_image(const char *spec, const struct part_desc *p, uint8_t *flas
     struct f0b_img_error ie;
     int rc = -1;
     f0b_image_init(&img);
-    if (read_file(path, &buf, &len) != 0) {
-        snprintf(err, errlen, "--load %s: cannot read it: %s", path, strerror(errno));
-        *exit_code = F0B_EXIT_INPUT_IO;
+    char msg[512];
+    if ((*exit_code = cli_read_file(path, &buf, &len, msg, sizeof msg)) != 0) {
+        snprintf(err, errlen, "--load: %s", msg);
         goto done;
     }
     if (f0b_sniff(buf, len) == F0B_FMT_CONTAINER) {
