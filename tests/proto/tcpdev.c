@@ -80,11 +80,13 @@ static void *serve(void *arg)
     return NULL;
 }
 
-void tcpdev_init(struct tcpdev *d, const struct f0b_layout *l)
+void tcpdev_init(struct tcpdev *d, struct f0b_layout *l)
 {
     struct sockaddr_in a;
     socklen_t al = sizeof a;
 
+    assert_int_equal(f0b_layout_init(l, 4), F0B_ST_OK);
+    fake_flash_init(l);
     memset(d, 0, sizeof *d);
     d->l = l;
     d->lfd = socket(AF_INET, SOCK_STREAM, 0);
@@ -104,6 +106,7 @@ int tcpdev_free(struct tcpdev *d)
 {
     char cmd[128];
 
+    fake_flash_free();
     close(d->lfd);
     snprintf(cmd, sizeof cmd, "rm -rf %s", d->dir);
     return system(cmd) == 0 ? 0 : -1;

@@ -36,10 +36,11 @@ struct tcpdev {
     char dir[64];           /* scratch directory for images and f0boot's output */
 };
 
-/* Listen on an ephemeral port of 127.0.0.1 and make the scratch directory; fake_flash must
- * be initialised for l by the caller. */
-void tcpdev_init(struct tcpdev *d, const struct f0b_layout *l);
-/* Close the listener, remove the scratch directory: 0, or -1 if that failed. */
+/* Fill l for the stm32f030xc, give it an erased fake_flash, listen on an ephemeral port of
+ * 127.0.0.1 and make the scratch directory. */
+void tcpdev_init(struct tcpdev *d, struct f0b_layout *l);
+/* Free the fake flash, close the listener, remove the scratch directory: 0, or -1 if that
+ * failed. */
 int tcpdev_free(struct tcpdev *d);
 /* Serve the next connection in a thread until the client closes it (fake_board and the
  * device engine start afresh; the flash keeps its content). */

@@ -675,8 +675,6 @@ static int setup(void **state)
 {
     (void)state;
 
-    assert_int_equal(f0b_layout_init(&L, 4), F0B_ST_OK);
-    fake_flash_init(&L);
     tcpdev_init(&D, &L);
     return 0;
 }
@@ -685,7 +683,6 @@ static int teardown(void **state)
 {
     (void)state;
 
-    fake_flash_free();
     return tcpdev_free(&D);
 }
 
