@@ -484,12 +484,16 @@ static int in_flash_exec(const struct chip *c, uint64_t addr)
     return c->alias_mode == 0 && addr < c->o.part->flash_size;
 }
 
+/* A code address as its flash address when address 0 aliases the flash. */
+static uint64_t flash_abs(const struct chip *c, uint64_t addr)
+{
+    return c->alias_mode == 0 && addr < c->o.part->flash_size ? addr + FLASH_BASE : addr;
+}
+
 /* Remember which flash pages hold code that has run (directly or through the alias). */
 static void note_code_pages(struct chip *c, uint64_t addr, uint32_t size)
 {
-    uint64_t a = addr;
-    if (c->alias_mode == 0 && a < c->o.part->flash_size)
-        a += FLASH_BASE;
+    uint64_t a = flash_abs(c, addr);
     if (a < FLASH_BASE || a >= FLASH_BASE + c->o.part->flash_size)
         return;
     for (uint64_t p = (a - FLASH_BASE) >> 10; p <= (a + size - 1u - FLASH_BASE) >> 10; p++)
@@ -791,9 +795,7 @@ void chip_invalidate_code(struct chip *c, uint32_t addr, uint32_t len)
 
 static int in_inval(const struct chip *c, uint64_t addr)
 {
-    uint64_t a = addr;
-    if (c->alias_mode == 0 && a < c->o.part->flash_size)
-        a += FLASH_BASE;
+    uint64_t a = flash_abs(c, addr);
     return a >= c->inval_lo && a < (uint64_t)c->inval_lo + c->inval_len;
 }
 

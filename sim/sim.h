@@ -17,6 +17,7 @@
 #include "an3155.h"
 
 #define PS_PER_US   1000000ull
+#define SIM_FLASH_MAX (256u * 1024u)   /* largest flash of parts.def */
 #define PS_PER_MS   1000000000ull
 #define T_NEVER     UINT64_MAX
 
@@ -231,7 +232,7 @@ struct chip {
     uint64_t idle_max_ps;
     /* 1 KB flash pages from which code has run: only changes there need the translated
      * code dropped (programming a never-run page, as every update does, costs nothing) */
-    uint8_t code_pages[(256u * 1024u) / 1024u / 8u];
+    uint8_t code_pages[SIM_FLASH_MAX / 1024u / 8u];
 };
 
 /* core.c */
