@@ -511,6 +511,71 @@ static int has_run_code(const struct chip *c, uint32_t addr, uint32_t len)
     return 0;
 }
 
+/* ---- --profile ------------------------------------------------------------------------ */
+
+#define PROF_SLOTS (1u << 16)
+
+static void profile_hit(struct chip *c, uint32_t addr, uint32_t ninsn, uint32_t cyc)
+{
+    uint32_t i = (addr * 2654435761u) >> 16;
+    for (uint32_t n = 0; n < PROF_SLOTS; n++, i = (i + 1u) & (PROF_SLOTS - 1u)) {
+        struct prof_ent *e = &c->prof[i];
+        if (e->runs && e->addr != addr)
+            continue;
+        e->addr = addr;
+        e->ninsn = ninsn;
+        e->runs++;
+        e->insns += ninsn;
+        e->cycles += cyc;
+        c->prof_last = e;
+        return;
+    }
+    c->prof_last = NULL;   /* table full: more distinct blocks than any F0 image has */
+}
+
+int chip_profile_enable(struct chip *c)
+{
+    c->prof = calloc(PROF_SLOTS, sizeof *c->prof);
+    return c->prof ? 0 : -1;
+}
+
+static int prof_by_cost(const void *a, const void *b)
+{
+    const struct prof_ent *x = a, *y = b;
+    uint64_t cx = x->cycles + x->stall, cy = y->cycles + y->stall;
+    return cx < cy ? 1 : cx > cy ? -1 : (x->addr > y->addr) - (x->addr < y->addr);
+}
+
+/* One line per block, most expensive first: where the virtual time of a run went. */
+int chip_profile_write(const struct chip *c, FILE *f)
+{
+    size_t n = 0;
+    struct prof_ent *v = malloc(PROF_SLOTS * sizeof *v);
+    if (!v)
+        return -1;
+    uint64_t total = 0, stall = 0;
+    for (uint32_t i = 0; i < PROF_SLOTS; i++)
+        if (c->prof[i].runs) {
+            v[n++] = c->prof[i];
+            total += c->prof[i].cycles;
+            stall += c->prof[i].stall;
+        }
+    qsort(v, n, sizeof *v, prof_by_cost);
+    fprintf(f, "# f0sim profile: %zu blocks, %llu cycles executing, %llu cycles stalled on flash, "
+            "%llu cycles skipped idle (%u Hz)\n", n, (unsigned long long)total,
+            (unsigned long long)stall,
+            (unsigned long long)(c->idle_skipped_ps / (c->ps_per_cycle ? c->ps_per_cycle : 1u)),
+            c->hclk);
+    fprintf(f, "# block       runs        insns       cycles  flash-stall   share\n");
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "0x%08x %10llu %12llu %12llu %12llu  %5.1f%%\n", v[i].addr,
+                (unsigned long long)v[i].runs, (unsigned long long)v[i].insns,
+                (unsigned long long)v[i].cycles, (unsigned long long)v[i].stall,
+                total + stall ? 100.0 * (double)(v[i].cycles + v[i].stall) / (double)(total + stall) : 0.0);
+    free(v);
+    return ferror(f) ? -1 : 0;
+}
+
 static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 {
     struct chip *c = ud;
@@ -538,6 +603,8 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
     }
     if (c->fl.fix_n)
         flash_apply_fixups(c);
+    if (c->prof)
+        profile_hit(c, (uint32_t)addr, b->ninsn, b->cyc);
     if (c->fl.busy && in_flash_exec(c, addr))
         flash_stall(c);      /* instruction fetch from flash waits for the operation */
     c->st.insns += b->ninsn;
@@ -923,6 +990,8 @@ void chip_free(struct chip *c)
     free(c->sram);
     free(c->sysmem);
     free(c->bc);
+    free(c->prof);
+    c->prof = NULL;
     c->uc = NULL;
     c->sram = c->sysmem = NULL;
     c->bc = NULL;

@@ -296,6 +296,17 @@ static int exit_code_for(const struct chip *c)
     }
 }
 
+static int write_profile(const char *path, const struct chip *c)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+    if (!f)
+        return -1;
+    int rc = chip_profile_write(c, f);
+    if (f != stdout && fclose(f) != 0)
+        rc = -1;
+    return rc;
+}
+
 static int write_summary(const char *path, const struct chip *c, int code, double host_s, double cpu)
 {
     char tmp[4200];
@@ -392,6 +403,7 @@ static void usage(FILE *f)
 "  --on-fault stop|run      stop at a HardFault (default) or run the firmware's handler\n"
 "  --strict                 stop at the first unmodelled register access\n"
 "  --no-idle-skip           run polling loops instruction by instruction (slower)\n"
+"  --profile FILE           cycles and flash stalls per code block, costliest first\n"
 "  --quiet                  no log lines on stderr\n"
 "exit: 0 stopped as asked, 2 usage, 3/4 --load unreadable/malformed, 6 --flash file,\n"
 "      20 HardFault/lockup, 21 --until-uart not seen in time, 22 CPU asleep forever, 23 --strict\n",
@@ -414,7 +426,7 @@ int main(int argc, char **argv)
     enum { O_PART = 256, O_FLASH, O_LOAD, O_BOOT, O_UART, O_PORTFILE, O_USBLAT, O_RT, O_FAST,
            O_UNTIL_MS, O_UNTIL_UART, O_UNTIL_RESETS, O_BREAK, O_PC_OP, O_PC_MS, O_NOISE, O_SEED,
            O_SUMMARY, O_PROG_US, O_ERASE_MS, O_MASS_MS, O_ROM_BAUD, O_ON_FAULT, O_STRICT, O_QUIET,
-           O_NO_IDLE, O_HELP };
+           O_NO_IDLE, O_PROFILE, O_HELP };
     static const struct option lo[] = {
         { "part", 1, 0, O_PART }, { "flash", 1, 0, O_FLASH }, { "load", 1, 0, O_LOAD },
         { "boot", 1, 0, O_BOOT }, { "uart", 1, 0, O_UART }, { "port-file", 1, 0, O_PORTFILE },
@@ -426,11 +438,12 @@ int main(int argc, char **argv)
         { "flash-prog-us", 1, 0, O_PROG_US }, { "flash-erase-ms", 1, 0, O_ERASE_MS },
         { "flash-mass-erase-ms", 1, 0, O_MASS_MS }, { "rom-baud", 1, 0, O_ROM_BAUD },
         { "on-fault", 1, 0, O_ON_FAULT }, { "strict", 0, 0, O_STRICT }, { "quiet", 0, 0, O_QUIET },
-        { "no-idle-skip", 0, 0, O_NO_IDLE }, { "help", 0, 0, O_HELP }, { 0, 0, 0, 0 }
+        { "no-idle-skip", 0, 0, O_NO_IDLE }, { "profile", 1, 0, O_PROFILE }, { "help", 0, 0, O_HELP }, { 0, 0, 0, 0 }
     };
     static struct chip chip;
     struct chip *c = &chip;
     const char *flash_path = NULL, *uart = "stdio", *port_file = NULL, *summary = NULL;
+    const char *profile = NULL;
     const char *loads[16];
     int nloads = 0, rt = -1, code = F0B_EXIT_OK;
     char err[9000] = "";
@@ -538,6 +551,7 @@ int main(int argc, char **argv)
         case O_STRICT: c->o.trace_unmodelled_stop = 1; break;
         case O_QUIET: g_quiet = 1; break;
         case O_NO_IDLE: c->o.no_idle_skip = 1; break;
+        case O_PROFILE: profile = optarg; break;
         case O_HELP: usage(stdout); return 0;
         default: goto usage_err;
         }
@@ -591,6 +605,11 @@ int main(int argc, char **argv)
         code = F0B_EXIT_INTERNAL;
         goto fail;
     }
+    if (profile && chip_profile_enable(c) != 0) {
+        snprintf(err, sizeof err, "--profile: out of memory");
+        code = F0B_EXIT_INTERNAL;
+        goto fail;
+    }
     c->next_poll = 0;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
@@ -619,6 +638,11 @@ int main(int argc, char **argv)
                 cpu > 0 ? (double)c->st.insns / cpu / 1e6 : 0.0);
     if (summary && write_summary(summary, c, code, host_s, cpu) != 0) {
         fprintf(stderr, "f0sim: --summary %s: cannot write it: %s\n", summary, strerror(errno));
+        if (code == F0B_EXIT_OK)
+            code = F0B_EXIT_OUTPUT;
+    }
+    if (profile && write_profile(profile, c) != 0) {
+        fprintf(stderr, "f0sim: --profile %s: cannot write it: %s\n", profile, strerror(errno));
         if (code == F0B_EXIT_OK)
             code = F0B_EXIT_OUTPUT;
     }

@@ -252,6 +252,8 @@ void flash_stall(struct chip *c)
     if (f->busy_until > c->now) {
         uint64_t dt = f->busy_until - c->now;
         c->st.cycles += dt / c->ps_per_cycle;
+        if (c->prof_last)
+            c->prof_last->stall += dt / c->ps_per_cycle;
         c->now = f->busy_until;
     }
     chip_reschedule(c);

@@ -233,11 +233,17 @@ struct chip {
     /* 1 KB flash pages from which code has run: only changes there need the translated
      * code dropped (programming a never-run page, as every update does, costs nothing) */
     uint8_t code_pages[SIM_FLASH_MAX / 1024u / 8u];
+
+    /* --profile: cycles per block start address (open addressing, PROF_SLOTS entries) */
+    struct prof_ent { uint32_t addr; uint32_t ninsn; uint64_t runs, insns, cycles, stall; } *prof;
+    struct prof_ent *prof_last;   /* the block that ran last: flash stalls are charged to it */
 };
 
 /* core.c */
 int chip_init(struct chip *c, uint8_t *flash_buf);
 void chip_free(struct chip *c);
+int chip_profile_enable(struct chip *c);
+int chip_profile_write(const struct chip *c, FILE *f);
 void chip_reset(struct chip *c);            /* power-on / system reset (SRAM kept) */
 int chip_run(struct chip *c);               /* until c->stop */
 void chip_logf(struct chip *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

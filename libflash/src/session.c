@@ -136,7 +136,9 @@ static int recv_frame(struct f0b_session *s, uint64_t deadline, uint32_t *len)
 
     for (;;) {
         while (s->rpos < s->rend) {
-            int n = f0b_rx_byte(r, s->rbuf[s->rpos++]);
+            uint32_t used;
+            int n = f0b_rx_feed(r, s->rbuf + s->rpos, (uint32_t)(s->rend - s->rpos), &used);
+            s->rpos += used;
             if (n > 0 && f0b_frame_crc_ok(r->buf, (uint32_t)n,
                                           (uint32_t)crc32(0L, r->buf, (uInt)n - 4u))) {
                 *len = (uint32_t)n;

@@ -83,16 +83,21 @@ uint32_t f0b_hal_millis(void)
     return B.ms;
 }
 
-uint32_t f0b_hal_rx(uint8_t *dst, uint32_t max)
+uint32_t f0b_hal_rx_peek(const uint8_t **p)
 {
-    uint32_t n = 0;
+    *p = B.ring + B.head;
+    if (B.hold || (B.gate && !B.gate()))
+        return 0;
+    return B.count < F0B_RX_RING_SIZE - B.head ? (uint32_t)B.count
+                                                : (uint32_t)(F0B_RX_RING_SIZE - B.head);
+}
 
-    while (!B.hold && n < max && B.count && (!B.gate || B.gate())) {
-        dst[n++] = B.ring[B.head];
-        B.head = (B.head + 1) % F0B_RX_RING_SIZE;
-        B.count--;
-    }
-    return n;
+void f0b_hal_rx_drop(uint32_t n)
+{
+    if (n > B.count || B.head + n > F0B_RX_RING_SIZE)
+        abort();                /* more than the last peek returned */
+    B.head = (B.head + n) % F0B_RX_RING_SIZE;
+    B.count -= n;
 }
 
 void f0b_hal_tx(const uint8_t *src, uint32_t len)

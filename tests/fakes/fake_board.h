@@ -20,9 +20,9 @@ void fake_board_init(uint32_t baud, uint16_t chip_id);
 int fake_board_rx_push(uint8_t c);
 size_t fake_board_rx_level(void);
 unsigned fake_board_rx_overflows(void);
-/* While set, f0b_hal_rx() returns nothing (the CPU is stalled on flash). */
+/* While set, f0b_hal_rx_peek() returns nothing (the CPU is stalled on flash). */
 void fake_board_rx_hold(int hold);
-/* While gate() returns 0, f0b_hal_rx() returns nothing (tests stop the device after a
+/* While gate() returns 0, f0b_hal_rx_peek() returns nothing (tests stop the device after a
  * frame that did flash work, to charge its time before it reads on). */
 void fake_board_rx_gate(int (*gate)(void));
 

@@ -189,6 +189,106 @@ static void test_frame_resync(void **state)
     assert_true(f0b_frame_crc_ok((const uint8_t *)"\x01\x02\x78\x56\x34\x12", 6, 0x12345678));
 }
 
+/* Reference decoder for one delimited segment (without its 0x00), written straight from
+ * the COBS rules: the oracle for f0b_rx_feed(). Returns the decoded length or -1. */
+static int cobs_ref(const uint8_t *in, uint32_t n, uint8_t *out)
+{
+    uint32_t i = 0, len = 0;
+    while (i < n) {
+        uint32_t code = in[i++];
+        if (code == 0 || i + code - 1u > n)
+            return -1;
+        for (uint32_t k = 1; k < code; k++) {
+            if (len == F0B_MAX_FRAME)
+                return -1;
+            out[len++] = in[i++];
+        }
+        if (code != 0xFF && i < n) {
+            if (len == F0B_MAX_FRAME)
+                return -1;
+            out[len++] = 0;
+        }
+    }
+    return len >= F0B_FRAME_OVERHEAD ? (int)len : -1;
+}
+
+/* Streams of good frames, damaged frames, garbage and stray delimiters, fed in random
+ * runs (as the device gets them from its DMA ring), decode exactly as the reference
+ * decoder says, frame by frame. */
+static void test_frame_feed_chunks(void **state)
+{
+    static uint8_t stream[64 * 1024], ref[F0B_MAX_FRAME], src[F0B_MAX_FRAME + 300];
+    static struct f0b_rx rx;
+    uint32_t x = 12345u;
+    (void)state;
+
+    for (int round = 0; round < 300; round++) {
+        struct buf b = { .n = 0 };
+        uint32_t sn = 0;
+        while (sn < sizeof stream - 2 * F0B_MAX_ENCODED) {
+            x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+            uint32_t len = x % 8 == 0 ? x % (F0B_MAX_FRAME + 200) : x % 64;
+            for (uint32_t i = 0; i < len; i++) {
+                x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+                src[i] = (x & 7) == 0 ? 0 : (uint8_t)(x >> 8);
+            }
+            b.n = 0;
+            f0b_cobs_encode(src, len, buf_sink, &b);
+            if (x % 5 == 0 && b.n > 2)          /* damage it: a flipped or lost byte */
+                b.b[x % (b.n - 1)] ^= (uint8_t)(1u << (x % 8));
+            if (x % 7 == 0 && b.n > 2)
+                b.b[(x >> 3) % (b.n - 1)] = 0;  /* a delimiter in the middle */
+            memcpy(stream + sn, b.b, b.n);
+            sn += b.n;
+            if (x % 11 == 0)
+                stream[sn++] = 0;               /* an empty frame */
+        }
+        stream[sn++] = 0;
+
+        /* what the reference says, segment by segment: the stream split at every 0x00 */
+        static int want[64 * 1024];
+        static uint32_t want_at[64 * 1024];
+        uint32_t nwant = 0, seg = 0;
+        for (uint32_t i = 0; i < sn; i++) {
+            if (stream[i] != 0)
+                continue;
+            if (i > seg) {
+                want_at[nwant] = i;
+                want[nwant++] = cobs_ref(stream + seg, i - seg, ref);
+            }
+            seg = i + 1;
+        }
+
+        f0b_rx_reset(&rx);
+        uint32_t pos = 0, got = 0;
+        while (pos < sn) {
+            x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+            uint32_t chunk = 1u + x % (x & 1 ? 2000u : 7u), used = 0;
+            if (chunk > sn - pos)
+                chunk = sn - pos;
+            int n = f0b_rx_feed(&rx, stream + pos, chunk, &used);
+            assert_true(used >= 1 && used <= chunk);
+            pos += used;
+            if (n == 0) {
+                assert_int_equal(used, chunk);
+                continue;
+            }
+            assert_true(got < nwant);
+            assert_int_equal(pos - 1, want_at[got]);   /* it stopped right after the 0x00 */
+            assert_int_equal(n, want[got]);
+            if (n > 0) {
+                uint32_t s0 = got ? want_at[got - 1] + 1 : 0;
+                while (stream[s0] == 0)
+                    s0++;
+                assert_int_equal(cobs_ref(stream + s0, want_at[got] - s0, ref), n);
+                assert_memory_equal(rx.buf, ref, (size_t)n);
+            }
+            got++;
+        }
+        assert_int_equal(got, nwant);
+    }
+}
+
 /* ---- updates over a clean line -------------------------------------------------------- */
 
 static void test_full_update_115200(void **state)
@@ -881,6 +981,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cobs_roundtrip),
         cmocka_unit_test(test_frame_resync),
+        cmocka_unit_test(test_frame_feed_chunks),
         cmocka_unit_test_setup_teardown(test_full_update_115200, setup, teardown),
         cmocka_unit_test_setup_teardown(test_boot_answer_lost, setup, teardown),
         cmocka_unit_test_setup_teardown(test_latency_16ms, setup, teardown),

@@ -27,8 +27,13 @@ uint32_t f0b_hal_crc32(const uint8_t *p, uint32_t len);
 /* Milliseconds since start, free-running, wraps. */
 uint32_t f0b_hal_millis(void);
 
-/* Copy up to max received bytes into dst without blocking; returns the count. */
-uint32_t f0b_hal_rx(uint8_t *dst, uint32_t max);
+/* Received bytes not consumed yet, without blocking or copying: sets *p to the oldest and
+ * returns how many follow it contiguously (0: none; a ring that wraps gives the rest on
+ * the next call). They stay valid until f0b_hal_rx_drop() releases them. */
+uint32_t f0b_hal_rx_peek(const uint8_t **p);
+
+/* Release the first n bytes of the run f0b_hal_rx_peek() returned. */
+void f0b_hal_rx_drop(uint32_t n);
 
 /* Queue len bytes for transmission (may block while the line drains). */
 void f0b_hal_tx(const uint8_t *src, uint32_t len);

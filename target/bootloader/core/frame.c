@@ -45,37 +45,57 @@ void f0b_rx_reset(struct f0b_rx *r)
     r->started = 0;
 }
 
-static void put(struct f0b_rx *r, uint8_t c)
+int f0b_rx_feed(struct f0b_rx *r, const uint8_t *p, uint32_t n, uint32_t *used)
 {
-    if (r->len >= F0B_MAX_FRAME)
-        r->bad = 1;
-    else
-        r->buf[r->len++] = c;
-}
+    const uint8_t *s = p, *end = p + n;
 
-int f0b_rx_byte(struct f0b_rx *r, uint8_t c)
-{
-    if (c == F0B_FRAME_DELIM) {
-        int n = r->len;
-        int ok = !r->bad && r->left == 0 && n >= (int)F0B_FRAME_OVERHEAD;
-        int started = r->started;
-        f0b_rx_reset(r);
-        if (!started)
-            return 0;
-        return ok ? n : -1;
+    while (s < end) {
+        uint8_t c = *s;
+        if (c == F0B_FRAME_DELIM) {
+            uint32_t len = r->len;
+            int ok = !r->bad && r->left == 0 && len >= F0B_FRAME_OVERHEAD;
+            int started = r->started;
+            s++;
+            f0b_rx_reset(r);
+            if (!started)
+                continue;           /* empty frame: delimiters back to back */
+            *used = (uint32_t)(s - p);
+            return ok ? (int)len : -1;
+        }
+        r->started = 1;
+        if (r->bad) {
+            s++;                    /* discard up to the delimiter */
+        } else if (r->left == 0) {  /* a code byte: c - 1 data bytes follow */
+            s++;
+            if (r->zero) {
+                if (r->len >= F0B_MAX_FRAME)
+                    r->bad = 1;
+                else
+                    r->buf[r->len++] = 0;
+            }
+            r->left = (uint8_t)(c - 1u);
+            r->zero = c != 0xFFu;
+        } else {
+            /* The bulk of a frame: copy the block's data bytes in one tight loop, up to
+             * the end of the block or of the input, or a delimiter (a malformed frame). */
+            uint32_t k = r->left, i = 0;
+            uint8_t *d = r->buf + r->len;
+            if (k > (uint32_t)(end - s))
+                k = (uint32_t)(end - s);
+            if (k > F0B_MAX_FRAME - (uint32_t)r->len) {
+                r->bad = 1;         /* too long: whatever follows, the frame is lost */
+                continue;
+            }
+            while (i < k && s[i] != F0B_FRAME_DELIM) {
+                d[i] = s[i];
+                i++;
+            }
+            s += i;
+            r->len = (uint16_t)(r->len + i);
+            r->left = (uint8_t)(r->left - i);
+        }
     }
-    r->started = 1;
-    if (r->bad)
-        return 0;
-    if (r->left == 0) {
-        if (r->zero)
-            put(r, 0);
-        r->left = (uint8_t)(c - 1u);
-        r->zero = c != 0xFFu;
-    } else {
-        put(r, c);
-        r->left--;
-    }
+    *used = n;
     return 0;
 }
 

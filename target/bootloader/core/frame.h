@@ -17,7 +17,7 @@ typedef void (*f0b_sink_fn)(void *ctx, const uint8_t *p, uint32_t n);
  * len + len / 254 + 2 bytes are emitted (F0B_MAX_ENCODED for a maximal frame). */
 void f0b_cobs_encode(const uint8_t *src, uint32_t len, f0b_sink_fn out, void *ctx);
 
-/* Incremental decoder: feed received bytes one at a time. */
+/* Incremental decoder: feed it received bytes as they come, in runs of any length. */
 struct f0b_rx {
     uint16_t len;       /* decoded bytes so far */
     uint8_t left;       /* data bytes still to come in the current COBS block */
@@ -29,12 +29,22 @@ struct f0b_rx {
 
 void f0b_rx_reset(struct f0b_rx *r);
 
-/* Returns 0 while a frame is incomplete (or on empty frames between delimiters), the
- * decoded length n (F0B_FRAME_OVERHEAD <= n <= F0B_MAX_FRAME, crc included, in r->buf)
- * when a delimiter ends a well-formed frame, or -1 when it ends a malformed one (COBS
- * error, too short, too long). The CRC is not checked here: see f0b_frame_crc_ok(). The
- * next byte starts a new frame, so r->buf must be consumed before feeding again. */
-int f0b_rx_byte(struct f0b_rx *r, uint8_t c);
+/* Decode received bytes from p[0..n): stops after the delimiter that ends a frame and
+ * sets *used to the bytes consumed (all n when no frame ended). Returns 0 when no frame
+ * ended (empty frames between delimiters are skipped), the decoded length len
+ * (F0B_FRAME_OVERHEAD <= len <= F0B_MAX_FRAME, crc included, in r->buf) for a
+ * well-formed frame, or -1 for a malformed one (COBS error, too short, too long). The
+ * CRC is not checked here: see f0b_frame_crc_ok(). The next byte starts a new frame, so
+ * r->buf must be consumed before feeding again. Runs of data bytes are copied in one
+ * loop: the device decodes a frame in a few cycles per byte. */
+int f0b_rx_feed(struct f0b_rx *r, const uint8_t *p, uint32_t n, uint32_t *used);
+
+/* The same for one byte. */
+static inline int f0b_rx_byte(struct f0b_rx *r, uint8_t c)
+{
+    uint32_t used;
+    return f0b_rx_feed(r, &c, 1, &used);
+}
 
 /* 1 if the last 4 bytes of an n-byte decoded frame are crc (LE), computed by the caller
  * over the first n - 4 bytes. */

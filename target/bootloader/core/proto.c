@@ -204,11 +204,13 @@ static void nak(struct f0b_proto *p)
 
 int f0b_proto_poll(struct f0b_proto *p)
 {
-    uint8_t c;
+    const uint8_t *in;
+    uint32_t avail, used;
     int n, action;
 
-    while (f0b_hal_rx(&c, 1)) {
-        n = f0b_rx_byte(&p->rx, c);
+    while ((avail = f0b_hal_rx_peek(&in)) != 0) {
+        n = f0b_rx_feed(&p->rx, in, avail, &used);
+        f0b_hal_rx_drop(used);      /* the frame is in rx.buf now: free its ring space */
         if (n == 0)
             continue;
         if (n < 0 || !f0b_frame_crc_ok(p->rx.buf, (uint32_t)n,

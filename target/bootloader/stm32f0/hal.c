@@ -206,19 +206,22 @@ uint32_t f0b_hal_millis(void)
 
 /* --- USART1 ---------------------------------------------------------------------------- */
 
-uint32_t f0b_hal_rx(uint8_t *dst, uint32_t max)
+uint32_t f0b_hal_rx_peek(const uint8_t **p)
 {
     /* CNDTR counts down from the ring size to 1, then reloads: the DMA's write index. */
     uint32_t head = F0B_RX_RING_SIZE - DMA1_CNDTR3;
-    uint32_t n = 0;
     if (head >= F0B_RX_RING_SIZE)
         head = 0;
-    while (n < max && rx_tail != head) {
-        dst[n++] = rx_ring[rx_tail];
-        if (++rx_tail == F0B_RX_RING_SIZE)
-            rx_tail = 0;
-    }
-    return n;
+    *p = rx_ring + rx_tail;
+    /* up to the write index, or to the end of the ring when the data wraps */
+    return (head >= rx_tail ? head : F0B_RX_RING_SIZE) - rx_tail;
+}
+
+void f0b_hal_rx_drop(uint32_t n)
+{
+    rx_tail += n;
+    if (rx_tail == F0B_RX_RING_SIZE)
+        rx_tail = 0;
 }
 
 void f0b_hal_tx(const uint8_t *src, uint32_t len)
