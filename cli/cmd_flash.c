@@ -31,26 +31,26 @@ struct ui {
 __attribute__((format(printf, 3, 4)))
 static int fail(struct ui *u, int code, const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
 
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     if (u->bar_drawn)
         fputc('\n', stderr);
     u->bar_drawn = 0;
-    fprintf(stderr, "f0boot %s: %s\n", u->cmd, msg);
-    if (u->json) {
-        struct json j;
-        json_begin(&j, stdout);
-        json_str(&j, "event", "result");
-        json_bool(&j, "ok", 0);
-        json_i64(&j, "exit", code);
-        json_str(&j, "error", msg);
-        json_end(&j);
-    }
+    va_start(ap, fmt);
+    code = cli_vfail(u->cmd, u->json, 1, code, fmt, ap);
+    va_end(ap);
     return code;
+}
+
+/* The start of a success result: {"event":"result","ok":true,"exit":0,"port":...; the
+ * caller adds its fields and ends it. */
+static void json_result_ok(struct json *j, const char *port)
+{
+    json_begin(j, stdout);
+    json_str(j, "event", "result");
+    json_bool(j, "ok", 1);
+    json_i64(j, "exit", 0);
+    json_str(j, "port", port);
 }
 
 static void on_event(void *ctx, const struct f0b_event *ev)
@@ -243,23 +243,6 @@ struct common {
     const char *image;
 };
 
-static const char *optarg_of(int argc, char **argv, int *i, const char *name)
-{
-    size_t n = strlen(name);
-
-    if (strncmp(argv[*i], name, n) == 0 && argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (*i + 1 < argc)
-        return argv[++*i];
-    return NULL;
-}
-
-static int is_opt(const char *a, const char *name)
-{
-    size_t n = strlen(name);
-    return strncmp(a, name, n) == 0 && (a[n] == 0 || a[n] == '=');
-}
-
 /* Parse the options of flash/probe/boot. Returns -1 to continue, or an exit code. */
 static int parse(struct ui *u, int argc, char **argv, struct common *c, int want_image,
                  void (*usage)(FILE *))
@@ -278,13 +261,13 @@ static int parse(struct ui *u, int argc, char **argv, struct common *c, int want
         const char *a = argv[i];
         int k = -1;
         for (int n = 0; n < 5; n++)
-            if (is_opt(a, nums[n]))
+            if (cli_is_opt(a, nums[n]))
                 k = n;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return F0B_EXIT_OK;
         } else if (k >= 0) {
-            const char *v = optarg_of(argc, argv, &i, nums[k]);
+            const char *v = cli_optval(argc, argv, &i, nums[k]);
             uint32_t x;
             if (cli_parse_u32(v, &x) || (k < 2 && x != 0 && (x < 1200 || x > 12000000)) ||
                 (k == 0 && x == 0))
@@ -294,8 +277,8 @@ static int parse(struct ui *u, int argc, char **argv, struct common *c, int want
             *dst[k] = x;
             if (k == 4)
                 c->have_wait = 1;
-        } else if (want_image && is_opt(a, "--part")) {
-            c->part = optarg_of(argc, argv, &i, "--part");
+        } else if (want_image && cli_is_opt(a, "--part")) {
+            c->part = cli_optval(argc, argv, &i, "--part");
             if (!c->part)
                 return fail(u, F0B_EXIT_USAGE, "--part needs a part name");
         } else if (strcmp(a, "--json") == 0) {
@@ -354,25 +337,39 @@ static int open_port(struct ui *u, struct common *c, struct f0b_port *p)
     return -1;
 }
 
+/* A port with a session on it. */
+struct device {
+    struct f0b_port port;       /* open when port.ops is set */
+    struct f0b_session s;
+    int have_sess;              /* s is initialised: free it */
+};
+
 /* Open PORT, start a session and greet the bootloader (INFO, version check). Returns -1
- * when connected (*have_sess set: the caller frees the session), else the exit code.
+ * when connected, else the exit code; disconnect() d either way.
  * events: 0 keeps the session's progress events off (probe prints one block instead). */
-static int connect_device(struct ui *u, struct common *c, struct f0b_port *port,
-                          struct f0b_session *s, int *have_sess, int events)
+static int connect_device(struct ui *u, struct common *c, struct device *d, int events)
 {
     struct f0b_flash_opts o;
-    int rc = open_port(u, c, port);
+    int rc = open_port(u, c, &d->port);
 
     if (rc >= 0)
         return rc;
     opts_from(c, u, &o);
     if (!events)
         o.event = NULL;
-    if (f0b_sess_init(s, port, &o) < 0)
+    if (f0b_sess_init(&d->s, &d->port, &o) < 0)
         return fail(u, F0B_EXIT_INTERNAL, "out of memory");
-    *have_sess = 1;
-    rc = f0b_sess_connect(s);
-    return rc < 0 ? sess_fail(u, s, c->port, rc) : -1;
+    d->have_sess = 1;
+    rc = f0b_sess_connect(&d->s);
+    return rc < 0 ? sess_fail(u, &d->s, c->port, rc) : -1;
+}
+
+static void disconnect(struct device *d)
+{
+    if (d->have_sess)
+        f0b_sess_free(&d->s);
+    if (d->port.ops)
+        f0b_port_close(&d->port);
 }
 
 static const char *const exit_text =
@@ -411,11 +408,7 @@ static void print_result(struct ui *u, const struct f0b_flash_result *r, const c
 
     if (u->json) {
         struct json j;
-        json_begin(&j, stdout);
-        json_str(&j, "event", "result");
-        json_bool(&j, "ok", 1);
-        json_i64(&j, "exit", 0);
-        json_str(&j, "port", port);
+        json_result_ok(&j, port);
         json_u64(&j, "bytes", r->bytes);
         json_u64(&j, "written", r->written);
         json_u64(&j, "pages_skipped", r->pages_skipped);
@@ -445,12 +438,11 @@ int cmd_flash(int argc, char **argv)
 {
     struct ui u = { .cmd = "flash" };
     struct common c;
-    struct f0b_port port = { 0 };
-    struct f0b_session s;
+    struct device dev = { 0 };
     struct f0b_flash_result res;
     uint8_t *cnt = NULL;
     size_t cnt_len = 0;
-    int rc, have_sess = 0;
+    int rc;
 
     rc = parse(&u, argc, argv, &c, 1, flash_usage);
     if (rc >= 0)
@@ -458,24 +450,21 @@ int cmd_flash(int argc, char **argv)
     rc = load_image(&u, c.image, c.part, c.force, &cnt, &cnt_len);
     if (rc)
         goto done;
-    rc = connect_device(&u, &c, &port, &s, &have_sess, 1);
+    rc = connect_device(&u, &c, &dev, 1);
     if (rc >= 0)
         goto done;
-    rc = f0b_sess_fast_baud(&s);
+    rc = f0b_sess_fast_baud(&dev.s);
     if (rc == 0)
-        rc = f0b_sess_flash(&s, cnt, cnt + F0B_IMG_HDR_SIZE,
+        rc = f0b_sess_flash(&dev.s, cnt, cnt + F0B_IMG_HDR_SIZE,
                             (uint32_t)(cnt_len - F0B_IMG_HDR_SIZE), &res);
     if (rc < 0) {
-        rc = sess_fail(&u, &s, c.port, rc);
+        rc = sess_fail(&u, &dev.s, c.port, rc);
         goto done;
     }
     print_result(&u, &res, c.port);
     rc = F0B_EXIT_OK;
 done:
-    if (have_sess)
-        f0b_sess_free(&s);
-    if (port.ops)
-        f0b_port_close(&port);
+    disconnect(&dev);
     free(cnt);
     return rc;
 }
@@ -513,26 +502,24 @@ int cmd_probe(int argc, char **argv)
 {
     struct ui u = { .cmd = "probe" };
     struct common c;
-    struct f0b_port port = { 0 };
-    struct f0b_session s;
-    int rc, have_sess = 0;
+    struct device dev = { 0 };
+    int rc;
 
     rc = parse(&u, argc, argv, &c, 0, probe_usage);
     if (rc >= 0)
         return rc;
     u.quiet = 1;
-    rc = connect_device(&u, &c, &port, &s, &have_sess, 0);
+    rc = connect_device(&u, &c, &dev, 0);
     if (rc >= 0)
         goto done;
-    const struct f0b_dev_info *d = &s.info;
+    const struct f0b_dev_info *d = &dev.s.info;
     const struct f0b_part *part = f0b_part_by_code(d->part);
     struct f0b_img_hdr h;
     int have_rec = d->app_state != F0B_APP_NONE;
     char ver[48] = "";
     f0b_hdr_decode(d->record, &h);
     if (have_rec)
-        snprintf(ver, sizeof ver, "%u.%u.%u+%u", h.ver_major, h.ver_minor, h.ver_patch,
-                 (unsigned)h.ver_build);
+        cli_version_str(ver, sizeof ver, &h);
     if (c.json) {
         struct json j;
         char b[32];
@@ -587,10 +574,7 @@ int cmd_probe(int argc, char **argv)
     }
     rc = F0B_EXIT_OK;
 done:
-    if (have_sess)
-        f0b_sess_free(&s);
-    if (port.ops)
-        f0b_port_close(&port);
+    disconnect(&dev);
     return rc;
 }
 
@@ -605,37 +589,29 @@ int cmd_boot(int argc, char **argv)
 {
     struct ui u = { .cmd = "boot" };
     struct common c;
-    struct f0b_port port = { 0 };
-    struct f0b_session s;
-    int rc, have_sess = 0;
+    struct device dev = { 0 };
+    int rc;
 
     rc = parse(&u, argc, argv, &c, 0, boot_usage);
     if (rc >= 0)
         return rc;
-    rc = connect_device(&u, &c, &port, &s, &have_sess, 1);
+    rc = connect_device(&u, &c, &dev, 1);
     if (rc >= 0)
         goto done;
-    rc = f0b_sess_boot(&s);
+    rc = f0b_sess_boot(&dev.s);
     if (rc < 0) {
-        rc = sess_fail(&u, &s, c.port, rc);
+        rc = sess_fail(&u, &dev.s, c.port, rc);
         goto done;
     }
     if (c.json) {
         struct json j;
-        json_begin(&j, stdout);
-        json_str(&j, "event", "result");
-        json_bool(&j, "ok", 1);
-        json_i64(&j, "exit", 0);
-        json_str(&j, "port", c.port);
+        json_result_ok(&j, c.port);
         json_end(&j);
     } else {
         printf("%s: application started\n", c.port);
     }
     rc = F0B_EXIT_OK;
 done:
-    if (have_sess)
-        f0b_sess_free(&s);
-    if (port.ops)
-        f0b_port_close(&port);
+    disconnect(&dev);
     return rc;
 }

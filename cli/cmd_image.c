@@ -24,21 +24,11 @@ struct out {
 __attribute__((format(printf, 3, 4)))
 static int fail(const struct out *o, int code, const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    code = cli_vfail(o->cmd, o->json, 0, code, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "f0boot %s: %s\n", o->cmd, msg);
-    if (o->json) {
-        struct json j;
-        json_begin(&j, stdout);
-        json_bool(&j, "ok", 0);
-        json_i64(&j, "exit", code);
-        json_str(&j, "error", msg);
-        json_end(&j);
-    }
     return code;
 }
 
@@ -124,38 +114,11 @@ done:
     return rc;
 }
 
-static void version_str(char *b, size_t n, unsigned ma, unsigned mi, unsigned pa, unsigned long bu)
-{
-    if (bu)
-        snprintf(b, n, "%u.%u.%u+%lu", ma, mi, pa, bu);
-    else
-        snprintf(b, n, "%u.%u.%u", ma, mi, pa);
-}
-
 static void flags_str(char *b, size_t n, uint32_t flags)
 {
     snprintf(b, n, "%s%s%s", flags & F0B_FLAG_VT_LEN_GUESSED ? " VT_LEN_GUESSED" : "",
              flags & F0B_FLAG_LINT_FORCED ? " LINT_FORCED" : "",
              flags & ~(F0B_FLAG_VT_LEN_GUESSED | F0B_FLAG_LINT_FORCED) ? " (unknown bits)" : "");
-}
-
-/* Value of "--opt V" or "--opt=V"; NULL and *bad set if missing. */
-static const char *optval(int argc, char **argv, int *i, const char *name, int *bad)
-{
-    size_t n = strlen(name);
-
-    if (strncmp(argv[*i], name, n) == 0 && argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (*i + 1 < argc)
-        return argv[++*i];
-    *bad = 1;
-    return NULL;
-}
-
-static int is_opt(const char *arg, const char *name)
-{
-    size_t n = strlen(name);
-    return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
 }
 
 static const char pack_usage[] =
@@ -201,14 +164,14 @@ int cmd_pack(int argc, char **argv)
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             print_pack_usage(stdout);
             return F0B_EXIT_OK;
-        } else if (strcmp(a, "-o") == 0 || is_opt(a, "--output")) {
-            outp = optval(argc, argv, &i, "--output", &bad);
-        } else if (is_opt(a, "--part")) {
-            part_name = optval(argc, argv, &i, "--part", &bad);
-        } else if (is_opt(a, "--version")) {
-            ver = optval(argc, argv, &i, "--version", &bad);
-        } else if (is_opt(a, "--addr")) {
-            addr_s = optval(argc, argv, &i, "--addr", &bad);
+        } else if (strcmp(a, "-o") == 0 || cli_is_opt(a, "--output")) {
+            bad = !(outp = cli_optval(argc, argv, &i, "--output"));
+        } else if (cli_is_opt(a, "--part")) {
+            bad = !(part_name = cli_optval(argc, argv, &i, "--part"));
+        } else if (cli_is_opt(a, "--version")) {
+            bad = !(ver = cli_optval(argc, argv, &i, "--version"));
+        } else if (cli_is_opt(a, "--addr")) {
+            bad = !(addr_s = cli_optval(argc, argv, &i, "--addr"));
         } else if (strcmp(a, "--force") == 0) {
             force = 1;
         } else if (strcmp(a, "--json") == 0) {
@@ -297,7 +260,7 @@ int cmd_pack(int argc, char **argv)
     if (rc)
         goto done;
 
-    version_str(vs, sizeof vs, h.ver_major, h.ver_minor, h.ver_patch, h.ver_build);
+    cli_version_str(vs, sizeof vs, &h);
     flags_str(fs, sizeof fs, h.flags);
     if (o.json) {
         struct json j;
@@ -392,7 +355,7 @@ int cmd_info(int argc, char **argv)
         rc = fail(&o, img_exit(vrc), "%s: %s", in, err.detail);
         goto done;
     }
-    version_str(vs, sizeof vs, h.ver_major, h.ver_minor, h.ver_patch, h.ver_build);
+    cli_version_str(vs, sizeof vs, &h);
     flags_str(fs, sizeof fs, h.flags);
     if (o.json) {
         struct json j;

@@ -7,6 +7,53 @@
 #include <sys/stat.h>
 
 #include "exit_codes.h"
+#include "f0boot/container.h"
+#include "json.h"
+
+int cli_is_opt(const char *arg, const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
+}
+
+const char *cli_optval(int argc, char **argv, int *i, const char *name)
+{
+    size_t n = strlen(name);
+
+    if (strncmp(argv[*i], name, n) == 0 && argv[*i][n] == '=')
+        return argv[*i] + n + 1;
+    if (*i + 1 < argc)
+        return argv[++*i];
+    return NULL;
+}
+
+void cli_version_str(char *b, size_t n, const struct f0b_img_hdr *h)
+{
+    if (h->ver_build)
+        snprintf(b, n, "%u.%u.%u+%lu", h->ver_major, h->ver_minor, h->ver_patch,
+                 (unsigned long)h->ver_build);
+    else
+        snprintf(b, n, "%u.%u.%u", h->ver_major, h->ver_minor, h->ver_patch);
+}
+
+int cli_vfail(const char *cmd, int json, int event, int code, const char *fmt, va_list ap)
+{
+    char msg[512];
+
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    fprintf(stderr, "f0boot %s: %s\n", cmd, msg);
+    if (json) {
+        struct json j;
+        json_begin(&j, stdout);
+        if (event)
+            json_str(&j, "event", "result");
+        json_bool(&j, "ok", 0);
+        json_i64(&j, "exit", code);
+        json_str(&j, "error", msg);
+        json_end(&j);
+    }
+    return code;
+}
 
 int cli_parse_u32(const char *s, uint32_t *v)
 {
