@@ -80,9 +80,7 @@ int an3155_map_for_chip(uint16_t chip_id, struct an3155_map *map)
         break;
     default:    /* unknown: describe the default part, the F030xC */
         rc = -1;
-        m.flash_size = 256u * 1024u; m.page_size = 2048u; m.sram_size = 32u * 1024u;
-        m.rom_ram_size = 0x1800u; m.sysmem_base = 0x1FFFD800u;
-        break;
+        /* fall through */
     case 0x442: /* F030xC / F09x */
         m.flash_size = 256u * 1024u; m.page_size = 2048u; m.sram_size = 32u * 1024u;
         m.rom_ram_size = 0x1800u; m.sysmem_base = 0x1FFFD800u;

@@ -83,24 +83,24 @@ static void test_states(void **state)
     assert_int_equal(fake_flash_ops(), ops);
 
     /* Committed, but word 0 of the payload no longer matches the header's init_sp. */
-    fake_flash_mem()[L.app_start - F0B_FLASH_BASE] ^= 0x04;
+    fake_flash_flip(L.app_start, 0x04);
     assert_int_equal(f0b_app_state(&L), F0B_APP_BAD);
-    fake_flash_mem()[L.app_start - F0B_FLASH_BASE] ^= 0x04;
+    fake_flash_flip(L.app_start, 0x04);
     /* ... reset vector */
-    fake_flash_mem()[L.app_start - F0B_FLASH_BASE + 5] ^= 0x01;
+    fake_flash_flip(L.app_start + 5, 0x01);
     assert_int_equal(f0b_app_state(&L), F0B_APP_BAD);
-    fake_flash_mem()[L.app_start - F0B_FLASH_BASE + 5] ^= 0x01;
+    fake_flash_flip(L.app_start + 5, 0x01);
     /* ... the record's header */
-    fake_flash_mem()[L.record_addr - F0B_FLASH_BASE + 20] ^= 0x01;
+    fake_flash_flip(L.record_addr + 20, 0x01);
     assert_int_equal(f0b_app_state(&L), F0B_APP_BAD);
-    fake_flash_mem()[L.record_addr - F0B_FLASH_BASE + 20] ^= 0x01;
+    fake_flash_flip(L.record_addr + 20, 0x01);
     /* ... commit word one bit off */
-    fake_flash_mem()[L.record_addr - F0B_FLASH_BASE + F0B_RECORD_COMMIT_OFF] ^= 0x01;
+    fake_flash_flip(L.record_addr + F0B_RECORD_COMMIT_OFF, 0x01);
     assert_int_equal(f0b_app_state(&L), F0B_APP_UNCOMMITTED);
-    fake_flash_mem()[L.record_addr - F0B_FLASH_BASE + F0B_RECORD_COMMIT_OFF] ^= 0x01;
+    fake_flash_flip(L.record_addr + F0B_RECORD_COMMIT_OFF, 0x01);
     assert_int_equal(f0b_app_state(&L), F0B_APP_VALID);
     /* Without F0B_BOOT_CRC a payload byte past the vectors is not checked at boot. */
-    fake_flash_mem()[L.app_start - F0B_FLASH_BASE + 2000] ^= 0x01;
+    fake_flash_flip(L.app_start + 2000, 0x01);
     assert_int_equal(f0b_app_state(&L), F0B_APP_VALID);
     test_img_free(&img);
 }

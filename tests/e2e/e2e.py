@@ -146,6 +146,11 @@ class Env:
                            timeout=timeout)
         return p.returncode, p.stdout, p.stderr
 
+    def probe(self, sim, timeout_ms=3000):
+        """f0boot probe --json: (exit code, the device's INFO as a dict or None, stderr)."""
+        rc, out, err = self.f0boot_run("probe", sim.url(), "--json", "--timeout", str(timeout_ms))
+        return rc, (json.loads(out.splitlines()[-1]) if rc == 0 else None), err
+
     def flash(self, sim, image, *opts, expect=0):
         # Generous answer timeout: the virtual board may run slower than real time.
         rc, out, err = self.f0boot_run("flash", sim.url(), image, "--json", "--timeout", "3000",
@@ -188,9 +193,8 @@ def scenario_update(env):
     """Issue 5 test 1: a blank chip with the bootloader stays in it, f0boot flash writes the
     example application, and the application runs with SysTick and USART1 interrupts."""
     sim = Sim(env, env.flash_file())
-    rc, out, err = env.f0boot_run("probe", sim.url(), "--json", "--timeout", "3000")
+    rc, info, err = env.probe(sim)
     check(rc == 0, "probe failed: %s" % err)
-    info = json.loads(out.splitlines()[-1])
     check(info.get("app_state") in ("none", 0), "blank chip reports an application: %s" % info)
     env.flash(sim, env.app1)
     expect_app(sim, "1.0.0")
@@ -206,9 +210,8 @@ def scenario_reenter(env):
     env.flash(sim, env.app1)
     expect_app(sim, "1.0.0")
     sim.uart(send=b"B", seconds=0.3, until=lambda d: True)
-    rc, out, err = env.f0boot_run("probe", sim.url(), "--json", "--timeout", "3000")
+    rc, info, err = env.probe(sim)
     check(rc == 0, "bootloader did not answer after 'B': %s" % err)
-    info = json.loads(out.splitlines()[-1])
     check(info.get("stay_reason") in ("request", 1), "stay reason is not the request: %s" % info)
     env.flash(sim, env.app2)
     expect_app(sim, "2.0.0")
@@ -289,9 +292,8 @@ def scenario_powercut(env, sample):
               "cut %d/%d: the power was not cut: %s" % (n, total, summary))
         # Power back on: whatever runs must be a whole application or the bootloader.
         sim = Sim(env, f, load_bootloader=False)
-        rc, out, err = env.f0boot_run("probe", sim.url(), "--json", "--timeout", "300")
+        rc, info, err = env.probe(sim, 300)
         if rc == 0:
-            info = json.loads(out.splitlines()[-1])
             check(info.get("app_state") in ("none", "uncommitted", 0, 1),
                   "cut %d/%d: bootloader reports %s" % (n, total, info.get("app_state")))
         else:

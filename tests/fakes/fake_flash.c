@@ -53,6 +53,7 @@ void fake_flash_free(void)
 }
 
 uint8_t *fake_flash_mem(void) { return ff_mem; }
+void fake_flash_flip(uint32_t addr, uint8_t bits) { ff_mem[addr - F0B_FLASH_BASE] ^= bits; }
 uint32_t fake_flash_size(void) { return ff_l->flash_size; }
 uint64_t fake_flash_ops(void) { return ff_ops; }
 uint64_t fake_flash_erases(void) { return ff_erases; }

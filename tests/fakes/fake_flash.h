@@ -44,6 +44,9 @@ void fake_flash_free(void);
 
 /* The whole flash as bytes (index 0 = F0B_FLASH_BASE), for tests to preload or inspect. */
 uint8_t *fake_flash_mem(void);
+/* Toggle bits of the flash byte at address addr behind the driver's back (damage that
+ * must be found); toggling again restores it. */
+void fake_flash_flip(uint32_t addr, uint8_t bits);
 uint32_t fake_flash_size(void);
 
 /* True if the bootloader's pages still hold the pattern fake_flash_init() put there. */
