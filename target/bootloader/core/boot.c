@@ -123,14 +123,20 @@ int f0b_app_state(const struct f0b_layout *l)
         return F0B_APP_BAD;
 
     /* The header is only a promise about the payload: check the two words the jump uses. */
-    const uint8_t *app = f0b_hal_flash_ptr(l->app_start);
-    if (f0b_get_le32(app) != f0b_get_le32(hdr + F0B_IMG_OFF_INIT_SP) ||
-        f0b_get_le32(app + 4) != f0b_get_le32(hdr + F0B_IMG_OFF_RESET_VEC))
+    if (!f0b_app_vectors_ok(l, hdr))
         return F0B_APP_BAD;
 #if F0B_BOOT_CRC
-    if (f0b_hal_crc32(app, f0b_get_le32(hdr + F0B_IMG_OFF_PAYLOAD_SIZE)) !=
+    if (f0b_hal_crc32(f0b_hal_flash_ptr(l->app_start),
+                      f0b_get_le32(hdr + F0B_IMG_OFF_PAYLOAD_SIZE)) !=
         f0b_get_le32(hdr + F0B_IMG_OFF_PAYLOAD_CRC))
         return F0B_APP_BAD;
 #endif
     return F0B_APP_VALID;
+}
+
+int f0b_app_vectors_ok(const struct f0b_layout *l, const uint8_t hdr[F0B_IMG_HDR_SIZE])
+{
+    const uint8_t *app = f0b_hal_flash_ptr(l->app_start);
+    return f0b_get_le32(app) == f0b_get_le32(hdr + F0B_IMG_OFF_INIT_SP) &&
+           f0b_get_le32(app + 4) == f0b_get_le32(hdr + F0B_IMG_OFF_RESET_VEC);
 }

@@ -38,12 +38,15 @@ int f0b_hdr_validate(const struct f0b_layout *l, const uint8_t raw[F0B_IMG_HDR_S
  * words equal init_sp/reset_vec. */
 int f0b_app_state(const struct f0b_layout *l);
 
+/* 1 if the payload in flash starts with the init_sp and reset vector hdr promises: the two
+ * words the jump to the application reads. */
+int f0b_app_vectors_ok(const struct f0b_layout *l, const uint8_t hdr[F0B_IMG_HDR_SIZE]);
+
 /* --- update.c -------------------------------------------------------------------- */
 
 struct f0b_update {
     const struct f0b_layout *l;
-    uint8_t raw[F0B_IMG_HDR_SIZE];  /* header of the open session */
-    struct f0b_img_hdr hdr;
+    uint8_t raw[F0B_IMG_HDR_SIZE];  /* header of the open session (fields read from it) */
     uint32_t next;                  /* payload offset expected next */
     uint32_t erased_end;            /* flash address below which this session erased */
     uint8_t open;                   /* a BEGIN was accepted */

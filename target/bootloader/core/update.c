@@ -52,13 +52,6 @@ int f0b_update_begin(struct f0b_update *u, const uint8_t raw[F0B_IMG_HDR_SIZE])
     if (st != F0B_ST_OK)
         return st;
     memcpy(u->raw, raw, F0B_IMG_HDR_SIZE);
-    /* Only the fields the engine uses (f0b_hdr_parse() would cost the bootloader 170
-     * bytes); the other members of u->hdr stay 0. */
-    memset(&u->hdr, 0, sizeof u->hdr);
-    u->hdr.payload_size = f0b_get_le32(raw + F0B_IMG_OFF_PAYLOAD_SIZE);
-    u->hdr.payload_crc = f0b_get_le32(raw + F0B_IMG_OFF_PAYLOAD_CRC);
-    u->hdr.init_sp = f0b_get_le32(raw + F0B_IMG_OFF_INIT_SP);
-    u->hdr.reset_vec = f0b_get_le32(raw + F0B_IMG_OFF_RESET_VEC);
     u->next = 0;
     u->erased_end = l->app_start;
     u->open = 1;
@@ -69,7 +62,7 @@ int f0b_update_write(struct f0b_update *u, uint32_t offset, const uint8_t *data,
                      int seek)
 {
     const struct f0b_layout *l = u->l;
-    uint32_t size = u->hdr.payload_size;
+    uint32_t size = f0b_get_le32(u->raw + F0B_IMG_OFF_PAYLOAD_SIZE);
     int st;
 
     if (!u->open)
@@ -122,16 +115,14 @@ fail:
 int f0b_update_end(struct f0b_update *u, uint32_t *crc)
 {
     const struct f0b_layout *l = u->l;
-    const uint8_t *app;
     int st;
 
     if (!u->open)
         return F0B_ST_BAD_STATE;
     /* Read back what is really in flash, not what we meant to write. */
-    app = f0b_hal_flash_ptr(l->app_start);
-    *crc = f0b_hal_crc32(app, u->hdr.payload_size);
-    if (*crc != u->hdr.payload_crc || f0b_get_le32(app) != u->hdr.init_sp ||
-        f0b_get_le32(app + 4) != u->hdr.reset_vec)
+    *crc = f0b_hal_crc32(f0b_hal_flash_ptr(l->app_start),
+                         f0b_get_le32(u->raw + F0B_IMG_OFF_PAYLOAD_SIZE));
+    if (*crc != f0b_get_le32(u->raw + F0B_IMG_OFF_PAYLOAD_CRC) || !f0b_app_vectors_ok(l, u->raw))
         return F0B_ST_VERIFY;
     if (u->committed)
         return F0B_ST_OK;
