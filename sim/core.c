@@ -63,6 +63,21 @@ uint64_t chip_rand(struct chip *c)
     return z ^ (z >> 31);
 }
 
+int chip_line_noise(struct chip *c, uint8_t *b)
+{
+    /* a uniform draw in [0, 1) from the top 53 bits */
+    if (c->o.noise_rate <= 0.0 ||
+        (double)(chip_rand(c) >> 11) * (1.0 / 9007199254740992.0) >= c->o.noise_rate)
+        return 0;
+    if (chip_rand(c) & 1u) {
+        c->st.noise_drops++;
+        return -1;
+    }
+    *b ^= (uint8_t)(1u << (chip_rand(c) & 7u));
+    c->st.noise_flips++;
+    return 1;
+}
+
 /* ---- time ---------------------------------------------------------------------------- */
 
 void chip_reschedule(struct chip *c)

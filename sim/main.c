@@ -140,15 +140,8 @@ uint64_t main_idle(struct chip *c, uint64_t target)
 void main_uart_tx(struct chip *c, uint8_t b);
 void main_uart_tx(struct chip *c, uint8_t b)
 {
-    if (c->o.noise_rate > 0.0 &&
-        (double)(chip_rand(c) >> 11) * (1.0 / 9007199254740992.0) < c->o.noise_rate) {
-        if (chip_rand(c) & 1u) {
-            c->st.noise_drops++;
-            return;
-        }
-        b ^= (uint8_t)(1u << (chip_rand(c) & 7u));
-        c->st.noise_flips++;
-    }
+    if (chip_line_noise(c, &b) < 0)
+        return;
     if (c->host)
         host_tx(c->host, b, c->now);
 }

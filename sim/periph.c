@@ -653,17 +653,10 @@ static void usart_service(struct chip *c)
         if (!(u->cr1 & USART_CR1_UE) || !(u->cr1 & USART_CR1_RE))
             break;
         uint8_t b = ring_get(in);
-        int pe = 0;
-        if (c->o.noise_rate > 0.0 &&
-            (double)(chip_rand(c) >> 11) * (1.0 / 9007199254740992.0) < c->o.noise_rate) {
-            if (chip_rand(c) & 1u) {
-                c->st.noise_drops++;
-                continue;
-            }
-            b ^= (uint8_t)(1u << (chip_rand(c) & 7u));
-            c->st.noise_flips++;
-            pe = (u->cr1 & USART_CR1_PCE) != 0;     /* a single flipped bit breaks parity */
-        }
+        int noise = chip_line_noise(c, &b);
+        if (noise < 0)
+            continue;
+        int pe = noise > 0 && (u->cr1 & USART_CR1_PCE);  /* one flipped bit breaks parity */
         /* The line carries the host's bytes back to back from when they were available,
          * not from when the simulation got round to looking: after a flash stall the
          * bytes that arrived meanwhile are received (into the DMA ring) at once. */

@@ -128,15 +128,8 @@ void rom_service(struct chip *c)
         if (c->rom_busy || !in || !ring_count(in) || c->rom_pending_go)
             break;
         c->rom_rx_byte = ring_get(in);
-        if (c->o.noise_rate > 0.0 &&
-            (double)(chip_rand(c) >> 11) * (1.0 / 9007199254740992.0) < c->o.noise_rate) {
-            if (chip_rand(c) & 1u) {
-                c->st.noise_drops++;     /* lost on the line */
-                continue;
-            }
-            c->rom_rx_byte ^= (uint8_t)(1u << (chip_rand(c) & 7u));
-            c->st.noise_flips++;
-        }
+        if (chip_line_noise(c, &c->rom_rx_byte) < 0)
+            continue;                   /* lost on the line */
         c->rom_busy = 1;
         c->rom_rx_done = (c->rom_rx_free > c->now ? c->rom_rx_free : c->now) + ct;
     }

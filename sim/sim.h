@@ -260,6 +260,9 @@ void chip_service(struct chip *c);
 void chip_read_note(struct chip *c, uint32_t addr, uint32_t v);   /* MMIO read, for idle skip */
 void chip_write_note(struct chip *c, uint32_t addr, uint32_t v);  /* MMIO write */
 uint64_t chip_rand(struct chip *c);
+/* --uart-noise on one byte crossing the line (either way): 0 untouched, 1 one bit of *b
+ * flipped, -1 dropped. Counted in the summary's noise figures. */
+int chip_line_noise(struct chip *c, uint8_t *b);
 
 /* periph.c */
 void periph_reset(struct chip *c);
