@@ -98,23 +98,30 @@ struct tcp {
     int fd;
 };
 
-static int tcp_read(void *ctx, uint8_t *buf, size_t max, int timeout_ms)
+/* Wait up to ms for data on a socket and take what is there: the byte count, 0 on
+ * timeout, F0B_E_IO on an error or when the far end closed the connection. */
+static int fd_read(int fd, uint8_t *buf, size_t max, int ms)
 {
-    struct tcp *t = ctx;
-    struct pollfd pfd = { t->fd, POLLIN, 0 };
+    struct pollfd pfd = { fd, POLLIN, 0 };
     int r;
 
     do
-        r = poll(&pfd, 1, timeout_ms);
+        r = poll(&pfd, 1, ms);
     while (r < 0 && errno == EINTR);
     if (r < 0)
         return F0B_E_IO;
     if (r == 0)
         return 0;
-    ssize_t n = recv(t->fd, buf, max, 0);
+    ssize_t n = recv(fd, buf, max, 0);
     if (n <= 0)
         return F0B_E_IO;        /* 0: the far end closed the connection */
     return (int)n;
+}
+
+static int tcp_read(void *ctx, uint8_t *buf, size_t max, int timeout_ms)
+{
+    struct tcp *t = ctx;
+    return fd_read(t->fd, buf, max, timeout_ms);
 }
 
 static int send_all(int fd, const uint8_t *buf, size_t len)
@@ -459,21 +466,11 @@ static size_t tn_feed(struct rfc *r, const uint8_t *in, size_t n, uint8_t *out)
  * F0B_E_IO. At most max bytes are read, so out needs room for max. */
 static int rfc_recv(struct rfc *r, uint8_t *out, size_t max, int ms)
 {
-    struct pollfd pfd = { r->fd, POLLIN, 0 };
     uint8_t raw[512];
-    ssize_t n;
-    int rc;
+    int n = fd_read(r->fd, raw, max < sizeof raw ? max : sizeof raw, ms);
 
-    do
-        rc = poll(&pfd, 1, ms);
-    while (rc < 0 && errno == EINTR);
-    if (rc < 0)
-        return F0B_E_IO;
-    if (rc == 0)
-        return 0;
-    n = recv(r->fd, raw, max < sizeof raw ? max : sizeof raw, 0);
     if (n <= 0)
-        return F0B_E_IO;        /* 0: the far end closed the connection */
+        return n;
     size_t k = tn_feed(r, raw, (size_t)n, out);
     return r->failed ? F0B_E_IO : (int)k;
 }
