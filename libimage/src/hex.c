@@ -163,16 +163,12 @@ int f0b_read_hex(const uint8_t *buf, size_t len, struct f0b_image *img,
         a16 = (uint32_t)rec[1] << 8 | rec[2];
         switch (type) {
         case REC_DATA:
-            if (arena_len + rec[0] > arena_cap) {
-                size_t ncap = arena_cap ? arena_cap * 2 : 4096;
-                uint8_t *p = realloc(arena, ncap);
-                if (!p) {
-                    rc = f0b_err_set(err, F0B_IMG_ENOMEM, line, -1, "out of memory");
-                    goto done;
-                }
-                arena = p;
-                arena_cap = ncap;
+            uint8_t *grown = f0b_grow(arena, &arena_cap, arena_len + rec[0], 1, 4096);
+            if (!grown) {
+                rc = f0b_err_set(err, F0B_IMG_ENOMEM, line, -1, "out of memory");
+                goto done;
             }
+            arena = grown;
             if (rec[0])
                 memcpy(arena + arena_len, rec + 4, rec[0]);
             rc = f0b_pieces_push(&ps, base + a16, rec[0], arena_len, line, err);

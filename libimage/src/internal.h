@@ -36,6 +36,11 @@ struct f0b_pieces {
 /* Names a piece's tag for messages ("line 12", "section .data"). */
 typedef void (*f0b_tag_name_fn)(void *ctx, long tag, char *buf, size_t n);
 
+/* Room for need elements of elem bytes in the array v of capacity *cap (doubling from
+ * first): returns v itself or its reallocated copy (*cap updated), or NULL when out of
+ * memory (v and *cap unchanged). */
+void *f0b_grow(void *v, size_t *cap, size_t need, size_t elem, size_t first);
+
 /* Add a piece (len 0 ignored). A piece that continues the previous one in both address and
  * base offset extends it. F0B_IMG_EWRAP past 0xFFFFFFFF, F0B_IMG_ENOMEM. */
 int f0b_pieces_push(struct f0b_pieces *ps, uint32_t addr, uint32_t len, size_t off, long tag,

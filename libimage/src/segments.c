@@ -5,6 +5,19 @@
 #include "f0boot/le.h"
 #include "internal.h"
 
+void *f0b_grow(void *v, size_t *cap, size_t need, size_t elem, size_t first)
+{
+    size_t ncap = *cap ? *cap : first;
+
+    if (need <= *cap)
+        return v;
+    while (ncap < need)
+        ncap *= 2;
+    if ((v = realloc(v, ncap * elem)) != NULL)
+        *cap = ncap;
+    return v;
+}
+
 void f0b_image_init(struct f0b_image *img)
 {
     memset(img, 0, sizeof *img);
@@ -118,14 +131,10 @@ int f0b_image_add(struct f0b_image *img, uint32_t addr, const uint8_t *data, uin
         return F0B_IMG_OK;
     }
 
-    if (img->nseg == img->seg_cap) {
-        size_t ncap = img->seg_cap ? img->seg_cap * 2 : 8;
-        struct f0b_seg *p = realloc(img->segs, ncap * sizeof *p);
-        if (!p)
-            return f0b_err_set(err, F0B_IMG_ENOMEM, 0, -1, "out of memory");
-        img->segs = p;
-        img->seg_cap = ncap;
-    }
+    struct f0b_seg *segs = f0b_grow(img->segs, &img->seg_cap, img->nseg + 1, sizeof *segs, 8);
+    if (!segs)
+        return f0b_err_set(err, F0B_IMG_ENOMEM, 0, -1, "out of memory");
+    img->segs = segs;
     memmove(&img->segs[idx + 1], &img->segs[idx], (img->nseg - idx) * sizeof *img->segs);
     img->nseg++;
     memset(&img->segs[idx], 0, sizeof img->segs[idx]);
@@ -246,14 +255,10 @@ int f0b_pieces_push(struct f0b_pieces *ps, uint32_t addr, uint32_t len, size_t o
         last->len += len;
         return F0B_IMG_OK;
     }
-    if (ps->n == ps->cap) {
-        size_t ncap = ps->cap ? ps->cap * 2 : 16;
-        struct f0b_piece *v = realloc(ps->v, ncap * sizeof *v);
-        if (!v)
-            return f0b_err_set(err, F0B_IMG_ENOMEM, 0, -1, "out of memory");
-        ps->v = v;
-        ps->cap = ncap;
-    }
+    struct f0b_piece *v = f0b_grow(ps->v, &ps->cap, ps->n + 1, sizeof *v, 16);
+    if (!v)
+        return f0b_err_set(err, F0B_IMG_ENOMEM, 0, -1, "out of memory");
+    ps->v = v;
     ps->v[ps->n++] = (struct f0b_piece){addr, len, off, tag};
     return F0B_IMG_OK;
 }
