@@ -247,12 +247,13 @@ static void test_frame_feed_chunks(void **state)
 
         /* what the reference says, segment by segment: the stream split at every 0x00 */
         static int want[64 * 1024];
-        static uint32_t want_at[64 * 1024];
+        static uint32_t want_from[64 * 1024], want_at[64 * 1024];
         uint32_t nwant = 0, seg = 0;
         for (uint32_t i = 0; i < sn; i++) {
             if (stream[i] != 0)
                 continue;
             if (i > seg) {
+                want_from[nwant] = seg;
                 want_at[nwant] = i;
                 want[nwant++] = cobs_ref(stream + seg, i - seg, ref);
             }
@@ -277,10 +278,7 @@ static void test_frame_feed_chunks(void **state)
             assert_int_equal(pos - 1, want_at[got]);   /* it stopped right after the 0x00 */
             assert_int_equal(n, want[got]);
             if (n > 0) {
-                uint32_t s0 = got ? want_at[got - 1] + 1 : 0;
-                while (stream[s0] == 0)
-                    s0++;
-                assert_int_equal(cobs_ref(stream + s0, want_at[got] - s0, ref), n);
+                cobs_ref(stream + want_from[got], want_at[got] - want_from[got], ref);
                 assert_memory_equal(rx.buf, ref, (size_t)n);
             }
             got++;
