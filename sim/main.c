@@ -157,15 +157,46 @@ void main_break_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 
 /* ---- files ---------------------------------------------------------------------------- */
 
+/* Output files appear whole or not at all: written to PATH.tmp.PID and renamed over PATH
+ * when complete. "-" (where allowed) is stdout. */
+struct outfile {
+    FILE *f;
+    const char *path;
+    char tmp[4200];
+};
+
+static FILE *out_open(struct outfile *o, const char *path, const char *mode, int dash_stdout)
+{
+    o->path = path;
+    if (dash_stdout && strcmp(path, "-") == 0)
+        return o->f = stdout;
+    snprintf(o->tmp, sizeof o->tmp, "%s.tmp.%d", path, (int)getpid());
+    return o->f = fopen(o->tmp, mode);
+}
+
+/* ok: everything was written. 0 when the file is in place, -1 (errno set) when not. */
+static int out_close(struct outfile *o, int ok)
+{
+    if (o->f == stdout)
+        return fflush(stdout) == 0 && ok ? 0 : -1;
+    ok &= fclose(o->f) == 0;
+    if (!ok || rename(o->tmp, o->path) != 0) {
+        int e = errno;
+        unlink(o->tmp);
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
 /* Open (or create erased) the persistent flash file and map it. */
 static uint8_t *open_flash(const char *path, uint32_t size, char *err, size_t errlen)
 {
     struct stat st;
     if (stat(path, &st) != 0) {
-        /* create it erased, atomically: temp file + rename */
-        char tmp[4200];
-        snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-        FILE *f = fopen(tmp, "wb");
+        /* create it erased */
+        struct outfile o;
+        FILE *f = out_open(&o, path, "wb", 0);
         if (!f) {
             snprintf(err, errlen, "--flash %s: cannot create it: %s", path, strerror(errno));
             return NULL;
@@ -175,9 +206,7 @@ static uint8_t *open_flash(const char *path, uint32_t size, char *err, size_t er
         int ok = 1;
         for (uint32_t i = 0; i < size; i += sizeof ff)
             ok &= fwrite(ff, 1, sizeof ff, f) == sizeof ff;
-        ok &= fclose(f) == 0;
-        if (!ok || rename(tmp, path) != 0) {
-            unlink(tmp);
+        if (out_close(&o, ok) != 0) {
             snprintf(err, errlen, "--flash %s: cannot write it: %s", path, strerror(errno));
             return NULL;
         }
@@ -263,17 +292,11 @@ done:
 
 static int write_port_file(const char *path, int port)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-    FILE *f = fopen(tmp, "w");
+    struct outfile o;
+    FILE *f = out_open(&o, path, "w", 0);
     if (!f)
         return -1;
-    fprintf(f, "%d\n", port);
-    if (fclose(f) != 0 || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
+    return out_close(&o, fprintf(f, "%d\n", port) > 0);
 }
 
 /* ---- summary -------------------------------------------------------------------------- */
@@ -291,26 +314,19 @@ static int exit_code_for(const struct chip *c)
 
 static int write_profile(const char *path, const struct chip *c)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+    struct outfile o;
+    FILE *f = out_open(&o, path, "w", 1);
     if (!f)
         return -1;
-    int rc = chip_profile_write(c, f);
-    if (f != stdout && fclose(f) != 0)
-        rc = -1;
-    return rc;
+    return out_close(&o, chip_profile_write(c, f) == 0);
 }
 
 static int write_summary(const char *path, const struct chip *c, int code, double host_s, double cpu)
 {
-    char tmp[4200];
-    FILE *f;
-    if (strcmp(path, "-") == 0) {
-        f = stdout;
-    } else {
-        snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-        if (!(f = fopen(tmp, "w")))
-            return -1;
-    }
+    struct outfile o;
+    FILE *f = out_open(&o, path, "w", 1);
+    if (!f)
+        return -1;
     struct json j;
     json_begin(&j, f);
     json_str(&j, "part", c->o.part->name);
@@ -357,13 +373,7 @@ static int write_summary(const char *path, const struct chip *c, int code, doubl
         json_close(&j);
     }
     json_end(&j);
-    if (f == stdout)
-        return 0;
-    if (fclose(f) != 0 || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
+    return out_close(&o, !ferror(f));
 }
 
 /* ---- command line --------------------------------------------------------------------- */
