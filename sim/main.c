@@ -98,10 +98,8 @@ void main_poll(struct chip *c)
     struct ring *in = host_input(c->host);
     int was_empty = ring_count(in) == 0;
     host_poll(c->host, in, wait_us);
-    /* bytes that arrive now were on the host's side of the line from this virtual time on:
-     * the USART takes them back to back from there, even if the CPU was stalled meanwhile */
     if (was_empty && ring_count(in))
-        c->u1.rx_avail = c->now;
+        c->line_avail = c->now;     /* on the host's side of the line from now on */
 }
 
 /* --until-uart watches the bytes as the host receives them (after noise and the USB

@@ -660,7 +660,7 @@ static void usart_service(struct chip *c)
         /* The line carries the host's bytes back to back from when they were available,
          * not from when the simulation got round to looking: after a flash stall the
          * bytes that arrived meanwhile are received (into the DMA ring) at once. */
-        uint64_t start = u->line_free > u->rx_avail ? u->line_free : u->rx_avail;
+        uint64_t start = u->line_free > c->line_avail ? u->line_free : c->line_avail;
         u->rx_busy = 1;
         u->rx_byte = b;
         u->rx_pe = pe;
@@ -711,7 +711,11 @@ static void usart_write(struct chip *c, uint32_t r, uint32_t v)
 {
     struct usart *u = &c->u1;
     switch (r) {
-    case 0x00:
+    case 0x00: {
+        uint32_t on = USART_CR1_UE | USART_CR1_RE;
+        /* a receiver that was off saw nothing: queued bytes start once it listens */
+        if ((u->cr1 & on) != on && (v & on) == on && u->line_free < c->now)
+            u->line_free = c->now;
         u->cr1 = v;
         if (!(v & USART_CR1_UE)) {
             /* UE = 0 stops the USART: operations in progress are discarded */
@@ -722,6 +726,7 @@ static void usart_write(struct chip *c, uint32_t r, uint32_t v)
         }
         chip_reschedule(c);
         break;
+    }
     case 0x04: u->cr2 = v; break;
     case 0x08: u->cr3 = v; break;
     case 0x0C: u->brr = v & 0xFFFFu; break;

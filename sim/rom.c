@@ -131,7 +131,7 @@ void rom_service(struct chip *c)
         if (chip_line_noise(c, &c->rom_rx_byte) < 0)
             continue;                   /* lost on the line */
         c->rom_busy = 1;
-        c->rom_rx_done = (c->rom_rx_free > c->now ? c->rom_rx_free : c->now) + ct;
+        c->rom_rx_done = (c->rom_rx_free > c->line_avail ? c->rom_rx_free : c->line_avail) + ct;
     }
     if (c->rom_pending_go && !ring_count(&c->rom_out))
         rom_leave(c);   /* after the ACK of Go has left */

@@ -93,7 +93,6 @@ struct usart {
     int rx_pe;
     uint64_t rx_done;
     uint64_t line_free;     /* earliest start of the next received char */
-    uint64_t rx_avail;      /* virtual time the host's queued bytes became available */
 };
 
 struct dma_ch {
@@ -144,6 +143,9 @@ struct chip {
     struct stats st;
     chip_log_fn log;
     struct host *host;
+    /* virtual time the host's queued bytes reached the line: the receiver (USART1 or the
+     * ROM model) takes them back to back from there, even if the CPU was stalled meanwhile */
+    uint64_t line_avail;
 
     uint8_t *flash;          /* flash_size bytes (maybe an mmap'd file) */
     uint8_t *sram;

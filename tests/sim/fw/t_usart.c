@@ -28,6 +28,10 @@ int main(void)
     USART1_CR1 &= ~(1u << 5);              /* stop reading: the next bytes pile up */
     CHECK(rx[0] == 'h' && rx[1] == 'e' && rx[2] == 'l' && rx[3] == 'l' && rx[4] == 'o',
           "received hello", rx[0]);
+    /* "hello" was queued before the firmware started, but a receiver that was off heard
+     * nothing: the first byte ends one character after RE, not earlier */
+    CHECK(0x00FFFFFFu - stamp[0] >= 680u, "first byte one character after RE on (cycles)",
+          0x00FFFFFFu - stamp[0]);
     for (int i = 1; i < 5; i++) {
         uint32_t d = stamp[i - 1] - stamp[i];
         CHECK(d >= 680u && d <= 700u, "one character time between bytes (cycles)", d);
