@@ -284,7 +284,6 @@ static int parse_info(struct f0b_session *s, int st, const uint8_t *r, uint32_t 
 static int greet(struct f0b_session *s, uint32_t for_ms)
 {
     uint8_t pl[2] = { F0B_PROTO_MAJOR, F0B_PROTO_MINOR };
-    uint8_t res[F0B_MAX_PAYLOAD];
     uint64_t end = now(s) + for_ms;
     struct f0b_rx *r = s->rx;
     uint32_t n;
@@ -304,9 +303,7 @@ static int greet(struct f0b_session *s, uint32_t for_ms)
             /* Any INFO answer will do: a slow line may answer an earlier greeting. */
             if (r->buf[0] != (F0B_CMD_INFO | F0B_RESP) || n < 7)
                 continue;
-            n -= 7;
-            memcpy(res, r->buf + 3, n);
-            return parse_info(s, r->buf[2], res, n);
+            return parse_info(s, r->buf[2], r->buf + 3, n - 7);
         }
         if (rc < 0)
             return rc;
@@ -331,6 +328,16 @@ int f0b_sess_connect(struct f0b_session *s)
     return rc;
 }
 
+/* A request that did not end in F0B_ST_OK: the transport error as it is, or the device's
+ * status kept in last_status and mapped to an error. */
+static int fail_status(struct f0b_session *s, int st)
+{
+    if (st < 0)
+        return st;
+    s->last_status = st;
+    return st == F0B_ST_VERIFY ? F0B_E_VERIFY : F0B_E_REFUSED;
+}
+
 int f0b_sess_crc(struct f0b_session *s, uint32_t addr, uint32_t len, uint32_t chunk,
                  uint32_t *out, uint32_t n)
 {
@@ -343,12 +350,8 @@ int f0b_sess_crc(struct f0b_session *s, uint32_t addr, uint32_t len, uint32_t ch
     f0b_put_le32(pl + 8, chunk);
     st = request(s, F0B_CMD_CRC, pl, sizeof pl, res, sizeof res, &olen, s->o.timeout_ms,
                  tries(s));
-    if (st < 0)
-        return st;
-    if (st != F0B_ST_OK) {
-        s->last_status = st;
-        return F0B_E_REFUSED;
-    }
+    if (st != F0B_ST_OK)
+        return fail_status(s, st);
     if (olen != 4u * n)
         return F0B_E_PROTOCOL;
     for (uint32_t i = 0; i < n; i++)
@@ -545,14 +548,6 @@ static int stream(struct f0b_session *s, const uint8_t *payload, struct chunk *c
         }
     }
     return 0;
-}
-
-static int fail_status(struct f0b_session *s, int st)
-{
-    if (st < 0)
-        return st;
-    s->last_status = st;
-    return st == F0B_ST_VERIFY ? F0B_E_VERIFY : F0B_E_REFUSED;
 }
 
 int f0b_sess_flash(struct f0b_session *s, const uint8_t *hdr, const uint8_t *payload,
