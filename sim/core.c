@@ -492,26 +492,32 @@ static uint32_t block_cycles(const uint8_t *code, uint32_t size, uint32_t *ninsn
     return cyc;
 }
 
-static int in_flash_exec(const struct chip *c, uint64_t addr)
+int chip_flash_off(const struct chip *c, uint64_t addr, uint32_t *off)
 {
-    if (addr >= FLASH_BASE && addr < FLASH_BASE + c->o.part->flash_size)
-        return 1;
-    return c->alias_mode == 0 && addr < c->o.part->flash_size;
+    uint32_t size = c->o.part->flash_size;
+    if (addr >= FLASH_BASE && addr < FLASH_BASE + size)
+        *off = (uint32_t)(addr - FLASH_BASE);
+    else if (c->alias_mode == 0 && addr < size)
+        *off = (uint32_t)addr;
+    else
+        return 0;
+    return 1;
 }
 
 /* A code address as its flash address when address 0 aliases the flash. */
 static uint64_t flash_abs(const struct chip *c, uint64_t addr)
 {
-    return c->alias_mode == 0 && addr < c->o.part->flash_size ? addr + FLASH_BASE : addr;
+    uint32_t off;
+    return chip_flash_off(c, addr, &off) ? FLASH_BASE + (uint64_t)off : addr;
 }
 
 /* Remember which flash pages hold code that has run (directly or through the alias). */
 static void note_code_pages(struct chip *c, uint64_t addr, uint32_t size)
 {
-    uint64_t a = flash_abs(c, addr);
-    if (a < FLASH_BASE || a >= FLASH_BASE + c->o.part->flash_size)
+    uint32_t off;
+    if (!chip_flash_off(c, addr, &off))
         return;
-    for (uint64_t p = (a - FLASH_BASE) >> 10; p <= (a + size - 1u - FLASH_BASE) >> 10; p++)
+    for (uint64_t p = off >> 10; p <= ((uint64_t)off + size - 1u) >> 10; p++)
         if (p < sizeof c->code_pages * 8u)
             c->code_pages[p >> 3] |= (uint8_t)(1u << (p & 7u));
 }
@@ -620,7 +626,8 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
         flash_apply_fixups(c);
     if (c->prof)
         profile_hit(c, (uint32_t)addr, b->ninsn, b->cyc);
-    if (c->fl.busy && in_flash_exec(c, addr))
+    uint32_t off;
+    if (c->fl.busy && chip_flash_off(c, addr, &off))
         flash_stall(c);      /* instruction fetch from flash waits for the operation */
     c->st.insns += b->ninsn;
     c->st.cycles += b->cyc;
@@ -670,12 +677,8 @@ static bool hook_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr, int siz
 {
     struct chip *c = ud;
     if (type == UC_MEM_WRITE_PROT) {
-        uint32_t off = UINT32_MAX;
-        if (addr >= FLASH_BASE && addr < FLASH_BASE + c->o.part->flash_size)
-            off = (uint32_t)(addr - FLASH_BASE);
-        else if (c->alias_mode == 0 && addr < c->o.part->flash_size)
-            off = (uint32_t)addr;
-        if (off != UINT32_MAX)
+        uint32_t off;
+        if (chip_flash_off(c, addr, &off))
             return flash_store_hook(c, off, size, (uint32_t)value);
         c->fault_reason = "write to read-only memory";
     } else if (type == UC_MEM_FETCH_UNMAPPED || type == UC_MEM_FETCH_PROT) {

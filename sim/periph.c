@@ -282,10 +282,9 @@ static void fixup(struct chip *c, uint32_t off, const uint8_t *final, int n)
  * whole operation right after starting it. Code in SRAM goes on. */
 static void stall_if_flash_code(struct chip *c)
 {
-    uint32_t pc = 0;
+    uint32_t pc = 0, off;
     uc_reg_read(c->uc, UC_ARM_REG_PC, &pc);
-    if ((pc >= FLASH_BASE && pc < FLASH_BASE + c->o.part->flash_size) ||
-        (c->alias_mode == 0 && pc < c->o.part->flash_size))
+    if (chip_flash_off(c, pc, &off))
         flash_stall(c);
 }
 

@@ -265,6 +265,9 @@ uint64_t chip_rand(struct chip *c);
 /* --uart-noise on one byte crossing the line (either way): 0 untouched, 1 one bit of *b
  * flipped, -1 dropped. Counted in the summary's noise figures. */
 int chip_line_noise(struct chip *c, uint8_t *b);
+/* 1 and *off (offset into flash) when addr is flash, directly or through the alias at
+ * address 0 while it maps the flash; 0 otherwise. */
+int chip_flash_off(const struct chip *c, uint64_t addr, uint32_t *off);
 
 /* periph.c */
 void periph_reset(struct chip *c);
