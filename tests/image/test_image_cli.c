@@ -426,18 +426,21 @@ struct lint_case {
     int exit_code;
     const char *needle;
     uint32_t flags;   /* expected header flags when packed */
+    int info_exit;    /* what `info` then says: 7 where the bootloader would refuse it */
 };
 
 static void lint_cli(void **state)
 {
     static const struct lint_case cases[] = {
-        {"app_at0.elf", 0, 5, "error [load-addr]: the image starts at 0x08000000", 0},
-        {"app_at0.elf", 1, 0, "error (forced) [load-addr]", F0B_FLAG_LINT_FORCED},
-        {"app_ramvt.elf", 0, 5, "error [ram-vt]: .data at 0x20000000", 0},
-        {"app_spsh.elf", 0, 5, "error [sp-shared]", 0},
-        {"app_vt200.elf", 0, 5, "error [vt-len]: the vector table (section .isr_vector) is 200", 0},
-        {"app_novt.elf", 0, 0, "warning [vt-guessed]", F0B_FLAG_VT_LEN_GUESSED},
-        {"app.elf", 0, 0, NULL, 0},
+        {"app_at0.elf", 0, 5, "error [load-addr]: the image starts at 0x08000000", 0, 0},
+        /* Packed over lint, but the bootloader refuses 0x08000000: info says so (exit 7). */
+        {"app_at0.elf", 1, 0, "error (forced) [load-addr]", F0B_FLAG_LINT_FORCED, 7},
+        {"app_ramvt.elf", 0, 5, "error [ram-vt]: .data at 0x20000000", 0, 0},
+        {"app_spsh.elf", 0, 5, "error [sp-shared]", 0, 0},
+        {"app_vt200.elf", 0, 5, "error [vt-len]: the vector table (section .isr_vector) is 200", 0,
+         0},
+        {"app_novt.elf", 0, 0, "warning [vt-guessed]", F0B_FLAG_VT_LEN_GUESSED, 0},
+        {"app.elf", 0, 0, NULL, 0, 0},
     };
     struct tdir *d = *state;
 
@@ -458,8 +461,12 @@ static void lint_cli(void **state)
             assert_int_equal(dir_entries(d->path), 0);
             continue;
         }
-        assert_int_equal(f0boot(d, &ij, NULL, "info", img, "--json", NULL), 0);
+        assert_int_equal(f0boot(d, &ij, NULL, "info", img, "--json", NULL), c->info_exit);
         expect_json_x(ij, "flags", c->flags);
+        expect_json(ij, "ok", c->info_exit ? "false" : "true");
+        if (c->info_exit)
+            assert_non_null(strstr(ij, "load address 0x08000000 is not the application start "
+                                       "0x08001000: the bootloader refuses it"));
         free(ij);
     }
 }

@@ -529,6 +529,11 @@ static void container_build_verify(void **state)
             {F0B_IMG_OFF_INIT_SP, 0xF4, "payload words"},
             {F0B_IMG_OFF_RESET_VEC, 0x03, "payload words"},
             {F0B_IMG_OFF_LOAD_ADDR, 0x02, "aligned"},
+            /* The bootloader's own rules (f0b_hdr_validate), under valid CRCs. */
+            {F0B_IMG_OFF_LOAD_ADDR + 1, 0x00, "not the application start 0x08001000"},
+            {F0B_IMG_OFF_INIT_SP + 3, 0x10, "initial stack pointer 0x10007ff0"},
+            {F0B_IMG_OFF_INIT_SP, 0xF2, "initial stack pointer 0x20007ff2"},
+            {F0B_IMG_OFF_RESET_VEC, 0x00, "not a Thumb address"},
         };
         for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
             memcpy(m, c, n);

@@ -259,12 +259,18 @@ struct f0b_container_check {
     int payload_crc_ok;
     uint32_t payload_crc_calc; /* over the payload bytes present */
     uint64_t payload_present;  /* bytes after the header in the buffer */
+    int boot_rule;             /* F0B_ST_HDR_* of the bootloader's header rule that refuses
+                                  this header (f0b_hdr_validate()), 0 when they all pass */
 };
 
 /* Decode and check everything: magic, header version and size, header CRC, file length
- * against payload_size, payload CRC, then each field (flags, load address alignment,
- * vt_len, part code and name, init_sp/reset_vec against payload words 0/1). Returns the
- * first failure; hdr and chk are filled as far as the buffer allows. */
+ * against payload_size, payload CRC, then each field: flags, part code and name, the
+ * bootloader's own header rules for that part (f0b_hdr_validate() of the bootloader core,
+ * compiled for the host: load address, payload size, vt_len, initial SP, reset vector; on
+ * failure chk->boot_rule says which), init_sp/reset_vec against payload words 0/1.
+ * Returns the first failure: F0B_IMG_EEMPTY, F0B_IMG_ECNT_SHORT, _MAGIC, _VERSION, _HDR_CRC,
+ * _SIZE, _PAYLOAD_CRC or _FIELD, with a message naming the fix; hdr and chk are filled as
+ * far as the buffer allows. */
 int f0b_container_verify(const uint8_t *buf, size_t len, struct f0b_img_hdr *hdr,
                          struct f0b_container_check *chk, struct f0b_img_error *err);
 
