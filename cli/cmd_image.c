@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "common/exit_codes.h"
@@ -133,6 +134,9 @@ static int pack_check(struct out *o, struct pack_args *a, struct pack_req *r)
             return out_fail(o, F0B_EXIT_USAGE, "%s already ends in .img: packing it would "
                             "write over the input; name the output with -o", a->in);
     }
+    if (stat(a->out, &so) == 0 && fstat(STDOUT_FILENO, &si) == 0 && si.st_dev == so.st_dev &&
+        si.st_ino == so.st_ino)
+        o->res = stderr;  /* stdout carries the container: the report goes beside it */
     if (stat(a->in, &si) == 0 && stat(a->out, &so) == 0 && si.st_dev == so.st_dev &&
         si.st_ino == so.st_ino)
         return out_fail(o, F0B_EXIT_USAGE, "-o %s is the input itself; choose another output",

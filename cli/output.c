@@ -11,6 +11,7 @@ void out_init(struct out *o, const char *cmd, int events, int argc, char **argv)
 {
     memset(o, 0, sizeof *o);
     o->cmd = cmd;
+    o->res = stdout;
     o->events = events;
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--json") == 0)
@@ -64,7 +65,7 @@ void out_result(struct out *o, int ok, const char *title, const struct out_field
 {
     if (o->json) {
         struct json j;
-        json_begin(&j, stdout);
+        json_begin(&j, o->res);
         if (o->events)
             json_str(&j, "event", "result");
         json_bool(&j, "ok", ok);
@@ -78,7 +79,7 @@ void out_result(struct out *o, int ok, const char *title, const struct out_field
     }
     end_bar(o);
     if (title)
-        text_line(stdout, title);
+        text_line(o->res, title);
     for (size_t i = 0; i < n; i++) {
         char v[256], line[512];
         if (!f[i].label)
@@ -86,11 +87,11 @@ void out_result(struct out *o, int ok, const char *title, const struct out_field
         text_value(v, sizeof v, &f[i]);
         snprintf(line, sizeof line, "  %-13s %s%s", f[i].label, f[i].text ? f[i].text : v,
                  f[i].note ? f[i].note : "");
-        text_line(stdout, line);
+        text_line(o->res, line);
     }
     if (footer)
-        text_line(stdout, footer);
-    fflush(stdout);
+        text_line(o->res, footer);
+    fflush(o->res);
 }
 
 int out_fail(struct out *o, int code, const char *fmt, ...)
@@ -104,7 +105,7 @@ int out_fail(struct out *o, int code, const char *fmt, ...)
     out_msg(o, "%s", msg);
     if (o->json) {
         struct json j;
-        json_begin(&j, stdout);
+        json_begin(&j, o->res);
         if (o->events)
             json_str(&j, "event", "result");
         json_bool(&j, "ok", 0);

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 enum out_kind {
     OUT_STR,     /* v.s; NULL shows as "" */
@@ -53,6 +54,8 @@ struct out {
     int json;            /* --json given */
     int events;          /* the command streams JSON events: results and failures carry
                             "event":"result" and "exit" */
+    FILE *res;           /* where results and JSON go: stdout, or stderr when stdout
+                            carries the command's output file (pack -o /dev/stdout) */
     int quiet;           /* no phase lines or progress bar */
     int tty;             /* stderr is a terminal: draw a progress bar */
     int bar_drawn;       /* a progress bar is on the current stderr line */
@@ -66,7 +69,7 @@ void out_init(struct out *o, const char *cmd, int events, int argc, char **argv)
 
 /* The result: with --json one object {["event":"result",]"ok":ok[,"exit":0],fields...};
  * else title (if not NULL), the fields that have a label, and footer (if not NULL), one per
- * line on stdout. */
+ * line on stdout (o->res). */
 void out_result(struct out *o, int ok, const char *title, const struct out_field *f, size_t n,
                 const char *footer);
 
