@@ -102,24 +102,25 @@ static int sess_fail(struct out *u, struct f0b_session *s, const char *port, int
 
     switch (err) {
     case F0B_E_NO_ANSWER:
-        return out_fail(u, code, "%s: no bootloader answered; is the board in the bootloader (reset "
-                    "it, or ask the application for an update), the right port and baud "
-                    "rate? (--wait MS keeps greeting longer)", port);
+        return out_fail(u, code, "%s: no bootloader answered; is the board in the bootloader "
+                        "(reset it, or ask the application for an update), the right port and "
+                        "baud rate? (--wait MS keeps greeting longer)", port);
     case F0B_E_VERSION:
-        return out_fail(u, code, "%s: the bootloader speaks protocol %u.x, this f0boot speaks %u.%u: "
-                    "use an f0boot release for protocol %u, or update the bootloader", port,
-                    s->info.proto_major, F0B_PROTO_MAJOR, F0B_PROTO_MINOR, s->info.proto_major);
+        return out_fail(u, code, "%s: the bootloader speaks protocol %u.x, this f0boot speaks "
+                        "%u.%u: use an f0boot release for protocol %u, or update the "
+                        "bootloader", port, s->info.proto_major, F0B_PROTO_MAJOR,
+                        F0B_PROTO_MINOR, s->info.proto_major);
     case F0B_E_REFUSED:
         return out_fail(u, code, "the device refused: %s (status 0x%02x)",
-                    f0b_status_str(s->last_status), s->last_status);
+                        f0b_status_str(s->last_status), s->last_status);
     case F0B_E_VERIFY:
-        return out_fail(u, code, "read-back check failed: the device's flash does not match the "
-                    "image; the application is not committed. Flash again; if it persists the "
-                    "flash may be worn");
+        return out_fail(u, code, "read-back check failed: the device's flash does not match "
+                        "the image; the application is not committed. Flash again; if it "
+                        "persists the flash may be worn");
     case F0B_E_TRANSFER:
-        return out_fail(u, code, "%s: transfer failed after retries: the line is too noisy or the "
-                    "device stopped answering; try a lower --baud or more --retries. The "
-                    "device stays in the bootloader and accepts a new update", port);
+        return out_fail(u, code, "%s: transfer failed after retries: the line is too noisy or "
+                        "the device stopped answering; try a lower --baud or more --retries. "
+                        "The device stays in the bootloader and accepts a new update", port);
     case F0B_E_IO:
         return out_fail(u, code, "%s: %s", port, f0b_flash_strerror(err));
     default:
@@ -136,12 +137,78 @@ struct common {
     const char *image;
 };
 
+static const char *const num_opts[] = {"--baud", "--fast-baud", "--timeout", "--retries",
+                                      "--wait"};
+
+/* Value x acceptable for num_opts[k]: the rates are baud rates (--fast-baud 0: off). */
+static int num_ok(size_t k, uint32_t x)
+{
+    if (k == 0 || (k == 1 && x != 0))
+        return x >= 1200 && x <= 12000000;
+    return 1;
+}
+
+/* A numeric option at argv[*i]: 1 if it was one (*rc set to the exit code when its value
+ * is bad), 0 if not. */
+static int num_opt(struct out *u, struct common *c, int argc, char **argv, int *i, int *rc)
+{
+    uint32_t *dst[] = {&c->baud, &c->fast_baud, &c->timeout, &c->retries, &c->wait};
+    uint32_t x;
+
+    for (size_t k = 0; k < COUNT(num_opts); k++) {
+        if (!cli_is_opt(argv[*i], num_opts[k]))
+            continue;
+        if (cli_parse_u32(cli_optval(argc, argv, i, num_opts[k]), &x) || !num_ok(k, x)) {
+            *rc = out_fail(u, F0B_EXIT_USAGE, "%s needs a number%s; see f0boot %s --help",
+                           num_opts[k], k < 2 ? " (a baud rate, 1200-12000000)" : "", u->cmd);
+            return 1;
+        }
+        *dst[k] = x;
+        if (dst[k] == &c->wait)
+            c->have_wait = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* A flag without a value: 1 if a is one (flash's own only when want_image). */
+static int flag_opt(struct common *c, const char *a, int want_image)
+{
+    if (strcmp(a, "--json") == 0)
+        return 1;
+    if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0)
+        return c->quiet = 1;
+    if (!want_image)
+        return 0;
+    if (strcmp(a, "--no-boot") == 0)
+        return c->no_boot = 1;
+    if (strcmp(a, "--skip-unchanged") == 0)
+        return c->skip = 1;
+    if (strcmp(a, "--force") == 0)
+        return c->force = 1;
+    return 0;
+}
+
+/* PORT, then IMAGE (flash), or an unknown option. -1, or the exit code. */
+static int positional(struct out *u, struct common *c, const char *a, int want_image)
+{
+    if (a[0] == '-' && a[1] != 0)
+        return out_fail(u, F0B_EXIT_USAGE, "unknown option '%s'; see f0boot %s --help", a,
+                        u->cmd);
+    if (!c->port)
+        c->port = a;
+    else if (want_image && !c->image)
+        c->image = a;
+    else
+        return out_fail(u, F0B_EXIT_USAGE, "unexpected argument '%s'; see f0boot %s --help", a,
+                        u->cmd);
+    return -1;
+}
+
 /* Parse the options of flash/probe/boot. Returns -1 to continue, or an exit code. */
 static int parse(struct out *u, int argc, char **argv, struct common *c, int want_image,
                  void (*usage)(FILE *))
 {
-    static const char *const nums[] = { "--baud", "--fast-baud", "--timeout", "--retries",
-                                         "--wait" };
     memset(c, 0, sizeof *c);
     c->baud = 115200;
     c->timeout = 1000;
@@ -150,52 +217,24 @@ static int parse(struct out *u, int argc, char **argv, struct common *c, int wan
     c->json = u->json;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        int k = -1;
-        for (int n = 0; n < 5; n++)
-            if (cli_is_opt(a, nums[n]))
-                k = n;
+        int rc = -1;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return F0B_EXIT_OK;
-        } else if (k >= 0) {
-            const char *v = cli_optval(argc, argv, &i, nums[k]);
-            uint32_t x;
-            if (cli_parse_u32(v, &x) || (k < 2 && x != 0 && (x < 1200 || x > 12000000)) ||
-                (k == 0 && x == 0))
-                return out_fail(u, F0B_EXIT_USAGE, "%s needs a number%s; see f0boot %s --help",
-                            nums[k], k < 2 ? " (a baud rate, 1200-12000000)" : "", u->cmd);
-            uint32_t *dst[] = { &c->baud, &c->fast_baud, &c->timeout, &c->retries, &c->wait };
-            *dst[k] = x;
-            if (k == 4)
-                c->have_wait = 1;
+        } else if (num_opt(u, c, argc, argv, &i, &rc) || flag_opt(c, a, want_image)) {
         } else if (want_image && cli_is_opt(a, "--part")) {
             c->part = cli_optval(argc, argv, &i, "--part");
             if (!c->part)
-                return out_fail(u, F0B_EXIT_USAGE, "--part needs a part name");
-        } else if (strcmp(a, "--json") == 0) {
-        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-            c->quiet = 1;
-        } else if (want_image && strcmp(a, "--no-boot") == 0) {
-            c->no_boot = 1;
-        } else if (want_image && strcmp(a, "--skip-unchanged") == 0) {
-            c->skip = 1;
-        } else if (want_image && strcmp(a, "--force") == 0) {
-            c->force = 1;
-        } else if (a[0] == '-' && a[1] != 0) {
-            return out_fail(u, F0B_EXIT_USAGE, "unknown option '%s'; see f0boot %s --help", a,
-                        u->cmd);
-        } else if (!c->port) {
-            c->port = a;
-        } else if (want_image && !c->image) {
-            c->image = a;
+                rc = out_fail(u, F0B_EXIT_USAGE, "--part needs a part name");
         } else {
-            return out_fail(u, F0B_EXIT_USAGE, "unexpected argument '%s'; see f0boot %s --help", a,
-                        u->cmd);
+            rc = positional(u, c, a, want_image);
         }
+        if (rc >= 0)
+            return rc;
     }
     if (!c->port || (want_image && !c->image))
         return out_fail(u, F0B_EXIT_USAGE, want_image ? "need a PORT and an IMAGE: f0boot flash "
-                    "/dev/ttyUSB0 app.img" : "need a PORT: f0boot %s /dev/ttyUSB0", u->cmd);
+                        "/dev/ttyUSB0 app.img" : "need a PORT: f0boot %s /dev/ttyUSB0", u->cmd);
     if (c->timeout == 0)
         return out_fail(u, F0B_EXIT_USAGE, "--timeout must be at least 1 ms");
     u->quiet = c->quiet;

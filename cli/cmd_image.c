@@ -185,7 +185,8 @@ static void pack_result(struct out *o, const struct pack_args *a, const struct p
     f[n++] = (struct out_field)OUT_F_STR("output", a->out);
     f[n++] = (struct out_field)OUT_F_UINT("size", p->len);
     f[n++] = (struct out_field)OUT_F_HEX("load_addr", h->load_addr, .label = "load_addr");
-    f[n++] = (struct out_field)OUT_F_UINT("payload_size", h->payload_size, .label = "payload", .text = payload);
+    f[n++] = (struct out_field)OUT_F_UINT("payload_size", h->payload_size, .label = "payload",
+                                          .text = payload);
     f[n++] = (struct out_field)OUT_F_HEX("payload_crc", h->payload_crc);
     f[n++] = (struct out_field)OUT_F_UINT("vt_len", h->vt_len, .label = "vt_len", .note = vt);
     f[n++] = (struct out_field)OUT_F_STR("vt_source", p->vt_source[0] ? p->vt_source : "guessed");
