@@ -1,24 +1,17 @@
 /* f0boot flash / probe / boot: the commands that talk to a bootloader (libflash does the work). */
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "commands.h"
 #include "common/exit_codes.h"
 #include "common/util.h"
 #include "f0boot/flash.h"
 #include "f0boot/image.h"
-#include "f0boot/le.h"
 #include "format.h"
 #include "output.h"
 #include "pack.h"
-
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
