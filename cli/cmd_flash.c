@@ -37,7 +37,7 @@ static int load_image(struct out *o, const char *path, const char *part_name, in
                       uint8_t **cnt, size_t *cnt_len)
 {
     struct pack_req r = {.in = path, .force = force, .verb = "flash"};
-    struct packed p;
+    struct packed p = {0};
     struct f0b_img_hdr h;
     struct f0b_container_check chk;
     struct f0b_img_error err;

@@ -215,7 +215,6 @@ int cmd_pack(int argc, char **argv)
     struct pack_args a;
     struct pack_req r;
     struct packed p = {0};
-    char msg[512];
     int rc;
 
     out_init(&o, "pack", 0, argc, argv);
@@ -226,6 +225,7 @@ int cmd_pack(int argc, char **argv)
         return rc;
     rc = pack_input(&o, &r, &p);
     if (rc == 0) {
+        char msg[512];
         rc = cli_write_file(a.out, p.cnt, p.len, msg, sizeof msg);
         if (rc)
             out_fail(&o, rc, "%s", msg);

@@ -209,7 +209,6 @@ static int write_stream(const char *path, const uint8_t *buf, size_t len, char *
 int cli_write_file(const char *path, const uint8_t *buf, size_t len, char *msg, size_t msglen)
 {
     struct stat st, lst;
-    char real[PATH_MAX];
 
     if (stat(path, &st) != 0) {
         if (errno == ENOENT && lstat(path, &lst) == 0) {
@@ -231,6 +230,7 @@ int cli_write_file(const char *path, const uint8_t *buf, size_t len, char *msg, 
         return F0B_EXIT_OUTPUT;
     }
     if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+        char real[PATH_MAX];
         if (!realpath(path, real)) {
             snprintf(msg, msglen, "cannot follow the link %s: %s", path, strerror(errno));
             return F0B_EXIT_OUTPUT;
