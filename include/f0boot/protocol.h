@@ -25,7 +25,9 @@
  * Versioning: the framing and the first two bytes of INFO request and INFO response
  * (protocol major, minor) are frozen for all versions. A peer whose major differs must
  * stop and say so; a newer minor only adds commands, INFO fields at the end, and feature
- * bits. An unknown request type is answered with F0B_ST_UNKNOWN_CMD.
+ * bits. An unknown request type is answered with F0B_ST_UNKNOWN_CMD; a frame whose type
+ * has bit 7 set (a response type, 0x80..0xFF) is no request and is answered UNKNOWN_CMD
+ * with type 0x80, so no response is ever of type 0xFF (F0B_T_NAK).
  */
 #ifndef F0BOOT_PROTOCOL_H
 #define F0BOOT_PROTOCOL_H

@@ -51,12 +51,15 @@ struct f0b_update {
     uint32_t erased_end;            /* flash address below which this session erased */
     uint8_t open;                   /* a BEGIN was accepted */
     uint8_t committed;              /* END succeeded */
+    uint8_t fresh;                  /* nothing but BEGIN yet: a same BEGIN is a resend */
 };
 
 void f0b_update_init(struct f0b_update *u, const struct f0b_layout *l);
 
 /* Validate, invalidate the old record (erase the record page), write the new header
- * uncommitted. Same header as the open session: F0B_ST_OK, nothing touched. */
+ * uncommitted, next = 0. A resend (the same header, with no DATA or END since the BEGIN that
+ * opened the session): F0B_ST_OK, nothing touched. Any other BEGIN starts over. Returns
+ * F0B_ST_OK, the F0B_ST_HDR_* of f0b_hdr_validate() (nothing erased) or a flash status. */
 int f0b_update_begin(struct f0b_update *u, const uint8_t raw[F0B_IMG_HDR_SIZE]);
 
 /* Write payload bytes at offset: offset must equal u->next, or with seek be greater and

@@ -92,7 +92,9 @@ static int handle(struct f0b_proto *p, uint32_t n)
     uint8_t *a = b + 2;             /* request payload */
     uint8_t *r = b + 3;             /* response result, after the status byte */
     uint32_t plen = n - F0B_FRAME_OVERHEAD;
-    uint8_t type = b[0];
+    /* A frame of a response type (bit 7 set) is no request: answering it with its own
+     * type would send a response that reads as a NAK (0xFF). Type 0 gets the answer. */
+    uint8_t type = b[0] & F0B_RESP ? 0 : b[0];
     int st = F0B_ST_OK, rlen = 0, action = F0B_PROTO_IDLE;
     uint32_t baud = 0, v;
 
