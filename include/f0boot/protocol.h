@@ -146,7 +146,9 @@ enum f0b_status {
 #define F0B_INFO_FEATURES     28u   /* u32 F0B_FEAT_* */
 #define F0B_INFO_MAX_BAUD     32u   /* u32 */
 #define F0B_INFO_STAY_REASON  36u   /* u8  enum f0b_stay_reason: why the bootloader runs */
-#define F0B_INFO_RESERVED     37u   /* 3 bytes, 0 */
+#define F0B_INFO_RESERVED     37u   /* 1 byte, 0 */
+#define F0B_INFO_IDLE_MS      38u   /* u16 ms of silence after which a greeted bootloader
+                                     * starts a valid committed application (0: never) */
 #define F0B_INFO_RECORD       40u   /* 64 bytes: header in the boot record (0xFF if none) */
 #define F0B_INFO_SIZE        104u
 

@@ -118,10 +118,247 @@ static void test_response_types_refused(void **state)
     assert_int_equal(RX.buf[2], F0B_ST_UNKNOWN_CMD);
 }
 
+/* ---- the boot decision (issue 10): every combination ----------------------------------- */
+
+/* Leave the boot record in the given state. */
+static void make_state(int state, struct test_img *img)
+{
+    struct f0b_update u;
+
+    fake_flash_init(&L);
+    test_img_make(img, &L, 4096, 21);
+    if (state == F0B_APP_NONE)
+        return;
+    f0b_update_init(&u, &L);
+    assert_int_equal(f0b_update_begin(&u, img->hdr), F0B_ST_OK);
+    if (state == F0B_APP_UNCOMMITTED)
+        return;
+    assert_int_equal(test_update_all(&L, img, 1024), F0B_ST_OK);
+    if (state == F0B_APP_BAD)
+        fake_flash_flip(L.app_start, 0x04);         /* word 0 no longer the header's SP */
+}
+
+static void test_boot_decide(void **state)
+{
+    (void)state;
+    static const int states[] = { F0B_APP_NONE, F0B_APP_UNCOMMITTED, F0B_APP_VALID,
+                                  F0B_APP_BAD };
+    for (unsigned s = 0; s < 4; s++) {
+        struct test_img img;
+        make_state(states[s], &img);
+        assert_int_equal(f0b_app_state(&L), states[s]);
+        for (int req = 0; req <= 1; req++) {
+            for (uint32_t window = 0; window <= 50; window += 50) {
+                uint8_t reason = 0xEE;
+                int act = f0b_boot_decide(&L, req, window, &reason);
+                if (req) {
+                    assert_int_equal(act, F0B_BOOT_STAY);
+                    assert_int_equal(reason, F0B_STAY_REQUEST);
+                } else if (states[s] != F0B_APP_VALID) {
+                    assert_int_equal(act, F0B_BOOT_STAY);
+                    assert_int_equal(reason, F0B_STAY_NO_APP);
+                } else {
+                    assert_int_equal(act, window ? F0B_BOOT_WINDOW : F0B_BOOT_START);
+                    assert_int_equal(reason, F0B_STAY_GREETING);
+                }
+            }
+        }
+        /* The decision only reads. */
+        assert_int_equal(fake_flash_violations(), 0);
+        test_img_free(&img);
+    }
+}
+
+/* ---- never stranded (issue 12): the idle policy ---------------------------------------- */
+
+#define IDLE F0B_IDLE_TIMEOUT_MS
+
+/* Poll at time ms (nothing received). */
+static int poll_at(uint32_t ms)
+{
+    fake_board_set_millis(ms);
+    return f0b_proto_poll(&P);
+}
+
+static void send_header(uint8_t seq, const struct test_img *img, int expect)
+{
+    send_req(F0B_CMD_BEGIN, seq, img->hdr, F0B_IMG_HDR_SIZE);
+    assert_int_equal(f0b_proto_poll(&P), F0B_PROTO_IDLE);
+    assert_int_equal(recv_resp(), 7);
+    assert_int_equal(RX.buf[2], expect);
+}
+
+static void send_data(uint8_t seq, const struct test_img *img, uint32_t off, uint32_t n)
+{
+    uint8_t pl[F0B_MAX_PAYLOAD];
+
+    f0b_put_le32(pl, off);
+    pl[4] = pl[5] = 0;
+    memcpy(pl + F0B_DATA_HDR, img->payload + off, n);
+    send_req(F0B_CMD_DATA, seq, pl, F0B_DATA_HDR + n);
+    assert_int_equal(f0b_proto_poll(&P), F0B_PROTO_IDLE);
+    assert_int_equal(recv_resp(), 11);
+    assert_int_equal(RX.buf[2], F0B_ST_OK);
+}
+
+/* A host greets a board with a good application, then dies: the application is started
+ * after F0B_IDLE_TIMEOUT_MS of silence, not a millisecond earlier. INFO says how long. */
+static void test_idle_starts_valid_app(void **state)
+{
+    (void)state;
+    struct test_img img;
+    make_state(F0B_APP_VALID, &img);
+    fake_board_set_millis(1000);
+    f0b_proto_init(&P, &L, F0B_STAY_GREETING);
+    P.wait_ms = 50;                                 /* as f0b_proto_run with a window */
+    fake_board_set_millis(1030);
+    greet(1);
+    assert_int_equal(f0b_get_le16(RX.buf + 3 + F0B_INFO_IDLE_MS), IDLE);
+    assert_int_equal(RX.buf[3 + F0B_INFO_STAY_REASON], F0B_STAY_GREETING);
+    /* greeted: the window no longer applies, the idle timeout does */
+    assert_int_equal(poll_at(1030 + 50), F0B_PROTO_IDLE);
+    assert_int_equal(poll_at(1030 + IDLE - 1), F0B_PROTO_IDLE);
+    assert_int_equal(poll_at(1030 + IDLE), F0B_PROTO_BOOT);
+    test_img_free(&img);
+}
+
+/* Every valid frame restarts the idle clock: a slow host is not cut off. */
+static void test_idle_frames_keep_session(void **state)
+{
+    (void)state;
+    struct test_img img;
+    make_state(F0B_APP_VALID, &img);
+    fake_board_set_millis(0);
+    f0b_proto_init(&P, &L, F0B_STAY_REQUEST);
+    greet(1);
+    uint32_t t = 0;
+    for (uint8_t i = 2; i < 8; i++) {
+        t += IDLE - 1;
+        assert_int_equal(poll_at(t), F0B_PROTO_IDLE);
+        greet(i);
+    }
+    /* noise is not a host: damaged frames do not keep the board */
+    const uint8_t junk[] = { 0x03, 0x99, 0x98, 0x00 };
+    t += IDLE / 2;
+    fake_board_set_millis(t);
+    for (unsigned i = 0; i < sizeof junk; i++)
+        fake_board_rx_push(junk[i]);
+    assert_int_equal(f0b_proto_poll(&P), F0B_PROTO_IDLE);
+    assert_int_equal(recv_resp(), 11);               /* the NAK */
+    assert_int_equal(RX.buf[0], F0B_T_NAK);
+    assert_int_equal(poll_at(t - IDLE / 2 + IDLE), F0B_PROTO_BOOT);
+    test_img_free(&img);
+}
+
+/* An update in progress stays in the bootloader however long the host is silent: after
+ * BEGIN (record rewritten, uncommitted) and after some DATA. Once the update is committed
+ * the new application is started. */
+static void test_idle_update_in_progress_stays(void **state)
+{
+    (void)state;
+    struct test_img img, v2;
+    make_state(F0B_APP_VALID, &img);
+    test_img_make(&v2, &L, 3 * 2048, 22);
+    fake_board_set_millis(0);
+    f0b_proto_init(&P, &L, F0B_STAY_REQUEST);
+    greet(1);
+    send_header(2, &v2, F0B_ST_OK);
+    assert_int_equal(f0b_app_state(&L), F0B_APP_UNCOMMITTED);
+    for (uint32_t t = IDLE; t <= 10u * IDLE; t += IDLE)
+        assert_int_equal(poll_at(t), F0B_PROTO_IDLE);
+    fake_board_set_millis(10u * IDLE + 1);
+    send_data(3, &v2, 0, 1024);
+    for (uint32_t t = 11u * IDLE; t <= 20u * IDLE; t += IDLE)
+        assert_int_equal(poll_at(t), F0B_PROTO_IDLE);
+    /* the host comes back and finishes: committed, then silence starts it */
+    uint32_t t = 20u * IDLE + 5;
+    fake_board_set_millis(t);
+    for (uint32_t off = 1024; off < v2.size; off += 1024)
+        send_data((uint8_t)(3 + off / 1024), &v2, off, 1024);
+    send_req(F0B_CMD_END, 20, NULL, 0);
+    assert_int_equal(f0b_proto_poll(&P), F0B_PROTO_IDLE);
+    assert_int_equal(recv_resp(), 11);
+    assert_int_equal(RX.buf[2], F0B_ST_OK);
+    assert_int_equal(poll_at(t + IDLE - 1), F0B_PROTO_IDLE);
+    assert_int_equal(poll_at(t + IDLE), F0B_PROTO_BOOT);
+    test_img_free(&v2);
+    test_img_free(&img);
+}
+
+/* At reset with no valid application (none, cut short, bad): greeted or not, silence never
+ * starts anything; the bootloader keeps answering. */
+static void test_idle_no_app_stays(void **state)
+{
+    (void)state;
+    static const int states[] = { F0B_APP_NONE, F0B_APP_UNCOMMITTED, F0B_APP_BAD };
+    for (unsigned s = 0; s < 3; s++) {
+        struct test_img img;
+        make_state(states[s], &img);
+        fake_board_init(115200, 0x442);
+        fake_board_set_millis(0);
+        f0b_proto_init(&P, &L, F0B_STAY_NO_APP);
+        for (uint32_t t = 0; t <= 3u * IDLE; t += IDLE / 2)
+            assert_int_equal(poll_at(t), F0B_PROTO_IDLE);
+        greet(1);
+        for (uint32_t t = 3u * IDLE; t <= 6u * IDLE; t += IDLE / 2)
+            assert_int_equal(poll_at(t), F0B_PROTO_IDLE);
+        greet(2);
+        test_img_free(&img);
+    }
+}
+
+/* The whole served session as the port runs it (f0b_proto_run, fake clock ticking 1 ms per
+ * reading): the application asked to stay and nobody came, or a host greeted in the boot
+ * window and went silent -> the application is started after the idle timeout. */
+static void test_run_request_then_silence(void **state)
+{
+    (void)state;
+    static jmp_buf env;
+    struct test_img img;
+    uint8_t reason;
+    make_state(F0B_APP_VALID, &img);
+
+    assert_int_equal(f0b_boot_decide(&L, 1, 50, &reason), F0B_BOOT_STAY);
+    fake_board_init(115200, 0x442);
+    fake_board_auto_tick(1);
+    fake_board_exit_env(&env);
+    if (setjmp(env) == 0) {
+        f0b_proto_run(&L, 0, reason);
+        fail_msg("f0b_proto_run returned");
+    }
+    assert_int_equal(fake_board_started_app(), L.app_start);
+    assert_true(f0b_hal_millis() >= IDLE && f0b_hal_millis() < IDLE + 10);
+
+    /* greeted within the window, then silence */
+    const uint8_t pl[2] = { F0B_PROTO_MAJOR, F0B_PROTO_MINOR };
+    assert_int_equal(f0b_boot_decide(&L, 0, 50, &reason), F0B_BOOT_WINDOW);
+    fake_board_init(115200, 0x442);
+    fake_board_auto_tick(1);
+    fake_board_exit_env(&env);
+    send_req(F0B_CMD_INFO, 1, pl, 2);
+    if (setjmp(env) == 0) {
+        f0b_proto_run(&L, 50, reason);
+        fail_msg("f0b_proto_run returned");
+    }
+    assert_int_equal(fake_board_started_app(), L.app_start);
+    assert_true(f0b_hal_millis() >= IDLE && f0b_hal_millis() < IDLE + 10);
+    assert_int_equal(recv_resp(), 7 + F0B_INFO_SIZE);
+    assert_int_equal(RX.buf[3 + F0B_INFO_STAY_REASON], F0B_STAY_GREETING);
+    fake_board_exit_env(NULL);
+    fake_board_auto_tick(0);
+    test_img_free(&img);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_response_types_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_boot_decide, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idle_starts_valid_app, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idle_frames_keep_session, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idle_update_in_progress_stays, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idle_no_app_stays, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_run_request_then_silence, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
