@@ -54,7 +54,7 @@ static void push_sink(void *ctx, const uint8_t *p, uint32_t n)
 /* The check value of a frame's first n bytes, as a host computes it. */
 static uint32_t frame_crc(const uint8_t *f, uint32_t n)
 {
-    return (uint32_t)crc32(0L, f, n);
+    return f0b_frame_crc(f, n);
 }
 
 /* Put a request in the device's receive ring. */
@@ -349,6 +349,123 @@ static void test_run_request_then_silence(void **state)
     test_img_free(&img);
 }
 
+/* ---- the frame check against the 5-byte forgery (issue 13 defect 3) -------------------- */
+
+/* XOR this into any 5 consecutive bytes and zlib's crc32 does not change: it is the CRC-32
+ * polynomial itself, bit-reflected (0x1DB710641 as a 40-bit little-endian number). */
+static const uint8_t FORGERY[5] = { 0x41, 0x06, 0x71, 0xdb, 0x01 };
+
+static void test_crc_functions(void **state)
+{
+    (void)state;
+    uint8_t buf[300];
+    const uint8_t *check = (const uint8_t *)"123456789";
+
+    assert_int_equal(f0b_crc32_zlib(check, 9), 0xCBF43926u);
+    assert_int_equal(f0b_crc32_mpeg2(check, 9), 0x0376E6E7u);
+    assert_int_equal(f0b_hal_crc_frame(check, 9), 0x0376E6E7u);    /* the fake HAL's unit */
+    for (uint32_t i = 0; i < sizeof buf; i++)
+        buf[i] = (uint8_t)(i * 37u + 11u);
+    for (uint32_t n = 0; n <= sizeof buf; n += 7) {
+        assert_int_equal(f0b_crc32_zlib(buf, n), (uint32_t)crc32(0L, buf, n));
+        assert_int_equal(f0b_crc32_mpeg2(buf, n), f0b_hal_crc_frame(buf, n));
+    }
+    /* INFO keeps zlib crc32 (frozen), every other frame, both directions, MPEG-2 */
+    for (unsigned t = 0; t < 256; t++) {
+        buf[0] = (uint8_t)t;
+        uint32_t want = (t & 0x7Fu) == F0B_CMD_INFO ? (uint32_t)crc32(0L, buf, 40)
+                                                     : f0b_crc32_mpeg2(buf, 40);
+        assert_int_equal(f0b_frame_crc(buf, 40), want);
+    }
+}
+
+/* Carry-less product: the error patterns zlib's crc32 cannot see are the multiples of its
+ * polynomial (bit-reflected, LSB first). */
+static uint64_t clmul(uint64_t a, uint64_t b)
+{
+    uint64_t r = 0;
+    for (; a; a >>= 1, b <<= 1)
+        if (a & 1u)
+            r ^= b;
+    return r;
+}
+
+/* Every error confined to 6 consecutive bytes that leaves zlib's crc32 unchanged (2^16 - 1
+ * patterns, the forgery among them) changes the frame check. Errors are position-free
+ * for a CRC, so one position stands for all. */
+static void test_frame_check_sees_zlib_blind_patterns(void **state)
+{
+    (void)state;
+    uint8_t a[32], b[32];
+    unsigned seen_forgery = 0;
+
+    for (uint32_t i = 0; i < sizeof a; i++)
+        a[i] = (uint8_t)(i * 91u + 7u);
+    uint32_t za = (uint32_t)crc32(0L, a, sizeof a), ma = f0b_crc32_mpeg2(a, sizeof a);
+    for (uint64_t q = 1; q < (1u << 16); q++) {
+        uint64_t e = clmul(q, 0x1DB710641ull);       /* at most 48 bits */
+        memcpy(b, a, sizeof b);
+        for (int k = 0; k < 6; k++)
+            b[9 + k] ^= (uint8_t)(e >> (8 * k));
+        if (q == 1) {
+            for (int k = 0; k < 5; k++)
+                assert_int_equal(a[9 + k] ^ b[9 + k], FORGERY[k]);
+            seen_forgery = 1;
+        }
+        assert_int_equal((uint32_t)crc32(0L, b, sizeof b), za);     /* zlib blind */
+        assert_int_not_equal(f0b_crc32_mpeg2(b, sizeof b), ma);     /* frame check sees it */
+    }
+    assert_true(seen_forgery);
+}
+
+/* On the device: an update whose DATA frame is forged on the line (the 5-byte pattern XORed
+ * into its data, the check left as the sender computed it) is never committed with the
+ * forged bytes. Before protocol 2.0 (frames checked with zlib crc32 too) the frame passed,
+ * END's read-back crc matched the header and the damaged image was committed. */
+static void test_forged_frame_not_committed(void **state)
+{
+    (void)state;
+    struct test_img img;
+    uint8_t f[F0B_MAX_FRAME];
+
+    test_img_make(&img, &L, 2048, 23);
+    fake_board_set_millis(0);
+    f0b_proto_init(&P, &L, F0B_STAY_NO_APP);
+    greet(1);
+    send_header(2, &img, F0B_ST_OK);
+    send_data(3, &img, 0, 1024);
+    /* frame 2 as the host seals it, then damaged on the line */
+    f[0] = F0B_CMD_DATA;
+    f[1] = 4;
+    f0b_put_le32(f + 2, 1024);
+    f[6] = f[7] = 0;
+    memcpy(f + 2 + F0B_DATA_HDR, img.payload + 1024, 1024);
+    uint32_t n = 2 + F0B_DATA_HDR + 1024;
+    f0b_put_le32(f + n, frame_crc(f, n));
+    uint32_t zlib_before = (uint32_t)crc32(0L, f, n);
+    for (int k = 0; k < 5; k++)
+        f[2 + F0B_DATA_HDR + 500 + k] ^= FORGERY[k];
+    assert_int_equal((uint32_t)crc32(0L, f, n), zlib_before);     /* a 1.x frame passes */
+    f0b_cobs_encode(f, n + 4, push_sink, NULL);
+    assert_int_equal(f0b_proto_poll(&P), F0B_PROTO_IDLE);
+    assert_int_equal(recv_resp(), 11);
+    assert_int_equal(RX.buf[0], F0B_T_NAK);            /* refused: the sender resends */
+    assert_int_equal(f0b_get_le32(RX.buf + 3), 1024);
+    send_req(F0B_CMD_END, 5, NULL, 0);
+    f0b_proto_poll(&P);
+    assert_int_equal(recv_resp(), 11);
+    assert_int_equal(RX.buf[2], F0B_ST_VERIFY);
+    assert_int_not_equal(f0b_app_state(&L), F0B_APP_VALID);
+    /* the resend is taken */
+    send_data(6, &img, 1024, 1024);
+    send_req(F0B_CMD_END, 7, NULL, 0);
+    f0b_proto_poll(&P);
+    assert_int_equal(recv_resp(), 11);
+    assert_int_equal(RX.buf[2], F0B_ST_OK);
+    assert_memory_equal(fake_flash_mem() + (L.app_start - F0B_FLASH_BASE), img.payload, img.size);
+    test_img_free(&img);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -359,6 +476,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_idle_update_in_progress_stays, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idle_no_app_stays, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_request_then_silence, setup, teardown),
+        cmocka_unit_test(test_crc_functions),
+        cmocka_unit_test(test_frame_check_sees_zlib_blind_patterns),
+        cmocka_unit_test_setup_teardown(test_forged_frame_not_committed, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

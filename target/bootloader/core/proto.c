@@ -19,11 +19,19 @@ static void tx_sink(void *ctx, const uint8_t *p, uint32_t n)
         f0b_hal_tx(p, n);
 }
 
+/* The check of an n-byte frame in b (type first): zlib crc32 for INFO (frozen, so versions
+ * can always be exchanged), CRC-32/MPEG-2 for everything else, so that the frame check and
+ * the payload check (END, CRC: zlib) are different functions (docs/protocol.md). */
+static uint32_t frame_crc(const uint8_t *b, uint32_t n)
+{
+    return F0B_FRAME_CRC_IS_ZLIB(b[0]) ? f0b_hal_crc32(b, n) : f0b_hal_crc_frame(b, n);
+}
+
 /* Seal the frame in b (type, seq, payload of plen bytes) with its crc and send it. */
 static void send_frame(uint8_t *b, uint32_t plen)
 {
     uint32_t n = 2u + plen;
-    f0b_put_le32(b + n, f0b_hal_crc32(b, n));
+    f0b_put_le32(b + n, frame_crc(b, n));
     f0b_cobs_encode(b, n + 4u, tx_sink, 0);
 }
 
@@ -219,7 +227,7 @@ int f0b_proto_poll(struct f0b_proto *p)
         if (n == 0)
             continue;
         if (n < 0 || !f0b_frame_crc_ok(p->rx.buf, (uint32_t)n,
-                                        f0b_hal_crc32(p->rx.buf, (uint32_t)n - 4u))) {
+                                        frame_crc(p->rx.buf, (uint32_t)n - 4u))) {
             nak(p);
             continue;
         }
