@@ -68,8 +68,10 @@ enum f0b_cmd {
     /* BEGIN: container header (64 bytes), exactly as in the image -> status.
      * Validates the header (see F0B_ST_HDR_*), invalidates the boot record (erases the
      * record page) and writes the new header into it, uncommitted. Application pages are
-     * not erased here: each is erased when DATA first writes into it. A BEGIN with the same
-     * header as the open session is answered OK again without touching the flash. */
+     * not erased here: each is erased when DATA first writes into it. A BEGIN with the open
+     * session's header right after its BEGIN (nothing in between: a resend) is answered OK
+     * again without touching the flash; any other BEGIN starts over (record erased, next 0,
+     * pages erased again on first touch). */
     F0B_CMD_BEGIN = 0x02,
     /* DATA: offset u32 (into the payload), flags u8 (F0B_DATA_SEEK), reserved u8 (0),
      * data (1..max_data bytes, even length unless it ends the payload)
