@@ -694,6 +694,44 @@ static void test_skip_unchanged(void **state)
     test_img_free(&img);
 }
 
+/* Issue 13 defect 2: after `flash --skip-unchanged --no-boot` committed an update that sent
+ * only page 5, a plain flash of the same image in the same bootloader session succeeds and
+ * rewrites every page (before: exit 14, "no update session open", because the committed
+ * session was kept with next short of the payload). */
+static void test_flash_again_after_skip(void **state)
+{
+    struct test_img img;
+    struct f0b_flash_opts o;
+    struct link k;
+    struct run r;
+    struct link_cfg c = cfg(115200, 1);
+    (void)state;
+
+    test_img_make(&img, &L, 20 * 1024, 19);
+    link_init(&k, &c, &L);
+    f0b_flash_opts_default(&o);
+    o.no_boot = 1;
+    o.skip_unchanged = 1;
+    flash(&k, &img, &o, &r);
+    assert_int_equal(r.rc, 0);
+    img.payload[5 * L.page_size + 100] ^= 0x5A;
+    f0b_put_le32(img.hdr + F0B_IMG_OFF_PAYLOAD_CRC, (uint32_t)crc32(0L, img.payload, img.size));
+    test_hdr_fix_crc(img.hdr);
+    flash(&k, &img, &o, &r);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.res.written, L.page_size);
+    uint32_t er0 = fake_flash_page_erases(L.app_start);
+    o.skip_unchanged = 0;
+    flash(&k, &img, &o, &r);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.res.written, img.size);
+    assert_int_equal(fake_flash_page_erases(L.app_start), er0 + 1);
+    assert_true(flash_equals(&img));
+    assert_int_equal(f0b_app_state(&L), F0B_APP_VALID);
+    link_free(&k);
+    test_img_free(&img);
+}
+
 /* ---- raw frames against the device --------------------------------------------------- */
 
 static void raw_send(struct link *k, uint8_t type, uint8_t seq, const uint8_t *pl, uint32_t n)
@@ -997,6 +1035,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_slow_device, setup, teardown),
         cmocka_unit_test_setup_teardown(test_baud_switch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_skip_unchanged, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_flash_again_after_skip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_device_raw, setup, teardown),
         cmocka_unit_test(test_host_version_and_silence),
         cmocka_unit_test_setup_teardown(test_proto_run_window, setup, teardown),
