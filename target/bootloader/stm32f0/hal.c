@@ -170,19 +170,32 @@ const uint8_t *f0b_hal_flash_ptr(uint32_t addr)
 
 /* --- CRC unit ------------------------------------------------------------------------ */
 
-/* zlib's crc32: polynomial 0x04C11DB7 (fixed on the F030), init 0xFFFFFFFF, input and
- * output bit-reflected, result inverted. REV_IN = 01 reflects each byte, so a little-endian
- * word is fed byte-swapped (REV) to keep byte 0 first. */
-uint32_t f0b_hal_crc32(const uint8_t *p, uint32_t len)
+/* Polynomial 0x04C11DB7 (fixed on the F030), init 0xFFFFFFFF (CRC_INIT's reset value),
+ * bytes in order: a little-endian word is fed byte-swapped (REV) so that byte 0 goes first;
+ * cr picks the bit order (RESET also loads INIT into DR). */
+static uint32_t crc_unit(const uint8_t *p, uint32_t len, uint32_t cr)
 {
-    CRC_CR = CRC_CR_RESET | CRC_CR_REV_IN_BYTE | CRC_CR_REV_OUT;
+    CRC_CR = cr;
     if (((uintptr_t)p & 3u) == 0) {
         for (; len >= 4; len -= 4, p += 4)
             CRC_DR = __builtin_bswap32(*(const f0b_u32_alias *)p);
     }
     while (len--)
         CRC_DR8 = *p++;
-    return ~CRC_DR;
+    return CRC_DR;
+}
+
+/* zlib's crc32: input and output bit-reflected (REV_IN = 01 reflects each byte, REV_OUT the
+ * result), result inverted. */
+uint32_t f0b_hal_crc32(const uint8_t *p, uint32_t len)
+{
+    return ~crc_unit(p, len, CRC_CR_RESET | CRC_CR_REV_IN_BYTE | CRC_CR_REV_OUT);
+}
+
+/* CRC-32/MPEG-2: the unit as it is, nothing reflected, nothing inverted. */
+uint32_t f0b_hal_crc_frame(const uint8_t *p, uint32_t len)
+{
+    return crc_unit(p, len, CRC_CR_RESET);
 }
 
 /* --- time ------------------------------------------------------------------------------ */
