@@ -5,7 +5,7 @@ set -eu
 
 PKGS="build-essential cmake pkg-config python3
 gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
-libserialport-dev zlib1g-dev libelf-dev libcmocka-dev libunicorn-dev
+libserialport-dev zlib1g-dev libelf-dev libcmocka-dev libunicorn-dev libssl-dev
 srecord stm32flash"
 
 missing=""

@@ -1,0 +1,37 @@
+/*
+ * AES-128, forward cipher only (FIPS-197), and CTR mode (SP 800-38A) on top of it: what the
+ * secure bootloader needs to decrypt (CTR never runs the inverse cipher) and to authenticate
+ * (CMAC, cmac.h). Written for the Cortex-M0: the state is four 32-bit column words, one
+ * 256-byte S-box table, MixColumns on whole columns (no T-tables), the key schedule expanded
+ * once. Portable C with no platform code: compiled for the host in tests/crypto and checked
+ * against the FIPS-197 and SP 800-38A vectors and against OpenSSL's libcrypto.
+ */
+#ifndef F0B_AES_H
+#define F0B_AES_H
+
+#include <stdint.h>
+
+#define F0B_AES_BLOCK 16u
+#define F0B_AES_KEY   16u
+
+/* The expanded key: 11 round keys of four little-endian column words. */
+struct f0b_aes {
+    uint32_t rk[44];
+};
+
+/* Expand a 128-bit key (FIPS-197 section 5.2) into a. */
+void f0b_aes_init(struct f0b_aes *a, const uint8_t key[F0B_AES_KEY]);
+
+/* Encrypt one block; in and out may be the same buffer. */
+void f0b_aes_encrypt(const struct f0b_aes *a, const uint8_t in[F0B_AES_BLOCK],
+                     uint8_t out[F0B_AES_BLOCK]);
+
+/* CTR mode (SP 800-38A section 6.5): XOR len bytes of data, in place, with the key stream
+ * from byte pos on. Key-stream block j is E(ctr0 + j), where + adds j to the last four bytes
+ * of ctr0 read big-endian, modulo 2^32 (the standard incrementing function with m = 32,
+ * SP 800-38A appendix B.1). Any pos and len: a call may start and end inside a block, so a
+ * stream can be processed in pieces of any size. Encryption and decryption are the same. */
+void f0b_aes_ctr(const struct f0b_aes *a, const uint8_t ctr0[F0B_AES_BLOCK], uint32_t pos,
+                 uint8_t *data, uint32_t len);
+
+#endif
