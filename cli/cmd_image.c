@@ -18,8 +18,8 @@
 /* ---- pack ------------------------------------------------------------------------- */
 
 static const char pack_usage[] =
-    "usage: f0boot pack IN [-o OUT] [--part P] [--version X.Y.Z[+B]] [--addr A] [--force] "
-    "[--json]\n"
+    "usage: f0boot pack IN [-o OUT] [--part P] [--version X.Y.Z[+B]] [--addr A] [--key K] "
+    "[--force] [--json]\n"
     "  IN            application as ELF (.elf), Intel HEX (.hex) or raw binary (needs --addr)\n"
     "  -o OUT        container to write (default: IN with its extension replaced by .img);\n"
     "                a file is written to a temporary file, then renamed; a device such as\n"
@@ -33,13 +33,16 @@ static void print_pack_usage(FILE *f)
         fprintf(f, " %s", f0b_part_at(i)->name);
     fputs("\n  --version V   image version X.Y.Z or X.Y.Z+BUILD (default 0.0.0)\n"
           "  --addr A      flash address of a raw binary (e.g. 0x08001000)\n"
+          "  --key K       encrypt and authenticate with the product key in file K (f0boot\n"
+          "                keygen): container format v2, for the secure bootloader built with\n"
+          "                the same key (docs/security.md); a fresh random nonce every time\n"
           "  --force       pack even if lint finds errors (sets the LINT_FORCED flag)\n"
           "  --json        print the result as one JSON object\n", f);
 }
 
 /* The command line of pack. */
 struct pack_args {
-    const char *in, *out, *part, *ver, *addr;
+    const char *in, *out, *part, *ver, *addr, *key;
     int force;
     char def_out[4096];          /* the default output name when there is no -o */
 };
@@ -48,8 +51,8 @@ struct pack_args {
  * (*bad set when its value is missing), 0 if not. */
 static int pack_valopt(struct pack_args *a, int argc, char **argv, int *i, int *bad)
 {
-    static const char *const names[] = {"--output", "--part", "--version", "--addr"};
-    const char **dst[] = {&a->out, &a->part, &a->ver, &a->addr};
+    static const char *const names[] = {"--output", "--part", "--version", "--addr", "--key"};
+    const char **dst[] = {&a->out, &a->part, &a->ver, &a->addr, &a->key};
     const char *arg = argv[*i];
 
     for (size_t k = 0; k < COUNT(names); k++) {
@@ -163,6 +166,54 @@ static int pack_input(struct out *o, const struct pack_req *r, struct packed *p)
     return rc;
 }
 
+/* Read and parse a key file (--key): 0, or the exit code after out_fail(). */
+static int load_key(struct out *o, const char *path, uint8_t key[F0B_KEY_LEN])
+{
+    struct f0b_img_error err;
+    char msg[512];
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = cli_read_file(path, &buf, &len, msg, sizeof msg);
+
+    if (rc)
+        return out_fail(o, rc, "--key: %s", msg);
+    rc = f0b_key_parse(buf, len, key, &err);
+    memset(buf, 0, len);
+    free(buf);
+    if (rc)
+        return out_fail(o, F0B_EXIT_USAGE, "--key %s: %s", path, err.detail);
+    return 0;
+}
+
+/* --key: the packed plain container becomes a v2 one under a fresh nonce. */
+static int pack_encrypt(struct out *o, const char *keyfile, struct packed *p)
+{
+    struct f0b_img_error err;
+    uint8_t key[F0B_KEY_LEN], nonce[F0B_IMG_NONCE_LEN], *enc = NULL;
+    size_t len = 0;
+    int rc = load_key(o, keyfile, key);
+
+    if (rc)
+        return rc;
+    rc = f0b_random(nonce, sizeof nonce, &err);
+    if (rc == 0)
+        rc = f0b_container_encrypt(p->cnt, p->len, key, nonce, &enc, &len, &p->h, &err);
+    memset(key, 0, sizeof key);
+    if (rc)
+        return out_fail(o, rc == F0B_IMG_ERANDOM ? F0B_EXIT_INTERNAL : pack_img_exit(rc),
+                        "--key: %s", err.detail);
+    free(p->cnt);
+    p->cnt = enc;
+    p->len = len;
+    return 0;
+}
+
+static void hexstr(char *out, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        sprintf(out + 2 * i, "%02x", p[i]);
+}
+
 static void pack_result(struct out *o, const struct pack_args *a, const struct packed *p)
 {
     const struct f0b_img_hdr *h = &p->h;
@@ -175,11 +226,16 @@ static void pack_result(struct out *o, const struct pack_args *a, const struct p
     fmt_flags(fs, sizeof fs, h->flags);
     snprintf(title, sizeof title, "%s: %zu bytes, packed from %s (%s)", a->out, p->len, a->in,
              f0b_format_name(p->format));
-    snprintf(payload, sizeof payload, "%u bytes, crc32 0x%08x", (unsigned)h->payload_size,
-             (unsigned)h->payload_crc);
+    int enc = h->hdr_version == F0B_IMG_HDR_VERSION_ENC;
+    char nonce[2 * F0B_IMG_NONCE_LEN + 1];
+    hexstr(nonce, h->nonce, sizeof h->nonce);
+    snprintf(payload, sizeof payload, enc ? "%u bytes, encrypted (crc32 0x%08x encrypted too)" :
+             "%u bytes, crc32 0x%08x", (unsigned)h->payload_size, (unsigned)h->payload_crc);
     snprintf(vt, sizeof vt, " (%s)", p->vt_source[0] ? p->vt_source :
              "guessed: the part's full table");
-    snprintf(part, sizeof part, "%s (%u)", h->part_name, (unsigned)h->part);
+    /* v2 carries no part name: the part code says it. */
+    snprintf(part, sizeof part, "%s (%u)", enc ? f0b_part_by_code(h->part)->name :
+             h->part_name, (unsigned)h->part);
     f[n++] = (struct out_field)OUT_F_STR("input", a->in);
     f[n++] = (struct out_field)OUT_F_STR("format", f0b_format_name(p->format));
     f[n++] = (struct out_field)OUT_F_STR("output", a->out);
@@ -197,6 +253,11 @@ static void pack_result(struct out *o, const struct pack_args *a, const struct p
     f[n++] = (struct out_field)OUT_F_HEX("reset_vec", h->reset_vec, .label = "reset_vec");
     f[n++] = (struct out_field)OUT_F_HEX("flags", h->flags, .label = "flags", .note = fs);
     f[n++] = (struct out_field)OUT_F_HEX("hdr_crc", h->hdr_crc);
+    f[n++] = (struct out_field)OUT_F_BOOL("encrypted", enc, .label = "encrypted",
+                                          .text = enc ? "yes: AES-128-CTR, AES-CMAC (format v2)" :
+                                          "no");
+    if (enc)
+        f[n++] = (struct out_field)OUT_F_STR("nonce", nonce, .label = "nonce");
     f[n++] = (struct out_field)OUT_F_UINT("lint_errors", (uint64_t)p->lint.errors);
     f[n++] = (struct out_field)OUT_F_UINT("lint_warnings", (uint64_t)p->lint.warnings);
     f[n++] = (struct out_field)OUT_F_OBJ("lint");
@@ -224,6 +285,8 @@ int cmd_pack(int argc, char **argv)
     if (rc >= 0)
         return rc;
     rc = pack_input(&o, &r, &p);
+    if (rc == 0 && a.key)
+        rc = pack_encrypt(&o, a.key, &p);
     if (rc == 0) {
         char msg[512];
         rc = cli_write_file(a.out, p.cnt, p.len, msg, sizeof msg);
@@ -245,20 +308,37 @@ struct info_view {
     const struct f0b_img_hdr *h;
     const struct f0b_container_check *chk;
     const char *error;           /* "" when the container is OK */
+    const char *keyfile;         /* --key, or NULL */
 };
+
+/* What info says about encryption and the MACs (never anything about the key itself). */
+static const char *enc_text(const struct info_view *v)
+{
+    if (!v->chk->encrypted)
+        return "no";
+    if (!v->chk->mac_checked)
+        return "yes: AES-128-CTR, AES-CMAC (format v2); MACs not checked (give --key)";
+    if (v->chk->hdr_mac_ok && v->chk->tag_ok)
+        return "yes: AES-128-CTR, AES-CMAC (format v2); MACs verify under --key";
+    return "yes: AES-128-CTR, AES-CMAC (format v2); MACs DO NOT verify under --key";
+}
 
 static void info_result(struct out *o, const struct info_view *v)
 {
     const struct f0b_img_hdr *h = v->h;
     const struct f0b_part *p = f0b_part_by_code(h->part);
     char title[4200], footer[600], vs[48], fs[64], pn[40], partn[48];
-    const char *pok = v->chk->payload_crc_ok ? " (ok)" : " (BAD)";
+    const struct f0b_container_check *c = v->chk;
+    const char *pok = c->payload_crc_ok ? (c->encrypted ? " (encrypted; ok under --key)" :
+                      " (ok)") : c->encrypted && !c->mac_checked ? " (encrypted)" : " (BAD)";
+    char nonce[2 * F0B_IMG_NONCE_LEN + 1];
     const char *hok = v->chk->hdr_crc_ok ? " (ok)" : " (BAD)";
 
     fmt_version(vs, sizeof vs, h);
     fmt_flags(fs, sizeof fs, h->flags);
     snprintf(title, sizeof title, "%s: f0boot container, %zu bytes", v->file, v->len);
     snprintf(pn, sizeof pn, "\"%s\"", h->part_name);
+    hexstr(nonce, h->nonce, sizeof h->nonce);
     snprintf(partn, sizeof partn, " (%s)", p ? p->name : "unknown");
     snprintf(footer, sizeof footer, v->error[0] ? "NOT OK: %s" : "OK", v->error);
     const struct out_field f[] = {
@@ -282,27 +362,38 @@ static void info_result(struct out *o, const struct info_view *v)
         OUT_F_UINT("ver_patch", h->ver_patch),
         OUT_F_UINT("ver_build", h->ver_build),
         OUT_F_STR("version", vs, .label = "version"),
-        OUT_F_STR("part_name", h->part_name, .label = "part_name", .text = pn),
+        OUT_F_STR("part_name", h->part_name, .label = c->encrypted ? NULL : "part_name",
+                  .text = pn),
         OUT_F_HEX("init_sp", h->init_sp, .label = "init_sp"),
         OUT_F_HEX("reset_vec", h->reset_vec, .label = "reset_vec"),
         OUT_F_HEX("hdr_crc", h->hdr_crc, .label = "hdr_crc", .note = hok),
         OUT_F_HEX("hdr_crc_calc", v->chk->hdr_crc_calc),
         OUT_F_BOOL("hdr_crc_ok", v->chk->hdr_crc_ok),
+        OUT_F_BOOL("encrypted", c->encrypted, .label = "encrypted", .text = enc_text(v)),
+        OUT_F_STR("nonce", c->encrypted ? nonce : "", .label = c->encrypted ? "nonce" : NULL),
+        OUT_F_BOOL("mac_checked", c->mac_checked),
+        OUT_F_BOOL("mac_ok", c->mac_checked && c->hdr_mac_ok && c->tag_ok),
         OUT_F_STR("error", v->error),
     };
     out_result(o, v->error[0] == '\0', title, f, COUNT(f), footer);
 }
 
-static int info_parse(struct out *o, int argc, char **argv, const char **in)
+static int info_parse(struct out *o, int argc, char **argv, const char **in, const char **key)
 {
     *in = NULL;
+    *key = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) {
+        } else if (cli_is_opt(argv[i], "--key")) {
+            if (!(*key = cli_optval(argc, argv, &i, "--key")))
+                return out_fail(o, F0B_EXIT_USAGE, "--key needs a key file");
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("usage: f0boot info FILE [--json]\n"
+            printf("usage: f0boot info FILE [--key K] [--json]\n"
                    "  print every header field of an f0boot container, check the header and\n"
                    "  payload CRCs and every field against the bootloader's own header rules;\n"
-                   "  say OK or why not (exit 7)\n");
+                   "  say OK or why not (exit 7). An encrypted container (pack --key) is shown\n"
+                   "  as such; with --key K its MACs are checked and its payload decrypted to\n"
+                   "  check the payload CRC and vectors (the key is never shown)\n");
             return F0B_EXIT_OK;
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             return out_fail(o, F0B_EXIT_USAGE, "unknown option '%s'; see f0boot info --help",
@@ -322,8 +413,8 @@ static int info_parse(struct out *o, int argc, char **argv, const char **in)
 int cmd_info(int argc, char **argv)
 {
     struct out o;
-    const char *in;
-    uint8_t *buf = NULL;
+    const char *in, *keyfile;
+    uint8_t *buf = NULL, key[F0B_KEY_LEN];
     size_t len = 0;
     struct f0b_img_hdr h;
     struct f0b_container_check chk;
@@ -332,18 +423,25 @@ int cmd_info(int argc, char **argv)
     int rc, vrc;
 
     out_init(&o, "info", 0, argc, argv);
-    rc = info_parse(&o, argc, argv, &in);
+    rc = info_parse(&o, argc, argv, &in, &keyfile);
     if (rc >= 0)
+        return rc;
+    if (keyfile && (rc = load_key(&o, keyfile, key)) != 0)
         return rc;
     rc = cli_read_file(in, &buf, &len, msg, sizeof msg);
     if (rc)
         return out_fail(&o, rc, "%s", msg);
     vrc = f0b_container_verify(buf, len, &h, &chk, &err);
+    if (keyfile && chk.encrypted && (vrc == 0 || vrc == F0B_IMG_ECNT_FIELD)) {
+        int drc = f0b_container_decrypt(buf, len, key, NULL, &chk, &err);
+        vrc = vrc ? vrc : drc;
+    }
+    memset(key, 0, sizeof key);
     free(buf);
     /* Not a container at all: nothing to show. */
     if (vrc && (!chk.have_hdr || vrc == F0B_IMG_ECNT_MAGIC || vrc == F0B_IMG_ECNT_VERSION))
         return out_fail(&o, pack_img_exit(vrc), "%s: %s", in, err.detail);
-    info_result(&o, &(struct info_view){in, len, &h, &chk, vrc ? err.detail : ""});
+    info_result(&o, &(struct info_view){in, len, &h, &chk, vrc ? err.detail : "", keyfile});
     if (vrc && !o.json)
         out_msg(&o, "%s: %s", in, err.detail);
     return vrc ? pack_img_exit(vrc) : F0B_EXIT_OK;

@@ -19,13 +19,15 @@ struct command {
 
 /* One line per command. */
 static const struct command commands[] = {
-    {"pack", cmd_pack, "IN [-o OUT] [--part P] [--version X.Y.Z[+B]] [--addr A] [--force] [--json]",
-     "turn an ELF, Intel HEX or raw binary into a CRC-stamped container"},
-    {"info", cmd_info, "FILE [--json]", "print every header field of a container, check both CRCs"},
+    {"pack", cmd_pack, "IN [-o OUT] [--part P] [--version X.Y.Z[+B]] [--addr A] [--key K] [--force] [--json]",
+     "turn an ELF, Intel HEX or raw binary into a CRC-stamped container (encrypted with --key)"},
+    {"info", cmd_info, "FILE [--key K] [--json]", "print every header field of a container, check both CRCs"},
     {"flash", cmd_flash, "PORT IMAGE [--baud N] [--fast-baud N] [--skip-unchanged] [--no-boot] [--json]",
      "write an image through the bootloader, verify, commit and start it"},
     {"probe", cmd_probe, "PORT [--json]", "show what the bootloader on PORT reports (INFO)"},
     {"boot", cmd_boot, "PORT [--json]", "start the committed application"},
+    {"keygen", cmd_keygen, "-o FILE [--json]",
+     "write a new random product key for encrypted images (pack --key)"},
 };
 
 /* The codes of exit_codes.h, as --help explains them. */

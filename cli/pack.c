@@ -15,6 +15,7 @@ int pack_img_exit(int code)
     case F0B_IMG_ECNT_SIZE:
     case F0B_IMG_ECNT_PAYLOAD_CRC:
     case F0B_IMG_ECNT_FIELD:
+    case F0B_IMG_ECNT_MAC:
         return F0B_EXIT_CONTAINER;
     default:
         return F0B_EXIT_INPUT_FORMAT;

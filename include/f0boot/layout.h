@@ -23,7 +23,16 @@
 
 #define F0B_FLASH_BASE        0x08000000u
 #define F0B_SRAM_BASE         0x20000000u
+/* The split: the bootloader takes the first F0B_BOOT_SIZE bytes of flash (4 KB; the secure
+ * build takes more, set by the firmware build). A build parameter: a multiple of 2 KB (the
+ * largest page) from F0B_BOOT_SIZE_MIN to F0B_BOOT_SIZE_MAX; the host learns the device's
+ * split from INFO (app_start) and accepts any of them in a container's load_addr. */
+#ifndef F0B_BOOT_SIZE
 #define F0B_BOOT_SIZE         0x1000u      /* bootloader: first 4 KB of flash */
+#endif
+#define F0B_BOOT_SIZE_MIN     0x1000u
+#define F0B_BOOT_SIZE_MAX     0x2000u
+#define F0B_BOOT_SIZE_STEP    0x0800u
 #define F0B_APP_START         (F0B_FLASH_BASE + F0B_BOOT_SIZE)
 #define F0B_VT_MAX            192u         /* 16 system + 32 IRQ words, Cortex-M0 maximum */
 #define F0B_SHARED_SIZE       16u          /* at the very end of SRAM */

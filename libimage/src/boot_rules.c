@@ -74,6 +74,12 @@ int f0b_container_boot_rules(const uint8_t raw[F0B_IMG_HDR_SIZE], const struct f
     if (*st != F0B_ST_OK)
         return f0b_err_set(err, F0B_IMG_ECNT_FIELD, 0, F0B_IMG_OFF_PART,
                            "unknown part code %u", (unsigned)h->part);
+    /* The host does not know which split the device's bootloader was built with: an image
+     * linked behind any of them passes here, the device checks its own at BEGIN. */
+    if (f0b_is_app_start(h->load_addr)) {
+        l.app_start = h->load_addr;
+        l.app_size = l.record_addr - h->load_addr;
+    }
     *st = f0b_hdr_validate(&l, raw);
     return *st == F0B_ST_OK ? F0B_IMG_OK : rule_msg(*st, &l, h, part, err);
 }

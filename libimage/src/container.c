@@ -139,14 +139,42 @@ int f0b_container_build(const struct f0b_image *img, const struct f0b_pack_opts 
     return F0B_IMG_OK;
 }
 
+/* The field checks after the structure: flags, part (and its name in v1), the bootloader's
+ * own header rules, and (v1) init_sp/reset_vec against payload words 0/1. */
+static int check_fields(const uint8_t *buf, const struct f0b_img_hdr *h,
+                        struct f0b_container_check *chk, struct f0b_img_error *err)
+{
+    const uint8_t *pl = buf + F0B_IMG_HDR_SIZE;
+    const struct f0b_part *part;
+    int rc = F0B_IMG_OK;
+
+    if (h->flags & ~KNOWN_FLAGS)
+        rc = f0b_err_set(err, F0B_IMG_ECNT_FIELD, 0, F0B_IMG_OFF_FLAGS,
+                         "unknown flag bits 0x%08x", (unsigned)(h->flags & ~KNOWN_FLAGS));
+    else if (!(part = f0b_part_by_code(h->part)))
+        rc = f0b_err_set(err, F0B_IMG_ECNT_FIELD, 0, F0B_IMG_OFF_PART,
+                         "unknown part code %u", (unsigned)h->part);
+    else if (!chk->encrypted && strcmp(h->part_name, part->name) != 0)
+        rc = f0b_err_set(err, F0B_IMG_ECNT_FIELD, 0, F0B_IMG_OFF_PART_NAME,
+                         "part name \"%s\" does not match part code %u (%s)", h->part_name,
+                         (unsigned)h->part, part->name);
+    else if ((rc = f0b_container_boot_rules(buf, h, part->name, &chk->boot_rule, err)))
+        ;  /* the bootloader's own rules: load address, sizes, vt_len, SP, reset vector */
+    else if (!chk->encrypted &&
+             (h->init_sp != f0b_get_le32(pl) || h->reset_vec != f0b_get_le32(pl + 4)))
+        rc = f0b_err_set(err, F0B_IMG_ECNT_FIELD, 0, F0B_IMG_OFF_INIT_SP,
+                         "init_sp/reset_vec 0x%08x/0x%08x differ from payload words 0/1 "
+                         "0x%08x/0x%08x", (unsigned)h->init_sp, (unsigned)h->reset_vec,
+                         (unsigned)f0b_get_le32(pl), (unsigned)f0b_get_le32(pl + 4));
+    return rc;
+}
+
 int f0b_container_verify(const uint8_t *buf, size_t len, struct f0b_img_hdr *hdr,
                          struct f0b_container_check *chk, struct f0b_img_error *err)
 {
     struct f0b_img_hdr h;
-    const struct f0b_part *part;
     const uint8_t *pl = buf + F0B_IMG_HDR_SIZE;
-    uint64_t present;
-    int rc = F0B_IMG_OK;
+    uint64_t present, want;
 
     memset(chk, 0, sizeof *chk);
     memset(hdr, 0, sizeof *hdr);
@@ -158,55 +186,45 @@ int f0b_container_verify(const uint8_t *buf, size_t len, struct f0b_img_hdr *hdr
     f0b_hdr_decode(buf, &h);
     *hdr = h;
     chk->have_hdr = 1;
+    chk->encrypted = h.hdr_version == F0B_IMG_HDR_VERSION_ENC;
     present = len - F0B_IMG_HDR_SIZE;
     chk->payload_present = present;
+    want = (uint64_t)h.payload_size + (chk->encrypted ? F0B_IMG_TAG_LEN : 0u);
     chk->hdr_crc_calc = crc(buf, F0B_IMG_OFF_HDR_CRC);
     chk->hdr_crc_ok = chk->hdr_crc_calc == h.hdr_crc;
-    chk->payload_crc_calc = crc(pl, present < h.payload_size ? (size_t)present : h.payload_size);
-    chk->payload_crc_ok = present >= h.payload_size && chk->payload_crc_calc == h.payload_crc;
+    if (!chk->encrypted) {
+        chk->payload_crc_calc = crc(pl, present < h.payload_size ? (size_t)present :
+                                    h.payload_size);
+        chk->payload_crc_ok = present >= h.payload_size && chk->payload_crc_calc == h.payload_crc;
+    }
 
     if (h.magic != F0B_IMG_MAGIC)
         return f0b_err_set(err, F0B_IMG_ECNT_MAGIC, 0, 0,
                            "no \"F0IM\" magic at offset 0: not an f0boot container (make one "
                            "with `f0boot pack`)");
-    if (h.hdr_version != F0B_IMG_HDR_VERSION || h.hdr_size != F0B_IMG_HDR_SIZE)
+    if ((h.hdr_version != F0B_IMG_HDR_VERSION && !chk->encrypted) ||
+        h.hdr_size != F0B_IMG_HDR_SIZE)
         return f0b_err_set(err, F0B_IMG_ECNT_VERSION, 0, F0B_IMG_OFF_HDR_VERSION,
-                           "header version %u, size %u: this f0boot understands version %u, "
-                           "size %u; use a matching f0boot", h.hdr_version, h.hdr_size,
-                           F0B_IMG_HDR_VERSION, F0B_IMG_HDR_SIZE);
+                           "header version %u, size %u: this f0boot understands versions %u "
+                           "and %u (encrypted), size %u; use a matching f0boot", h.hdr_version,
+                           h.hdr_size, F0B_IMG_HDR_VERSION, F0B_IMG_HDR_VERSION_ENC,
+                           F0B_IMG_HDR_SIZE);
     if (!chk->hdr_crc_ok)
         return f0b_err_set(err, F0B_IMG_ECNT_HDR_CRC, 0, F0B_IMG_OFF_HDR_CRC,
                            "header CRC is 0x%08x but bytes 0-59 give 0x%08x: the header is "
                            "corrupt, pack the image again", (unsigned)h.hdr_crc,
                            (unsigned)chk->hdr_crc_calc);
-    if (present != h.payload_size)
+    if (present != want)
         return f0b_err_set(err, F0B_IMG_ECNT_SIZE, 0, (long)len,
-                           "the header announces %u payload bytes but the file holds %llu "
+                           "the header announces %u payload bytes%s but the file holds %llu "
                            "after the header: the file is %s, copy or pack it again",
-                           (unsigned)h.payload_size, (unsigned long long)present,
-                           present < h.payload_size ? "truncated" : "followed by extra bytes");
-    if (!chk->payload_crc_ok)
+                           (unsigned)h.payload_size, chk->encrypted ? " and a 16-byte tag" : "",
+                           (unsigned long long)present,
+                           present < want ? "truncated" : "followed by extra bytes");
+    if (!chk->encrypted && !chk->payload_crc_ok)
         return f0b_err_set(err, F0B_IMG_ECNT_PAYLOAD_CRC, 0, F0B_IMG_HDR_SIZE,
                            "payload CRC is 0x%08x but the payload gives 0x%08x: the payload is "
                            "corrupt, pack the image again", (unsigned)h.payload_crc,
                            (unsigned)chk->payload_crc_calc);
-
-    if (h.flags & ~KNOWN_FLAGS)
-        rc = f0b_err_set(err, F0B_IMG_ECNT_FIELD, 0, F0B_IMG_OFF_FLAGS,
-                         "unknown flag bits 0x%08x", (unsigned)(h.flags & ~KNOWN_FLAGS));
-    else if (!(part = f0b_part_by_code(h.part)))
-        rc = f0b_err_set(err, F0B_IMG_ECNT_FIELD, 0, F0B_IMG_OFF_PART,
-                         "unknown part code %u", (unsigned)h.part);
-    else if (strcmp(h.part_name, part->name) != 0)
-        rc = f0b_err_set(err, F0B_IMG_ECNT_FIELD, 0, F0B_IMG_OFF_PART_NAME,
-                         "part name \"%s\" does not match part code %u (%s)", h.part_name,
-                         (unsigned)h.part, part->name);
-    else if ((rc = f0b_container_boot_rules(buf, &h, part->name, &chk->boot_rule, err)))
-        ;  /* the bootloader's own rules: load address, sizes, vt_len, SP, reset vector */
-    else if (h.init_sp != f0b_get_le32(pl) || h.reset_vec != f0b_get_le32(pl + 4))
-        rc = f0b_err_set(err, F0B_IMG_ECNT_FIELD, 0, F0B_IMG_OFF_INIT_SP,
-                         "init_sp/reset_vec 0x%08x/0x%08x differ from payload words 0/1 "
-                         "0x%08x/0x%08x", (unsigned)h.init_sp, (unsigned)h.reset_vec,
-                         (unsigned)f0b_get_le32(pl), (unsigned)f0b_get_le32(pl + 4));
-    return rc;
+    return check_fields(buf, &h, chk, err);
 }

@@ -35,8 +35,11 @@ const char *f0b_image_strerror(int code)
     case F0B_IMG_ECNT_SIZE: return "container length does not match its payload size";
     case F0B_IMG_ECNT_PAYLOAD_CRC: return "container payload CRC mismatch";
     case F0B_IMG_ECNT_FIELD: return "container header field invalid";
+    case F0B_IMG_ECNT_MAC: return "container MAC does not verify under this key";
     case F0B_IMG_EPART: return "unknown part";
     case F0B_IMG_EVERSION: return "invalid version string";
+    case F0B_IMG_EKEY: return "key file malformed";
+    case F0B_IMG_ERANDOM: return "system random source failed";
     }
     return "unknown error";
 }

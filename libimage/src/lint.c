@@ -111,9 +111,12 @@ static void lint_vectors(const struct f0b_image *img, const struct f0b_part *p,
 
 void f0b_lint_run(const struct f0b_image *img, const struct f0b_part *p, struct f0b_lint *l)
 {
-    uint32_t app = f0b_part_app_start(p), app_size = f0b_part_app_size(p);
     uint32_t rec = f0b_part_record_addr(p);
     uint32_t start = f0b_image_start(img);
+    /* The split is the bootloader's build parameter: an image linked behind any of them
+     * (4 KB plain, 6 KB secure, ...) is accepted; the device checks its own at BEGIN. */
+    uint32_t app = f0b_is_app_start(start) ? start : f0b_part_app_start(p);
+    uint32_t app_size = rec - app;
     uint64_t end = f0b_image_end(img), size = end - start;
 
     memset(l, 0, sizeof *l);

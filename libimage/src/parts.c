@@ -66,3 +66,10 @@ uint32_t f0b_part_shared_addr(const struct f0b_part *p)
 {
     return F0B_SHARED_ADDR(p->sram_kb);
 }
+
+int f0b_is_app_start(uint32_t addr)
+{
+    uint32_t off = addr - F0B_FLASH_BASE;
+    return addr > F0B_FLASH_BASE && off >= F0B_BOOT_SIZE_MIN && off <= F0B_BOOT_SIZE_MAX &&
+           off % F0B_BOOT_SIZE_STEP == 0;
+}

@@ -58,8 +58,11 @@ enum f0b_img_err {
     F0B_IMG_ECNT_SIZE = -34,     /* file length does not match payload_size */
     F0B_IMG_ECNT_PAYLOAD_CRC = -35, /* payload CRC mismatch */
     F0B_IMG_ECNT_FIELD = -36,    /* a header field is invalid or inconsistent */
+    F0B_IMG_ECNT_MAC = -37,      /* v2: header MAC or tag wrong (another key, or altered) */
     F0B_IMG_EPART = -40,         /* unknown part */
     F0B_IMG_EVERSION = -41,      /* version string not X.Y.Z[+B] */
+    F0B_IMG_EKEY = -42,          /* key file is not 32 hex digits */
+    F0B_IMG_ERANDOM = -43,       /* the system's random source failed */
 };
 
 /* Caller-owned error report. */
@@ -98,6 +101,11 @@ uint32_t f0b_part_app_size(const struct f0b_part *p);    /* up to the boot-recor
 uint32_t f0b_part_record_addr(const struct f0b_part *p); /* last flash page */
 uint32_t f0b_part_sram_end(const struct f0b_part *p);
 uint32_t f0b_part_shared_addr(const struct f0b_part *p); /* 16 shared words at SRAM end */
+/* 1 if addr is where an application starts behind some build of the bootloader: flash base
+ * + a multiple of F0B_BOOT_SIZE_STEP from F0B_BOOT_SIZE_MIN to _MAX (f0boot/layout.h; 4 KB
+ * for the plain bootloader, 6 KB for the secure one by default). Lint and the container
+ * check accept any of them; the device checks its own (INFO app_start). */
+int f0b_is_app_start(uint32_t addr);
 
 /* ---- the segment model -------------------------------------------------------------- */
 
@@ -261,6 +269,10 @@ struct f0b_container_check {
     uint64_t payload_present;  /* bytes after the header in the buffer */
     int boot_rule;             /* F0B_ST_HDR_* of the bootloader's header rule that refuses
                                   this header (f0b_hdr_validate()), 0 when they all pass */
+    int encrypted;             /* format v2: payload_crc and the payload need the key */
+    int mac_checked;           /* f0b_container_decrypt() ran: the two fields below hold */
+    int hdr_mac_ok;            /* v2 hdr_mac verifies under the key */
+    int tag_ok;                /* v2 tag over header and ciphertext verifies */
 };
 
 /* Decode and check everything: magic, header version and size, header CRC, file length
@@ -273,6 +285,48 @@ struct f0b_container_check {
  * far as the buffer allows. */
 int f0b_container_verify(const uint8_t *buf, size_t len, struct f0b_img_hdr *hdr,
                          struct f0b_container_check *chk, struct f0b_img_error *err);
+/* For a v2 container (encrypted) f0b_container_verify() checks the same structure except
+ * what needs the key: the file is 64 + payload_size + 16 bytes, payload_crc and
+ * init_sp/reset_vec against the payload are left to f0b_container_decrypt(); chk->encrypted
+ * is set and payload_crc_ok is 0. */
+
+/* ---- encrypted containers (format v2; docs/container.md, docs/security.md) ----------- */
+
+#define F0B_KEY_LEN 16u
+#define F0B_KEY_TEXT_LEN 33u     /* a key file: 32 lowercase hex digits and a newline */
+
+/* Parse a key file's contents: 32 hex digits, optionally followed by a newline (nothing
+ * else). F0B_IMG_EKEY with the fix otherwise. */
+int f0b_key_parse(const uint8_t *buf, size_t len, uint8_t key[F0B_KEY_LEN],
+                  struct f0b_img_error *err);
+
+/* The key file text of key: 32 lowercase hex digits, a newline, a NUL. */
+void f0b_key_format(const uint8_t key[F0B_KEY_LEN], char out[F0B_KEY_TEXT_LEN + 1]);
+
+/* n bytes from the system's CSPRNG (getrandom(), blocking until it is seeded).
+ * F0B_IMG_ERANDOM when it fails. */
+int f0b_random(uint8_t *p, size_t n, struct f0b_img_error *err);
+
+/* Turn a checked plain (v1) container into a v2 one under key with the given nonce (fresh
+ * from f0b_random() for every image: a nonce used twice under one key gives away the XOR
+ * of two payloads): payload_crc encrypted, nonce and hdr_mac in place of part_name, header
+ * CRC redone, payload AES-128-CTR encrypted, the CMAC tag of header and ciphertext
+ * appended. *out (malloc'ed) is 64 + payload_size + 16 bytes; hdr (optional) gets the new
+ * header. F0B_IMG_ECNT_* if cnt is not a valid v1 container, F0B_IMG_ENOMEM, F0B_IMG_EARG. */
+int f0b_container_encrypt(const uint8_t *cnt, size_t len, const uint8_t key[F0B_KEY_LEN],
+                          const uint8_t nonce[F0B_IMG_NONCE_LEN], uint8_t **out,
+                          size_t *out_len, struct f0b_img_hdr *hdr, struct f0b_img_error *err);
+
+/* Check a v2 container under key, as the secure bootloader will: hdr_mac, the tag, and
+ * (decrypted) the payload CRC and init_sp/reset_vec against payload words 0/1. Fills
+ * chk->mac_checked, hdr_mac_ok, tag_ok, payload_crc_ok and payload_crc_calc (of the
+ * plaintext). With plain non-NULL and on success, *plain gets the decrypted payload
+ * (malloc'ed, payload_size bytes). F0B_IMG_ECNT_MAC (made with another key, or altered),
+ * F0B_IMG_ECNT_PAYLOAD_CRC, F0B_IMG_ECNT_FIELD, F0B_IMG_ENOMEM; a buffer that is not a
+ * structurally valid v2 container gets f0b_container_verify()'s code. */
+int f0b_container_decrypt(const uint8_t *buf, size_t len, const uint8_t key[F0B_KEY_LEN],
+                          uint8_t **plain, struct f0b_container_check *chk,
+                          struct f0b_img_error *err);
 
 #ifdef __cplusplus
 }

@@ -17,6 +17,12 @@
 #ifndef F0B_BOOT_CRC
 #define F0B_BOOT_CRC 0
 #endif
+/* Header versions this build understands: 1 (plain) always; 2 (encrypted, format v2) too
+ * when F0B_HDR_V2 is 1, as in the secure bootloader and the host tools. The plain bootloader
+ * answers a v2 header with F0B_ST_HDR_VERSION: it has no key to decrypt it. */
+#ifndef F0B_HDR_V2
+#define F0B_HDR_V2 0
+#endif
 
 /* The host keeps every part of parts.def; the firmware (built with F0B_PART_CODE) keeps only
  * its own, as a constant layout computed at compile time, to save flash. */
@@ -80,7 +86,8 @@ int f0b_hdr_validate(const struct f0b_layout *l, const uint8_t raw[F0B_IMG_HDR_S
 {
     if (f0b_get_le32(raw + F0B_IMG_OFF_MAGIC) != F0B_IMG_MAGIC)
         return F0B_ST_HDR_MAGIC;
-    if (f0b_get_le16(raw + F0B_IMG_OFF_HDR_VERSION) != F0B_IMG_HDR_VERSION ||
+    uint32_t hv = f0b_get_le16(raw + F0B_IMG_OFF_HDR_VERSION);
+    if ((hv != F0B_IMG_HDR_VERSION && !(F0B_HDR_V2 && hv == F0B_IMG_HDR_VERSION_ENC)) ||
         f0b_get_le16(raw + F0B_IMG_OFF_HDR_SIZE) != F0B_IMG_HDR_SIZE)
         return F0B_ST_HDR_VERSION;
     if (f0b_hal_crc32(raw, F0B_IMG_OFF_HDR_CRC) != f0b_get_le32(raw + F0B_IMG_OFF_HDR_CRC))
