@@ -41,9 +41,11 @@
 #include <stdint.h>
 
 /* 2.0: frames other than INFO carry CRC-32/MPEG-2 (1.x: zlib crc32); INFO reports the idle
- * timeout. */
+ * timeout. 2.1: the secure bootloader (encrypted images): feature bits F0B_FEAT_ENCRYPTED,
+ * _PLAIN_OK, _DOWNGRADE, END carries the tag of an encrypted image, statuses F0B_ST_DENIED,
+ * F0B_ST_HDR_MAC, _HDR_PLAIN, _ROLLBACK and F0B_ST_MAC. */
 #define F0B_PROTO_MAJOR 2u
-#define F0B_PROTO_MINOR 0u
+#define F0B_PROTO_MINOR 1u
 
 #define F0B_FRAME_DELIM   0x00u
 #define F0B_FRAME_OVERHEAD 6u       /* type, seq, crc32 */
@@ -89,12 +91,19 @@ enum f0b_cmd {
     /* END: (empty) -> status, crc u32 (read back from flash through the CRC unit).
      * Compares the read-back CRC of the payload range with the header's payload_crc and
      * the first two payload words with init_sp/reset_vec; only if they match programs the
-     * commit word. Repeating END after a commit answers OK again. */
+     * commit word. Repeating END after a commit answers OK again.
+     * Encrypted image (secure bootloader): END carries the 16-byte tag of the container;
+     * all of the ciphertext must have arrived (else F0B_ST_OUT_OF_ORDER), the tag must equal
+     * the CMAC the device computed over header and ciphertext (else F0B_ST_MAC, session
+     * closed, nothing committed), and the read-back CRC must equal the decrypted
+     * payload_crc. The crc answered is the header's payload_crc field as sent (encrypted):
+     * the plaintext's CRC never goes on the line. */
     F0B_CMD_END = 0x04,
     /* BOOT: (empty) -> status. OK: the device starts the committed application once the
      * response has left the line. F0B_ST_NO_APP if there is none. */
     F0B_CMD_BOOT = 0x05,
-    /* CRC: addr u32, len u32, chunk u32 -> status, crc u32 * n.
+    /* CRC: addr u32, len u32, chunk u32 -> status, crc u32 * n. The secure bootloader
+     * answers F0B_ST_DENIED (CRCs of short ranges would read the flash out).
      * chunk 0: one crc32 of [addr, addr+len). Otherwise one crc32 per chunk (the last
      * may be shorter); n <= F0B_CRC_MAX_CHUNKS. The range must lie in flash. */
     F0B_CMD_CRC = 0x06,
@@ -124,6 +133,7 @@ enum f0b_status {
     F0B_ST_NO_APP = 0x06,           /* BOOT with no committed, valid application */
     F0B_ST_BAD_ARG = 0x07,          /* CRC range outside flash, unsupported baud, ... */
     F0B_ST_VERSION = 0x08,          /* host protocol major not supported */
+    F0B_ST_DENIED = 0x09,           /* secure bootloader: request not served (CRC reads) */
 
     F0B_ST_HDR_MAGIC = 0x10,        /* not an f0boot container */
     F0B_ST_HDR_VERSION = 0x11,      /* hdr_version or hdr_size not understood */
@@ -134,12 +144,17 @@ enum f0b_status {
     F0B_ST_HDR_PART = 0x16,         /* built for another part */
     F0B_ST_HDR_SP = 0x17,           /* initial SP not in SRAM or not 4-aligned */
     F0B_ST_HDR_RESET = 0x18,        /* reset vector without Thumb bit or outside payload */
+    F0B_ST_HDR_MAC = 0x19,          /* encrypted image whose header MAC does not verify under
+                                     * the device's key: another product's key, or altered */
+    F0B_ST_HDR_PLAIN = 0x1A,        /* plain image refused by a secure bootloader */
+    F0B_ST_ROLLBACK = 0x1B,         /* image version lower than the installed one */
 
     F0B_ST_FLASH_ERASE = 0x20,      /* PGERR during erase, or erased page not blank */
     F0B_ST_FLASH_PROGRAM = 0x21,    /* PGERR, or read-back differs after programming */
     F0B_ST_FLASH_PROTECTED = 0x22,  /* WRPRTERR */
     F0B_ST_FLASH_TIMEOUT = 0x23,    /* BSY did not clear in time */
     F0B_ST_VERIFY = 0x24,           /* read-back crc differs from payload_crc */
+    F0B_ST_MAC = 0x25,              /* tag over header and ciphertext wrong: not committed */
 };
 
 /* INFO response, after the status byte. All little-endian. */
@@ -170,6 +185,9 @@ enum f0b_status {
 #define F0B_FEAT_CRC    (1u << 1)
 #define F0B_FEAT_SEEK   (1u << 2)
 #define F0B_FEAT_RESET  (1u << 3)
+#define F0B_FEAT_ENCRYPTED (1u << 4)   /* secure build: takes encrypted images (format v2) */
+#define F0B_FEAT_PLAIN_OK  (1u << 5)   /* secure build that also takes plain images */
+#define F0B_FEAT_DOWNGRADE (1u << 6)   /* secure build that takes older versions */
 
 enum f0b_app_state {
     F0B_APP_NONE = 0,          /* boot record erased or unreadable */

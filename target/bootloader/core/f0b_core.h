@@ -10,6 +10,15 @@
 #include "f0boot/container.h"
 #include "f0boot/protocol.h"
 
+/* Build option: the secure bootloader (secure.h), 0 for the plain one. */
+#ifndef F0B_SECURE
+#define F0B_SECURE 0
+#endif
+#if F0B_SECURE
+#include "aes.h"
+#include "cmac.h"
+#endif
+
 /* Where things are on this device; filled from parts.def by f0b_layout_init(). */
 struct f0b_layout {
     uint16_t part;          /* part code */
@@ -68,6 +77,15 @@ struct f0b_update {
     uint8_t open;                   /* a BEGIN was accepted */
     uint8_t committed;              /* END succeeded */
     uint8_t fresh;                  /* nothing but BEGIN yet: a same BEGIN is a resend */
+#if F0B_SECURE
+    uint8_t enc;                    /* the session's image is encrypted (format v2) */
+    uint8_t mac_done;               /* the tag over header and ciphertext is computed */
+    uint32_t plain_crc;             /* payload_crc, decrypted */
+    uint8_t ctr0[F0B_AES_BLOCK];    /* counter block 0: nonce || 0 */
+    uint8_t tag[F0B_AES_BLOCK];
+    struct f0b_cmac mac;            /* over header and ciphertext, as it arrives */
+    struct f0b_aes aes;             /* the product key, expanded */
+#endif
 };
 
 void f0b_update_init(struct f0b_update *u, const struct f0b_layout *l);
@@ -79,9 +97,10 @@ void f0b_update_init(struct f0b_update *u, const struct f0b_layout *l);
 int f0b_update_begin(struct f0b_update *u, const uint8_t raw[F0B_IMG_HDR_SIZE]);
 
 /* Write payload bytes at offset: offset must equal u->next, or with seek be greater and
- * land on a page boundary. Erases each page on first touch. F0B_ST_OUT_OF_ORDER,
- * F0B_ST_BAD_STATE, F0B_ST_BAD_LEN (past the payload), or a flash status. */
-int f0b_update_write(struct f0b_update *u, uint32_t offset, const uint8_t *data, uint32_t len,
+ * land on a page boundary (never in the secure build: the MAC needs every byte). Erases each
+ * page on first touch. F0B_ST_OUT_OF_ORDER, F0B_ST_BAD_STATE, F0B_ST_BAD_LEN (past the
+ * payload), or a flash status. The secure build decrypts the new bytes in place in data. */
+int f0b_update_write(struct f0b_update *u, uint32_t offset, uint8_t *data, uint32_t len,
                      int seek);
 
 /* Read back the payload through the CRC unit; on a match with the header (and the

@@ -12,6 +12,17 @@
 #include "f0boot/layout.h"
 #include "f0boot/le.h"
 
+#if F0B_SECURE
+#include "secure.h"
+/* No CRC reads of flash (a CRC over one or two bytes gives the bytes away: the firmware and
+ * the key) and no SEEK (the MAC needs every byte of ciphertext). */
+#define F0B_FEATURES (F0B_FEAT_BAUD | F0B_FEAT_RESET | F0B_FEAT_ENCRYPTED | \
+                      (F0B_ACCEPT_PLAIN ? F0B_FEAT_PLAIN_OK : 0u) | \
+                      (F0B_ALLOW_DOWNGRADE ? F0B_FEAT_DOWNGRADE : 0u))
+#else
+#define F0B_FEATURES (F0B_FEAT_BAUD | F0B_FEAT_CRC | F0B_FEAT_SEEK | F0B_FEAT_RESET)
+#endif
+
 static void tx_sink(void *ctx, const uint8_t *p, uint32_t n)
 {
     (void)ctx;
@@ -64,8 +75,7 @@ static uint32_t info(struct f0b_proto *p, uint8_t *r)
     f0b_put_le16(r + F0B_INFO_MAX_DATA, F0B_DATA_MAX);
     r[F0B_INFO_WINDOW] = F0B_PROTO_WINDOW;
     r[F0B_INFO_APP_STATE] = (uint8_t)f0b_app_state(l);
-    f0b_put_le32(r + F0B_INFO_FEATURES, F0B_FEAT_BAUD | F0B_FEAT_CRC | F0B_FEAT_SEEK |
-                 F0B_FEAT_RESET);
+    f0b_put_le32(r + F0B_INFO_FEATURES, F0B_FEATURES);
     f0b_put_le32(r + F0B_INFO_MAX_BAUD, F0B_MAX_BAUD);
     r[F0B_INFO_STAY_REASON] = p->stay_reason;
     f0b_put_le16(r + F0B_INFO_IDLE_MS, F0B_IDLE_TIMEOUT_MS);
@@ -148,7 +158,11 @@ static int handle(struct f0b_proto *p, uint32_t n)
             break;
         case F0B_CMD_END:
             v = 0;
+#if F0B_SECURE
+            st = f0b_sec_end(&p->u, a, plen, &v);
+#else
             st = f0b_update_end(&p->u, &v);
+#endif
             f0b_put_le32(r, v);
             rlen = 4;
             break;
@@ -157,7 +171,9 @@ static int handle(struct f0b_proto *p, uint32_t n)
             action = st == F0B_ST_OK ? F0B_PROTO_BOOT : F0B_PROTO_IDLE;
             break;
         case F0B_CMD_CRC:
-            if (plen != 12) {
+            if (F0B_SECURE) {
+                st = F0B_ST_DENIED;
+            } else if (plen != 12) {
                 st = F0B_ST_BAD_LEN;
             } else {
                 rlen = crc_cmd(p->l, a, r);

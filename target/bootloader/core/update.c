@@ -30,6 +30,13 @@
 #include "f0boot/layout.h"
 #include "f0boot/le.h"
 
+#if F0B_SECURE
+#include "secure.h"
+#define EXPECTED_CRC(u) f0b_sec_expected_crc(u)
+#else
+#define EXPECTED_CRC(u) f0b_get_le32((u)->raw + F0B_IMG_OFF_PAYLOAD_CRC)
+#endif
+
 void f0b_update_init(struct f0b_update *u, const struct f0b_layout *l)
 {
     memset(u, 0, sizeof *u);
@@ -51,6 +58,10 @@ int f0b_update_begin(struct f0b_update *u, const uint8_t raw[F0B_IMG_HDR_SIZE])
     u->fresh = 0;
     u->committed = 0;
     st = f0b_hdr_validate(l, raw);
+#if F0B_SECURE
+    if (st == F0B_ST_OK)
+        st = f0b_sec_begin(u, raw);     /* plain or not, header MAC, rollback */
+#endif
     if (st != F0B_ST_OK)
         return st;
     st = f0b_hal_flash_erase(l->record_addr);
@@ -66,7 +77,7 @@ int f0b_update_begin(struct f0b_update *u, const uint8_t raw[F0B_IMG_HDR_SIZE])
     return F0B_ST_OK;
 }
 
-int f0b_update_write(struct f0b_update *u, uint32_t offset, const uint8_t *data, uint32_t len,
+int f0b_update_write(struct f0b_update *u, uint32_t offset, uint8_t *data, uint32_t len,
                      int seek)
 {
     const struct f0b_layout *l = u->l;
@@ -88,7 +99,7 @@ int f0b_update_write(struct f0b_update *u, uint32_t offset, const uint8_t *data,
     } else if (offset > u->next) {
         /* A seek may only start a fresh page: the page it lands on is erased on first touch
          * and the pages skipped are kept as they are. */
-        if (!seek || ((l->app_start + offset) & (l->page_size - 1u)) != 0)
+        if (!seek || F0B_SECURE || ((l->app_start + offset) & (l->page_size - 1u)) != 0)
             return F0B_ST_OUT_OF_ORDER;
         u->next = offset;
         u->erased_end = l->app_start + offset;
@@ -100,6 +111,9 @@ int f0b_update_write(struct f0b_update *u, uint32_t offset, const uint8_t *data,
         return F0B_ST_BAD_STATE;
 
     uint32_t addr = l->app_start + offset;
+#if F0B_SECURE
+    f0b_sec_data(u, offset, data, len);   /* MAC the ciphertext, decrypt it in place */
+#endif
     while (u->erased_end < addr + len) {
         st = f0b_hal_flash_erase(u->erased_end);
         if (st != F0B_ST_OK)
@@ -132,7 +146,7 @@ int f0b_update_end(struct f0b_update *u, uint32_t *crc)
     /* Read back what is really in flash, not what we meant to write. */
     *crc = f0b_hal_crc32(f0b_hal_flash_ptr(l->app_start),
                          f0b_get_le32(u->raw + F0B_IMG_OFF_PAYLOAD_SIZE));
-    if (*crc != f0b_get_le32(u->raw + F0B_IMG_OFF_PAYLOAD_CRC) || !f0b_app_vectors_ok(l, u->raw))
+    if (*crc != EXPECTED_CRC(u) || !f0b_app_vectors_ok(l, u->raw))
         return F0B_ST_VERIFY;
     if (u->committed)
         return F0B_ST_OK;
