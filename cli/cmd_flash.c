@@ -379,7 +379,8 @@ static const char *const exit_text =
     "  14 device refused (reason printed), 15 read-back check failed, 1 internal error\n";
 
 static const char *const port_text =
-    "PORT: a serial device (/dev/ttyUSB0, COM3), socket://HOST:PORT (raw TCP: ser2net, f0sim)\n"
+    "PORT: a serial device (/dev/ttyUSB0, ttyUSB0, a /dev/serial/by-id link), a selector\n"
+    "  usb:VID:PID[:SERIAL] (`f0boot ports` lists them), socket://HOST:PORT (raw TCP: ser2net, f0sim)\n"
     "  or rfc2217://HOST:PORT (ser2net in RFC 2217 mode: baud changes reach the far UART)\n";
 
 static void flash_usage(FILE *f)
