@@ -313,8 +313,13 @@ static int tty_set_lines(void *ctx, int dtr, int rts)
 
 static void tty_free(struct tty *t)
 {
-    if (t->fd >= 0)
+    if (t->fd >= 0) {
+        /* The exclusive flag belongs to the tty, not to this descriptor: it would outlive
+         * us while another program keeps the port open (f0sim keeps its pty open) and
+         * refuse every later opener. */
+        ioctl(t->fd, TIOCNXCL);
         close(t->fd);           /* HUPCL is clear: DTR and RTS stay as they are */
+    }
     lock_release(t);
     free(t);
 }
