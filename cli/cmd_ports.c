@@ -79,6 +79,10 @@ static void print_table(const struct f0b_port_list *l)
         printf("%-*s  %-9s  %-9s  %-*s  %-8s  %s\n", wp, p->dev,
                f0b_port_transport_name(p->transport), id, ws, p->serial[0] ? p->serial : "-",
                p->location[0] ? p->location : "-", desc[0] ? desc : "-");
+        char sel[96];
+        selector(p, sel, sizeof sel);
+        if (sel[0])
+            printf("%*s  selector: %s\n", wp, "", sel);
         if (p->by_id[0])
             printf("%*s  by-id: %s\n", wp, "", p->by_id);
     }

@@ -13,7 +13,8 @@
  *     the device is opened, since opening raises DTR and RTS on a port another program is
  *     using), then flock(LOCK_EX|LOCK_NB) on the device and TIOCEXCL (other opens fail with
  *     EBUSY, except root's); a busy port is reported with its holder where the system
- *     tells: the lock file's PID and /proc/PID/comm, else a scan of /proc/NNN/fd;
+ *     tells: the lock file's PID, else the flock's holder in /proc/locks, else the
+ *     processes a scan of /proc/NNN/fd finds with it open, named by /proc/PID/comm;
  *   - raw 8N1, no flow control; DTR and RTS negated at open and HUPCL cleared so closing
  *     leaves them there (on boards that wire them to NRST/BOOT0, the lines change only
  *     when asked: set_lines). Linux raises both for the open() itself; they are dropped
@@ -34,6 +35,7 @@
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 #include <unistd.h>
 #include "f0boot/ports.h"
@@ -81,16 +83,20 @@ static void name_pid(long pid, char *out, size_t n)
         snprintf(out, n, "%s (pid %ld)", comm[0] ? comm : "a process", pid);
 }
 
-/* A process other than this one with real (a device path) open: its pid, or 0. */
-static long proc_holder(const char *real)
+/* Up to three processes other than this one with real (a device path) open, into out as
+ * "f0sim (pid 12), python3 (pid 34)"; "" when none can be seen. */
+static void proc_holders(const char *real, char *out, size_t n)
 {
     DIR *pd = opendir("/proc");
     struct dirent *e;
-    long found = 0, self = (long)getpid();
+    long self = (long)getpid();
+    size_t k = 0;
+    int found = 0;
 
+    out[0] = 0;
     if (!pd)
-        return 0;
-    while (!found && (e = readdir(pd))) {
+        return;
+    while (found < 3 && (e = readdir(pd))) {
         char *end, fdd[64], link[64 + 256], target[PATH_MAX];
         long pid = strtol(e->d_name, &end, 10);
         if (*end || pid <= 0 || pid == self)
@@ -99,18 +105,47 @@ static long proc_holder(const char *real)
         DIR *fds = opendir(fdd);
         if (!fds)
             continue;       /* another user's process: not ours to see */
-        for (struct dirent *f; !found && (f = readdir(fds));) {
+        for (struct dirent *f; (f = readdir(fds));) {
             snprintf(link, sizeof link, "%s/%s", fdd, f->d_name);
-            ssize_t k = readlink(link, target, sizeof target - 1);
-            if (k > 0) {
-                target[k] = 0;
-                if (strcmp(target, real) == 0)
-                    found = pid;
-            }
+            ssize_t r = readlink(link, target, sizeof target - 1);
+            if (r <= 0)
+                continue;
+            target[r] = 0;
+            if (strcmp(target, real) != 0)
+                continue;
+            if (k + 2 < n)
+                k += (size_t)snprintf(out + k, n - k, "%s", found ? ", " : "");
+            if (k + 1 < n)
+                name_pid(pid, out + k, n - k);
+            k = strlen(out);
+            found++;
+            break;
         }
         closedir(fds);
     }
     closedir(pd);
+}
+
+/* The process holding an flock on real, from /proc/locks (readable by every user): its
+ * pid, or 0. Lines look like "1: FLOCK  ADVISORY  WRITE 4242 00:05:3 0 EOF" (the last
+ * numbers: the device of the file system, the inode). */
+static long flock_holder(const char *real)
+{
+    char line[256], type[16];
+    unsigned maj, min;
+    unsigned long ino;
+    long pid, found = 0;
+    struct stat st;
+    FILE *f;
+
+    if (stat(real, &st) != 0 || !(f = fopen("/proc/locks", "r")))
+        return 0;
+    while (!found && fgets(line, sizeof line, f))
+        if (sscanf(line, "%*d: %15s %*s %*s %ld %x:%x:%lu", type, &pid, &maj, &min, &ino) == 5 &&
+            strcmp(type, "FLOCK") == 0 && ino == (unsigned long)st.st_ino &&
+            maj == major(st.st_dev) && min == minor(st.st_dev) && pid != (long)getpid())
+            found = pid;
+    fclose(f);
     return found;
 }
 
@@ -140,16 +175,21 @@ static void lock_path(const char *real, char *out, size_t n)
     out[k < n ? k : n - 1] = 0;
 }
 
+/* The busy message, naming the holder: pid (from the lock file), else the flock's holder,
+ * else whoever has the device open. */
 static int busy(const struct tty *t, const char *real, long pid, char *err, size_t errlen)
 {
-    char who[128];
+    char who[256];
 
     if (!pid)
-        pid = proc_holder(real);
-    if (pid) {
+        pid = flock_holder(real);
+    if (pid)
         name_pid(pid, who, sizeof who);
-        snprintf(err, errlen, "%s is busy: %s has it open; end that program or name another "
-                 "port", t->dev, who);
+    else
+        proc_holders(real, who, sizeof who);
+    if (who[0]) {
+        snprintf(err, errlen, "%s is busy: in use by %s; end that program or name another port",
+                 t->dev, who);
     } else {
         snprintf(err, errlen, "%s is busy: another program has it open (the system does not "
                  "say which: one run by another user?); end it or name another port", t->dev);

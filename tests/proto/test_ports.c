@@ -297,6 +297,7 @@ static void test_cli_ports(void **state)
     assert_non_null(strstr(out, "PORT"));
     assert_non_null(strstr(out, "/dev/ttyUSB0  usb        0403:6001  A10K3ZQW  1-1.2     "
                                 "FTDI FT232R USB UART\n"));
+    assert_non_null(strstr(out, "selector: usb:0403:6001:A10K3ZQW\n"));
     assert_non_null(strstr(out, "by-id: /dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A10K3ZQW"));
 
     assert_int_equal(run_cli("ports --bogus 2>/dev/null", out, sizeof out), 2);

@@ -261,8 +261,8 @@ static void test_busy(void **state)
     /* another f0boot has it: its lock file names it */
     pid_t pid = holder(t.name, 0, &down);
     assert_int_equal(open_port(&p, t.name, 115200, err, sizeof err), F0B_E_PORT);
-    snprintf(want, sizeof want, "%s is busy: %s (pid %ld) has it open", t.name, comm,
-             (long)pid);
+    snprintf(want, sizeof want, "%s is busy: in use by %s (pid %ld); end that program", t.name,
+             comm, (long)pid);
     print_message("busy: %s\n", err);
     assert_non_null(strstr(err, want));
     release(pid, down);
@@ -273,7 +273,7 @@ static void test_busy(void **state)
     assert_int_equal(open_port(&p, t.name, 115200, err, sizeof err), F0B_E_PORT);
     print_message("busy: %s\n", err);
     assert_non_null(strstr(err, "is busy"));
-    snprintf(want, sizeof want, "(pid %ld) has it open", (long)pid);
+    snprintf(want, sizeof want, "in use by %s (pid %ld);", comm, (long)pid);
     assert_non_null(strstr(err, want));
     assert_int_equal(access(t.lock, F_OK), -1);     /* our refused open left no lock */
     release(pid, down);
