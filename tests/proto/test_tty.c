@@ -4,8 +4,9 @@
  * line settings the transport made), f0b_port_open() opens the slave. Checked: raw 8N1
  * both ways (no byte translated or swallowed), read timeouts, HUPCL and flow control off,
  * TIOCEXCL set while open and cleared at close, a symlink and a bare name accepted, a
- * second opener refused with the holder named (through the UUCP lock file, and through
- * /proc when the holder only has an flock), a stale lock file taken over, the line rate
+ * second opener refused with the holder named (through the UUCP lock file, /proc/locks
+ * when the holder only has an flock, and, for an unprivileged opener that TIOCEXCL turns
+ * away, a scan of /proc/PID/fd), a stale lock file taken over, the line rate
  * read back after every change (and F0B_E_BAUD, or a refused open, when the port did not
  * take the rate: a pty takes any rate, so a read-back filter plays a 16550), and the
  * session's fallback message that blames the port, over the real device engine.
@@ -22,7 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <grp.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -284,6 +287,78 @@ static void test_busy(void **state)
     pty_close(&t);
 }
 
+/* As an unprivileged user (nobody, kept dumpable so its /proc/PID/fd stays its own). */
+static void become_nobody(void)
+{
+    if (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0 ||
+        prctl(PR_SET_DUMPABLE, 1) != 0)
+        _exit(9);
+}
+
+/* TIOCEXCL as ordinary users meet it: a holder (not root) with the port open and TIOCEXCL
+ * set but no flock and no lock file; a second opener (not root) gets EBUSY from the kernel
+ * and names the holder from a /proc scan. Root ignores TIOCEXCL, so both are nobody. */
+static void test_excl_unprivileged(void **state)
+{
+    struct pty t;
+    char err[512] = "", want[256], b;
+    int up[2], down[2], res[2], st;
+    (void)state;
+
+    if (getuid() != 0) {
+        skip();     /* cannot become another user: the busy tests above still run */
+        return;
+    }
+    pty_open(&t);
+    assert_int_equal(fchmod(t.slave, 0666), 0);
+    assert_int_equal(pipe(up), 0);
+    assert_int_equal(pipe(down), 0);
+    pid_t h = fork();
+    assert_true(h >= 0);
+    if (h == 0) {
+        close(up[0]);
+        close(down[1]);
+        become_nobody();
+        int fd = open(t.name, O_RDWR | O_NOCTTY);
+        if (fd < 0 || ioctl(fd, TIOCEXCL) != 0 || write(up[1], "r", 1) != 1)
+            _exit(1);
+        _exit(read(down[0], &b, 1) < 0 ? 2 : 0);
+    }
+    close(up[1]);
+    close(down[0]);
+    assert_int_equal(read(up[0], &b, 1), 1);
+
+    assert_int_equal(pipe(res), 0);
+    pid_t o = fork();
+    assert_true(o >= 0);
+    if (o == 0) {
+        struct f0b_port p;
+        become_nobody();
+        int rc = f0b_port_open(&p, t.name, 115200, 1000, err, sizeof err);
+        if (write(res[1], err, strlen(err) + 1) < 0)
+            _exit(3);
+        _exit(rc == F0B_E_PORT ? 0 : 4);
+    }
+    close(res[1]);
+    assert_true(read(res[0], err, sizeof err - 1) > 0);
+    assert_int_equal(waitpid(o, &st, 0), o);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    print_message("busy: %s\n", err);
+    snprintf(want, sizeof want, "%s is busy: in use by ", t.name);
+    assert_non_null(strstr(err, want));
+    snprintf(want, sizeof want, "(pid %ld)", (long)h);
+    assert_non_null(strstr(err, want));
+    assert_int_equal(access(t.lock, F_OK), -1);     /* the refused opener left no lock */
+    close(down[1]);
+    assert_int_equal(waitpid(h, &st, 0), h);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    close(up[0]);
+    close(res[0]);
+    pty_close(&t);
+}
+
 static void test_stale_lock(void **state)
 {
     struct pty t;
@@ -453,6 +528,7 @@ int main(void)
         cmocka_unit_test(test_raw_8n1),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_busy),
+        cmocka_unit_test(test_excl_unprivileged),
         cmocka_unit_test(test_stale_lock),
         cmocka_unit_test(test_baud_readback),
         cmocka_unit_test(test_session_blames_port),
