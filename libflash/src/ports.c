@@ -423,7 +423,10 @@ static int not_found(const char *spec, const char *why, char *err, size_t errlen
     if (f0b_ports_list(&l, NULL) == 0) {
         f0b_ports_summary(&l, err + k, errlen - k);
         f0b_ports_free(&l);
+        k = strlen(err);
     }
+    cat(err, errlen, &k, " (a port on another machine: socket://HOST:PORT or "
+        "rfc2217://HOST:PORT)");
     return F0B_E_PORT;
 }
 
