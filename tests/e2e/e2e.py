@@ -221,6 +221,35 @@ def scenario_reenter(env):
           % summary)
 
 
+# F0BOOT_APP_REQUEST (target/f0boot_app/f0boot_app.h, docs/protocol.md)
+REQUEST_SEQ = b"\xff" b"f0boot:update" b"\xfe"
+
+
+def scenario_reenter_seq(env):
+    """Issue 12 item 1: the application library's request sequence, sent on USART1 amid
+    other traffic, puts the running application into its bootloader (nobody sends 'B');
+    a near miss (the last byte wrong) does not."""
+    sim = Sim(env, env.flash_file())
+    env.flash(sim, env.app1)
+    expect_app(sim, "1.0.0")
+    data = sim.uart(send=b"hello" + REQUEST_SEQ[:-1] + b"x", seconds=30,
+                    until=lambda d: d.count(b"ticks=") >= 3)
+    check(d_ok(data), "the application stopped after a near miss: %r" % data[-200:])
+    data = sim.uart(send=b"abc" + REQUEST_SEQ, seconds=30,
+                    until=lambda d: b"entering bootloader" in d)
+    check(b"entering bootloader" in data, "the request sequence was not acted on: %r"
+          % data[-200:])
+    rc, info, err = env.probe(sim)
+    check(rc == 0, "bootloader did not answer after the request sequence: %s" % err)
+    check(info.get("stay_reason") in ("request", 1), "stay reason is not the request: %s" % info)
+    summary = sim.stop()
+    check(summary["resets"] >= 1, "the application did not reset: %s" % summary)
+
+
+def d_ok(data):
+    return data.count(b"ticks=") >= 3 and b"entering bootloader" not in data
+
+
 def scenario_refused(env):
     """Issue 4 on the real firmware: an image the bootloader must refuse (built for another
     part: packed with --force over lint) is refused with its reason before anything is
