@@ -246,6 +246,40 @@ def scenario_reenter_seq(env):
     check(summary["resets"] >= 1, "the application did not reset: %s" % summary)
 
 
+def scenario_request_guard(env):
+    """The update request in SRAM words 0-1 keeps the bootloader only after the
+    application's own request: tests/apps/reqprobe (linked the article's way, stack at the
+    end of SRAM) writes it with the power-on flag still set (as a power-on whose garbage
+    matched would), without its complement, and before a watchdog reset: each time the
+    bootloader starts the application again. Then the real request keeps the bootloader."""
+    probe_elf = os.path.join(env.build, "target", "apps", "reqprobe.elf")
+    check(os.path.exists(probe_elf), "missing build output %s" % probe_elf)
+    sim = Sim(env, env.flash_file())
+    env.flash(sim, probe_elf)
+    up = re.compile(rb"reqprobe up csr=0x([0-9a-f]{8})")
+    data = sim.uart(seconds=30, until=lambda d: up.search(d))
+    check(up.search(data), "reqprobe did not start: %r" % data[-200:])
+    for cmd, flag, what in ((b"P", 0x08000000, "PORRSTF"), (b"H", 0x10000000, "SFTRSTF"),
+                            (b"W", 0x20000000, "IWDGRSTF")):
+        echo = cmd + b"\r\n"      # printed just before the reset: what follows is the restart
+
+        def after(d):
+            return d[d.find(echo) + len(echo):] if echo in d else b""
+
+        data = after(sim.uart(send=cmd, seconds=30, until=lambda d: up.search(after(d))))
+        m = up.search(data)
+        check(m, "after '%s' the application did not start again (the bootloader kept "
+              "a request it must refuse): %r" % (cmd.decode(), data[-200:]))
+        check(int(m.group(1), 16) & flag, "after '%s' the reset flags lack %s: %s"
+              % (cmd.decode(), what, m.group(1)))
+    sim.uart(send=b"R", seconds=0.3, until=lambda d: True)
+    rc, info, err = env.probe(sim)
+    check(rc == 0, "bootloader did not answer after the request: %s" % err)
+    check(info.get("stay_reason") in ("request", 1), "stay reason is not the request: %s" % info)
+    summary = sim.stop()
+    check(summary["resets"] >= 4, "expected four resets: %s" % summary)
+
+
 def d_ok(data):
     return data.count(b"ticks=") >= 3 and b"entering bootloader" not in data
 
