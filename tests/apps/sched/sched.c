@@ -34,7 +34,7 @@ void sched_pick(void);
 
 static struct thread threads[NTHREADS];
 static uint32_t stacks[NTHREADS][STACK_WORDS] __attribute__((aligned(8)));
-static volatile uint32_t ticks, turn = T1, done;
+static volatile uint32_t ticks, turn = T1;
 static char line[LINE_MAX + 1];
 static volatile uint32_t line_len, line_ready;
 
@@ -82,8 +82,8 @@ static void worker(uint32_t me)
         con_puts(me == T1 ? " t1" : " t2");
         turn = me == T1 ? T2 : T1;
     }
-    if (++done == 2)
-        con_puts("\r\n");
+    if (me == T2)
+        con_puts("\r\n");             /* t1 went first, so t2 prints the last turn */
 }
 
 static void rx_thread(uint32_t unused)
