@@ -39,6 +39,13 @@
 #define F0B_REQ_ADDR          F0B_SRAM_BASE
 #define F0B_REQ_UPDATE_MAGIC  0xB007F00Du  /* neither an SRAM address nor a flash address */
 
+/* The bytes the host sends on the application's UART to ask a running application (one
+ * that feeds its received bytes to the application library's f0boot_app_feed()) for the
+ * update request: 0xFF "f0boot:update" 0xFE (docs/protocol.md, "Asking a running
+ * application"). 0xFF and 0xFE never occur in ASCII or UTF-8 text; 0xFF only once. */
+#define F0B_APP_REQUEST       "\xFF" "f0boot:update" "\xFE"
+#define F0B_APP_REQUEST_LEN   15u
+
 /* Boot record, at the start of the last flash page (see docs/container.md). */
 #define F0B_RECORD_HDR_OFF    0u           /* copy of the 64-byte container header */
 #define F0B_RECORD_COMMIT_OFF 64u          /* u32 commit word, programmed last */

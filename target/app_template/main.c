@@ -6,7 +6,7 @@
  *     it; transmission is interrupt-driven from a small queue;
  *   - every 100 ms a status line:   app v1.0.0 ticks=1234 rx=5
  *   - every received byte goes to f0boot_app_feed() (the f0boot application library,
- *     target/f0boot_app/): the request sequence f0boot sends (F0BOOT_APP_REQUEST) re-enters
+ *     target/f0boot_app/): the request sequence f0boot sends (F0B_APP_REQUEST) re-enters
  *     the bootloader, with "entering bootloader" printed first (f0boot_app_before_update);
  *   - the byte 'B' does the same (f0boot_app_request_update()), the manual way.
  * At start it prints whether address 0 shows its own vector table (the remap check).

@@ -10,7 +10,7 @@
 #include "regs_extra.h"
 #include "stm32f0_regs.h"
 
-_Static_assert(sizeof F0BOOT_APP_REQUEST - 1u == F0BOOT_APP_REQUEST_LEN, "request length");
+_Static_assert(sizeof F0B_APP_REQUEST - 1u == F0B_APP_REQUEST_LEN, "request length");
 
 void f0boot_app_remap(void)
 {
@@ -56,7 +56,7 @@ __attribute__((weak)) void f0boot_app_before_update(void)
 
 int f0boot_app_feed(uint8_t byte)
 {
-    static const uint8_t seq[] = F0BOOT_APP_REQUEST;
+    static const uint8_t seq[] = F0B_APP_REQUEST;
     static uint32_t pos;
 
     /* seq[0] (0xFF) occurs nowhere else in the sequence, so on a mismatch no partial match
@@ -65,7 +65,7 @@ int f0boot_app_feed(uint8_t byte)
         pos++;
     else
         pos = byte == seq[0] ? 1u : 0u;
-    if (pos < F0BOOT_APP_REQUEST_LEN)
+    if (pos < F0B_APP_REQUEST_LEN)
         return 0;
     pos = 0;
     f0boot_app_before_update();

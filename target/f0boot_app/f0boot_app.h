@@ -9,12 +9,6 @@
 
 #include <stdint.h>
 
-/* The byte sequence f0boot sends on the application's UART to ask it to enter the
- * bootloader (docs/protocol.md, "Asking a running application"): 0xFF, "f0boot:update",
- * 0xFE. 0xFF and 0xFE never occur in ASCII or UTF-8 text, and 0xFF occurs only once. */
-#define F0BOOT_APP_REQUEST     "\xFF" "f0boot:update" "\xFE"
-#define F0BOOT_APP_REQUEST_LEN 15u
-
 /* Copy the application's vector table (the 192 bytes at the application start, 0x08001000)
  * to the start of SRAM and map SRAM at address 0 (RCC_APB2ENR.SYSCFGEN, then
  * SYSCFG_CFGR1.MEM_MODE = 11), so the core takes exceptions through this application's
@@ -38,7 +32,8 @@ _Noreturn void f0boot_app_request_update(void);
 void f0boot_app_before_update(void);
 
 /* Feed one byte the application received on the UART f0boot talks to. Returns 0 while
- * F0BOOT_APP_REQUEST is not complete (the byte stays the application's: the library only
+ * the request sequence f0boot sends (0xFF "f0boot:update" 0xFE, F0B_APP_REQUEST in
+ * include/f0boot/layout.h, docs/protocol.md) is not complete (the byte stays the application's: the library only
  * watches); when it completes, calls f0boot_app_before_update() and
  * f0boot_app_request_update(), and does not return. Call it from one context only (the
  * UART receive interrupt or the main loop): it keeps the match position in a static. */

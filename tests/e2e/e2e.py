@@ -221,7 +221,7 @@ def scenario_reenter(env):
           % summary)
 
 
-# F0BOOT_APP_REQUEST (target/f0boot_app/f0boot_app.h, docs/protocol.md)
+# F0B_APP_REQUEST (include/f0boot/layout.h, docs/protocol.md)
 REQUEST_SEQ = b"\xff" b"f0boot:update" b"\xfe"
 
 
