@@ -228,14 +228,15 @@ REQUEST_SEQ = b"\xff" b"f0boot:update" b"\xfe"
 def scenario_reenter_seq(env):
     """Issue 12 item 1: the application library's request sequence, sent on USART1 amid
     other traffic, puts the running application into its bootloader (nobody sends 'B');
-    a near miss (the last byte wrong) does not."""
+    a near miss (the last byte wrong) does not; a match restarts at a 0xFF."""
     sim = Sim(env, env.flash_file())
     env.flash(sim, env.app1)
     expect_app(sim, "1.0.0")
     data = sim.uart(send=b"hello" + REQUEST_SEQ[:-1] + b"x", seconds=30,
                     until=lambda d: d.count(b"ticks=") >= 3)
     check(d_ok(data), "the application stopped after a near miss: %r" % data[-200:])
-    data = sim.uart(send=b"abc" + REQUEST_SEQ, seconds=30,
+    # A partial match cut short by a new 0xFF restarts the match there.
+    data = sim.uart(send=b"abc\xff\xfff0b" + REQUEST_SEQ, seconds=30,
                     until=lambda d: b"entering bootloader" in d)
     check(b"entering bootloader" in data, "the request sequence was not acted on: %r"
           % data[-200:])
