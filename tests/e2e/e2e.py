@@ -281,6 +281,24 @@ def scenario_request_guard(env):
     check(summary["resets"] >= 4, "expected four resets: %s" % summary)
 
 
+def scenario_listen(env):
+    """An application that leaves USART1 to the library's ready-made listener
+    (tests/apps/listen, f0boot_app_usart1_listen): running, it does not answer a probe;
+    after the request sequence its bootloader does, with stay reason "request"."""
+    elf = os.path.join(env.build, "target", "apps", "listen.elf")
+    check(os.path.exists(elf), "missing build output %s" % elf)
+    sim = Sim(env, env.flash_file())
+    env.flash(sim, elf)
+    rc, info, err = env.probe(sim, timeout_ms=300)
+    check(rc == 11, "a probe of the running application got exit %d (expected 11, no "
+          "bootloader): %s %s" % (rc, info, err))
+    sim.uart(send=REQUEST_SEQ, seconds=0.3, until=lambda d: True)
+    rc, info, err = env.probe(sim)
+    check(rc == 0, "bootloader did not answer after the request sequence: %s" % err)
+    check(info.get("stay_reason") in ("request", 1), "stay reason is not the request: %s" % info)
+    sim.stop()
+
+
 def d_ok(data):
     return data.count(b"ticks=") >= 3 and b"entering bootloader" not in data
 
