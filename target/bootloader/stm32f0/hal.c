@@ -282,8 +282,8 @@ uint16_t f0b_hal_chip_id(void)
 
 /* The request is words 0-1 of the SRAM vector area (include/f0boot/layout.h): magic and
  * complement, written by the application, which cleared the reset flags (RMVF) before its
- * software reset. SRAM is garbage after power-on and PORRSTF stays set until cleared, so
- * a chance match after power-on, a watchdog or a pin reset never keeps the bootloader. */
+ * software reset. SRAM is garbage after power-on, but PORRSTF stays set until cleared, so
+ * a chance match after a power-on (or a watchdog reset) never keeps the bootloader. */
 int f0b_hal_take_update_request(void)
 {
     uintptr_t base = F0B_REQ_ADDR;
