@@ -19,7 +19,7 @@ struct command {
 
 /* One line per command. */
 static const struct command commands[] = {
-    {"pack", cmd_pack, "IN -o OUT [--part P] [--version X.Y.Z[+B]] [--addr A] [--force] [--json]",
+    {"pack", cmd_pack, "IN [-o OUT] [--part P] [--version X.Y.Z[+B]] [--addr A] [--force] [--json]",
      "turn an ELF, Intel HEX or raw binary into a CRC-stamped container"},
     {"info", cmd_info, "FILE [--json]", "print every header field of a container, check both CRCs"},
     {"flash", cmd_flash, "PORT IMAGE [--baud N] [--fast-baud N] [--skip-unchanged] [--no-boot] [--json]",

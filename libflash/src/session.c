@@ -120,7 +120,7 @@ static int send_frame(struct f0b_session *s, uint8_t type, uint8_t seq, const ui
     f[1] = seq;
     if (plen)
         memcpy(f + 2, pl, plen);
-    f0b_put_le32(f + 2 + plen, (uint32_t)crc32(0L, f, 2 + plen));
+    f0b_put_le32(f + 2 + plen, f0b_frame_crc(f, 2 + plen));
     t.n = 0;
     if (lead_delim)             /* ends any partial frame the device holds */
         t.b[t.n++] = F0B_FRAME_DELIM;
@@ -140,8 +140,7 @@ static int recv_frame(struct f0b_session *s, uint64_t deadline, uint32_t *len)
             uint32_t used;
             int n = f0b_rx_feed(r, s->rbuf + s->rpos, (uint32_t)(s->rend - s->rpos), &used);
             s->rpos += used;
-            if (n > 0 && f0b_frame_crc_ok(r->buf, (uint32_t)n,
-                                          (uint32_t)crc32(0L, r->buf, (uInt)n - 4u))) {
+            if (n > 0 && f0b_frame_crc_ok(r->buf, (uint32_t)n, f0b_frame_crc(r->buf, (uint32_t)n - 4u))) {
                 *len = (uint32_t)n;
                 return 1;
             }
