@@ -1,13 +1,17 @@
-/* f0boot ports: the serial ports of this machine, and how to name each as a PORT. */
+/* f0boot ports: the serial ports of this machine, and how to name each as a PORT. The USB
+ * strings come from the device: they are shown through esc_text() and the JSON writer, so
+ * an adapter cannot drive the terminal. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
-#include "exit_codes.h"
+#include "common/esc.h"
+#include "common/exit_codes.h"
+#include "common/json.h"
 #include "f0boot/flash.h"
 #include "f0boot/ports.h"
-#include "json.h"
+#include "output.h"
 
 static void ports_usage(FILE *f)
 {
@@ -58,6 +62,39 @@ static void print_json(const struct f0b_port_info *p)
     json_end(&j);
 }
 
+/* A column of text from the device, padded to w. */
+static void cell(const char *v, int w)
+{
+    esc_text(stdout, v[0] ? v : "-");
+    for (int k = (int)strlen(v[0] ? v : "-"); k < w; k++)
+        putchar(' ');
+}
+
+static void print_row(const struct f0b_port_info *p, int wp, int ws)
+{
+    char id[16] = "-", sel[96];
+
+    if (p->has_usb)
+        snprintf(id, sizeof id, "%04x:%04x", p->vid, p->pid);
+    printf("%-*s  %-9s  %-9s  ", wp, p->dev, f0b_port_transport_name(p->transport), id);
+    cell(p->serial, ws);
+    printf("  ");
+    cell(p->location, 8);
+    printf("  ");
+    esc_text(stdout, p->manufacturer);
+    printf("%s", p->manufacturer[0] && p->product[0] ? " " : "");
+    esc_text(stdout, p->product);
+    printf("%s\n", p->manufacturer[0] || p->product[0] ? "" : "-");
+    selector(p, sel, sizeof sel);
+    if (sel[0])
+        printf("%*s  selector: %s\n", wp, "", sel);
+    if (p->by_id[0]) {
+        printf("%*s  by-id: ", wp, "");
+        esc_text(stdout, p->by_id);
+        putchar('\n');
+    }
+}
+
 static void print_table(const struct f0b_port_list *l)
 {
     int wp = 4, ws = 6;
@@ -69,47 +106,28 @@ static void print_table(const struct f0b_port_list *l)
     }
     printf("%-*s  %-9s  %-9s  %-*s  %-8s  %s\n", wp, "PORT", "TRANSPORT", "VID:PID", ws,
            "SERIAL", "LOCATION", "DESCRIPTION");
-    for (size_t i = 0; i < l->n; i++) {
-        const struct f0b_port_info *p = &l->v[i];
-        char id[16] = "-", desc[160];
-        if (p->has_usb)
-            snprintf(id, sizeof id, "%04x:%04x", p->vid, p->pid);
-        snprintf(desc, sizeof desc, "%s%s%s", p->manufacturer,
-                 p->manufacturer[0] && p->product[0] ? " " : "", p->product);
-        printf("%-*s  %-9s  %-9s  %-*s  %-8s  %s\n", wp, p->dev,
-               f0b_port_transport_name(p->transport), id, ws, p->serial[0] ? p->serial : "-",
-               p->location[0] ? p->location : "-", desc[0] ? desc : "-");
-        char sel[96];
-        selector(p, sel, sizeof sel);
-        if (sel[0])
-            printf("%*s  selector: %s\n", wp, "", sel);
-        if (p->by_id[0])
-            printf("%*s  by-id: %s\n", wp, "", p->by_id);
-    }
+    for (size_t i = 0; i < l->n; i++)
+        print_row(&l->v[i], wp, ws);
 }
 
 int cmd_ports(int argc, char **argv)
 {
     struct f0b_port_list l;
-    int json = 0;
+    struct out o;
 
+    out_init(&o, "ports", 0, argc, argv);
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) {
-            json = 1;
-        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             ports_usage(stdout);
             return F0B_EXIT_OK;
-        } else {
-            fprintf(stderr, "f0boot ports: unexpected argument '%s'\n", argv[i]);
-            ports_usage(stderr);
-            return F0B_EXIT_USAGE;
         }
+        if (strcmp(argv[i], "--json") != 0)
+            return out_fail(&o, F0B_EXIT_USAGE, "unexpected argument '%s'; see f0boot ports "
+                            "--help", argv[i]);
     }
-    if (f0b_ports_list(&l, getenv("F0BOOT_PORTS_ROOT")) != 0) {
-        fprintf(stderr, "f0boot ports: out of memory\n");
-        return F0B_EXIT_INTERNAL;
-    }
-    if (json) {
+    if (f0b_ports_list(&l, getenv("F0BOOT_PORTS_ROOT")) != 0)
+        return out_fail(&o, F0B_EXIT_INTERNAL, "out of memory listing the serial ports");
+    if (o.json) {
         for (size_t i = 0; i < l.n; i++)
             print_json(&l.v[i]);
     } else if (!l.n) {

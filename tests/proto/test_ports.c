@@ -2,8 +2,8 @@
  * Port enumeration and PORT names (libflash/src/ports.c, f0boot/ports.h): the selector
  * parser and matcher against a fixed list of ports, the enumeration against a fake sysfs
  * and /dev tree (a USB adapter with its by-id link, 16550s with and without a UART behind
- * them, a virtual terminal), bare-name and path resolution, and `f0boot ports --json` over
- * the same fake tree.
+ * them, a CDC-ACM device with a hostile manufacturer string, a virtual terminal), bare-name
+ * and path resolution, and `f0boot ports [--json]` over the same fake tree.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -169,6 +169,13 @@ static int make_tree(void **state)
     put("sys/class/tty/ttyS2/type", "0\n");
     lnk("sys/class/tty/ttyS2/device", "../../../devices/pnp0/00:01");
     put("dev/ttyS0", "");
+    /* a CDC-ACM device whose manufacturer string tries to drive the terminal */
+    put("sys/devices/usb2/2-4/idVendor", "0483\n");
+    put("sys/devices/usb2/2-4/idProduct", "5740\n");
+    put("sys/devices/usb2/2-4/manufacturer", "Evil\033[2J\n");
+    put("sys/devices/usb2/2-4/product", "VCP\n");
+    put("sys/devices/usb2/2-4/2-4:1.0/tty/ttyACM0/uevent", "");
+    lnk("sys/class/tty/ttyACM0/device", "../../../devices/usb2/2-4/2-4:1.0");
     /* a virtual terminal: no device behind it */
     put("sys/class/tty/tty1/dev", "4:1\n");
     return 0;
@@ -190,17 +197,21 @@ static void test_list_fake_sysfs(void **state)
     (void)state;
 
     assert_int_equal(f0b_ports_list(&l, root), 0);
-    assert_int_equal(l.n, 3);
-    /* sorted with numbers as numbers: ttyS0, ttyS10, ttyUSB0 */
-    assert_string_equal(l.v[0].name, "ttyS0");
-    assert_string_equal(l.v[1].name, "ttyS10");
-    assert_string_equal(l.v[2].name, "ttyUSB0");
-    assert_int_equal(l.v[0].transport, F0B_PT_NATIVE);
-    assert_false(l.v[0].has_usb);
-    assert_string_equal(l.v[0].dev, "/dev/ttyS0");
-    assert_string_equal(l.v[0].by_id, "");
+    assert_int_equal(l.n, 4);
+    /* sorted with numbers as numbers: ttyACM0, ttyS0, ttyS10, ttyUSB0 */
+    assert_string_equal(l.v[0].name, "ttyACM0");
+    assert_string_equal(l.v[1].name, "ttyS0");
+    assert_string_equal(l.v[2].name, "ttyS10");
+    assert_string_equal(l.v[3].name, "ttyUSB0");
+    assert_int_equal(l.v[1].transport, F0B_PT_NATIVE);
+    assert_false(l.v[1].has_usb);
+    assert_string_equal(l.v[1].dev, "/dev/ttyS0");
+    assert_string_equal(l.v[1].by_id, "");
+    assert_int_equal(l.v[0].transport, F0B_PT_USB);
+    assert_string_equal(l.v[0].location, "2-4");
+    assert_string_equal(l.v[0].serial, "");     /* the device has none */
 
-    const struct f0b_port_info *u = &l.v[2];
+    const struct f0b_port_info *u = &l.v[3];
     assert_string_equal(u->dev, "/dev/ttyUSB0");
     assert_int_equal(u->transport, F0B_PT_USB);
     assert_true(u->has_usb);
@@ -213,10 +224,11 @@ static void test_list_fake_sysfs(void **state)
     assert_string_equal(u->by_id, "/dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A10K3ZQW-if00-port0");
 
     f0b_ports_summary(&l, sum, sizeof sum);
-    assert_string_equal(sum, "ttyS0 (native), ttyS10 (native), ttyUSB0 (usb 0403:6001 A10K3ZQW)");
+    assert_string_equal(sum, "ttyACM0 (usb 0483:5740), ttyS0 (native), ttyS10 (native), ttyUSB0 "
+                        "(usb 0403:6001 A10K3ZQW)");
     size_t i;
     assert_int_equal(f0b_ports_select(&l, "usb:0403:6001", &i, sum, sizeof sum), 0);
-    assert_int_equal(i, 2);
+    assert_int_equal(i, 3);
     f0b_ports_free(&l);
     assert_null(l.v);
 
@@ -282,6 +294,9 @@ static void test_cli_ports(void **state)
 
     assert_int_equal(run_cli("ports --json", out, sizeof out), 0);
     assert_string_equal(out,
+        "{\"port\":\"/dev/ttyACM0\",\"name\":\"ttyACM0\",\"transport\":\"usb\",\"vid\":\"0483\","
+        "\"pid\":\"5740\",\"serial\":\"\",\"manufacturer\":\"Evil\\u001b[2J\",\"product\":\"VCP\","
+        "\"location\":\"2-4\",\"by_id\":\"\",\"selector\":\"usb:0483:5740\"}\n"
         "{\"port\":\"/dev/ttyS0\",\"name\":\"ttyS0\",\"transport\":\"native\",\"vid\":\"\","
         "\"pid\":\"\",\"serial\":\"\",\"manufacturer\":\"\",\"product\":\"\",\"location\":\"\","
         "\"by_id\":\"\",\"selector\":\"\"}\n"
@@ -298,6 +313,9 @@ static void test_cli_ports(void **state)
     assert_non_null(strstr(out, "/dev/ttyUSB0  usb        0403:6001  A10K3ZQW  1-1.2     "
                                 "FTDI FT232R USB UART\n"));
     assert_non_null(strstr(out, "selector: usb:0403:6001:A10K3ZQW\n"));
+    /* the device's strings cannot reach the terminal as control characters */
+    assert_null(strchr(out, '\033'));
+    assert_non_null(strstr(out, "Evil\\x1b[2J VCP\n"));
     assert_non_null(strstr(out, "by-id: /dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A10K3ZQW"));
 
     assert_int_equal(run_cli("ports --bogus 2>/dev/null", out, sizeof out), 2);
