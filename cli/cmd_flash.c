@@ -206,6 +206,8 @@ static int exit_for(int err)
 static int sess_fail(struct ui *u, struct f0b_session *s, const char *port, int err)
 {
     int code = exit_for(err);
+    const struct f0b_dev_info *info = f0b_sess_info(s);
+    int last_status = f0b_sess_last_status(s);
 
     switch (err) {
     case F0B_E_NO_ANSWER:
@@ -215,10 +217,10 @@ static int sess_fail(struct ui *u, struct f0b_session *s, const char *port, int 
     case F0B_E_VERSION:
         return fail(u, code, "%s: the bootloader speaks protocol %u.x, this f0boot speaks %u.%u: "
                     "use an f0boot release for protocol %u, or update the bootloader", port,
-                    s->info.proto_major, F0B_PROTO_MAJOR, F0B_PROTO_MINOR, s->info.proto_major);
+                    info->proto_major, F0B_PROTO_MAJOR, F0B_PROTO_MINOR, info->proto_major);
     case F0B_E_REFUSED:
         return fail(u, code, "the device refused: %s (status 0x%02x)",
-                    f0b_status_str(s->last_status), s->last_status);
+                    f0b_status_str(last_status), last_status);
     case F0B_E_VERIFY:
         return fail(u, code, "read-back check failed: the device's flash does not match the "
                     "image; the application is not committed. Flash again; if it persists the "
@@ -340,8 +342,7 @@ static int open_port(struct ui *u, struct common *c, struct f0b_port *p)
 /* A port with a session on it. */
 struct device {
     struct f0b_port port;       /* open when port.ops is set */
-    struct f0b_session s;
-    int have_sess;              /* s is initialised: free it */
+    struct f0b_session *s;      /* NULL until created */
 };
 
 /* Open PORT, start a session and greet the bootloader (INFO, version check). Returns -1
@@ -357,17 +358,15 @@ static int connect_device(struct ui *u, struct common *c, struct device *d, int 
     opts_from(c, u, &o);
     if (!events)
         o.event = NULL;
-    if (f0b_sess_init(&d->s, &d->port, &o) < 0)
+    if (f0b_sess_create(&d->s, &d->port, &o) < 0)
         return fail(u, F0B_EXIT_INTERNAL, "out of memory");
-    d->have_sess = 1;
-    rc = f0b_sess_connect(&d->s);
-    return rc < 0 ? sess_fail(u, &d->s, c->port, rc) : -1;
+    rc = f0b_sess_connect(d->s);
+    return rc < 0 ? sess_fail(u, d->s, c->port, rc) : -1;
 }
 
 static void disconnect(struct device *d)
 {
-    if (d->have_sess)
-        f0b_sess_free(&d->s);
+    f0b_sess_free(d->s);
     if (d->port.ops)
         f0b_port_close(&d->port);
 }
@@ -453,12 +452,12 @@ int cmd_flash(int argc, char **argv)
     rc = connect_device(&u, &c, &dev, 1);
     if (rc >= 0)
         goto done;
-    rc = f0b_sess_fast_baud(&dev.s);
+    rc = f0b_sess_fast_baud(dev.s);
     if (rc == 0)
-        rc = f0b_sess_flash(&dev.s, cnt, cnt + F0B_IMG_HDR_SIZE,
+        rc = f0b_sess_flash(dev.s, cnt, cnt + F0B_IMG_HDR_SIZE,
                             (uint32_t)(cnt_len - F0B_IMG_HDR_SIZE), &res);
     if (rc < 0) {
-        rc = sess_fail(&u, &dev.s, c.port, rc);
+        rc = sess_fail(&u, dev.s, c.port, rc);
         goto done;
     }
     print_result(&u, &res, c.port);
@@ -512,7 +511,7 @@ int cmd_probe(int argc, char **argv)
     rc = connect_device(&u, &c, &dev, 0);
     if (rc >= 0)
         goto done;
-    const struct f0b_dev_info *d = &dev.s.info;
+    const struct f0b_dev_info *d = f0b_sess_info(dev.s);
     const struct f0b_part *part = f0b_part_by_code(d->part);
     struct f0b_img_hdr h;
     int have_rec = d->app_state != F0B_APP_NONE;
@@ -598,9 +597,9 @@ int cmd_boot(int argc, char **argv)
     rc = connect_device(&u, &c, &dev, 1);
     if (rc >= 0)
         goto done;
-    rc = f0b_sess_boot(&dev.s);
+    rc = f0b_sess_boot(dev.s);
     if (rc < 0) {
-        rc = sess_fail(&u, &dev.s, c.port, rc);
+        rc = sess_fail(&u, dev.s, c.port, rc);
         goto done;
     }
     if (c.json) {

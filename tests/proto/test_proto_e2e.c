@@ -79,20 +79,20 @@ struct run {
 static void flash(struct link *k, const struct test_img *img, struct f0b_flash_opts *o,
                   struct run *r)
 {
-    struct f0b_session s;
+    struct f0b_session *s;
 
     memset(r, 0, sizeof *r);
     o->baud = k->cfg.baud;
     o->event = on_event;
     o->event_ctx = &r->ev;
-    assert_int_equal(f0b_sess_init(&s, &k->port, o), 0);
-    r->rc = f0b_sess_connect(&s);
+    assert_int_equal(f0b_sess_create(&s, &k->port, o), 0);
+    r->rc = f0b_sess_connect(s);
     if (r->rc == 0)
-        r->rc = f0b_sess_fast_baud(&s);
+        r->rc = f0b_sess_fast_baud(s);
     if (r->rc == 0)
-        r->rc = f0b_sess_flash(&s, img->hdr, img->payload, img->size, &r->res);
-    r->last_status = s.last_status;
-    f0b_sess_free(&s);
+        r->rc = f0b_sess_flash(s, img->hdr, img->payload, img->size, &r->res);
+    r->last_status = f0b_sess_last_status(s);
+    f0b_sess_free(s);
 }
 
 static int flash_equals(const struct test_img *img)
@@ -904,7 +904,7 @@ static void test_host_version_and_silence(void **state)
     static struct fakepeer f;
     struct f0b_loop_peer pe = { fp_h2d, fp_d2h, fp_advance, NULL, fp_now, &f };
     struct f0b_port port;
-    struct f0b_session s;
+    struct f0b_session *s;
     struct f0b_flash_opts o;
     (void)state;
 
@@ -912,27 +912,27 @@ static void test_host_version_and_silence(void **state)
     f.major = 2;
     f0b_port_loop(&port, &pe);
     f0b_flash_opts_default(&o);
-    assert_int_equal(f0b_sess_init(&s, &port, &o), 0);
-    assert_int_equal(f0b_sess_connect(&s), F0B_E_VERSION);
-    assert_int_equal(s.info.proto_major, 2);
-    assert_int_equal(s.info.proto_minor, 3);
+    assert_int_equal(f0b_sess_create(&s, &port, &o), 0);
+    assert_int_equal(f0b_sess_connect(s), F0B_E_VERSION);
+    assert_int_equal(f0b_sess_info(s)->proto_major, 2);
+    assert_int_equal(f0b_sess_info(s)->proto_minor, 3);
     assert_true(f.now < 200);                  /* at once, not after a timeout */
-    f0b_sess_free(&s);
+    f0b_sess_free(s);
 
     memset(&f, 0, sizeof f);                   /* a newer minor of our major: fine */
     f.major = 1;
-    assert_int_equal(f0b_sess_init(&s, &port, &o), 0);
-    assert_int_equal(f0b_sess_connect(&s), 0);
-    assert_int_equal(s.info.proto_minor, 5);
-    assert_int_equal(s.info.window, 3);
-    f0b_sess_free(&s);
+    assert_int_equal(f0b_sess_create(&s, &port, &o), 0);
+    assert_int_equal(f0b_sess_connect(s), 0);
+    assert_int_equal(f0b_sess_info(s)->proto_minor, 5);
+    assert_int_equal(f0b_sess_info(s)->window, 3);
+    f0b_sess_free(s);
 
     memset(&f, 0, sizeof f);                   /* nobody there */
     o.connect_ms = 700;
-    assert_int_equal(f0b_sess_init(&s, &port, &o), 0);
-    assert_int_equal(f0b_sess_connect(&s), F0B_E_NO_ANSWER);
+    assert_int_equal(f0b_sess_create(&s, &port, &o), 0);
+    assert_int_equal(f0b_sess_connect(s), F0B_E_NO_ANSWER);
     assert_true(f.now >= 700 && f.now < 900);
-    f0b_sess_free(&s);
+    f0b_sess_free(s);
 }
 
 /* ---- the boot window of f0b_proto_run ---------------------------------------------------- */
