@@ -28,12 +28,14 @@
 static const uint8_t greeting[2] = { F0B_PROTO_MAJOR, F0B_PROTO_MINOR };
 
 /* Wait for the answer to END (seq) until deadline, greeting every RELINK_GREET_MS after
- * END_QUIET_MS. The status (>= 0, result in er, *olen bytes), 0x100 for a NAK (send END
- * again), F0B_E_TRANSFER on silence, or the port's error. */
+ * END_QUIET_MS. The status (>= 0, result in er, *olen bytes), 0x100 for a NAK before any
+ * greeting (send END again), F0B_E_TRANSFER on silence or when an INFO answer comes first
+ * (END's answer is lost: ask the device), or the port's error. */
 static int end_wait(struct f0b_session *s, uint8_t seq, uint8_t *er, uint32_t *olen)
 {
     uint64_t t = sess_now(s), deadline = t + (uint64_t)s->o.timeout_ms, greet = t + END_QUIET_MS;
     const uint8_t *b = s->rx.buf;
+    int greeted = 0;
     uint32_t n;
 
     for (;;) {
@@ -47,10 +49,13 @@ static int end_wait(struct f0b_session *s, uint8_t seq, uint8_t *er, uint32_t *o
             if (rc < 0)
                 return rc;
             greet = sess_now(s) + RELINK_GREET_MS;
+            greeted = 1;
             continue;
         }
-        if (b[0] == F0B_T_NAK)
+        if (b[0] == F0B_T_NAK && !greeted)
             return 0x100;
+        if (b[0] == (F0B_CMD_INFO | F0B_RESP))
+            return F0B_E_TRANSFER;  /* INFO answered before END: ask (relink) */
         if (b[0] != (F0B_CMD_END | F0B_RESP) || b[1] != seq || n < 7)
             continue;
         *olen = n - 7 < 4 ? n - 7 : 4;
