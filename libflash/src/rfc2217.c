@@ -94,6 +94,28 @@ static void cpc_send_baud(struct rfc *r, uint32_t baud)
     cpc_send(r, CPC_SET_BAUDRATE, v, 4);    /* network byte order (RFC 2217) */
 }
 
+/* Our answer to a request to enable (yes) or disable an option whose state is *q: the verb
+ * to send, or 0 for none (RFC 1143: answer only what changes the state). */
+static uint8_t tn_answer(uint8_t *q, int yes, int ok, int about_us)
+{
+    if (yes) {
+        if (*q != Q_NO) {
+            *q = Q_YES;
+            return 0;
+        }
+        if (ok)
+            *q = Q_YES;
+        if (about_us)
+            return ok ? TN_WILL : TN_WONT;
+        return ok ? TN_DO : TN_DONT;
+    }
+    if (*q == Q_NO)
+        return 0;
+    uint8_t verb = *q == Q_YES ? (about_us ? TN_WONT : TN_DONT) : 0;
+    *q = Q_NO;
+    return verb;
+}
+
 /* The server's WILL/WONT (about itself) or DO/DONT (about us) for option opt. */
 static void tn_option(struct rfc *r, uint8_t verb, uint8_t opt)
 {
@@ -106,19 +128,9 @@ static void tn_option(struct rfc *r, uint8_t verb, uint8_t opt)
 
     if (opt == TN_OPT_COMPORT && !yes && (about_us || r->us[opt] != Q_YES))
         r->refused = 1;
-    if (yes) {
-        if (*q == Q_NO) {
-            if (ok)
-                *q = Q_YES;
-            tn_reply(r, ok ? (about_us ? TN_WILL : TN_DO) : (about_us ? TN_WONT : TN_DONT), opt);
-        } else {
-            *q = Q_YES;
-        }
-    } else if (*q != Q_NO) {
-        if (*q == Q_YES)
-            tn_reply(r, about_us ? TN_WONT : TN_DONT, opt);
-        *q = Q_NO;
-    }
+    uint8_t reply = tn_answer(q, yes, ok, about_us);
+    if (reply)
+        tn_reply(r, reply, opt);
 }
 
 static void tn_sb_end(struct rfc *r)
@@ -219,6 +231,24 @@ static int rfc_recv(struct rfc *r, uint8_t *out, size_t max, int ms)
     return r->failed ? F0B_E_IO : (int)k;
 }
 
+/* Keep n data bytes for rfc_read: 0, or -1 out of memory. */
+static int rfc_keep(struct rfc *r, const uint8_t *data, size_t n)
+{
+    if (n > r->qcap - r->qn) {
+        size_t cap = r->qcap ? r->qcap * 2 : 1024;
+        while (cap - r->qn < n)
+            cap *= 2;
+        uint8_t *q = realloc(r->q, cap);
+        if (!q)
+            return -1;
+        r->q = q;
+        r->qcap = cap;
+    }
+    memcpy(r->q + r->qn, data, n);
+    r->qn += n;
+    return 0;
+}
+
 /* Until the answers in mask (bits 1 << CPC_*) have all arrived, or with mask 0 until the
  * COM-PORT-OPTION is agreed or refused: 1 when there, 0 after ms, or F0B_E_IO. Data that
  * arrives meanwhile is kept for rfc_read. */
@@ -241,18 +271,8 @@ static int rfc_wait(struct rfc *r, unsigned mask, int ms)
                 return n;
             continue;
         }
-        if ((size_t)n > r->qcap - r->qn) {
-            size_t cap = r->qcap ? r->qcap * 2 : 1024;
-            while (cap - r->qn < (size_t)n)
-                cap *= 2;
-            uint8_t *q = realloc(r->q, cap);
-            if (!q)
-                return F0B_E_IO;
-            r->q = q;
-            r->qcap = cap;
-        }
-        memcpy(r->q + r->qn, data, (size_t)n);
-        r->qn += (size_t)n;
+        if (rfc_keep(r, data, (size_t)n) < 0)
+            return F0B_E_IO;
     }
 }
 

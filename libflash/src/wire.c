@@ -120,36 +120,47 @@ int sess_idle(struct f0b_session *s, uint32_t ms)
     return rc;
 }
 
+/* Wait for the answer to (type, seq) until deadline: the device status (>= 0, result in
+ * out), NO_ANSWER_YET on silence or a NAK (our request or noise before it was damaged:
+ * send again), or the port's error. */
+#define NO_ANSWER_YET 0x100
+static int await_answer(struct f0b_session *s, uint8_t type, uint8_t seq, uint64_t deadline,
+                        uint8_t *out, uint32_t outmax, uint32_t *olen)
+{
+    const uint8_t *b = s->rx.buf;
+    uint32_t n;
+    int rc;
+
+    while ((rc = sess_recv_frame(s, deadline, &n)) > 0) {
+        if (b[0] == F0B_T_NAK)
+            return NO_ANSWER_YET;
+        if (b[0] != (type | F0B_RESP) || b[1] != seq || n < 7)
+            continue;           /* a late answer to something else */
+        n -= 7;
+        if (n > outmax)
+            n = outmax;
+        if (out && n)
+            memcpy(out, b + 3, n);
+        if (olen)
+            *olen = n;
+        return b[2];
+    }
+    return rc < 0 ? rc : NO_ANSWER_YET;
+}
+
 int sess_request(struct f0b_session *s, uint8_t type, const uint8_t *pl, uint32_t plen,
                  uint8_t *out, uint32_t outmax, uint32_t *olen, int timeout_ms, int tries)
 {
     uint8_t seq = ++s->seq;
-    struct f0b_rx *r = &s->rx;
-    uint32_t n;
-    int rc;
 
     for (int attempt = 0; attempt < tries; attempt++) {
         if (attempt)
             s->retries++;
-        rc = sess_send_frame(s, type, seq, pl, plen, attempt > 0);
+        int rc = sess_send_frame(s, type, seq, pl, plen, attempt > 0);
         if (rc < 0)
             return rc;
-        uint64_t deadline = sess_now(s) + (uint64_t)timeout_ms;
-        while ((rc = sess_recv_frame(s, deadline, &n)) > 0) {
-            if (r->buf[0] == F0B_T_NAK)
-                break;          /* our request (or noise before it) was damaged: again */
-            if (r->buf[0] != (type | F0B_RESP) || r->buf[1] != seq || n < 7)
-                continue;       /* a late answer to something else */
-            n -= 7;
-            if (n > outmax)
-                n = outmax;
-            if (out && n)
-                memcpy(out, r->buf + 3, n);
-            if (olen)
-                *olen = n;
-            return r->buf[2];
-        }
-        if (rc < 0)
+        rc = await_answer(s, type, seq, sess_now(s) + (uint64_t)timeout_ms, out, outmax, olen);
+        if (rc != NO_ANSWER_YET)
             return rc;
     }
     return F0B_E_TRANSFER;
