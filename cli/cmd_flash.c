@@ -341,7 +341,7 @@ static int open_port(struct ui *u, struct common *c, struct f0b_port *p)
 
 /* A port with a session on it. */
 struct device {
-    struct f0b_port port;       /* open when port.ops is set */
+    struct f0b_port port;       /* open when port.ops is set; zeroed: closed */
     struct f0b_session *s;      /* NULL until created */
 };
 
@@ -367,8 +367,7 @@ static int connect_device(struct ui *u, struct common *c, struct device *d, int 
 static void disconnect(struct device *d)
 {
     f0b_sess_free(d->s);
-    if (d->port.ops)
-        f0b_port_close(&d->port);
+    f0b_port_close(&d->port);   /* also after a failed reopen (ops NULL) */
 }
 
 static const char *const exit_text =

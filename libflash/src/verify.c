@@ -122,6 +122,8 @@ static int reach(struct f0b_session *s, int lost)
 
     if (lost == F0B_E_IO || !s->port->ops)
         rc = reopen(s, for_ms);
+    if (rc == F0B_E_ARG && s->port->ops)
+        rc = 0;                 /* cannot be reopened (a loopback): greet on it as it is */
     if (rc < 0)
         return rc;
     rates[0] = s->baud;
@@ -187,7 +189,7 @@ static int relink(struct f0b_session *s, const uint8_t *hdr, const struct f0b_pl
     rc = reach(s, lost);
     if (rc == 0)
         return committed_check(s, hdr, p, res);
-    if (rc == F0B_E_NO_ANSWER || rc == F0B_E_IO || rc == F0B_E_PORT) {
+    if (rc != F0B_E_VERSION && rc != F0B_E_PROTOCOL && rc != F0B_E_NOMEM) {
         sess_event(s, F0B_EV_WARN, "verify", "no bootloader answered again: the image may or "
                    "may not be committed (f0boot probe tells; flash again if not)", p->size,
                    p->size);
