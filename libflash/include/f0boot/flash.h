@@ -4,9 +4,14 @@
  *
  * Errors: functions return 0 (or a positive count) on success and a negative enum
  * f0b_flash_err on failure; f0b_flash_strerror() names it. A device status that ends an
- * operation (an image refused, a flash error) is kept in the session (last_status) and
- * described by f0b_status_str(). Nothing here prints: progress and log lines go to the
- * caller's event callback.
+ * operation (an image refused, a flash error) is kept in the session
+ * (f0b_sess_last_status()) and described by f0b_status_str(). Nothing here prints: progress
+ * and log lines go to the caller's event callback.
+ *
+ * Use: f0b_port_open() (or f0b_port_loop()), f0b_sess_create(), f0b_sess_connect(), then
+ * f0b_sess_fast_baud() / f0b_sess_flash() / f0b_sess_boot() / ..., f0b_sess_free(),
+ * f0b_port_close(). The sources: docs/protocol.md (and the README's tree) say which file
+ * does what.
  */
 #ifndef F0BOOT_FLASH_H
 #define F0BOOT_FLASH_H
