@@ -131,7 +131,7 @@ static int reach(struct f0b_session *s, int lost)
     while (sess_now(s) < end) {
         for (int i = 0; i < (rates[0] != rates[1] ? 2 : 1); i++) {
             if (rates[0] != rates[1] && s->port->ops->set_baud(s->port->ctx, rates[i]) < 0)
-                continue;
+                return F0B_E_IO;    /* the port cannot take the rate: it is broken */
             rc = sess_greet(s, RELINK_GREET_MS, RELINK_GREET_MS);
             if (rc != F0B_E_NO_ANSWER) {
                 if (rc == 0)
