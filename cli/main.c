@@ -26,6 +26,7 @@ static const struct command commands[] = {
      "write an image through the bootloader, verify, commit and start it"},
     {"probe", cmd_probe, "PORT [--json]", "show what the bootloader on PORT reports (INFO)"},
     {"boot", cmd_boot, "PORT [--json]", "start the committed application"},
+    {"ports", cmd_ports, "[--json]", "list serial ports with their USB ids, serial and by-id names"},
     {"keygen", cmd_keygen, "-o FILE [--json]",
      "write a new random product key for encrypted images (pack --key)"},
 };

@@ -100,7 +100,6 @@ uint32_t f0b_part_app_start(const struct f0b_part *p);   /* 0x08001000 */
 uint32_t f0b_part_app_size(const struct f0b_part *p);    /* up to the boot-record page */
 uint32_t f0b_part_record_addr(const struct f0b_part *p); /* last flash page */
 uint32_t f0b_part_sram_end(const struct f0b_part *p);
-uint32_t f0b_part_shared_addr(const struct f0b_part *p); /* 16 shared words at SRAM end */
 /* 1 if addr is where an application starts behind some build of the bootloader: flash base
  * + a multiple of F0B_BOOT_SIZE_STEP from F0B_BOOT_SIZE_MIN to _MAX (f0boot/layout.h; 4 KB
  * for the plain bootloader, 6 KB for the secure one by default). Lint and the container
@@ -225,7 +224,7 @@ struct f0b_lint {
 /* Check that the image would boot behind the bootloader on part: load address at the
  * part's application start, size within the application region, initial SP in
  * application SRAM and 4-aligned, reset vector Thumb and inside the image, ELF RAM clear of
- * the remapped vector table (0x20000000-0x200000BF) and of the shared words, vector table
+ * the remapped vector table (0x20000000-0x200000BF) and inside SRAM, vector table
  * <= 192 bytes; warns when the vector-table length had to be guessed. Never fails. */
 void f0b_lint_run(const struct f0b_image *img, const struct f0b_part *part, struct f0b_lint *out);
 

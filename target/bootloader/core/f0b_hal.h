@@ -53,7 +53,8 @@ uint32_t f0b_hal_get_baud(void);
 /* DBGMCU_IDCODE.DEV_ID. */
 uint16_t f0b_hal_chip_id(void);
 
-/* Read and clear the update request word the application leaves in the shared RAM words. */
+/* Read and clear the update request the application leaves before a software reset (the
+ * port decides where: SRAM words 0-1 and RCC_CSR on the STM32F0). 1: stay for an update. */
 int f0b_hal_take_update_request(void);
 
 /* System reset (SCB AIRCR.SYSRESETREQ). */

@@ -12,6 +12,7 @@
 #include "f0_part.h"
 #include "f0_usart1.h"   /* F0_USART_BRR */
 #include "port.h"
+#include "regs_extra.h"    /* RCC_CSR */
 #include "stm32f0_regs.h"
 
 #ifndef F0B_RX_RING_SIZE
@@ -32,9 +33,6 @@ static uint8_t rx_ring[F0B_RX_RING_SIZE] __attribute__((section(".noinit"), alig
 static uint32_t rx_tail;
 static uint32_t baud_now;
 static uint32_t ms_now, ms_frac, systick_last;
-
-/* Words at the end of SRAM that survive a soft reset (linker: f0b_layout.ld). */
-extern volatile uint32_t _f0b_shared[];
 
 typedef uint32_t __attribute__((may_alias)) f0b_u32_alias;
 
@@ -295,12 +293,24 @@ uint16_t f0b_hal_chip_id(void)
     return (uint16_t)(DBGMCU_IDCODE & DBGMCU_IDCODE_DEV_ID_MASK);
 }
 
+/* The request is words 0-1 of the SRAM vector area (include/f0boot/layout.h): magic and
+ * complement, written by the application, which cleared the reset flags (RMVF) before its
+ * software reset. SRAM is garbage after power-on, but PORRSTF stays set until cleared, so
+ * a chance match after a power-on (or a watchdog reset) never keeps the bootloader. */
 int f0b_hal_take_update_request(void)
 {
-    int req = _f0b_shared[0] == F0B_REQ_UPDATE_MAGIC;
-    /* Clear it: the next reset (a crash of the new application, say) must boot normally. */
-    _f0b_shared[0] = 0;
-    return req;
+    uintptr_t base = F0B_REQ_ADDR;
+    __asm__("" : "+l"(base));          /* one base register for both words, not two literals */
+    volatile uint32_t *req = (volatile uint32_t *)base;
+    uint32_t w0 = req[0];
+    /* RCC_CSR bits 31:25 (LPWR WWDG IWDG SFT POR PIN OBL): SFTRSTF alone, PINRSTF ignored
+     * (every internal reset also pulses NRST). Differences ORed, no branches: 4 KB budget. */
+    uint32_t flags = (RCC_CSR >> 25) | (RCC_CSR_PINRSTF >> 25);
+    uint32_t diff = (w0 ^ F0B_REQ_UPDATE_MAGIC) | (w0 ^ ~req[1]) |
+                    (flags ^ ((RCC_CSR_SFTRSTF | RCC_CSR_PINRSTF) >> 25));
+    /* Cleared on read: the next reset (a crash of the new application, say) boots it. */
+    req[0] = 0;
+    return diff == 0;
 }
 
 _Noreturn void f0b_hal_reset(void)
