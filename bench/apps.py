@@ -7,6 +7,7 @@ Used by bench/run.py; runnable alone:  python3 bench/apps.py FW_DIR OUT_DIR
 import glob
 import hashlib
 import os
+import re
 import subprocess
 import sys
 
@@ -60,17 +61,18 @@ def compile_obj(src, obj, extra=()):
     return obj
 
 
-def template_objs(out_dir, variant, exclude_main=False):
+def template_objs(out_dir, variant, exclude_main=False, extra=()):
     # The template is another helper's code: built with its flags but without -Werror, so
-    # a warning there does not stop the benchmark.
-    d = os.path.join(out_dir, "template%d" % variant)
+    # a warning there does not stop the benchmark. extra: more compiler flags (the split of
+    # the secure bootloader, -DF0B_BOOT_SIZE=...), kept in a directory of their own.
+    d = os.path.join(out_dir, "template%d%s" % (variant, "s" if extra else ""))
     os.makedirs(d, exist_ok=True)
     objs = []
     for src in template_sources():
         if exclude_main and src.endswith("/main.c"):
             continue
         obj = os.path.join(d, os.path.basename(src)[:-2] + ".o")
-        compile_obj(src, obj, ["-Wno-error", "-DAPP_VERSION=\"1.0.0\""])
+        compile_obj(src, obj, ["-Wno-error", "-DAPP_VERSION=\"1.0.0\""] + list(extra))
         objs.append(obj)
     return objs
 
@@ -113,14 +115,14 @@ def stamp_of(layout_dir):
     return h.hexdigest()
 
 
-def build_sized(out_dir, name, target, layout_dir, variant=0, log=None):
+def build_sized(out_dir, name, target, layout_dir, variant=0, log=None, extra=()):
     """An application whose flash image (the container payload) is exactly `target` bytes."""
     stamp_file = os.path.join(out_dir, name + ".stamp")
-    want = "%s %d %d" % (stamp_of(layout_dir), target, variant)
+    want = "%s %d %d %s" % (stamp_of(layout_dir), target, variant, " ".join(extra))
     binf = os.path.join(out_dir, name + ".bin")
     if os.path.exists(stamp_file) and os.path.exists(binf) and open(stamp_file).read() == want:
         return os.path.join(out_dir, name + ".elf"), binf
-    objs = template_objs(out_dir, variant)
+    objs = template_objs(out_dir, variant, extra=extra)
     _, _, base = link(out_dir, name, 0, 0, variant, layout_dir, objs)
     _, _, s100 = link(out_dir, name, 100, 0, variant, layout_dir, objs)
     per_fn = (s100 - base) / 100.0
@@ -166,6 +168,31 @@ def build_all(fw_dir, out_dir, log=print):
     if len(pages) != 1:
         raise BuildError("app200k_b differs from app200k in pages %s, expected exactly one" % pages)
     return apps, pages[0]
+
+
+def secure_split(fw_dir):
+    """(layout dir, application start) of the secure bootloader's build, or None without
+    one (the firmware was configured without F0B_KEY_FILE)."""
+    d = os.path.join(fw_dir, "secure")
+    ld = os.path.join(d, "f0b_layout.ld")
+    if not os.path.exists(ld):
+        return None
+    m = re.search(r"FIRMWARE \(rx\)\s*: ORIGIN = (0x[0-9a-fA-F]+)", open(ld).read())
+    if not m:
+        raise BuildError("no FIRMWARE origin in %s" % ld)
+    return d, int(m.group(1), 16)
+
+
+def build_secure(fw_dir, out_dir, log=print):
+    """The 64 and 200 KB applications linked behind the secure bootloader: {name: (elf, bin)}
+    and the application start, or ({}, None) without a secure build."""
+    split = secure_split(fw_dir)
+    if not split:
+        return {}, None
+    layout_dir, start = split
+    extra = ["-DF0B_BOOT_SIZE=0x%xu" % (start - 0x08000000)]
+    return {"s" + n: build_sized(out_dir, "appsec" + n, SIZES[n], layout_dir, 0, log, extra)
+            for n in ("64k", "200k")}, start
 
 
 def build_mips(out_dir, layout_dir):

@@ -104,9 +104,32 @@ def build(ctx):
         ver = "1.0.1" if name.endswith("_b") else "1.0.0"
         run([ctx.f0boot, "pack", elf, "-o", img, "--version", ver])
         ctx.apps[name] = {"elf": elf, "bin": binf, "img": img, "size": os.path.getsize(binf)}
+    build_secure(ctx, adir)
     ctx.mips_elf = apps.build_mips(os.path.join(ctx.out, "mips"), apps.find_layout_ld(ctx.fw_dir))
     ctx.mips_img = os.path.join(ctx.out, "mips", "mips.img")
     run([ctx.f0boot, "pack", ctx.mips_elf, "-o", ctx.mips_img])
+
+
+TEST_KEY = os.path.join(ROOT, "tests", "data", "test.key")
+
+
+def build_secure(ctx, adir):
+    """The secure bootloader's applications (issue 14), packed encrypted with the build's
+    test key, and a plain container of each to check the flash against (the plaintext)."""
+    ctx.secure_bin = os.path.join(ctx.fw_dir, "bootloader", "bootloader_secure.bin")
+    built, ctx.secure_start = apps.build_secure(ctx.fw_dir, adir, log=log)
+    if not built or not os.path.exists(ctx.secure_bin):
+        log("no secure bootloader in the firmware build: secure rows skipped")
+        ctx.secure_start = None
+        return
+    for name, (elf, binf) in built.items():
+        img = os.path.join(adir, "app%s.img" % name)
+        plain = os.path.join(adir, "app%s-plain.img" % name)
+        run([ctx.f0boot, "pack", elf, "-o", img, "--version", "1.0.0", "--key", TEST_KEY])
+        run([ctx.f0boot, "pack", elf, "-o", plain, "--version", "1.0.0"])
+        ctx.apps[name] = {"elf": elf, "bin": binf, "img": img, "check": plain,
+                          "size": os.path.getsize(binf), "bl": ctx.secure_bin,
+                          "start": ctx.secure_start}
 
 
 # ---- the virtual board --------------------------------------------------------------------
@@ -290,11 +313,13 @@ def stats(v):
     return {"median": statistics.median(v), "min": v[0], "max": v[-1], "n": len(v), "all": v}
 
 
-def check_flash(ff, binf, committed=True):
+def check_flash(ff, binf, committed=True, start=APP_START):
     """After a reported success the flash must hold the image (and, for f0boot, the commit).
-    binf: a raw binary, or a container (.img), whose payload is compared."""
+    binf: a raw binary, or a plain container (.img), whose payload is compared (for an
+    encrypted image: a plain container of the same application). start: where the payload
+    goes (0x08001800 behind the secure bootloader)."""
     flash = open(ff, "rb").read()
-    off = APP_START - 0x08000000
+    off = start - 0x08000000
     img = open(binf, "rb").read()
     if binf.endswith(".img"):
         img = img[64:]   # f0boot pack fills gaps (after the vector table) with 0xFF, objcopy with 0
@@ -320,7 +345,8 @@ def measure_f0boot(ctx, sc):
             os.makedirs(os.path.dirname(ff), exist_ok=True)
             shutil.copyfile(sc["state"], ff)
         else:
-            ff = blank_flash(ctx, os.path.join(ctx.out, "runs", tag + ".flash"), ctx.bootloader_bin)
+            ff = blank_flash(ctx, os.path.join(ctx.out, "runs", tag + ".flash"),
+                             sc.get("bl") or ctx.bootloader_bin)
         sim = Sim(ctx, tag, ff, ["--realtime", "--usb-latency-ms", str(sc["lat"])]).start()
         res, err = {}, None
         try:
@@ -334,7 +360,7 @@ def measure_f0boot(ctx, sc):
         sums.append(summ)
         if err is None:
             try:
-                check_flash(ff, sc["img"])
+                check_flash(ff, sc.get("check") or sc["img"], start=sc.get("start") or APP_START)
             except BenchError as e:
                 err = "f0boot " + short(e)
         if err is not None:
@@ -419,7 +445,8 @@ def scenarios(ctx):
         out.append({"id": id_, "label": label, "app": app, "img": a[app]["img"], "bin": a[app]["bin"],
                     "size": size, "baud": baud, "lat": lat, "fast": fast, "skip": skip, "state": state,
                     "changed": ch, "rate": fast or baud, "stm": stm, "rom_baud": rom_baud,
-                    "runs": ctx.runs, "target": target})
+                    "runs": ctx.runs, "target": target, "bl": a[app].get("bl"),
+                    "check": a[app].get("check"), "start": a[app].get("start")})
 
     sizes = ["16k", "64k", "200k"]
     for s in (["16k", "64k"] if q else sizes):
@@ -434,7 +461,57 @@ def scenarios(ctx):
         skip=True, state=base, changed=0, stm=False)
     add("200k-onepage", "200 KB, 1 page changed, --skip-unchanged, 115200, 1 ms", "200k_b", 115200, 1,
         skip=True, state=base, changed=PAGE, stm=False)
+    # The secure bootloader (issue 14): the same applications, encrypted, beside the plain rows.
+    if ctx.secure_start:
+        add("s64k-115200-1ms", "64 KB, 115200, 1 ms, secure (encrypted)", "s64k", 115200, 1,
+            stm=False)
+        add("s200k-921600-1ms", "200 KB, 921600, 1 ms, secure (encrypted)", "s200k", 115200, 1,
+            fast=921600, stm=False)
     return out
+
+
+def aes_profile(ctx):
+    """The cost of AES on the M0, measured: one secure 64 KB update at 921600 under f0sim
+    --profile; the cycles of the blocks inside f0b_aes_encrypt (its address range from the
+    bootloader's symbols) over the number of its calls (runs of its first block), and the
+    cycles of every crypto function (AES, CTR, CMAC) per payload byte."""
+    elf = ctx.secure_bin[:-4] + ".elf"
+    syms = {}
+    for line in run(["arm-none-eabi-nm", "-S", elf]).stdout.splitlines():
+        f = line.split()
+        if len(f) == 4 and f[2] in "tT":
+            syms[f[3].split(".")[0]] = (int(f[0], 16), int(f[1], 16))
+    for need in ("f0b_aes_encrypt", "f0b_aes_ctr", "f0b_cmac_update", "f0b_cmac_final"):
+        if need not in syms:
+            raise BenchError("no %s in %s" % (need, elf))
+    sc = {"img": ctx.apps["s64k"]["img"]}
+    tag = "aes-profile"
+    ff = blank_flash(ctx, os.path.join(ctx.out, "runs", tag + ".flash"), ctx.secure_bin)
+    prof = os.path.join(ctx.out, "runs", tag + ".profile")
+    sim = Sim(ctx, tag, ff, ["--realtime", "--profile", prof]).start()
+    try:
+        f0boot_flash(ctx, sim, sc["img"], 115200, 921600)
+    finally:
+        summ = sim.stop()
+    check_flash(ff, ctx.apps["s64k"]["check"], start=ctx.secure_start)
+    aes_cyc = crypto_cyc = calls = 0
+    for line in open(prof):
+        if line.startswith("#"):
+            continue
+        f = line.split()
+        addr, runs, cyc = int(f[0], 16), int(f[1]), int(f[3])
+        for name, (a0, n) in syms.items():
+            if a0 <= addr < a0 + n:
+                if name == "f0b_aes_encrypt":
+                    aes_cyc += cyc
+                    if addr == a0:
+                        calls += runs
+                if name.startswith(("f0b_aes_", "f0b_cmac_", "dbl")):
+                    crypto_cyc += cyc
+    if not calls:
+        raise BenchError("no calls of f0b_aes_encrypt in the profile")
+    return {"per_block": aes_cyc // calls, "blocks": calls, "per_byte": crypto_cyc / 65536.0,
+            "crypto_s": crypto_cyc / 48e6, "virtual_s": summ.get("virtual_ms", 0) / 1000.0}
 
 
 def boot_time(ctx):
@@ -646,6 +723,15 @@ def evaluate(ctx, rows, boot, bl_size):
     T.append((t, "%.3f ms" % boot["ms"], boot["ms"] < 2.0) if boot and "ms" in boot
              else (t, "not measured: %s" % (boot or {}).get("error", "?"), False))
     T.append(("bootloader binary <= 4096 bytes", "%d bytes" % bl_size, bl_size <= 4096))
+    if ctx.secure_start:
+        f = med("s64k-115200-1ms")
+        t = "secure, 115200, 1 ms, 64 KB: >= 10.5 KB/s"
+        T.append((t, "%.2f KB/s" % (65536 / f / 1000), 65536 / f / 1000 >= 10.5) if f
+                 else (t, why("s64k-115200-1ms"), False))
+        f = med("s200k-921600-1ms")
+        t = "secure, 921600, 200 KB: within 1.2x of the flash busy time (%.2f s)" % fl
+        T.append((t, "%.2fx (%.2f s)" % (f / fl, f), f / fl <= 1.2) if f
+                 else (t, why("s200k-921600-1ms"), False))
     ctx.targets = T
 
 
@@ -742,6 +828,14 @@ def main():
             log("  FAILED: %s" % mp["error"])
         bl_size = os.path.getsize(ctx.bootloader_bin)
         bl0_size = os.path.getsize(ctx.bootloader0_bin)
+        aes = None
+        if ctx.secure_start and (not a.only or re.search(a.only, "aes-profile")):
+            log("AES cost on the M0 (f0sim --profile)")
+            try:
+                aes = aes_profile(ctx)
+            except (BenchError, OSError, subprocess.TimeoutExpired) as e:
+                aes = {"error": short(e)}
+                log("  FAILED: %s" % aes["error"])
         ctx.pack = pack_bench(ctx) if not a.only else None
         extra = [
             ("bootloader binary (default build, 50 ms window)", "%d bytes of 4096" % bl_size),
@@ -756,6 +850,18 @@ def main():
             ("changed page of the one-page variant", "payload page %d (0x%08x)" % (
                 ctx.changed_page, APP_START + ctx.changed_page * PAGE)),
         ]
+        if ctx.secure_start:
+            extra.append(("secure bootloader binary (bootloader_secure, test key)",
+                          "%d bytes of %d (application at 0x%08x)" % (
+                              os.path.getsize(ctx.secure_bin), ctx.secure_start - 0x08000000,
+                              ctx.secure_start)))
+        if aes:
+            extra.append(("AES-128 on the M0, secure 64 KB update at 921600 (f0sim --profile)",
+                          "%d cycles per block (%.1f us at 48 MHz), %d blocks; CTR+CMAC %.1f "
+                          "cycles per payload byte, %.2f s of %.2f s virtual" % (
+                              aes["per_block"], aes["per_block"] / 48.0, aes["blocks"],
+                              aes["per_byte"], aes["crypto_s"], aes["virtual_s"])
+                          if "per_block" in aes else "failed: " + aes["error"]))
         evaluate(ctx, rows, boot, bl_size)
         text = render(ctx, rows, extra)
         with open(os.path.join(ctx.out, "results.json"), "w") as f:

@@ -327,7 +327,7 @@ static void info_result(struct out *o, const struct info_view *v)
 {
     const struct f0b_img_hdr *h = v->h;
     const struct f0b_part *p = f0b_part_by_code(h->part);
-    char title[4200], footer[600], vs[48], fs[64], pn[40], partn[48];
+    char title[4200], footer[600], vs[48], fs[64], pn[64], partn[48];
     const struct f0b_container_check *c = v->chk;
     const char *pok = c->payload_crc_ok ? (c->encrypted ? " (encrypted; ok under --key)" :
                       " (ok)") : c->encrypted && !c->mac_checked ? " (encrypted)" : " (BAD)";
