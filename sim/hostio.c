@@ -170,6 +170,15 @@ void host_close(struct host *h)
 }
 
 int host_connected(const struct host *h) { return h->fd >= 0; }
+
+int host_present(const struct host *h)
+{
+    switch (h->kind) {
+    case HOST_TCP: return h->fd >= 0;                 /* a client has connected */
+    case HOST_PTY: return ring_count(&h->in) > 0;     /* the host has sent its first byte */
+    default: return 1;                                /* stdio is there from the start */
+    }
+}
 int host_is_stdio(const struct host *h) { return h->kind == HOST_STDIO; }
 int host_eof(const struct host *h) { return h->eof; }
 int host_port(const struct host *h) { return h->port; }

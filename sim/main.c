@@ -43,8 +43,12 @@ static const struct part_desc parts[] = {
 
 static volatile sig_atomic_t g_signal;
 static int g_quiet;
-static struct timespec g_wall0;
+static struct timespec g_wall0;    /* wall clock of virtual time g_virt0 (moves on a rebase) */
+static struct timespec g_start;    /* wall clock at the start, for host_seconds */
 static uint64_t g_virt0;
+
+/* Longest lag behind the wall clock that realtime pacing catches up (seconds). */
+#define PACE_MAX_LAG_S 0.5
 
 static void on_signal(int sig) { g_signal = sig; }
 
@@ -56,12 +60,14 @@ static double cpu_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-static double wall_s(void)
+static double since_s(const struct timespec *t0)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - g_wall0.tv_sec) + (double)(t.tv_nsec - g_wall0.tv_nsec) * 1e-9;
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) * 1e-9;
 }
+
+static double wall_s(void) { return since_s(&g_wall0); }
 
 static void log_stderr(struct chip *c, const char *msg)
 {
@@ -86,10 +92,13 @@ void main_poll(struct chip *c)
         double ahead = virt - wall_s();
         if (ahead > 0.0005)
             wait_us = (int)(ahead * 1e6);
-        else if (ahead < -0.002)
-            /* fallen behind (slow code, host load): do not rush to catch up, a real chip
-             * would not have run faster either; keep within 2 ms of the wall clock */
-            g_wall0.tv_nsec += (long)((-ahead - 0.002) * 1e9);
+        else if (ahead < -PACE_MAX_LAG_S)
+            /* far behind (stopped, or slower than real time for long): give up the lost
+             * time rather than race through it. Shorter lags (f0sim descheduled by a loaded
+             * host, an oversleep in ppoll) are caught up by running unpaced until virtual
+             * time meets the wall clock again, so they do not add up and do not eat into
+             * the host's answer timeouts. */
+            g_wall0.tv_nsec += (long)((-ahead - PACE_MAX_LAG_S) * 1e9);
         while (g_wall0.tv_nsec >= 1000000000L) {
             g_wall0.tv_nsec -= 1000000000L;
             g_wall0.tv_sec++;
@@ -388,6 +397,8 @@ static void usage(FILE *f)
 "  --uart stdio|tcp:PORT|pty:PATH   where USART1 goes (default stdio; tcp:0 picks a port)\n"
 "  --port-file FILE         write the TCP port number there once listening\n"
 "  --usb-latency-ms N       device->host bytes leave in 62-byte packets or after N ms\n"
+"  --wait-host              hold the chip in reset until a host is on the line (tcp: a client\n"
+"                           connects; pty: the host sends its first byte)\n"
 "  --realtime | --fast      pace virtual time to the wall clock (default for tcp/pty) or not\n"
 "  --until-ms T             stop at virtual time T ms\n"
 "  --until-uart STRING      stop when the device sends STRING (exit 21 if --until-ms hits first)\n"
@@ -427,7 +438,7 @@ int main(int argc, char **argv)
     enum { O_PART = 256, O_FLASH, O_LOAD, O_BOOT, O_UART, O_PORTFILE, O_USBLAT, O_RT, O_FAST,
            O_UNTIL_MS, O_UNTIL_UART, O_UNTIL_RESETS, O_BREAK, O_PC_OP, O_PC_MS, O_NOISE, O_SEED,
            O_SUMMARY, O_PROG_US, O_ERASE_MS, O_MASS_MS, O_ROM_BAUD, O_ON_FAULT, O_STRICT, O_QUIET,
-           O_NO_IDLE, O_PROFILE, O_HELP };
+           O_NO_IDLE, O_PROFILE, O_WAIT_HOST, O_HELP };
     static const struct option lo[] = {
         { "part", 1, 0, O_PART }, { "flash", 1, 0, O_FLASH }, { "load", 1, 0, O_LOAD },
         { "boot", 1, 0, O_BOOT }, { "uart", 1, 0, O_UART }, { "port-file", 1, 0, O_PORTFILE },
@@ -439,14 +450,15 @@ int main(int argc, char **argv)
         { "flash-prog-us", 1, 0, O_PROG_US }, { "flash-erase-ms", 1, 0, O_ERASE_MS },
         { "flash-mass-erase-ms", 1, 0, O_MASS_MS }, { "rom-baud", 1, 0, O_ROM_BAUD },
         { "on-fault", 1, 0, O_ON_FAULT }, { "strict", 0, 0, O_STRICT }, { "quiet", 0, 0, O_QUIET },
-        { "no-idle-skip", 0, 0, O_NO_IDLE }, { "profile", 1, 0, O_PROFILE }, { "help", 0, 0, O_HELP }, { 0, 0, 0, 0 }
+        { "no-idle-skip", 0, 0, O_NO_IDLE }, { "profile", 1, 0, O_PROFILE },
+        { "wait-host", 0, 0, O_WAIT_HOST }, { "help", 0, 0, O_HELP }, { 0, 0, 0, 0 }
     };
     static struct chip chip;
     struct chip *c = &chip;
     const char *flash_path = NULL, *uart = "stdio", *port_file = NULL, *summary = NULL;
     const char *profile = NULL;
     const char *loads[16];
-    int nloads = 0, rt = -1, code = F0B_EXIT_OK;
+    int nloads = 0, rt = -1, code = F0B_EXIT_OK, wait_host = 0;
     char err[9000] = "";
     uint8_t *flash = NULL;
     int flash_mapped = 0;
@@ -553,6 +565,7 @@ int main(int argc, char **argv)
         case O_QUIET: g_quiet = 1; break;
         case O_NO_IDLE: c->o.no_idle_skip = 1; break;
         case O_PROFILE: profile = optarg; break;
+        case O_WAIT_HOST: wait_host = 1; break;
         case O_HELP: usage(stdout); return 0;
         default: goto usage_err;
         }
@@ -614,13 +627,20 @@ int main(int argc, char **argv)
     c->next_poll = 0;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
+    /* --wait-host: the chip stays in reset until the host is on the line, so its boot
+     * window opens when the host is there, however late the host starts (a loaded machine) */
+    while (wait_host && !g_signal && !host_present(c->host))
+        host_poll(c->host, host_input(c->host), 100000);
+    if (g_signal)
+        chip_stop(c, STOP_SIGNAL, "signal %d", (int)g_signal);
     clock_gettime(CLOCK_MONOTONIC, &g_wall0);
+    g_start = g_wall0;
     g_virt0 = c->now;
     double cpu0 = cpu_s();
 
     chip_run(c);
 
-    double host_s = wall_s(), cpu = cpu_s() - cpu0;
+    double host_s = since_s(&g_start), cpu = cpu_s() - cpu0;
     code = exit_code_for(c);
     if (c->stop != STOP_POWER_CUT && c->stop != STOP_UART) {
         /* let the characters still in USART1 finish, so the last line of a report shows */

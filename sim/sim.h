@@ -304,6 +304,9 @@ struct host *host_open(const char *spec, uint32_t usb_latency_ms, int port_file_
 void host_close(struct host *h);
 int host_connected(const struct host *h);
 int host_is_stdio(const struct host *h);
+/* 1 once a host is on the line: a TCP client has connected, a pty host has sent a byte;
+ * always 1 for stdio. */
+int host_present(const struct host *h);
 /* Poll host input into *in (waits up to timeout_us); flush pending output. */
 void host_poll(struct host *h, struct ring *in, int timeout_us);
 /* A byte the device sent, completed at virtual time t. */
