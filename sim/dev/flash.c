@@ -243,88 +243,96 @@ static uint64_t flash_read(struct chip *c, uint32_t r)
     }
 }
 
-static void flash_write(struct chip *c, uint32_t r, uint32_t v, unsigned size)
+/* KEYR: KEY1 then KEY2 unlocks FLASH_CR; anything else locks it until reset. */
+static void flash_write_keyr(struct chip *c, uint32_t v)
+{
+    struct flash_ctl *f = &c->fl;
+    if (f->key_dead || !(f->cr & FLASH_CR_LOCK))
+        return;
+    if (f->key_stage == 0 && v == FLASH_KEY1) {
+        f->key_stage = 1;
+    } else if (f->key_stage == 1 && v == FLASH_KEY2) {
+        f->key_stage = 0;
+        f->cr &= ~FLASH_CR_LOCK;
+    } else {
+        f->key_stage = 0;
+        f->key_dead = 1;
+        chip_logf(c, "FLASH_KEYR: wrong key sequence (0x%08x): FLASH_CR locked until reset", v);
+    }
+}
+
+static void flash_write_optkeyr(struct chip *c, uint32_t v)
+{
+    struct flash_ctl *f = &c->fl;
+    if (f->opt_key_stage == 0 && v == FLASH_KEY1) {
+        f->opt_key_stage = 1;
+    } else if (f->opt_key_stage == 1 && v == FLASH_KEY2) {
+        f->opt_key_stage = 0;
+        f->cr |= FLASH_CR_OPTWRE;
+    } else {
+        f->opt_key_stage = 0;
+    }
+}
+
+/* FLASH_CR.STRT: a mass erase (MER) or a page erase (PER) of the page FLASH_AR is in. */
+static void flash_start_erase(struct chip *c, uint32_t v)
+{
+    struct flash_ctl *f = &c->fl;
+    if (v & FLASH_CR_MER) {
+        c->st.mass_erases++;
+        if (flash_op_start(c, 3, 0, c->o.mass_erase_ps))
+            flash_tear(c, 0.5);
+        else
+            stall_if_flash_code(c);
+    } else if (v & FLASH_CR_PER) {
+        uint32_t a = f->ar;
+        if (a >= FLASH_BASE && a < FLASH_BASE + c->o.part->flash_size) {
+            uint32_t off = (a - FLASH_BASE) & ~(c->o.part->page_size - 1u);
+            c->st.page_erases++;
+            if (flash_op_start(c, 2, off, c->o.erase_ps))
+                flash_tear(c, 0.5);
+            else
+                stall_if_flash_code(c);
+        } else {
+            chip_logf(c, "FLASH page erase with FLASH_AR 0x%08x outside main flash: nothing erased", a);
+            f->sr |= FLASH_SR_WRPRTERR;
+            c->st.wrprt_errors++;
+            flash_irq(c);
+        }
+    }
+}
+
+static void flash_write_cr(struct chip *c, uint32_t v)
+{
+    struct flash_ctl *f = &c->fl;
+    if (f->cr & FLASH_CR_LOCK) {
+        chip_logf(c, "FLASH_CR write 0x%08x while locked: ignored", v);
+        return;
+    }
+    if (v & (FLASH_CR_OPTPG | FLASH_CR_OPTER))
+        chip_unmodelled(c, FLASH_BASE_R + FLASH_CR_OFF, 1, v);
+    f->cr = (v & (FLASH_CR_PG | FLASH_CR_PER | FLASH_CR_MER | FLASH_CR_LOCK | FLASH_CR_ERRIE |
+                  FLASH_CR_EOPIE)) | (f->cr & FLASH_CR_OPTWRE);
+    if (v & FLASH_CR_LOCK)
+        f->cr &= ~FLASH_CR_OPTWRE;
+    if ((v & FLASH_CR_STRT) && !f->busy)
+        flash_start_erase(c, v);
+}
+
+static void flash_write(struct chip *c, uint32_t off, uint32_t v, unsigned size)
 {
     struct flash_ctl *f = &c->fl;
     (void)size;
-    r &= ~3u;
-    switch (r) {
-    case FLASH_ACR_OFF:
-        f->acr = v & 0x17u;
-        break;
-    case FLASH_KEYR_OFF:    /* KEY1 then KEY2; anything else locks CR until reset */
-        if (f->key_dead || !(f->cr & FLASH_CR_LOCK)) {
-            if (!(f->cr & FLASH_CR_LOCK))
-                break;
-            break;
-        }
-        if (f->key_stage == 0 && v == FLASH_KEY1) {
-            f->key_stage = 1;
-        } else if (f->key_stage == 1 && v == FLASH_KEY2) {
-            f->key_stage = 0;
-            f->cr &= ~FLASH_CR_LOCK;
-        } else {
-            f->key_stage = 0;
-            f->key_dead = 1;
-            chip_logf(c, "FLASH_KEYR: wrong key sequence (0x%08x): FLASH_CR locked until reset", v);
-        }
-        break;
-    case FLASH_OPTKEYR_OFF:
-        if (f->opt_key_stage == 0 && v == FLASH_KEY1) {
-            f->opt_key_stage = 1;
-        } else if (f->opt_key_stage == 1 && v == FLASH_KEY2) {
-            f->opt_key_stage = 0;
-            f->cr |= FLASH_CR_OPTWRE;
-        } else {
-            f->opt_key_stage = 0;
-        }
-        break;
+    switch (off & ~3u) {
+    case FLASH_ACR_OFF: f->acr = v & 0x17u; break;
+    case FLASH_KEYR_OFF: flash_write_keyr(c, v); break;
+    case FLASH_OPTKEYR_OFF: flash_write_optkeyr(c, v); break;
     case FLASH_SR_OFF:    /* PGERR, WRPRTERR, EOP clear by writing 1 */
         f->sr &= ~(v & (FLASH_SR_PGERR | FLASH_SR_WRPRTERR | FLASH_SR_EOP));
         break;
-    case FLASH_CR_OFF: {
-        if (f->cr & FLASH_CR_LOCK) {
-            chip_logf(c, "FLASH_CR write 0x%08x while locked: ignored", v);
-            break;
-        }
-        if (v & (FLASH_CR_OPTPG | FLASH_CR_OPTER))
-            chip_unmodelled(c, FLASH_BASE_R + FLASH_CR_OFF, 1, v);
-        f->cr = (v & (FLASH_CR_PG | FLASH_CR_PER | FLASH_CR_MER | FLASH_CR_LOCK | FLASH_CR_ERRIE |
-                      FLASH_CR_EOPIE)) | (f->cr & FLASH_CR_OPTWRE);
-        if (v & FLASH_CR_LOCK)
-            f->cr &= ~FLASH_CR_OPTWRE;
-        if ((v & FLASH_CR_STRT) && !f->busy) {
-            if (v & FLASH_CR_MER) {
-                c->st.mass_erases++;
-                if (flash_op_start(c, 3, 0, c->o.mass_erase_ps))
-                    flash_tear(c, 0.5);
-                else
-                    stall_if_flash_code(c);
-            } else if (v & FLASH_CR_PER) {
-                uint32_t a = f->ar;
-                if (a >= FLASH_BASE && a < FLASH_BASE + c->o.part->flash_size) {
-                    uint32_t off = (a - FLASH_BASE) & ~(c->o.part->page_size - 1u);
-                    c->st.page_erases++;
-                    if (flash_op_start(c, 2, off, c->o.erase_ps))
-                        flash_tear(c, 0.5);
-                    else
-                        stall_if_flash_code(c);
-                } else {
-                    chip_logf(c, "FLASH page erase with FLASH_AR 0x%08x outside main flash: nothing erased", a);
-                    f->sr |= FLASH_SR_WRPRTERR;
-                    c->st.wrprt_errors++;
-                    flash_irq(c);
-                }
-            }
-        }
-        break;
-    }
-    case FLASH_AR_OFF:
-        f->ar = v;
-        break;
-    default:
-        chip_unmodelled(c, FLASH_BASE_R + r, 1, v);
-        break;
+    case FLASH_CR_OFF: flash_write_cr(c, v); break;
+    case FLASH_AR_OFF: f->ar = v; break;
+    default: chip_unmodelled(c, FLASH_BASE_R + off, 1, v); break;
     }
 }
 
