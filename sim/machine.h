@@ -179,9 +179,7 @@ struct chip {
     /* block cost cache */
     struct bcost *bc;
     uint32_t bc_gen;
-    /* longest single idle skip: short in realtime mode, where each skip is also a wait on
-     * the wall clock that host input only ends at its own granularity (1 ms skips made
-     * a 921600-baud update 2.5x slower than the flash allows), long in --fast mode */
+    /* longest single idle skip (realtime pacing shortens it while it waits, pace.c) */
     uint64_t idle_max_ps;
     /* 1 KB flash pages from which code has run: only changes there need the translated
      * code dropped (programming a never-run page, as every update does, costs nothing) */
