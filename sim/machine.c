@@ -113,11 +113,14 @@ static uint32_t mask_size(unsigned size)
     return size >= 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1u;
 }
 
-static const struct dev_ops *bus_find(uint32_t addr)
+static const struct dev_ops *bus_find(struct chip *c, uint32_t addr)
 {
+    const struct dev_ops *d = c->bus_last;   /* polling loops hit one device in a row */
+    if (d && addr - d->base < d->size)
+        return d;
     for (size_t i = 0; i < NDEV; i++)
         if (devices[i]->size && addr - devices[i]->base < devices[i]->size)
-            return devices[i];
+            return c->bus_last = devices[i];
     return NULL;
 }
 
@@ -126,7 +129,7 @@ static uint64_t bus_read(uc_engine *uc, uint64_t off64, unsigned size, void *ud)
     const struct bus_window *w = ud;
     struct chip *c = w->c;
     uint32_t addr = w->base + (uint32_t)off64;
-    const struct dev_ops *d = bus_find(addr);
+    const struct dev_ops *d = bus_find(c, addr);
     (void)uc;
     if (d && d->clocked && !d->clocked(c, addr - d->base)) {
         chip_logf(c, "read of 0x%08x (%s) with its peripheral clock off in RCC: reads 0", addr, d->name);
@@ -148,7 +151,7 @@ static void bus_write(uc_engine *uc, uint64_t off64, unsigned size, uint64_t val
     const struct bus_window *w = ud;
     struct chip *c = w->c;
     uint32_t addr = w->base + (uint32_t)off64;
-    const struct dev_ops *d = bus_find(addr);
+    const struct dev_ops *d = bus_find(c, addr);
     uint32_t v = (uint32_t)val & mask_size(size);
     (void)uc;
     if (d && d->clocked && !d->clocked(c, addr - d->base)) {

@@ -65,6 +65,7 @@ struct part_desc {
 };
 
 struct chip;
+struct dev_ops;
 typedef void (*chip_log_fn)(struct chip *c, const char *msg);
 
 struct chip_opts {
@@ -136,6 +137,7 @@ struct chip {
     uint32_t reset_flags;    /* RCC_CSR flags for the next reset */
 
     struct bus_window bus_win[3];
+    const struct dev_ops *bus_last;   /* the device the last MMIO access went to */
 
     /* devices (dev/<name>.h) */
     struct nvic_state nv;
