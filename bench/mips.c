@@ -24,7 +24,7 @@ void SysTick_Handler(void)
 
 int main(void)
 {
-    SYST_RVR = F0BOOT_APP_SYSCLK_HZ / 1000u - 1u;
+    SYST_RVR = F0_SYSCLK_HZ / 1000u - 1u;
     SYST_CVR = 0;
     SYST_CSR = SYST_CSR_CLKSOURCE | SYST_CSR_TICKINT | SYST_CSR_ENABLE;
     uint32_t acc = 1u;
