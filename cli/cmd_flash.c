@@ -439,12 +439,13 @@ static void probe_result(struct out *u, const char *port, const struct f0b_dev_i
     snprintf(appl, sizeof appl, "0x%08x, %u bytes available", d->app_start, d->app_size);
     snprintf(xfer, sizeof xfer, "%u data bytes per frame, window %u, up to %u baud",
              d->max_data, d->window, d->max_baud);
-    snprintf(feat, sizeof feat, "%s%s%s%s%s%s%s", d->features & F0B_FEAT_BAUD ? " baud" : "",
+    snprintf(feat, sizeof feat, "%s%s%s%s%s%s%s%s", d->features & F0B_FEAT_BAUD ? " baud" : "",
              d->features & F0B_FEAT_CRC ? " crc" : "", d->features & F0B_FEAT_SEEK ? " seek" : "",
              d->features & F0B_FEAT_RESET ? " reset" : "",
              d->features & F0B_FEAT_ENCRYPTED ? " encrypted" : "",
              d->features & F0B_FEAT_PLAIN_OK ? " plain-ok" : "",
-             d->features & F0B_FEAT_DOWNGRADE ? " downgrade" : "");
+             d->features & F0B_FEAT_DOWNGRADE ? " downgrade" : "",
+             d->features & F0B_FEAT_PROTECT ? " protect" : "");
     if (have_rec)
         snprintf(app, sizeof app, "%s: version %s, %u bytes, crc32 0x%08x",
                  app_state_str(d->app_state), ver, h.payload_size, h.payload_crc);
@@ -529,6 +530,72 @@ int cmd_boot(int argc, char **argv)
         char title[1024];
         const struct out_field f[] = {OUT_F_STR("port", c.port)};
         snprintf(title, sizeof title, "%s: application started", c.port);
+        out_result(&u, 1, title, f, COUNT(f), NULL);
+    }
+    rc = F0B_EXIT_OK;
+done:
+    disconnect(&dev);
+    return rc;
+}
+
+/* ---- protect ---------------------------------------------------------------------- */
+
+static const char protect_what[] =
+    "read-out protection level 1: a debugger (SWD) and the ROM bootloader can no longer read or "
+    "write the flash, so the product key in the secure bootloader stays on the board; the "
+    "bootloader and the application run as before. Going back to level 0 erases the whole "
+    "chip (bootloader and key included: only a debugger or the ROM bootloader can program it "
+    "again). Level 1 is not a strong barrier (docs/security.md); level 2 is never set";
+
+static void protect_usage(FILE *f)
+{
+    fprintf(f, "usage: f0boot protect PORT --yes [--json] [--baud N] [--timeout MS] [--wait MS]\n\n"
+            "Ask the secure bootloader on PORT to set %s.\nThe chip reloads its option bytes "
+            "(a reset) right after answering.\n\n%s\n%s", protect_what, port_text, exit_text);
+}
+
+int cmd_protect(int argc, char **argv)
+{
+    struct out u;
+    struct common c;
+    struct device dev = { 0 };
+    char *args[64];
+    int n = 0, yes = 0, rc;
+
+    out_init(&u, "protect", 1, argc, argv);
+    for (int i = 0; i < argc && n < (int)COUNT(args) - 1; i++) {
+        if (strcmp(argv[i], "--yes") == 0)
+            yes = 1;
+        else
+            args[n++] = argv[i];
+    }
+    args[n] = NULL;
+    rc = parse(&u, n, args, &c, 0, protect_usage);
+    if (rc >= 0)
+        return rc;
+    if (!yes)
+        return out_fail(&u, F0B_EXIT_USAGE, "this sets %s. Give --yes to go ahead",
+                        protect_what);
+    rc = connect_device(&u, &c, &dev, 1);
+    if (rc >= 0)
+        goto done;
+    if (!(f0b_sess_info(dev.s)->features & F0B_FEAT_PROTECT)) {
+        rc = out_fail(&u, F0B_EXIT_REFUSED, "%s: this bootloader cannot set read-out protection "
+                      "(a plain build has nothing secret and serves flash CRCs anyway); the "
+                      "secure bootloader (-DF0B_KEY_FILE) can, or ST's tools (docs/security.md)",
+                      c.port);
+        goto done;
+    }
+    rc = f0b_sess_protect(dev.s);
+    if (rc < 0) {
+        rc = sess_fail(&u, dev.s, c.port, rc);
+        goto done;
+    }
+    {
+        char title[1024];
+        const struct out_field f[] = {OUT_F_STR("port", c.port), OUT_F_UINT("rdp_level", 1)};
+        snprintf(title, sizeof title, "%s: read-out protection level 1 set (the chip reloaded "
+                 "its option bytes); level 1 -> 0 erases the whole chip", c.port);
         out_result(&u, 1, title, f, COUNT(f), NULL);
     }
     rc = F0B_EXIT_OK;

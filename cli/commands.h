@@ -8,6 +8,7 @@ int cmd_flash(int argc, char **argv);  /* cmd_flash.c */
 int cmd_probe(int argc, char **argv);  /* cmd_flash.c */
 int cmd_boot(int argc, char **argv);   /* cmd_flash.c */
 int cmd_keygen(int argc, char **argv); /* cmd_key.c */
+int cmd_protect(int argc, char **argv); /* cmd_flash.c */
 int cmd_ports(int argc, char **argv);  /* cmd_ports.c */
 
 #endif

@@ -27,6 +27,8 @@ static const struct command commands[] = {
     {"probe", cmd_probe, "PORT [--json]", "show what the bootloader on PORT reports (INFO)"},
     {"boot", cmd_boot, "PORT [--json]", "start the committed application"},
     {"ports", cmd_ports, "[--json]", "list serial ports with their USB ids, serial and by-id names"},
+    {"protect", cmd_protect, "PORT --yes [--json]",
+     "set read-out protection level 1 through the secure bootloader (level 1 -> 0 erases the chip)"},
     {"keygen", cmd_keygen, "-o FILE [--json]",
      "write a new random product key for encrypted images (pack --key)"},
 };
@@ -60,7 +62,7 @@ static void usage(FILE *f)
     fprintf(f, "usage: f0boot COMMAND [ARGS]    (f0boot COMMAND --help for details)\n");
     fprintf(f, "       f0boot --help | --version\n\ncommands:\n");
     for (size_t i = 0; i < COUNT(commands); i++)
-        fprintf(f, "  %-6s %s\n         %s\n", commands[i].name, commands[i].args,
+        fprintf(f, "  %-7s %s\n          %s\n", commands[i].name, commands[i].args,
                 commands[i].help);
     fprintf(f, "\nexit codes:\n");
     for (size_t i = 0; i < COUNT(exit_help); i++)

@@ -197,11 +197,33 @@ static void cmd_get_id(struct an3155 *m)
 }
 
 /* Opcode and complement received. */
+/* Readout Unprotect: ACK, the regression (a mass erase), the second ACK; the chip then
+ * resets (the simulator's unprotect op arranges it). */
+static void cmd_unprotect(struct an3155 *m)
+{
+    static const uint8_t ack = AN3155_ACK;
+    int64_t busy = m->ops->unprotect ? m->ops->unprotect(m->ctx) : -1;
+
+    if (busy < 0) {
+        finish(m, AN3155_NACK, 0);
+        return;
+    }
+    m->commands++;
+    send(m, &ack, 1, 0);
+    finish(m, AN3155_ACK, (uint64_t)busy);
+}
+
 static void on_command(struct an3155 *m)
 {
     static const uint8_t ack = AN3155_ACK;
 
+    if (m->ops->rdp_active && m->ops->rdp_active(m->ctx) && m->cmd != CMD_GET &&
+        m->cmd != CMD_GET_VER && m->cmd != CMD_GET_ID && m->cmd != CMD_RUP) {
+        finish(m, AN3155_NACK, 0);      /* read-out protection: memory is closed */
+        return;
+    }
     switch (m->cmd) {
+    case CMD_RUP:     cmd_unprotect(m); return;
     case CMD_GET:     m->commands++; cmd_get(m); return;
     case CMD_GET_VER: m->commands++; cmd_get_version(m); return;
     case CMD_GET_ID:  m->commands++; cmd_get_id(m); return;

@@ -35,6 +35,12 @@ struct an3155_ops {
     int (*read)(void *ctx, uint32_t addr, uint8_t *dst, uint32_t len);
     /* Go: leave the ROM bootloader and run code at addr (vector table there). */
     void (*go)(void *ctx, uint32_t addr);
+    /* Read-out protection (NULL: never): 1 while RDP level 1 is active; the ROM then serves
+     * only Get, Get Version, Get ID and Readout Unprotect (AN2606, AN3155). */
+    int (*rdp_active)(void *ctx);
+    /* Readout Unprotect: level 1 -> 0, which mass-erases the flash; the busy time in ns,
+     * after which the ROM sends its second ACK and the chip resets (NULL: NACK). */
+    int64_t (*unprotect)(void *ctx);
 };
 
 /* Memory map the ROM checks every address against before it answers ACK (AN2606 and

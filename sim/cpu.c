@@ -96,6 +96,8 @@ static bool hook_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr, int siz
         uint32_t off;
         if (chip_flash_off(c, addr, &off))
             return flash_store_hook(c, off, size, (uint32_t)value);
+        if (addr >= OPTB_ADDR && addr < OPTB_ADDR + OB_SIZE)
+            return ob_store(c, (uint32_t)addr, size, (uint32_t)value);
         c->fault_reason = "write to read-only memory";
     } else if (type == UC_MEM_FETCH_UNMAPPED || type == UC_MEM_FETCH_PROT) {
         c->fault_reason = "instruction fetch from a non-executable address";

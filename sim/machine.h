@@ -27,6 +27,7 @@
 #include "dev/gpio.h"
 #include "dev/iwdg.h"
 #include "dev/nvic.h"
+#include "dev/optbytes.h"
 #include "dev/rcc.h"
 #include "dev/rom.h"
 #include "dev/syscfg.h"
@@ -94,6 +95,7 @@ struct chip_opts {
 struct stats {
     uint64_t insns, cycles;
     uint64_t prog_ops, page_erases, mass_erases, prog_errors, wrprt_errors;
+    uint64_t ob_erases, ob_programs;     /* option bytes */
     uint64_t uart_rx, uart_tx, overruns, rx_lost;   /* rx_lost: arrived while RE off */
     uint64_t noise_flips, noise_drops;
     uint64_t resets, faults, irqs_taken;
@@ -148,6 +150,7 @@ struct chip {
     struct iwdg_state iwdg;
     struct dbgmcu_state dbg;
     struct flash_ctl fl;
+    struct ob_state ob;
     struct usart u1;
     struct dma_state dma;
     struct rom_state rom;

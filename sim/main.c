@@ -50,6 +50,7 @@ struct sim {
     struct host *host;
     uint8_t *flash;
     int flash_mapped;
+    char ob_path[4200];
     char err[9000];
 };
 
@@ -62,12 +63,25 @@ static int open_memory(struct sim *s)
         if (!(s->flash = open_flash(s->cli.flash_path, p->flash_size, s->err, sizeof s->err)))
             return F0B_EXIT_OUTPUT;
         s->flash_mapped = 1;
+        /* the option bytes persist beside the flash file, as the flash does */
+        snprintf(s->ob_path, sizeof s->ob_path, "%s.ob", s->cli.flash_path);
+        if (ob_open(&s->chip.ob, s->ob_path, s->err, sizeof s->err) != 0)
+            return F0B_EXIT_OUTPUT;
     } else {
+        ob_open(&s->chip.ob, NULL, s->err, sizeof s->err);
         if (!(s->flash = malloc(p->flash_size))) {
             snprintf(s->err, sizeof s->err, "out of memory");
             return F0B_EXIT_INTERNAL;
         }
         memset(s->flash, 0xFF, p->flash_size);
+    }
+    /* --load is what a debugger does: read-out protection closes flash to it */
+    if (s->cli.nloads && ob_rdp_level(&s->chip.ob) >= 1) {
+        snprintf(s->err, sizeof s->err, "--load: read-out protection level %d is set (%s): "
+                 "a debugger can neither read nor write flash; level 1 -> 0 erases the whole "
+                 "chip (the ROM bootloader's Readout Unprotect, stm32flash -k)",
+                 ob_rdp_level(&s->chip.ob), s->ob_path);
+        return F0B_EXIT_INPUT_FORMAT;
     }
     for (int i = 0; i < s->cli.nloads; i++)
         if (load_image(s->cli.loads[i], p, s->flash, &code, s->err, sizeof s->err) != 0)

@@ -60,6 +60,9 @@ int write_summary(const char *path, const struct chip *c, int code, double host_
     json_u64(&j, "mass_erases", c->st.mass_erases);
     json_u64(&j, "pgerr", c->st.prog_errors);
     json_u64(&j, "wrprterr", c->st.wrprt_errors);
+    json_u64(&j, "option_byte_erases", c->st.ob_erases);
+    json_u64(&j, "option_byte_programs", c->st.ob_programs);
+    json_i64(&j, "rdp_level", ob_rdp_level(&c->ob));
     json_close(&j);
     json_obj(&j, "uart");
     json_u64(&j, "rx_bytes", c->st.uart_rx);

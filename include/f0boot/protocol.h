@@ -113,6 +113,12 @@ enum f0b_cmd {
     F0B_CMD_BAUD = 0x07,
     /* RESET: (empty) -> status, then a system reset once the response has left. */
     F0B_CMD_RESET = 0x08,
+    /* PROTECT: level u8 (1) -> status. Secure bootloader only (F0B_FEAT_PROTECT; others answer
+     * F0B_ST_UNKNOWN_CMD): sets read-out protection level 1 in the option bytes (the user and
+     * write-protection bytes kept) and, once the OK has left, loads them (OBL_LAUNCH: a
+     * system reset). Already at level 1: OK, nothing changed, no reset. Level 2 is never
+     * set (F0B_ST_BAD_ARG): it is irreversible. */
+    F0B_CMD_PROTECT = 0x09,
 };
 
 #define F0B_T_NAK 0xFFu             /* unsolicited: status u8, next u32; seq 0 */
@@ -188,6 +194,7 @@ enum f0b_status {
 #define F0B_FEAT_ENCRYPTED (1u << 4)   /* secure build: takes encrypted images (format v2) */
 #define F0B_FEAT_PLAIN_OK  (1u << 5)   /* secure build that also takes plain images */
 #define F0B_FEAT_DOWNGRADE (1u << 6)   /* secure build that takes older versions */
+#define F0B_FEAT_PROTECT   (1u << 7)   /* PROTECT: read-out protection level 1 on request */
 
 enum f0b_app_state {
     F0B_APP_NONE = 0,          /* boot record erased or unreadable */

@@ -164,6 +164,21 @@ int f0b_sess_boot(struct f0b_session *s)
     return sess_fail_status(s, st);
 }
 
+int f0b_sess_protect(struct f0b_session *s)
+{
+    static const uint8_t level1 = 1;
+    uint32_t n;
+    int st;
+
+    sess_event(s, F0B_EV_PHASE, "protect", "setting read-out protection level 1", 0, 0);
+    /* one attempt more than usual would not help: a device that answered has reset */
+    st = sess_request(s, F0B_CMD_PROTECT, &level1, 1, NULL, 0, &n, s->o.timeout_ms,
+                      sess_tries(s));
+    if (st == F0B_ST_OK)
+        return 0;
+    return sess_fail_status(s, st);
+}
+
 int f0b_sess_reset(struct f0b_session *s)
 {
     uint32_t n;

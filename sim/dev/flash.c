@@ -8,6 +8,7 @@
 #include "../machine.h"
 #include "dev.h"
 #include "regs/flash.h"
+#include "regs/rcc.h"
 #include "regs/scs.h"
 
 static void flash_irq(struct chip *c)
@@ -106,7 +107,8 @@ static void flash_tear(struct chip *c, double frac)
 int flash_power_cut(struct chip *c)
 {
     struct flash_ctl *f = &c->fl;
-    if (!f->busy || c->o.power_cut_ps < f->op_start)
+    /* an option-byte operation (kind 4) is not torn: not modelled, its change is done */
+    if (!f->busy || f->op_kind == 4 || c->o.power_cut_ps < f->op_start)
         return 0;
     double frac = (double)(c->o.power_cut_ps - f->op_start) / (double)(f->busy_until - f->op_start);
     flash_tear(c, frac > 1.0 ? 1.0 : frac);
@@ -155,6 +157,7 @@ void flash_apply_fixups(struct chip *c)
     for (int i = 0; i < f->fix_n; i++)
         c->flash[f->fix_off[i]] = f->fix_val[i];
     f->fix_n = 0;
+    ob_apply_fixups(c);
 }
 
 static void fixup(struct chip *c, uint32_t off, const uint8_t *final, int n)
@@ -175,6 +178,19 @@ static void stall_if_flash_code(struct chip *c)
     uc_reg_read(c->uc, UC_ARM_REG_PC, &pc);
     if (chip_flash_off(c, pc, &off))
         flash_stall(c);
+}
+
+void flash_ob_busy(struct chip *c, uint64_t dur)
+{
+    struct flash_ctl *f = &c->fl;
+    f->busy = 1;
+    f->sr |= FLASH_SR_BSY;
+    f->op_kind = 4;
+    f->op_start = c->now;
+    f->busy_until = c->now + dur;
+    flash_read_hook_install(c);
+    chip_reschedule(c);
+    stall_if_flash_code(c);
 }
 
 bool flash_store_hook(struct chip *c, uint32_t off, int size, uint32_t value)
@@ -274,11 +290,21 @@ static void flash_write_optkeyr(struct chip *c, uint32_t v)
     }
 }
 
-/* FLASH_CR.STRT: a mass erase (MER) or a page erase (PER) of the page FLASH_AR is in. */
+/* FLASH_CR.STRT: a mass erase (MER), a page erase (PER) of the page FLASH_AR is in, or the
+ * option bytes (OPTER, with OPTWRE). */
 static void flash_start_erase(struct chip *c, uint32_t v)
 {
     struct flash_ctl *f = &c->fl;
-    if (v & FLASH_CR_MER) {
+    if (v & FLASH_CR_OPTER) {
+        if (f->cr & FLASH_CR_OPTWRE) {
+            ob_erase(c);
+            flash_ob_busy(c, c->o.erase_ps);
+        } else {
+            f->sr |= FLASH_SR_WRPRTERR;
+            c->st.wrprt_errors++;
+            flash_irq(c);
+        }
+    } else if (v & FLASH_CR_MER) {
         c->st.mass_erases++;
         if (flash_op_start(c, 3, 0, c->o.mass_erase_ps))
             flash_tear(c, 0.5);
@@ -309,14 +335,19 @@ static void flash_write_cr(struct chip *c, uint32_t v)
         chip_logf(c, "FLASH_CR write 0x%08x while locked: ignored", v);
         return;
     }
-    if (v & (FLASH_CR_OPTPG | FLASH_CR_OPTER))
-        chip_unmodelled(c, FLASH_BASE_R + FLASH_CR_OFF, 1, v);
-    f->cr = (v & (FLASH_CR_PG | FLASH_CR_PER | FLASH_CR_MER | FLASH_CR_LOCK | FLASH_CR_ERRIE |
-                  FLASH_CR_EOPIE)) | (f->cr & FLASH_CR_OPTWRE);
+    f->cr = (v & (FLASH_CR_PG | FLASH_CR_PER | FLASH_CR_MER | FLASH_CR_OPTPG | FLASH_CR_OPTER |
+                  FLASH_CR_LOCK | FLASH_CR_ERRIE | FLASH_CR_EOPIE)) |
+            (f->cr & v & FLASH_CR_OPTWRE);     /* OPTWRE: only cleared by writing 0 */
     if (v & FLASH_CR_LOCK)
         f->cr &= ~FLASH_CR_OPTWRE;
     if ((v & FLASH_CR_STRT) && !f->busy)
         flash_start_erase(c, v);
+    if (v & FLASH_CR_OBL_LAUNCH) {
+        /* reload the option bytes: a system reset (RM0360 section 3.5.5) */
+        c->reset_req = 1;
+        c->reset_flags = RCC_CSR_OBLRSTF;
+        uc_emu_stop(c->uc);
+    }
 }
 
 static void flash_write(struct chip *c, uint32_t off, uint32_t v, unsigned size)
@@ -348,8 +379,7 @@ static void flash_reset(struct chip *c)
     f->read_hook = read_hook;
     f->read_hook_on = read_hook_on;
     f->cr = FLASH_CR_LOCK;
-    f->obr = 0x03FFFF02u;                    /* RDPRT level 0, user bits erased (approx.) */
-    f->wrpr = 0xFFFFFFFFu;
+    ob_load(c);                              /* FLASH_OBR, FLASH_WRPR from the option bytes */
 }
 
 static uint64_t flash_next_event(struct chip *c)

@@ -39,5 +39,7 @@ int flash_power_cut(struct chip *c);
 int64_t flash_rom_erase_page(struct chip *c, uint32_t page);
 int64_t flash_rom_mass_erase(struct chip *c);
 int64_t flash_rom_program(struct chip *c, uint32_t addr, const uint8_t *d, uint32_t len);
+/* An option-byte erase or program (dev/optbytes.c) keeps the interface busy for dur ps. */
+void flash_ob_busy(struct chip *c, uint64_t dur);
 
 #endif

@@ -7,6 +7,7 @@
  */
 #include "../machine.h"
 #include "dev.h"
+#include "regs/rcc.h"
 
 #include <string.h>
 
@@ -54,9 +55,27 @@ static void op_go(void *ctx, uint32_t addr)
     c->rom.go_addr = addr;
 }
 
+static int op_rdp_active(void *ctx)
+{
+    return ctx_chip(ctx)->ob.level >= 1;
+}
+
+/* Level 1 -> 0: the whole flash erased with the option bytes (dev/optbytes.c); the chip
+ * resets once the second ACK has left (rom_service), and loads level 0 then. */
+static int64_t op_unprotect(void *ctx)
+{
+    struct chip *c = ctx_chip(ctx);
+    if (c->ob.level == 2)
+        return -1;                      /* level 2 is for good */
+    ob_regress(c);
+    c->rom.pending_reset = 1;
+    return (int64_t)(c->o.mass_erase_ps / 1000u);
+}
+
 static const struct an3155_ops rom_ops = {
     .tx = op_tx, .erase_page = op_erase_page, .mass_erase = op_mass_erase,
     .program = op_program, .read = op_read, .go = op_go,
+    .rdp_active = op_rdp_active, .unprotect = op_unprotect,
 };
 
 void rom_start(struct chip *c)
@@ -67,6 +86,7 @@ void rom_start(struct chip *c)
     c->rom.m.map.sram_size = c->o.part->sram_size;
     c->rom.running = 1;
     c->rom.pending_go = 0;
+    c->rom.pending_reset = 0;
     c->rom.busy = 0;
     c->rom.tx_at = c->now;
     c->rom.rx_free = c->now;
@@ -84,8 +104,8 @@ static uint64_t rom_next_event(struct chip *c)
         t = c->rom.rx_done;
     if (!c->rom.busy && chip_host_input(c) && ring_count(chip_host_input(c)) && c->now < t)
         t = c->now;
-    if (c->rom.pending_go && !ring_count(&c->rom.out))
-        t = c->now;      /* the Go ACK has left: jump now */
+    if ((c->rom.pending_go || c->rom.pending_reset) && !ring_count(&c->rom.out))
+        t = c->now;      /* the Go ACK (or the unprotect's) has left: act now */
     return t;
 }
 
@@ -135,6 +155,12 @@ static void rom_service(struct chip *c)
     }
     if (c->rom.pending_go && !ring_count(&c->rom.out))
         rom_leave(c);   /* after the ACK of Go has left */
+    if (c->rom.pending_reset && !ring_count(&c->rom.out)) {
+        c->rom.pending_reset = 0;
+        c->reset_req = 1;               /* the option bytes load at this reset: level 0 */
+        c->reset_flags = RCC_CSR_OBLRSTF;
+        uc_emu_stop(c->uc);
+    }
 }
 
 /* Not on the bus: the ROM model is a behaviour of the chip booted into system memory; it

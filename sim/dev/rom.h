@@ -16,6 +16,7 @@ struct rom_state {
     struct ring out;         /* bytes the ROM model answers, sent at line rate */
     uint64_t rx_free, rx_done;
     int busy, pending_go;
+    int pending_reset;       /* Readout Unprotect done: reset once its ACK has left */
     uint8_t rx_byte;
     uint32_t go_addr;
 };

@@ -75,6 +75,8 @@ _Static_assert(offsetof(struct f0_scb, CCR) == SCB_CCR_OFF - SCB_CPUID_OFF, "SCB
 #define FLASH_SR            (F0_FLASH->SR)
 #define FLASH_CR            (F0_FLASH->CR)
 #define FLASH_AR            (F0_FLASH->AR)
+#define FLASH_OPTKEYR       (F0_FLASH->OPTKEYR)
+#define FLASH_OBR           (F0_FLASH->OBR)
 
 #define RCC_CR              (F0_RCC->CR)
 #define RCC_CFGR            (F0_RCC->CFGR)

@@ -92,6 +92,28 @@ static int update(const struct enc_img *e, uint32_t chunk, const uint8_t *tag, u
     return st;
 }
 
+/* The port's option-byte calls (hal.c on the chip; f0sim checks that half end to end in
+ * tests/e2e/secure.py): a level and a count of programmings. */
+static uint32_t rdp_level_now;
+static int rdp_sets, rdp_fail;
+
+uint32_t f0b_hal_rdp_level(void)
+{
+    return rdp_level_now;
+}
+
+int f0b_hal_rdp_set_level1(void)
+{
+    rdp_sets++;
+    return rdp_fail ? F0B_ST_FLASH_PROGRAM : F0B_ST_OK;
+}
+
+int f0b_hal_flash_erase_with(uint32_t page_addr, void (*work)(void *ctx), void *ctx)
+{
+    work(ctx);                          /* the fake erases at once: order does not matter */
+    return f0b_hal_flash_erase(page_addr);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -249,6 +271,31 @@ static void t_payload_attacks(void **state)
     enc_free(&e);
 }
 
+/* PROTECT: level 1 only, programmed once, a reload asked only when something changed. */
+static void t_protect(void **state)
+{
+    const uint8_t one = 1, two = 2;
+    int load = 7;
+    (void)state;
+    rdp_level_now = 0;
+    rdp_sets = rdp_fail = 0;
+    assert_int_equal(f0b_sec_protect(&two, 1, &load), F0B_ST_BAD_ARG);
+    assert_int_equal(load, 0);
+    assert_int_equal(f0b_sec_protect(&one, 0, &load), F0B_ST_BAD_LEN);
+    assert_int_equal(rdp_sets, 0);
+    rdp_fail = 1;
+    assert_int_equal(f0b_sec_protect(&one, 1, &load), F0B_ST_FLASH_PROGRAM);
+    assert_int_equal(load, 0);
+    rdp_fail = 0;
+    assert_int_equal(f0b_sec_protect(&one, 1, &load), F0B_ST_OK);
+    assert_int_equal(load, 1);
+    assert_int_equal(rdp_sets, 2);
+    rdp_level_now = 1;                  /* after the reload: nothing to do */
+    assert_int_equal(f0b_sec_protect(&one, 1, &load), F0B_ST_OK);
+    assert_int_equal(load, 0);
+    assert_int_equal(rdp_sets, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,6 +303,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(t_header_bits, setup, teardown),
         cmocka_unit_test_setup_teardown(t_other_key_plain_rollback, setup, teardown),
         cmocka_unit_test_setup_teardown(t_payload_attacks, setup, teardown),
+        cmocka_unit_test(t_protect),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

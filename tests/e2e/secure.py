@@ -12,6 +12,7 @@ Uses e2e.py's f0sim and f0boot harness. Usage: secure.py --build BUILD_DIR [SCEN
 import argparse
 import os
 import socket
+import subprocess
 import sys
 import time
 import zlib
@@ -216,8 +217,65 @@ def scenario_plain_refuses(env):
     sim.stop()
 
 
+def rom_exchange(sim, send, want, seconds=10):
+    """Talk AN3155 to the ROM model on the TCP line: send bytes, read want bytes back."""
+    s = socket.create_connection(("127.0.0.1", sim.port), timeout=5)
+    s.settimeout(0.05)
+    s.sendall(send)
+    data, end = b"", time.time() + seconds
+    while len(data) < want and time.time() < end:
+        try:
+            data += s.recv(64)
+        except socket.timeout:
+            pass
+    s.close()
+    return data
+
+
+def scenario_protect(env):
+    """f0boot protect sets read-out protection level 1 through the secure bootloader (after
+    --yes), the application runs on; at level 1 a debugger cannot load flash (f0sim --load)
+    and the ROM bootloader refuses to read or write memory; its Readout Unprotect goes back
+    to level 0 by erasing the whole chip."""
+    flash = env.flash_file()
+    sim = Sim(env, flash)
+    img = env.pack("p.img", env.app_secure, "1.0.0")
+    env.flash(sim, img, "--no-boot")
+    rc, _, err = env.f0boot_run("protect", sim.url(), "--timeout", "3000")
+    check(rc == 2 and "erases the whole" in err, "protect without --yes: exit %d: %s"
+          % (rc, err))
+    rc, out, err = env.f0boot_run("protect", sim.url(), "--yes", "--timeout", "3000")
+    check(rc == 0, "protect --yes: exit %d: %s" % (rc, err))
+    expect_app(sim, "1.0.0")            # the option-byte load reset it: the app runs on
+    summary = sim.stop()
+    check(summary["flash"]["rdp_level"] == 1 and summary["flash"]["option_byte_erases"] == 1,
+          "option bytes after protect: %s" % summary["flash"])
+    # The debugger's view: f0sim --load (writing flash as a probe would) is refused.
+    p = subprocess.run([env.f0sim, "--flash", flash, "--load", env.bootloader, "--until-ms",
+                        "10", "--quiet"], capture_output=True, text=True, timeout=60)
+    check(p.returncode == 4 and "read-out protection level 1" in p.stderr,
+          "--load at level 1: exit %d: %s" % (p.returncode, p.stderr))
+    # The ROM bootloader: Read Memory refused, Readout Unprotect erases everything.
+    sim = Sim(env, flash, ["--boot", "rom"], load_bootloader=False)
+    check(rom_exchange(sim, b"\x7f", 1) == b"\x79", "ROM did not sync")
+    check(rom_exchange(sim, b"\x11\xee", 1) == b"\x1f", "ROM Read Memory not refused at level 1")
+    check(rom_exchange(sim, b"\x31\xce", 1) == b"\x1f", "ROM Write Memory not refused at level 1")
+    check(rom_exchange(sim, b"\x92\x6d", 2) == b"\x79\x79", "Readout Unprotect not done")
+    time.sleep(0.5)
+    summary = sim.stop()
+    check(summary["flash"]["rdp_level"] == 0 and summary["flash"]["mass_erases"] >= 1,
+          "after Readout Unprotect: %s" % summary["flash"])
+    check(open(flash, "rb").read() == b"\xff" * os.path.getsize(flash),
+          "the flash is not erased after the regression to level 0")
+    # Level 0 again: the bootloader can be loaded and takes the image.
+    sim = Sim(env, flash)
+    env.flash(sim, img)
+    expect_app(sim, "1.0.0")
+    sim.stop()
+
+
 SCENARIOS = {"flash": scenario_flash, "refused": scenario_refused, "nocrc": scenario_nocrc,
-             "plain_refuses": scenario_plain_refuses}
+             "plain_refuses": scenario_plain_refuses, "protect": scenario_protect}
 
 
 def main():

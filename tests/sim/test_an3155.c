@@ -154,6 +154,30 @@ static const struct an3155_ops ops = {
 
 static struct an3155 M;
 
+/* Read-out protection (f0sim's dev/optbytes.c gives the level; dev/rom.c the regression). */
+static int rdp_level, unprotects;
+
+static int fake_rdp_active(void *ctx)
+{
+    (void)ctx;
+    return rdp_level >= 1;
+}
+
+static int64_t fake_unprotect(void *ctx)
+{
+    struct fake *f = ctx;
+    unprotects++;
+    memset(f->flash, 0xFF, FLASH_SIZE);
+    rdp_level = 0;
+    return 30000000;
+}
+
+static const struct an3155_ops ops_rdp = {
+    .tx = fake_tx, .erase_page = fake_erase_page, .mass_erase = fake_mass_erase,
+    .program = fake_program, .read = fake_read, .go = fake_go,
+    .rdp_active = fake_rdp_active, .unprotect = fake_unprotect,
+};
+
 static int setup(void **state)
 {
     uint32_t i;
@@ -361,6 +385,31 @@ static void test_bad_complement_and_unknown_commands_nack(void **state)
     assert_int_equal(M.commands, 0);
     send_cmd(0x01);             /* still in step with the host */
     EXPECT(ACK, 0x31, 0x00, 0x00, ACK);
+}
+
+/* At RDP level 1 only Get, Get Version, Get ID and Readout Unprotect are served; Readout
+ * Unprotect answers ACK twice around the regression (which erases the flash). */
+static void test_rdp_level1(void **state)
+{
+    static const uint8_t closed[] = { 0x11, 0x21, 0x31, 0x44 };
+    (void)state;
+    an3155_init(&M, &ops_rdp, &F, 0x442);
+    rdp_level = 1;
+    unprotects = 0;
+    F.flash[0] = 0x12;
+    rom_sync();
+    for (size_t i = 0; i < sizeof closed; i++) {
+        send_cmd(closed[i]);
+        EXPECT(NACK);
+    }
+    send_cmd(0x02);
+    EXPECT(ACK, 0x01, 0x04, 0x42, ACK);
+    send_cmd(0x92);
+    EXPECT(ACK, ACK);
+    assert_int_equal(unprotects, 1);
+    assert_int_equal(F.flash[0], 0xFF);
+    send_cmd(0x11);                     /* level 0 now: Read Memory is served */
+    EXPECT(ACK);
 }
 
 static void test_read_memory_flash_sysmem_optbytes(void **state)
@@ -757,6 +806,7 @@ int main(void)
         cmocka_unit_test_setup(test_go_acks_then_leaves, setup),
         cmocka_unit_test_setup(test_small_part_limits, setup),
         cmocka_unit_test_setup(test_map_for_chip, setup),
+        cmocka_unit_test_setup(test_rdp_level1, setup),
         cmocka_unit_test_setup(test_stm32flash_session_replay, setup),
     };
 

@@ -248,5 +248,11 @@ int f0b_sess_boot(struct f0b_session *s);
 /* Reset the device (RESET). Returns 0, or F0B_E_REFUSED (not supported: see
  * f0b_sess_last_status()), F0B_E_TRANSFER (no answer after the retries), F0B_E_IO. */
 int f0b_sess_reset(struct f0b_session *s);
+/* Ask a secure bootloader to set read-out protection level 1 (PROTECT, docs/security.md):
+ * it programs the option bytes and, if they changed, reloads them, which resets the chip
+ * right after its answer. Returns 0, or F0B_E_REFUSED (f0b_sess_last_status():
+ * F0B_ST_UNKNOWN_CMD from a bootloader without PROTECT, a flash status), F0B_E_TRANSFER
+ * (no answer after the retries), F0B_E_IO. */
+int f0b_sess_protect(struct f0b_session *s);
 
 #endif

@@ -8,7 +8,7 @@
 
 /* The AES S-box (FIPS-197 figure 7): the multiplicative inverse in GF(2^8) followed by the
  * affine transformation; generated from that definition. */
-static const uint8_t sbox[256] = {
+static F0B_RAMCONST uint8_t sbox[256] F0B_RAMDATA = {
     0x63, 0x7c, 0x77, 0x7b, 0xf2, 0x6b, 0x6f, 0xc5, 0x30, 0x01, 0x67, 0x2b, 0xfe, 0xd7, 0xab, 0x76,
     0xca, 0x82, 0xc9, 0x7d, 0xfa, 0x59, 0x47, 0xf0, 0xad, 0xd4, 0xa2, 0xaf, 0x9c, 0xa4, 0x72, 0xc0,
     0xb7, 0xfd, 0x93, 0x26, 0x36, 0x3f, 0xf7, 0xcc, 0x34, 0xa5, 0xe5, 0xf1, 0x71, 0xd8, 0x31, 0x15,
@@ -28,20 +28,51 @@ static const uint8_t sbox[256] = {
 };
 
 /* Byte `sh / 8` of w through the S-box, put back at the same place. */
-static uint32_t sub(uint32_t w, unsigned sh)
+static inline __attribute__((always_inline)) uint32_t sub(uint32_t w, unsigned sh)
 {
     return (uint32_t)sbox[(w >> sh) & 0xFFu] << sh;
 }
 
-static uint32_t ror(uint32_t w, unsigned n)
+/* SubBytes and ShiftRows for one output column: row i comes from the i-th word given. A
+ * function of its own (called 4 times a round): inlined, the cipher would not fit the 6 KB
+ * secure bootloader. */
+static F0B_RAMFUNC uint32_t subshift(uint32_t a, uint32_t b, uint32_t c, uint32_t d)
+{
+    return sub(a, 0) | sub(b, 8) | sub(c, 16) | sub(d, 24);
+}
+
+static inline __attribute__((always_inline)) uint32_t ror(uint32_t w, unsigned n)
 {
     return (w >> n) | (w << (32u - n));
 }
 
 /* Multiply each of the four bytes of x by x (i.e. 2) in GF(2^8), modulo x^8+x^4+x^3+x+1. */
-static uint32_t xtime4(uint32_t x)
+static inline __attribute__((always_inline)) uint32_t xtime4(uint32_t x)
 {
     return ((x & 0x7F7F7F7Fu) << 1) ^ (((x >> 7) & 0x01010101u) * 0x1Bu);
+}
+
+/* Little-endian words of a block (bytes, any alignment), inlined: a call per word costs as
+ * much as a round's S-box lookups on the M0. */
+static inline __attribute__((always_inline)) uint32_t ld32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline __attribute__((always_inline)) void st32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+/* MixColumns of one column: b_i = 2 a_i + 3 a_(i+1) + a_(i+2) + a_(i+3)
+ *                              = 2 (a_i + a_(i+1)) + a_(i+1) + (a_(i+2) + a_(i+3)). */
+static inline __attribute__((always_inline)) uint32_t mix(uint32_t a)
+{
+    uint32_t r8 = ror(a, 8), x = a ^ r8;
+    return xtime4(x) ^ r8 ^ ror(x, 16);
 }
 
 void f0b_aes_init(struct f0b_aes *a, const uint8_t key[F0B_AES_KEY])
@@ -64,51 +95,70 @@ void f0b_aes_init(struct f0b_aes *a, const uint8_t key[F0B_AES_KEY])
     }
 }
 
-void f0b_aes_encrypt(const struct f0b_aes *a, const uint8_t in[F0B_AES_BLOCK],
+F0B_RAMFUNC void f0b_aes_encrypt(const struct f0b_aes *a, const uint8_t in[F0B_AES_BLOCK],
                      uint8_t out[F0B_AES_BLOCK])
 {
     const uint32_t *rk = a->rk;
-    uint32_t s[4], t[4];
+    uint32_t s0 = ld32(in) ^ rk[0], s1 = ld32(in + 4) ^ rk[1];
+    uint32_t s2 = ld32(in + 8) ^ rk[2], s3 = ld32(in + 12) ^ rk[3];
+    uint32_t t0, t1, t2, t3;
 
-    for (unsigned c = 0; c < 4; c++)
-        s[c] = f0b_get_le32(in + 4u * c) ^ rk[c];
+    /* The state in four locals, the columns written out: the M0 keeps most of it in
+     * registers (measured on f0sim: docs/benchmarks.md). */
     for (unsigned r = 1;; r++) {
         rk += 4;
-        /* SubBytes and ShiftRows: row i of column c comes from column c + i. */
-        for (unsigned c = 0; c < 4; c++)
-            t[c] = sub(s[c], 0) | sub(s[(c + 1u) & 3u], 8) | sub(s[(c + 2u) & 3u], 16) |
-                   sub(s[(c + 3u) & 3u], 24);
+        t0 = subshift(s0, s1, s2, s3);
+        t1 = subshift(s1, s2, s3, s0);
+        t2 = subshift(s2, s3, s0, s1);
+        t3 = subshift(s3, s0, s1, s2);
         if (r == 10)
             break;
-        /* MixColumns: b_i = 2 a_i + 3 a_(i+1) + a_(i+2) + a_(i+3)
-         *                 = 2 (a_i + a_(i+1)) + a_(i+1) + (a_(i+2) + a_(i+3)). */
-        for (unsigned c = 0; c < 4; c++) {
-            uint32_t r8 = ror(t[c], 8), x = t[c] ^ r8;
-            s[c] = xtime4(x) ^ r8 ^ ror(x, 16) ^ rk[c];
-        }
+        s0 = mix(t0) ^ rk[0];
+        s1 = mix(t1) ^ rk[1];
+        s2 = mix(t2) ^ rk[2];
+        s3 = mix(t3) ^ rk[3];
     }
-    for (unsigned c = 0; c < 4; c++)
-        f0b_put_le32(out + 4u * c, t[c] ^ rk[c]);
+    st32(out, t0 ^ rk[0]);
+    st32(out + 4, t1 ^ rk[1]);
+    st32(out + 8, t2 ^ rk[2]);
+    st32(out + 12, t3 ^ rk[3]);
 }
 
-void f0b_aes_ctr(const struct f0b_aes *a, const uint8_t ctr0[F0B_AES_BLOCK], uint32_t pos,
-                 uint8_t *data, uint32_t len)
+typedef uint16_t __attribute__((may_alias)) f0b_aes_u16;
+
+F0B_RAMFUNC void f0b_aes_ctr(const struct f0b_aes *a, const uint8_t ctr0[F0B_AES_BLOCK],
+                             uint32_t pos, uint8_t *data, uint32_t len)
 {
-    uint8_t ks[F0B_AES_BLOCK];
+    union {
+        uint8_t b[F0B_AES_BLOCK];
+        uint16_t h[8];
+    } ks;
     uint32_t base = ((uint32_t)ctr0[12] << 24 | (uint32_t)ctr0[13] << 16 |
                      (uint32_t)ctr0[14] << 8 | ctr0[15]);
 
-    for (uint32_t i = 0; i < len; i++, pos++) {
-        if (i == 0 || (pos & 15u) == 0) {
-            uint32_t n = base + (pos >> 4);
-            for (unsigned k = 0; k < 12; k++)
-                ks[k] = ctr0[k];
-            ks[12] = (uint8_t)(n >> 24);
-            ks[13] = (uint8_t)(n >> 16);
-            ks[14] = (uint8_t)(n >> 8);
-            ks[15] = (uint8_t)n;
-            f0b_aes_encrypt(a, ks, ks);
+    while (len) {
+        uint32_t off = pos & 15u, n = F0B_AES_BLOCK - off, blk = base + (pos >> 4);
+        if (n > len)
+            n = len;
+        for (unsigned k = 0; k < 12; k++)
+            ks.b[k] = ctr0[k];
+        ks.b[12] = (uint8_t)(blk >> 24);
+        ks.b[13] = (uint8_t)(blk >> 16);
+        ks.b[14] = (uint8_t)(blk >> 8);
+        ks.b[15] = (uint8_t)blk;
+        f0b_aes_encrypt(a, ks.b, ks.b);
+        if (n == F0B_AES_BLOCK && ((uintptr_t)data & 1u) == 0) {
+            /* a whole block in place, by half-words: DATA's bytes sit at an even address
+             * (the M0 faults on unaligned accesses) */
+            f0b_aes_u16 *d = (f0b_aes_u16 *)data;
+            for (unsigned k = 0; k < 8; k++)
+                d[k] ^= ks.h[k];
+        } else {
+            for (uint32_t k = 0; k < n; k++)
+                data[k] ^= ks.b[off + k];
         }
-        data[i] ^= ks[pos & 15u];
+        data += n;
+        pos += n;
+        len -= n;
     }
 }

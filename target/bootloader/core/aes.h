@@ -14,6 +14,19 @@
 #define F0B_AES_BLOCK 16u
 #define F0B_AES_KEY   16u
 
+/* The secure bootloader runs its crypto from SRAM (startup copies .data there), so that it
+ * can decrypt and MAC a frame while the flash erases a page (the CPU stalls on every fetch
+ * from flash meanwhile: f0b_hal_flash_erase_with()). Nothing on the host. */
+#if defined(__arm__) && defined(F0B_SECURE) && F0B_SECURE
+#define F0B_RAMFUNC __attribute__((section(".data.ramfunc"), noinline, long_call))
+#define F0B_RAMDATA __attribute__((section(".data.ramdata")))
+#define F0B_RAMCONST
+#else
+#define F0B_RAMFUNC
+#define F0B_RAMDATA
+#define F0B_RAMCONST const
+#endif
+
 /* The expanded key: 11 round keys of four little-endian column words. */
 struct f0b_aes {
     uint32_t rk[44];
@@ -23,7 +36,7 @@ struct f0b_aes {
 void f0b_aes_init(struct f0b_aes *a, const uint8_t key[F0B_AES_KEY]);
 
 /* Encrypt one block; in and out may be the same buffer. */
-void f0b_aes_encrypt(const struct f0b_aes *a, const uint8_t in[F0B_AES_BLOCK],
+F0B_RAMFUNC void f0b_aes_encrypt(const struct f0b_aes *a, const uint8_t in[F0B_AES_BLOCK],
                      uint8_t out[F0B_AES_BLOCK]);
 
 /* CTR mode (SP 800-38A section 6.5): XOR len bytes of data, in place, with the key stream
@@ -31,7 +44,7 @@ void f0b_aes_encrypt(const struct f0b_aes *a, const uint8_t in[F0B_AES_BLOCK],
  * of ctr0 read big-endian, modulo 2^32 (the standard incrementing function with m = 32,
  * SP 800-38A appendix B.1). Any pos and len: a call may start and end inside a block, so a
  * stream can be processed in pieces of any size. Encryption and decryption are the same. */
-void f0b_aes_ctr(const struct f0b_aes *a, const uint8_t ctr0[F0B_AES_BLOCK], uint32_t pos,
+F0B_RAMFUNC void f0b_aes_ctr(const struct f0b_aes *a, const uint8_t ctr0[F0B_AES_BLOCK], uint32_t pos,
                  uint8_t *data, uint32_t len);
 
 #endif

@@ -12,7 +12,10 @@
 
 struct f0b_cmac {
     const struct f0b_aes *aes;
-    uint8_t x[F0B_AES_BLOCK];   /* chaining value XOR the bytes of the pending block */
+    union {
+        uint8_t x[F0B_AES_BLOCK];   /* chaining value XOR the bytes of the pending block */
+        uint16_t h[8];              /* the same, by half-words for whole blocks */
+    } u;
     uint8_t n;                  /* bytes in the pending block (0..16) */
 };
 
@@ -20,7 +23,7 @@ struct f0b_cmac {
 void f0b_cmac_init(struct f0b_cmac *c, const struct f0b_aes *aes);
 
 /* Append len bytes of message (any length, any number of calls). */
-void f0b_cmac_update(struct f0b_cmac *c, const uint8_t *p, uint32_t len);
+F0B_RAMFUNC void f0b_cmac_update(struct f0b_cmac *c, const uint8_t *p, uint32_t len);
 
 /* The 16-byte tag of everything appended since f0b_cmac_init(); c must be initialised
  * again before reuse. */

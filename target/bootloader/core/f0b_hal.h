@@ -57,6 +57,24 @@ uint16_t f0b_hal_chip_id(void);
  * port decides where: SRAM words 0-1 and RCC_CSR on the STM32F0). 1: stay for an update. */
 int f0b_hal_take_update_request(void);
 
+/* Secure build only: erase the page at page_addr as f0b_hal_flash_erase() does, running
+ * work(ctx) while the flash is busy; work and everything it calls must run from SRAM
+ * (F0B_RAMFUNC), since any fetch from flash stalls until the erase is done. work runs
+ * whatever the erase's outcome. F0B_ST_OK or F0B_ST_FLASH_*. */
+int f0b_hal_flash_erase_with(uint32_t page_addr, void (*work)(void *ctx), void *ctx);
+
+/* Secure build only: the read-out protection level the option bytes were loaded with
+ * (FLASH_OBR RDPRT): 0, 1 or 2. */
+uint32_t f0b_hal_rdp_level(void);
+
+/* Secure build only: program read-out protection level 1 into the option bytes, keeping the
+ * user, data and write-protection bytes; it takes effect at the next option-byte load.
+ * F0B_ST_OK or F0B_ST_FLASH_*. */
+int f0b_hal_rdp_set_level1(void);
+
+/* Secure build only: load the option bytes (FLASH_CR OBL_LAUNCH), which resets the chip. */
+_Noreturn void f0b_hal_load_option_bytes(void);
+
 /* System reset (SCB AIRCR.SYSRESETREQ). */
 _Noreturn void f0b_hal_reset(void);
 

@@ -16,7 +16,7 @@
 #include "secure.h"
 /* No CRC reads of flash (a CRC over one or two bytes gives the bytes away: the firmware and
  * the key) and no SEEK (the MAC needs every byte of ciphertext). */
-#define F0B_FEATURES (F0B_FEAT_BAUD | F0B_FEAT_RESET | F0B_FEAT_ENCRYPTED | \
+#define F0B_FEATURES (F0B_FEAT_BAUD | F0B_FEAT_RESET | F0B_FEAT_ENCRYPTED | F0B_FEAT_PROTECT | \
                       (F0B_ACCEPT_PLAIN ? F0B_FEAT_PLAIN_OK : 0u) | \
                       (F0B_ALLOW_DOWNGRADE ? F0B_FEAT_DOWNGRADE : 0u))
 #else
@@ -118,6 +118,9 @@ static int handle(struct f0b_proto *p, uint32_t n)
     uint8_t type = b[0] & F0B_RESP ? 0 : b[0];
     int st = F0B_ST_OK, rlen = 0, action = F0B_PROTO_IDLE;
     uint32_t baud = 0, v;
+#if F0B_SECURE
+    int v_load;
+#endif
 
     p->baud_pending = 0;            /* any valid frame confirms a new rate */
     if (type != F0B_CMD_DATA)
@@ -192,6 +195,12 @@ static int handle(struct f0b_proto *p, uint32_t n)
         case F0B_CMD_RESET:
             action = F0B_PROTO_RESET;
             break;
+#if F0B_SECURE
+        case F0B_CMD_PROTECT:
+            st = f0b_sec_protect(a, plen, &v_load);
+            action = v_load ? F0B_PROTO_LOAD_OB : F0B_PROTO_IDLE;
+            break;
+#endif
         default:
             st = F0B_ST_UNKNOWN_CMD;
             break;
@@ -284,5 +293,9 @@ _Noreturn void f0b_proto_run(const struct f0b_layout *l, uint32_t window_ms, uin
             f0b_hal_start_app(l->app_start);
         if (action == F0B_PROTO_RESET)
             f0b_hal_reset();
+#if F0B_SECURE
+        if (action == F0B_PROTO_LOAD_OB)
+            f0b_hal_load_option_bytes();
+#endif
     }
 }

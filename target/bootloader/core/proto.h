@@ -48,6 +48,7 @@ enum f0b_proto_action {
     F0B_PROTO_IDLE = 0,     /* keep polling */
     F0B_PROTO_BOOT = 1,     /* BOOT answered: start the application */
     F0B_PROTO_RESET = 2,    /* RESET answered: reset the system */
+    F0B_PROTO_LOAD_OB = 3,  /* PROTECT answered (secure build): load the option bytes */
 };
 
 /* Small fields first: Thumb-1 loads and stores reach them with an immediate offset. */

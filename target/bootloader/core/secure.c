@@ -69,7 +69,14 @@ int f0b_sec_begin(struct f0b_update *u, const uint8_t raw[F0B_IMG_HDR_SIZE])
     return F0B_ST_OK;
 }
 
-void f0b_sec_data(struct f0b_update *u, uint32_t offset, uint8_t *data, uint32_t len)
+F0B_RAMFUNC void f0b_sec_data_job(void *ctx)
+{
+    struct f0b_sec_job *j = ctx;
+    f0b_sec_data(j->u, j->offset, j->data, j->len);
+}
+
+F0B_RAMFUNC void f0b_sec_data(struct f0b_update *u, uint32_t offset, uint8_t *data,
+                              uint32_t len)
 {
     if (!u->enc)
         return;
@@ -80,6 +87,22 @@ void f0b_sec_data(struct f0b_update *u, uint32_t offset, uint8_t *data, uint32_t
 uint32_t f0b_sec_expected_crc(const struct f0b_update *u)
 {
     return u->enc ? u->plain_crc : f0b_get_le32(u->raw + F0B_IMG_OFF_PAYLOAD_CRC);
+}
+
+int f0b_sec_protect(const uint8_t *req, uint32_t n, int *load)
+{
+    int st;
+
+    *load = 0;
+    if (n != 1)
+        return F0B_ST_BAD_LEN;
+    if (req[0] != 1u)
+        return F0B_ST_BAD_ARG;
+    if (f0b_hal_rdp_level() >= 1u)
+        return F0B_ST_OK;
+    st = f0b_hal_rdp_set_level1();
+    *load = st == F0B_ST_OK;
+    return st;
 }
 
 int f0b_sec_end(struct f0b_update *u, const uint8_t *req, uint32_t n, uint32_t *crc)

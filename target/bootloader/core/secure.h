@@ -30,7 +30,16 @@ int f0b_sec_begin(struct f0b_update *u, const uint8_t raw[F0B_IMG_HDR_SIZE]);
 
 /* At DATA, for the len new bytes at payload offset offset (in order, each byte once):
  * append the ciphertext to the CMAC, then decrypt it in place. Nothing for a plain image. */
-void f0b_sec_data(struct f0b_update *u, uint32_t offset, uint8_t *data, uint32_t len);
+F0B_RAMFUNC void f0b_sec_data(struct f0b_update *u, uint32_t offset, uint8_t *data,
+                              uint32_t len);
+
+/* f0b_sec_data() as a job for f0b_hal_flash_erase_with(): ctx is a struct f0b_sec_job. */
+struct f0b_sec_job {
+    struct f0b_update *u;
+    uint32_t offset, len;
+    uint8_t *data;
+};
+F0B_RAMFUNC void f0b_sec_data_job(void *ctx);
 
 /* The CRC the payload in flash must have: the decrypted payload_crc of an encrypted image,
  * the header's of a plain one. */
@@ -43,5 +52,11 @@ uint32_t f0b_sec_expected_crc(const struct f0b_update *u);
  * *crc is the header's (encrypted) payload_crc for an encrypted image: the CRC of the
  * plaintext in flash never goes on the line. */
 int f0b_sec_end(struct f0b_update *u, const uint8_t *req, uint32_t n, uint32_t *crc);
+
+/* PROTECT with request payload req (n bytes): level 1 only (F0B_ST_BAD_LEN, F0B_ST_BAD_ARG:
+ * level 2 is irreversible and never set). Already protected: F0B_ST_OK, *load 0. Otherwise
+ * the port programs level 1 and *load is 1: the option bytes are to be loaded (a reset)
+ * once the answer has left. */
+int f0b_sec_protect(const uint8_t *req, uint32_t n, int *load);
 
 #endif

@@ -112,7 +112,17 @@ int f0b_update_write(struct f0b_update *u, uint32_t offset, uint8_t *data, uint3
 
     uint32_t addr = l->app_start + offset;
 #if F0B_SECURE
-    f0b_sec_data(u, offset, data, len);   /* MAC the ciphertext, decrypt it in place */
+    /* MAC the ciphertext and decrypt it in place; when a page is to be erased first, while
+     * it erases (the crypto runs from SRAM): half the frames hide their crypto in an erase. */
+    struct f0b_sec_job job = { u, offset, len, data };
+    if (u->erased_end < addr + len) {
+        st = f0b_hal_flash_erase_with(u->erased_end, f0b_sec_data_job, &job);
+        if (st != F0B_ST_OK)
+            goto fail;
+        u->erased_end += l->page_size;
+    } else {
+        f0b_sec_data(u, offset, data, len);
+    }
 #endif
     while (u->erased_end < addr + len) {
         st = f0b_hal_flash_erase(u->erased_end);

@@ -114,8 +114,19 @@ static int flash_range_ok(uint32_t addr, uint32_t len)
     return addr >= F0B_APP_START && addr < FLASH_END && len <= FLASH_END - addr;
 }
 
+#if F0B_SECURE
+static void no_work(void *ctx)
+{
+    (void)ctx;
+}
+#endif
+
 int f0b_hal_flash_erase(uint32_t page_addr)
 {
+#if F0B_SECURE
+    /* one erase sequence in the secure build: the one that can run a job meanwhile */
+    return f0b_hal_flash_erase_with(page_addr, no_work, 0);
+#else
     if (!flash_range_ok(page_addr, F0_PART_PAGE))
         return F0B_ST_FLASH_PROTECTED;
     if (page_addr & (F0_PART_PAGE - 1u))
@@ -134,6 +145,7 @@ int f0b_hal_flash_erase(uint32_t page_addr)
         if (*p != 0xFFFFFFFFu)
             return F0B_ST_FLASH_ERASE;
     return F0B_ST_OK;
+#endif
 }
 
 int f0b_hal_flash_program(uint32_t addr, const uint8_t *src, uint32_t len)
@@ -165,6 +177,90 @@ const uint8_t *f0b_hal_flash_ptr(uint32_t addr)
 {
     return (const uint8_t *)addr;
 }
+
+#if F0B_SECURE
+/* Start the erase, run the job from SRAM while it runs, wait for BSY from SRAM too: nothing
+ * here may fetch from flash until the erase is over. */
+__attribute__((section(".data.ramfunc"), noinline, long_call))
+static uint32_t erase_and_work(uint32_t page_addr, void (*work)(void *ctx), void *ctx)
+{
+    uint32_t n = FLASH_TIMEOUT;
+    FLASH_CR = FLASH_CR_PER;
+    FLASH_AR = page_addr;
+    FLASH_CR = FLASH_CR_PER | FLASH_CR_STRT;
+    work(ctx);
+    while ((FLASH_SR & FLASH_SR_BSY) && --n)
+        ;
+    return n;
+}
+
+int f0b_hal_flash_erase_with(uint32_t page_addr, void (*work)(void *ctx), void *ctx)
+{
+    if (!flash_range_ok(page_addr, F0_PART_PAGE) || (page_addr & (F0_PART_PAGE - 1u))) {
+        work(ctx);
+        return flash_range_ok(page_addr, F0_PART_PAGE) ? F0B_ST_FLASH_ERASE :
+               F0B_ST_FLASH_PROTECTED;
+    }
+    flash_unlock();
+    int st = erase_and_work(page_addr, work, ctx) ? flash_finish(F0B_ST_FLASH_ERASE) :
+             F0B_ST_FLASH_TIMEOUT;
+    FLASH_CR = FLASH_CR_LOCK;           /* clears PER and locks against stray writes */
+    if (st != F0B_ST_OK)
+        return st;
+    /* An erase cut short by the chip itself leaves bits at 0: check the page is blank. */
+    for (const volatile uint32_t *p = (const uint32_t *)page_addr;
+         p < (const uint32_t *)(page_addr + F0_PART_PAGE); p++)
+        if (*p != 0xFFFFFFFFu)
+            return F0B_ST_FLASH_ERASE;
+    return F0B_ST_OK;
+}
+
+/* --- option bytes: read-out protection (RM0360 section 4) ------------------------------ */
+
+uint32_t f0b_hal_rdp_level(void)
+{
+    uint32_t r = (FLASH_OBR & FLASH_OBR_RDPRT_MASK) >> 1;
+    return r == 0 ? 0u : r == 1 ? 1u : 2u;
+}
+
+int f0b_hal_rdp_set_level1(void)
+{
+    /* The 8 option bytes (each a half-word: the byte, then its complement) are erased
+     * together: keep USER, DATA0/1 and WRP0..3 to program back. RDP stays erased (0xFF):
+     * any value but 0xAA (level 0) and 0xCC (level 2) is level 1. */
+    volatile uint16_t *ob = (volatile uint16_t *)FLASH_OB_BASE;
+    uint8_t keep[8];
+    int st;
+
+    for (unsigned i = 1; i < 8; i++)
+        keep[i] = (uint8_t)ob[i];
+    flash_unlock();
+    /* The same key sequence on FLASH_OPTKEYR sets OPTWRE; a CR write keeps it only as 1. */
+    FLASH_OPTKEYR = FLASH_KEY1;
+    FLASH_OPTKEYR = FLASH_KEY2;
+    FLASH_CR = FLASH_CR_OPTWRE | FLASH_CR_OPTER;
+    FLASH_CR = FLASH_CR_OPTWRE | FLASH_CR_OPTER | FLASH_CR_STRT;
+    st = flash_finish(F0B_ST_FLASH_ERASE);
+    /* With OPTPG a half-word store programs one byte; the hardware writes its complement. */
+    FLASH_CR = FLASH_CR_OPTWRE | FLASH_CR_OPTPG;
+    for (unsigned i = 1; i < 8 && st == F0B_ST_OK; i++) {
+        if (keep[i] != 0xFFu) {
+            ob[i] = keep[i];
+            st = flash_finish(F0B_ST_FLASH_PROGRAM);
+        }
+    }
+    FLASH_CR = FLASH_CR_LOCK;           /* clears OPTPG and OPTWRE, locks */
+    return st;
+}
+
+_Noreturn void f0b_hal_load_option_bytes(void)
+{
+    flash_unlock();
+    FLASH_CR = FLASH_CR_OBL_LAUNCH;     /* reload the option bytes: a system reset */
+    for (;;)
+        ;
+}
+#endif
 
 /* --- CRC unit ------------------------------------------------------------------------ */
 

@@ -29,8 +29,12 @@
 #define FLASH_CR_OPTWRE     (1u << 9)
 #define FLASH_CR_ERRIE      (1u << 10)
 #define FLASH_CR_EOPIE      (1u << 12)
+#define FLASH_CR_OBL_LAUNCH (1u << 13)  /* reload the option bytes (a system reset) */
 #define FLASH_AR_OFF        0x14u
 #define FLASH_OBR_OFF       0x1Cu
+#define FLASH_OBR_RDPRT_MASK (3u << 1)  /* 00 level 0, 01 level 1, 11 level 2 */
+#define FLASH_OB_BASE       0x1FFFF800u /* the option bytes (RM0360 section 4) */
+#define FLASH_OB_RDP_LEVEL0 0xAAu
 #define FLASH_WRPR_OFF      0x20u
 
 #endif

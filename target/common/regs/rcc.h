@@ -48,6 +48,7 @@
 #define RCC_CSR_PORRSTF     (1u << 27)
 #define RCC_CSR_SFTRSTF     (1u << 28)
 #define RCC_CSR_IWDGRSTF    (1u << 29)
+#define RCC_CSR_OBLRSTF     (1u << 25)  /* option byte loader reset */
 #define RCC_CSR_RSTF_MASK   0xFE000000u /* OBLRSTF..LPWRRSTF */
 #define RCC_AHBRSTR_OFF     0x28u
 #define RCC_AHBRSTR_IOPARST (1u << 17)  /* IOPBRST..IOPFRST follow */
