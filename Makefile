@@ -1,11 +1,14 @@
 # The two commands the README leads with. Everything else is CMake.
 #   make demo   pack the example application, flash it into the virtual board, run it
 #   make test   build everything (host tree under ASan+UBSan) and run every test
+#   make lint   format check, cppcheck, clang-tidy, clang build, function-size gate
+#               (scripts/lint.sh; docs/lint.md)
+#   make fuzz   long libFuzzer runs of every target in tests/fuzz (docs/fuzzing.md)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 RELEASE := build/release
 TEST := build/test
 
-.PHONY: all deps demo test build clean
+.PHONY: all deps demo test build clean lint fuzz
 
 all: build
 
@@ -23,6 +26,9 @@ test: deps
 	cmake -S . -B $(TEST) -DCMAKE_BUILD_TYPE=Debug -DF0B_SANITIZE=ON >/dev/null
 	cmake --build $(TEST) -j $(JOBS)
 	cd $(TEST) && ctest --output-on-failure -j $(JOBS)
+
+lint: deps
+	./scripts/lint.sh
 
 clean:
 	rm -rf build
