@@ -30,5 +30,13 @@ test: deps
 lint: deps
 	./scripts/lint.sh
 
+# Long fuzzing runs (docs/fuzzing.md): FUZZ_SECONDS per target (default 300), FUZZ_TARGETS to
+# pick some; the fuzz tree is the one `make test` builds (build/test/fuzz).
+FUZZ_TARGETS ?= hex elf container boot
+fuzz: deps
+	cmake -S . -B $(TEST) -DCMAKE_BUILD_TYPE=Debug -DF0B_SANITIZE=ON >/dev/null
+	cmake --build $(TEST) --target fuzz_tree
+	for t in $(FUZZ_TARGETS); do tests/fuzz/run.sh long $(TEST)/fuzz/tests/fuzz $$t || exit 1; done
+
 clean:
 	rm -rf build

@@ -66,7 +66,8 @@ CONFIGURED=0
 configure() {
     [ "$CONFIGURED" -eq 1 ] && return 0
     CONFIGURED=1
-    CC=clang cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Debug -DF0B_FIRMWARE=OFF >"$OUT/configure.log" 2>&1 ||
+    CC=clang cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Debug -DF0B_FIRMWARE=OFF -DF0B_FUZZ_TESTS=OFF \
+        >"$OUT/configure.log" 2>&1 ||
         { say "clang: configure failed, see $OUT/configure.log"; return 1; }
 }
 
@@ -179,6 +180,25 @@ step_size() {
     fi
     [ -z "$new$gone" ] && say "size: no function over the limits beyond the $(wc -l <"$OUT/size.allow") in $ALLOW"
 }
+
+# Not a check: how many lines of the tree a clang-format configuration would change (the
+# lines diff reports on either side), to compare candidates (docs/lint.md).
+# Usage: scripts/lint.sh measure [CONFIG...]  (default: .clang-format)
+if [ "${1:-}" = measure ]; then
+    shift
+    [ $# -eq 0 ] && set -- .clang-format
+    for cfg in "$@"; do
+        n=0
+        files=0
+        for f in $(c_sources); do
+            d=$(clang-format --style="file:$(cd "$(dirname "$cfg")" && pwd)/$(basename "$cfg")" "$f" |
+                diff "$f" - | grep -c '^[<>]')
+            [ "$d" -gt 0 ] && files=$((files + 1)) && n=$((n + d))
+        done
+        say "measure: $cfg: $n changed lines in $files of $(c_sources | wc -l) files"
+    done
+    exit 0
+fi
 
 for s in $STEPS; do
     t0=$(date +%s)
