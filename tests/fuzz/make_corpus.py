@@ -85,14 +85,14 @@ def container(payload, part=4, load=0x08001000, vt_len=188):
 def container_seeds(out, tmp, elf):
     payload = objcopy(elf, "binary", os.path.join(tmp, "app.bin"))
     good = container(payload)
-    write(out, "app.img", good)
-    write(out, "short.img", good[:40])
-    write(out, "truncated.img", good[:-3])
-    write(out, "at0.img", container(payload, load=0x08000000))
-    write(out, "part3.img", container(payload, part=3))
+    write(out, "app.bin", good)
+    write(out, "short.bin", good[:40])
+    write(out, "truncated.bin", good[:-3])
+    write(out, "at0.bin", container(payload, load=0x08000000))
+    write(out, "part3.bin", container(payload, part=3))
     bad = bytearray(good)
     bad[64 + 100] ^= 0x01
-    write(out, "payload_crc.img", bytes(bad))
+    write(out, "payload_crc.bin", bytes(bad))
 
 
 # ---- fuzz_boot scripts (opcodes and arguments as in fuzz_boot.c) -------------------------
