@@ -145,7 +145,7 @@ step_tidy() {
         echo "$new" | while IFS="$(printf '\t')" read -r f c; do
             grep -F "$f	$c	" "$OUT/tidy.other" | head -3 | cut -f3 | sed "s|^|    $f [$c] |"
             grep -n -F "$ROOT/$f:" "$OUT/tidy.log" | grep -F "[$c" | head -3 |
-                sed -e "s|^[0-9]*:$ROOT/||" -e 's/^/      at /' -e 's/: warning:.*//'
+                sed -e "s|^[0-9]*:$ROOT/||" -e 's/^/      at /' -e 's/: \(warning\|error\):.*//'
         done
         fail tidy
     fi
