@@ -40,7 +40,7 @@ case $t in
 hex)       max_len=4096;  runs=100000 ;;
 elf)       max_len=16384; runs=20000 ;;
 container) max_len=4096;  runs=150000 ;;
-boot)      max_len=4096;  runs=2500 ;;
+boot)      max_len=4096;  runs=10000 ;;
 *) echo "run.sh: unknown target $t" >&2; exit 2 ;;
 esac
 
