@@ -19,7 +19,8 @@ static void breach(const char *what)
     abort();
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Verify one buffer and check what an acceptance promises. */
+static void check(const uint8_t *data, size_t size)
 {
     struct f0b_img_hdr h;
     struct f0b_container_check chk;
@@ -30,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc != F0B_IMG_OK && (err.code != rc || memchr(err.detail, '\0', sizeof err.detail) == NULL))
         breach("error code returned and reported differ, or the message is not terminated");
     if (rc != F0B_IMG_OK)
-        return 0;
+        return;
     /* Accepted: it is a whole container whose CRCs hold, as computed here. */
     if (size < F0B_IMG_HDR_SIZE || !chk.have_hdr || !chk.hdr_crc_ok || !chk.payload_crc_ok)
         breach("accepted without a header or with a CRC flagged wrong");
@@ -39,5 +40,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if ((uint32_t)crc32(0L, data, F0B_IMG_OFF_HDR_CRC) != h.hdr_crc ||
         (uint32_t)crc32(0L, data + F0B_IMG_HDR_SIZE, (uInt)h.payload_size) != h.payload_crc)
         breach("accepted although a CRC does not match");
+}
+
+/* The input as it is, then (when it has a header) with payload_size, payload_crc and hdr_crc
+ * made consistent, so mutations reach the field checks behind the CRCs. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    check(data, size);
+    if (size < F0B_IMG_HDR_SIZE || size - F0B_IMG_HDR_SIZE > 1u << 20)
+        return 0;
+    uint8_t *fixed = malloc(size);
+    if (fixed == NULL)
+        return 0;
+    memcpy(fixed, data, size);
+    uint32_t plen = (uint32_t)(size - F0B_IMG_HDR_SIZE);
+    f0b_put_le32(fixed + F0B_IMG_OFF_PAYLOAD_SIZE, plen);
+    f0b_put_le32(fixed + F0B_IMG_OFF_PAYLOAD_CRC,
+                 (uint32_t)crc32(0L, fixed + F0B_IMG_HDR_SIZE, (uInt)plen));
+    f0b_put_le32(fixed + F0B_IMG_OFF_HDR_CRC, (uint32_t)crc32(0L, fixed, F0B_IMG_OFF_HDR_CRC));
+    check(fixed, size);
+    free(fixed);
     return 0;
 }
