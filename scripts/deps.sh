@@ -6,7 +6,10 @@ set -eu
 PKGS="build-essential cmake pkg-config python3
 gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
 libserialport-dev zlib1g-dev libelf-dev libcmocka-dev libunicorn-dev
-srecord stm32flash"
+srecord stm32flash
+qemu-system-x86 busybox-static cpio"
+# qemu-system-x86, busybox-static and cpio: the real-serial-path rig (tests/serial), with a
+# Debian kernel that tests/serial/kernel.sh fetches into build/cache/kernel (below).
 
 missing=""
 for p in $PKGS; do
@@ -16,7 +19,16 @@ for p in $PKGS; do
     fi
 done
 
-[ -z "$missing" ] && exit 0
+# The rig's kernel: apt-get download + dpkg-deb -x into build/cache/kernel (no root needed;
+# does nothing once it is there). Runs after the packages, whichever way this script ends.
+kernel() {
+    "$(dirname "$0")/../tests/serial/kernel.sh"
+}
+
+if [ -z "$missing" ]; then
+    kernel
+    exit 0
+fi
 
 echo "f0boot: installing missing Debian packages:$missing"
 if [ "$(id -u)" -ne 0 ]; then
@@ -37,3 +49,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing
+kernel
