@@ -34,8 +34,6 @@ SERIAL = "F0SIM-B"
 # udev's name for QEMU's usb-serial ("QEMU" / "QEMU USB SERIAL", serial F0SIM-B, interface 0)
 BY_ID = "/dev/serial/by-id/usb-QEMU_QEMU_USB_SERIAL_%s-if00-port0" % SERIAL
 FLASH_OK = r'"event":"result","ok":true'
-# The first progress event of the write phase: the update is under way.
-WRITING = r'"event":"progress","phase":"write","done":[0-9]+,'
 
 # Host actions (QEMU monitor): pull the adapter out, put it back.
 UNPLUG = ("device_del", {"id": "ftdi"})
@@ -55,23 +53,34 @@ def flash_and_run(port, image, version, opts=""):
 
 
 def second_opener(port):
-    """A second f0boot opens the port while a first one is writing: it must be refused
-    (exit 10) and the first update must not notice."""
+    """A second f0boot opens the port while a first one is in the middle of an update (held
+    there with SIGSTOP, so the second cannot come too late): the second must be refused
+    (exit 10) and the first, continued, must finish its update."""
     return ("tobl {p}\n"
             "f0boot flash {p} /f0b/big.img --json --timeout 3000 --fast-baud 921600 "
             "> /tmp/first.log 2>&1 &\n"
             "first=$!\n"
             "waitfor /tmp/first.log '\"event\":\"progress\"' || exit 99\n"
+            "kill -STOP $first\n"
             "f0boot probe {p} --json --timeout 3000; echo \"second=$?\"\n"
+            "kill -CONT $first\n"
             "wait $first; echo \"first=$?\"; tail -n 1 /tmp/first.log\n").format(p=port)
 
 
 UNPLUG_MIDFLASH = (
-    # The adapter goes while the big image is being written (UNPLUG fires on WRITING):
-    # f0boot must end with a port or transfer error, not crash or hang.
+    # The adapter goes while the big image is being written: f0boot is held with SIGSTOP
+    # after its first progress event, the host pulls the adapter (UNPLUG fires on
+    # "unplug-now" and waits until QEMU reports it gone), f0boot continues and must end
+    # with a port or transfer error, not crash or hang.
     "tobl {u}\n"
-    "f0boot flash {u} /f0b/big.img --json --timeout 3000; echo \"pulled=$?\"\n"
+    "f0boot flash {u} /f0b/big.img --json --timeout 3000 > /tmp/pull.log 2>&1 &\n"
+    "pid=$!\n"
+    "waitfor /tmp/pull.log '\"event\":\"progress\"' || exit 99\n"
+    "kill -STOP $pid\n"
+    "echo unplug-now\n"
     "waitgone {u} || exit 99\nwaitgone {b} || exit 99\n"
+    "kill -CONT $pid\n"
+    "wait $pid; echo \"pulled=$?\"; tail -n 2 /tmp/pull.log\n"
     # REPLUG fires on this line; the board must still be in its bootloader (an update in
     # progress stays there) and take a new update through the new device.
     "echo replug-now\n"
@@ -101,7 +110,7 @@ SCENARIOS = [
     S("usb_unplug_midflash", UNPLUG_MIDFLASH, 0,
       [r"\bpulled=(10|13)\b", r"replug-now", r'"app_state":"(none|uncommitted|bad)"', FLASH_OK,
        r"app v2\.0\.0"],
-      [(WRITING, UNPLUG), (r"replug-now", REPLUG)]),
+      [(r"unplug-now", UNPLUG), (r"replug-now", REPLUG)]),
     # Hands-free: with the application running, f0boot gets it into its bootloader by itself
     # and waits for the new version to speak.
     S("uart_handsfree", "appcheck %s '[0-9.]*' || exit 99\n"
