@@ -48,8 +48,10 @@ def probe(port):
 
 
 def flash_and_run(port, image, version, opts=""):
-    return ("tobl {p}\nf0boot flash {p} /f0b/{i} --json --timeout 3000 {o}\n"
-            "appcheck {p} {v}").format(p=port, i=image, v=version, o=opts)
+    """Flash image through port (any name f0boot accepts) and see the application run."""
+    dev = UART if port == UART else USB
+    return ("tobl {d}\nf0boot flash {p} /f0b/{i} --json --timeout 3000 {o} && "
+            "appcheck {d} {v}").format(d=dev, p=port, i=image, v=version, o=opts)
 
 
 def second_opener(port):
@@ -94,6 +96,11 @@ SCENARIOS = [
     S("uart_flash", flash_and_run(UART, "app.elf", "1.0.0"), 0, [FLASH_OK, r"app v1\.0\.0"]),
     S("usb_probe", probe(USB), 0, [r'"ok":true', r'"app_state":']),
     S("usb_flash", flash_and_run(USB, "app.elf", "1.0.0"), 0, [FLASH_OK, r"app v1\.0\.0"]),
+    # Flash, then the same image again with --skip-unchanged: nothing written; boot starts it.
+    S("uart_skip_unchanged_boot", flash_and_run(UART, "app.elf", "1.0.0") + "\ntobl %s\n"
+      "f0boot flash %s /f0b/app.elf --json --timeout 3000 --skip-unchanged --no-boot\n"
+      "f0boot boot %s --json --timeout 3000 && appcheck %s 1.0.0" % (UART, UART, UART, UART),
+      0, [r'"unchanged":true', r'"written":0', r"app v1\.0\.0"]),
     S("usb_fastbaud", "ratecheck %s 921600 921600\n" % USB
       + flash_and_run(USB, "app_v2.elf", "2.0.0", "--fast-baud 921600"), 0,
       [r'"baud":921600', r"app v2\.0\.0"]),
@@ -102,9 +109,11 @@ SCENARIOS = [
     S("uart_fastbaud_fallback", "ratecheck %s 921600 115200\n" % UART
       + flash_and_run(UART, "app_v2.elf", "2.0.0", "--fast-baud 921600"), 0,
       [r'"event":"warn".*921600', r'"baud":115200', r"app v2\.0\.0"]),
-    S("usb_by_id", "waitdev %s || exit 99\n%s" % (BY_ID, probe(BY_ID)), 0, [r'"ok":true']),
+    S("usb_by_id", "waitdev %s || exit 99\n" % BY_ID
+      + flash_and_run(BY_ID, "app.elf", "1.0.0"), 0, [FLASH_OK, r"app v1\.0\.0"]),
     S("usb_bare_name", probe("ttyUSB0"), 0, [r'"ok":true']),
-    S("usb_selector", probe("usb:0403:6001:" + SERIAL), 0, [r'"ok":true']),
+    S("usb_selector", flash_and_run("usb:0403:6001:" + SERIAL, "app_v2.elf", "2.0.0"), 0,
+      [FLASH_OK, r"app v2\.0\.0"]),
     S("ports_json", "f0boot ports --json", 0, [SERIAL, BY_ID.split("/")[-1], "ttyUSB0", "ttyS1"]),
     S("usb_second_opener", second_opener(USB), 0, [r"\bsecond=10\b", r"\bfirst=0\b"]),
     S("usb_unplug_midflash", UNPLUG_MIDFLASH, 0,
