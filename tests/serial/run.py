@@ -14,6 +14,7 @@ Exit 0 when every scenario passed (or failed as listed in EXPECTED_FAIL), 1 othe
 """
 import argparse
 import base64
+import codecs
 import glob
 import hashlib
 import json
@@ -302,17 +303,19 @@ class Console:
         self.sock = socket.socket(socket.AF_UNIX)
         self.sock.connect(path)
         self.buf = ""
+        self.closed = False
         self.cond = threading.Condition()
         self.logf = open(logpath, "w")
         threading.Thread(target=self._reader, daemon=True).start()
 
     def _reader(self):
+        dec = codecs.getincrementaldecoder("utf-8")("replace")
         while True:
             try:
                 data = self.sock.recv(4096)
             except OSError:
                 data = b""
-            text = data.decode("utf-8", "replace").replace("\r", "")
+            text = dec.decode(data, final=not data).replace("\r", "")
             with self.cond:
                 self.buf += text
                 self.logf.write(text)
@@ -322,8 +325,6 @@ class Console:
                 self.cond.notify_all()
             if not data:
                 return
-
-    closed = False
 
     def send(self, line):
         self.sock.sendall(line.encode() + b"\n")
@@ -409,17 +410,25 @@ class Guest:
         self.proc = subprocess.Popen(qemu_args(inp, initrd, tmp, boards, False),
                                      stdin=subprocess.DEVNULL, stdout=self.logf,
                                      stderr=subprocess.STDOUT)
+        self.monitor = None
+        self.next_id = 0
+        try:
+            self._boot(tmp)
+        except BaseException:
+            self.stop()
+            raise
+        self.boot_seconds = time.monotonic() - t0
+
+    def _boot(self, tmp):
         self.console = Console(self._socket(os.path.join(tmp, "con")),
                                os.path.join(tmp, "console.log"))
         self.monitor = Monitor(self._socket(os.path.join(tmp, "qmp")))
         if not self.console.wait(r"@@READY", 0, BOOT_TIMEOUT):
             raise RigError("the guest did not come up in %d s: %s\n%s" % (
                 BOOT_TIMEOUT, self.console.buf[-3000:], self.log_text()))
-        self.boot_seconds = time.monotonic() - t0
         errors = re.findall(r"@@ERROR.*", self.console.buf)
         if errors:
             raise RigError("the guest's setup failed: %s" % "; ".join(errors))
-        self.next_id = 0
 
     def _socket(self, path):
         deadline = time.monotonic() + 60
@@ -444,9 +453,10 @@ class Guest:
         cid = self.next_id
         start = len(self.console.buf)
         self.console.send("%d %s" % (cid, base64.b64encode(cmd.encode()).decode()))
-        if not self.console.wait(r"@@BEGIN %d\n" % cid, start, timeout):
+        m = self.console.wait(r"@@BEGIN %d\n" % cid, start, timeout)
+        if not m:
             return None, self.console.buf[start:], []
-        begin = self.console.wait(r"@@BEGIN %d\n" % cid, start, 0).end()
+        begin = m.end()
         end_rx = r"@@END %d (\d+)\n" % cid
         pending, fired = list(on), []
         deadline = time.monotonic() + timeout
@@ -454,9 +464,7 @@ class Guest:
             m = self.console.wait(end_rx, begin, 0.1 if pending else 1.0)
             for trig in list(pending):
                 if re.search(trig[0], self.console.buf[begin:]):
-                    self.monitor.execute(*trig[1])
-                    if trig[1][0] == "device_del":
-                        self.monitor.wait_event("DEVICE_DELETED", 60)
+                    self.host_action(*trig[1])
                     pending.remove(trig)
                     fired.append(trig[1][0])
             if m:
@@ -464,10 +472,20 @@ class Guest:
             if time.monotonic() > deadline or self.console.closed:
                 return None, self.console.buf[begin:], fired
 
+    def host_action(self, cmd, args):
+        """A QMP command; device_del returns once QEMU reports the device gone."""
+        try:
+            self.monitor.execute(cmd, args)
+            if cmd == "device_del":
+                self.monitor.wait_event("DEVICE_DELETED", 60)
+        except (OSError, ValueError) as e:
+            raise RigError("QEMU monitor %s %s: %s" % (cmd, args, e))
+
     def stop(self):
         if self.proc.poll() is None:
             try:
-                self.monitor.execute("quit")
+                if self.monitor:
+                    self.monitor.execute("quit")
             except (OSError, ValueError, RigError):
                 pass
             try:
@@ -556,7 +574,12 @@ def check_boards(boards):
 
 def shell(inp, initrd, tmp):
     """Boot the guest with an interactive shell on this terminal (Ctrl-A X quits QEMU)."""
-    boards = [Board(inp, tmp, "A"), Board(inp, tmp, "B")]
+    boards = [Board(inp, tmp, "A")]
+    try:
+        boards.append(Board(inp, tmp, "B"))
+    except RigError:
+        boards[0].stop()
+        raise
     log("board A on 127.0.0.1:%d -> guest /dev/ttyS1; board B on 127.0.0.1:%d -> FTDI "
         "/dev/ttyUSB0 (serial %s); QEMU monitor (QMP) at %s; Ctrl-A X quits"
         % (boards[0].port, boards[1].port, scenarios.SERIAL, os.path.join(tmp, "qmp")))
@@ -580,9 +603,10 @@ def choose(only):
 
 
 def run_all(inp, initrd, tmp, chosen, verbose):
-    boards = [Board(inp, tmp, "A"), Board(inp, tmp, "B")]
-    guest = None
+    boards, guest = [], None
     try:
+        boards.append(Board(inp, tmp, "A"))
+        boards.append(Board(inp, tmp, "B"))
         for b in boards:
             b.pause(True)
         guest = Guest(inp, initrd, tmp, boards)
@@ -641,8 +665,8 @@ def main():
     except RigError as e:
         log("FAIL (rig): %s" % e)
         rc = 2
-    log("total %.1f s; %s" % (time.monotonic() - t0, "logs in %s" % tmp
-                              if tmp and (rc or a.keep) else "ok"))
+    log("total %.1f s%s" % (time.monotonic() - t0, "; logs in %s" % tmp
+                             if tmp and (rc or a.keep) else ""))
     if tmp and rc == 0 and not a.keep:
         shutil.rmtree(tmp, ignore_errors=True)
     return rc
