@@ -117,8 +117,8 @@ SCENARIOS = [
     S("ports_json", "f0boot ports --json", 0, [SERIAL, BY_ID.split("/")[-1], "ttyUSB0", "ttyS1"]),
     S("usb_second_opener", second_opener(USB), 0, [r"\bsecond=10\b", r"\bfirst=0\b"]),
     S("usb_unplug_midflash", UNPLUG_MIDFLASH, 0,
-      [r"\bpulled=(10|13)\b", r"replug-now", r'"app_state":"(none|uncommitted|bad)"', FLASH_OK,
-       r"app v2\.0\.0"],
+      [r"\bpulled=(10|13)\b", r'"ok":false,"exit":(10|13),"error":"/dev/ttyUSB0',
+       r"replug-now", r'"app_state":"(none|uncommitted|bad)"', FLASH_OK, r"app v2\.0\.0"],
       [(r"unplug-now", UNPLUG), (r"replug-now", REPLUG)]),
     # Hands-free: with the application running, f0boot gets it into its bootloader by itself
     # and waits for the new version to speak.
