@@ -13,6 +13,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 TEMPLATE = os.path.join(ROOT, "target", "app_template")
+APPLIB = os.path.join(ROOT, "target", "f0boot_app")      # the application library
 COMMON = os.path.join(ROOT, "target", "common")
 CC = "arm-none-eabi-gcc"
 OBJCOPY = "arm-none-eabi-objcopy"
@@ -24,7 +25,7 @@ CFLAGS = ["-mcpu=cortex-m0", "-mthumb", "-Os", "-std=gnu11", "-ffunction-section
           "-ffreestanding", "-fno-common", "-fno-delete-null-pointer-checks",
           "-Wall", "-Wextra", "-Werror", "-Wshadow", "-Wstrict-prototypes", "-Wmissing-prototypes",
           "-DF0B_PART_CODE=%d" % PART_CODE,
-          "-I" + os.path.join(ROOT, "include"), "-I" + COMMON, "-I" + TEMPLATE]
+          "-I" + os.path.join(ROOT, "include"), "-I" + COMMON, "-I" + TEMPLATE, "-I" + APPLIB]
 
 
 class BuildError(Exception):
@@ -50,7 +51,8 @@ def find_layout_ld(fw_dir):
 def template_sources():
     # The template's own example application and startup: everything but main.c is what a
     # user copies; main.c is the example with its interrupts, kept as the application.
-    return sorted(glob.glob(os.path.join(TEMPLATE, "*.c")))
+    return sorted(glob.glob(os.path.join(TEMPLATE, "*.c")) +
+                  glob.glob(os.path.join(APPLIB, "*.c")))
 
 
 def compile_obj(src, obj, extra=()):

@@ -1,190 +1,76 @@
 /* f0boot flash / probe / boot: the commands that talk to a bootloader (libflash does the work). */
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "commands.h"
-#include "exit_codes.h"
+#include "common/exit_codes.h"
+#include "common/util.h"
 #include "f0boot/flash.h"
 #include "f0boot/image.h"
-#include "f0boot/le.h"
-#include "json.h"
-#include "util.h"
+#include "format.h"
+#include "output.h"
+#include "pack.h"
 
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-struct ui {
-    const char *cmd;
-    int json;
-    int quiet;
-    int tty;                /* stderr is a terminal: draw a progress bar */
-    int bar_drawn;
-    uint64_t last_draw;
-    uint64_t write_t0;      /* when the write phase started: rate and ETA count from there */
-};
-
-__attribute__((format(printf, 3, 4)))
-static int fail(struct ui *u, int code, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (u->bar_drawn)
-        fputc('\n', stderr);
-    u->bar_drawn = 0;
-    va_start(ap, fmt);
-    code = cli_vfail(u->cmd, u->json, 1, code, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
-/* The start of a success result: {"event":"result","ok":true,"exit":0,"port":...; the
- * caller adds its fields and ends it. */
-static void json_result_ok(struct json *j, const char *port)
-{
-    json_begin(j, stdout);
-    json_str(j, "event", "result");
-    json_bool(j, "ok", 1);
-    json_i64(j, "exit", 0);
-    json_str(j, "port", port);
-}
-
+/* libflash's events, shown through the output layer. */
 static void on_event(void *ctx, const struct f0b_event *ev)
 {
-    struct ui *u = ctx;
+    enum out_event kind;
 
-    if (u->json) {
-        struct json j;
-        if (ev->kind == F0B_EV_PROGRESS && ev->done != ev->total &&
-            ev->elapsed_ms < u->last_draw + 200)
-            return;
-        u->last_draw = ev->elapsed_ms;
-        json_begin(&j, stdout);
-        json_str(&j, "event", ev->kind == F0B_EV_PHASE ? "phase" :
-                 ev->kind == F0B_EV_WARN ? "warn" : "progress");
-        json_str(&j, "phase", ev->phase);
-        if (ev->msg)
-            json_str(&j, "msg", ev->msg);
-        if (ev->kind == F0B_EV_PROGRESS) {
-            json_u64(&j, "done", ev->done);
-            json_u64(&j, "total", ev->total);
-        }
-        json_u64(&j, "t_ms", ev->elapsed_ms);
-        json_end(&j);
-        return;
+    switch (ev->kind) {
+    case F0B_EV_PHASE: kind = OUT_EV_PHASE; break;
+    case F0B_EV_PROGRESS: kind = OUT_EV_PROGRESS; break;
+    case F0B_EV_WARN: kind = OUT_EV_WARN; break;
+    default: return;
     }
-    if (ev->kind == F0B_EV_WARN) {
-        if (u->bar_drawn)
-            fputc('\n', stderr);
-        u->bar_drawn = 0;
-        fprintf(stderr, "f0boot %s: warning: %s\n", u->cmd, ev->msg);
-        return;
-    }
-    if (u->quiet)
-        return;
-    if (ev->kind == F0B_EV_PHASE) {
-        if (u->bar_drawn)
-            fputc('\n', stderr);
-        u->bar_drawn = 0;
-        if (strcmp(ev->phase, "write") == 0)
-            u->write_t0 = ev->elapsed_ms;
-        fprintf(stderr, "%-8s %s\n", ev->phase, ev->msg ? ev->msg : "");
-        return;
-    }
-    /* progress: a bar on a terminal, nothing between phases otherwise */
-    if (!u->tty || ev->total == 0)
-        return;
-    if (ev->done != ev->total && u->bar_drawn && ev->elapsed_ms < u->last_draw + 100)
-        return;
-    u->last_draw = ev->elapsed_ms;
-    double secs = (ev->elapsed_ms - u->write_t0) / 1000.0, rate = secs > 0 ? ev->done / secs : 0;
-    double eta = rate > 0 ? (ev->total - ev->done) / rate : 0;
-    int w = 30, fill = (int)((uint64_t)w * ev->done / ev->total);
-    char bar[32];
-    for (int i = 0; i < w; i++)
-        bar[i] = i < fill ? '#' : '.';
-    bar[w] = 0;
-    fprintf(stderr, "\r[%s] %3u%%  %6.1f/%.1f KiB  %5.1f KiB/s  ETA %3.0fs ", bar,
-            (unsigned)(100u * (uint64_t)ev->done / ev->total), ev->done / 1024.0,
-            ev->total / 1024.0, rate / 1024.0, eta);
-    fflush(stderr);
-    u->bar_drawn = 1;
+    out_event(ctx, kind, ev->phase, ev->msg, ev->done, ev->total, ev->elapsed_ms);
 }
 
-/* The container to send: the file itself, or a .hex/.elf packed as `f0boot pack` would. */
-static int load_image(struct ui *u, const char *path, const char *part_name, int force,
+/* The container to send: the file itself, or a .hex/.elf packed as `f0boot pack` would.
+ * A container that breaks one of the bootloader's header rules (chk.boot_rule) is sent
+ * all the same: the device applies those rules against its own part and says why it
+ * refuses (exit 14) before it erases anything. */
+static int load_image(struct out *o, const char *path, const char *part_name, int force,
                       uint8_t **cnt, size_t *cnt_len)
 {
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    struct f0b_image img;
-    struct f0b_img_error err;
+    struct pack_req r = {.in = path, .force = force, .verb = "flash"};
+    struct packed p = {0};
     struct f0b_img_hdr h;
     struct f0b_container_check chk;
-    struct f0b_lint lint;
-    struct f0b_pack_opts po;
-    const struct f0b_part *part;
-    int rc;
+    struct f0b_img_error err;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    char msg[512];
+    int rc = cli_read_file(path, &buf, &len, msg, sizeof msg);
 
-    f0b_image_init(&img);
-    {
-        char msg[512];
-        rc = cli_read_file(path, &buf, &len, msg, sizeof msg);
-        if (rc)
-            rc = fail(u, rc, "%s", msg);
-    }
     if (rc)
-        goto done;
+        return out_fail(o, rc, "%s", msg);
     if (f0b_sniff(buf, len) == F0B_FMT_CONTAINER) {
         rc = f0b_container_verify(buf, len, &h, &chk, &err);
-        if (rc) {
-            rc = fail(u, rc == F0B_IMG_ECNT_MAGIC || rc == F0B_IMG_ECNT_SHORT ||
-                      rc == F0B_IMG_ECNT_VERSION ? F0B_EXIT_INPUT_FORMAT : F0B_EXIT_CONTAINER,
-                      "%s: %s", path, err.detail);
-            goto done;
+        if (rc && !chk.boot_rule) {
+            free(buf);
+            return out_fail(o, rc == F0B_IMG_ECNT_MAGIC || rc == F0B_IMG_ECNT_SHORT ||
+                            rc == F0B_IMG_ECNT_VERSION ? F0B_EXIT_INPUT_FORMAT :
+                            F0B_EXIT_CONTAINER, "%s: %s", path, err.detail);
         }
         *cnt = buf;
         *cnt_len = len;
-        buf = NULL;
-        goto done;
+        return 0;
     }
-    part = f0b_part_by_name(part_name);
-    if (!part) {
-        rc = fail(u, F0B_EXIT_USAGE, "unknown part '%s'; f0boot pack --help lists the parts",
-                  part_name);
-        goto done;
-    }
-    rc = f0b_image_read(buf, len, 0, 0, &img, &err);
-    if (rc) {
-        rc = fail(u, rc == F0B_IMG_ENOMEM ? F0B_EXIT_INTERNAL : F0B_EXIT_INPUT_FORMAT, "%s: %s",
-                  path, err.detail);
-        goto done;
-    }
-    f0b_lint_run(&img, part, &lint);
-    for (int i = 0; i < lint.n; i++)
-        fprintf(stderr, "f0boot %s: %s: %s [%s]: %s\n", u->cmd, path,
-                lint.f[i].sev == F0B_LINT_ERROR ? (force ? "error (forced)" : "error") :
-                "warning", lint.f[i].id, lint.f[i].msg);
-    if (lint.errors && !force) {
-        rc = fail(u, F0B_EXIT_LINT, "%s: not flashed: %d lint error%s above; fix them, or "
-                  "flash anyway with --force", path, lint.errors, lint.errors == 1 ? "" : "s");
-        goto done;
-    }
-    memset(&po, 0, sizeof po);
-    po.part = part;
-    po.vt_len = lint.vt_len;
-    po.flags = lint.flags | (lint.errors ? F0B_FLAG_LINT_FORCED : 0);
-    rc = f0b_container_build(&img, &po, cnt, cnt_len, &h, &err);
-    if (rc)
-        rc = fail(u, rc == F0B_IMG_ENOMEM ? F0B_EXIT_INTERNAL : F0B_EXIT_INPUT_FORMAT, "%s: %s",
-                  path, err.detail);
-done:
+    r.part = f0b_part_by_name(part_name);
+    if (!r.part)
+        rc = out_fail(o, F0B_EXIT_USAGE, "unknown part '%s'; f0boot pack --help lists the "
+                      "parts", part_name);
+    else
+        rc = pack_image(o, &r, buf, len, &p);
     free(buf);
-    f0b_image_free(&img);
+    if (rc == 0) {
+        *cnt = p.cnt;
+        *cnt_len = p.len;
+    }
     return rc;
 }
 
@@ -203,34 +89,35 @@ static int exit_for(int err)
 }
 
 /* A session failure as a message that says what to do. */
-static int sess_fail(struct ui *u, struct f0b_session *s, const char *port, int err)
+static int sess_fail(struct out *u, struct f0b_session *s, const char *port, int err)
 {
     int code = exit_for(err);
 
     switch (err) {
     case F0B_E_NO_ANSWER:
-        return fail(u, code, "%s: no bootloader answered; is the board in the bootloader (reset "
-                    "it, or ask the application for an update), the right port and baud "
-                    "rate? (--wait MS keeps greeting longer)", port);
+        return out_fail(u, code, "%s: no bootloader answered; is the board in the bootloader "
+                        "(reset it, or ask the application for an update), the right port and "
+                        "baud rate? (--wait MS keeps greeting longer)", port);
     case F0B_E_VERSION:
-        return fail(u, code, "%s: the bootloader speaks protocol %u.x, this f0boot speaks %u.%u: "
-                    "use an f0boot release for protocol %u, or update the bootloader", port,
-                    s->info.proto_major, F0B_PROTO_MAJOR, F0B_PROTO_MINOR, s->info.proto_major);
+        return out_fail(u, code, "%s: the bootloader speaks protocol %u.x, this f0boot speaks "
+                        "%u.%u: use an f0boot release for protocol %u, or update the "
+                        "bootloader", port, s->info.proto_major, F0B_PROTO_MAJOR,
+                        F0B_PROTO_MINOR, s->info.proto_major);
     case F0B_E_REFUSED:
-        return fail(u, code, "the device refused: %s (status 0x%02x)",
-                    f0b_status_str(s->last_status), s->last_status);
+        return out_fail(u, code, "the device refused: %s (status 0x%02x)",
+                        f0b_status_str(s->last_status), s->last_status);
     case F0B_E_VERIFY:
-        return fail(u, code, "read-back check failed: the device's flash does not match the "
-                    "image; the application is not committed. Flash again; if it persists the "
-                    "flash may be worn");
+        return out_fail(u, code, "read-back check failed: the device's flash does not match "
+                        "the image; the application is not committed. Flash again; if it "
+                        "persists the flash may be worn");
     case F0B_E_TRANSFER:
-        return fail(u, code, "%s: transfer failed after retries: the line is too noisy or the "
-                    "device stopped answering; try a lower --baud or more --retries. The "
-                    "device stays in the bootloader and accepts a new update", port);
+        return out_fail(u, code, "%s: transfer failed after retries: the line is too noisy or "
+                        "the device stopped answering; try a lower --baud or more --retries. "
+                        "The device stays in the bootloader and accepts a new update", port);
     case F0B_E_IO:
-        return fail(u, code, "%s: %s", port, f0b_flash_strerror(err));
+        return out_fail(u, code, "%s: %s", port, f0b_flash_strerror(err));
     default:
-        return fail(u, code, "%s: %s", port, f0b_flash_strerror(err));
+        return out_fail(u, code, "%s: %s", port, f0b_flash_strerror(err));
     }
 }
 
@@ -243,76 +130,112 @@ struct common {
     const char *image;
 };
 
+static const char *const num_opts[] = {"--baud", "--fast-baud", "--timeout", "--retries",
+                                      "--wait"};
+
+/* Value x acceptable for num_opts[k]: the rates are baud rates (--fast-baud 0: off). */
+static int num_ok(size_t k, uint32_t x)
+{
+    if (k == 0 || (k == 1 && x != 0))
+        return x >= 1200 && x <= 12000000;
+    return 1;
+}
+
+/* A numeric option at argv[*i]: 1 if it was one (*rc set to the exit code when its value
+ * is bad), 0 if not. */
+static int num_opt(struct out *u, struct common *c, int argc, char **argv, int *i, int *rc)
+{
+    uint32_t *dst[] = {&c->baud, &c->fast_baud, &c->timeout, &c->retries, &c->wait};
+    uint32_t x;
+
+    for (size_t k = 0; k < COUNT(num_opts); k++) {
+        if (!cli_is_opt(argv[*i], num_opts[k]))
+            continue;
+        if (cli_parse_u32(cli_optval(argc, argv, i, num_opts[k]), &x) || !num_ok(k, x)) {
+            *rc = out_fail(u, F0B_EXIT_USAGE, "%s needs a number%s; see f0boot %s --help",
+                           num_opts[k], k < 2 ? " (a baud rate, 1200-12000000)" : "", u->cmd);
+            return 1;
+        }
+        *dst[k] = x;
+        if (dst[k] == &c->wait)
+            c->have_wait = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* A flag without a value: 1 if a is one (flash's own only when want_image). */
+static int flag_opt(struct common *c, const char *a, int want_image)
+{
+    if (strcmp(a, "--json") == 0)
+        return 1;
+    if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0)
+        return c->quiet = 1;
+    if (!want_image)
+        return 0;
+    if (strcmp(a, "--no-boot") == 0)
+        return c->no_boot = 1;
+    if (strcmp(a, "--skip-unchanged") == 0)
+        return c->skip = 1;
+    if (strcmp(a, "--force") == 0)
+        return c->force = 1;
+    return 0;
+}
+
+/* PORT, then IMAGE (flash), or an unknown option. -1, or the exit code. */
+static int positional(struct out *u, struct common *c, const char *a, int want_image)
+{
+    if (a[0] == '-' && a[1] != 0)
+        return out_fail(u, F0B_EXIT_USAGE, "unknown option '%s'; see f0boot %s --help", a,
+                        u->cmd);
+    if (!c->port)
+        c->port = a;
+    else if (want_image && !c->image)
+        c->image = a;
+    else
+        return out_fail(u, F0B_EXIT_USAGE, "unexpected argument '%s'; see f0boot %s --help", a,
+                        u->cmd);
+    return -1;
+}
+
 /* Parse the options of flash/probe/boot. Returns -1 to continue, or an exit code. */
-static int parse(struct ui *u, int argc, char **argv, struct common *c, int want_image,
+static int parse(struct out *u, int argc, char **argv, struct common *c, int want_image,
                  void (*usage)(FILE *))
 {
-    static const char *const nums[] = { "--baud", "--fast-baud", "--timeout", "--retries",
-                                         "--wait" };
     memset(c, 0, sizeof *c);
     c->baud = 115200;
     c->timeout = 1000;
     c->retries = 5;
     c->part = "stm32f030xc";
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--json") == 0)
-            u->json = c->json = 1;
+    c->json = u->json;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        int k = -1;
-        for (int n = 0; n < 5; n++)
-            if (cli_is_opt(a, nums[n]))
-                k = n;
+        int rc = -1;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return F0B_EXIT_OK;
-        } else if (k >= 0) {
-            const char *v = cli_optval(argc, argv, &i, nums[k]);
-            uint32_t x;
-            if (cli_parse_u32(v, &x) || (k < 2 && x != 0 && (x < 1200 || x > 12000000)) ||
-                (k == 0 && x == 0))
-                return fail(u, F0B_EXIT_USAGE, "%s needs a number%s; see f0boot %s --help",
-                            nums[k], k < 2 ? " (a baud rate, 1200-12000000)" : "", u->cmd);
-            uint32_t *dst[] = { &c->baud, &c->fast_baud, &c->timeout, &c->retries, &c->wait };
-            *dst[k] = x;
-            if (k == 4)
-                c->have_wait = 1;
+        } else if (num_opt(u, c, argc, argv, &i, &rc) || flag_opt(c, a, want_image)) {
         } else if (want_image && cli_is_opt(a, "--part")) {
             c->part = cli_optval(argc, argv, &i, "--part");
             if (!c->part)
-                return fail(u, F0B_EXIT_USAGE, "--part needs a part name");
-        } else if (strcmp(a, "--json") == 0) {
-        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-            c->quiet = 1;
-        } else if (want_image && strcmp(a, "--no-boot") == 0) {
-            c->no_boot = 1;
-        } else if (want_image && strcmp(a, "--skip-unchanged") == 0) {
-            c->skip = 1;
-        } else if (want_image && strcmp(a, "--force") == 0) {
-            c->force = 1;
-        } else if (a[0] == '-' && a[1] != 0) {
-            return fail(u, F0B_EXIT_USAGE, "unknown option '%s'; see f0boot %s --help", a,
-                        u->cmd);
-        } else if (!c->port) {
-            c->port = a;
-        } else if (want_image && !c->image) {
-            c->image = a;
+                rc = out_fail(u, F0B_EXIT_USAGE, "--part needs a part name");
         } else {
-            return fail(u, F0B_EXIT_USAGE, "unexpected argument '%s'; see f0boot %s --help", a,
-                        u->cmd);
+            rc = positional(u, c, a, want_image);
         }
+        if (rc >= 0)
+            return rc;
     }
     if (!c->port || (want_image && !c->image))
-        return fail(u, F0B_EXIT_USAGE, want_image ? "need a PORT and an IMAGE: f0boot flash "
-                    "/dev/ttyUSB0 app.img" : "need a PORT: f0boot %s /dev/ttyUSB0", u->cmd);
+        return out_fail(u, F0B_EXIT_USAGE, want_image ? "need a PORT and an IMAGE: f0boot flash "
+                        "/dev/ttyUSB0 app.img" : "need a PORT: f0boot %s /dev/ttyUSB0", u->cmd);
     if (c->timeout == 0)
-        return fail(u, F0B_EXIT_USAGE, "--timeout must be at least 1 ms");
+        return out_fail(u, F0B_EXIT_USAGE, "--timeout must be at least 1 ms");
     u->quiet = c->quiet;
     u->tty = isatty(STDERR_FILENO) && !c->json;
     return -1;
 }
 
-static void opts_from(struct common *c, struct ui *u, struct f0b_flash_opts *o)
+static void opts_from(struct common *c, struct out *u, struct f0b_flash_opts *o)
 {
     f0b_flash_opts_default(o);
     o->baud = c->baud;
@@ -326,14 +249,14 @@ static void opts_from(struct common *c, struct ui *u, struct f0b_flash_opts *o)
     o->event_ctx = u;
 }
 
-static int open_port(struct ui *u, struct common *c, struct f0b_port *p)
+static int open_port(struct out *u, struct common *c, struct f0b_port *p)
 {
     char err[300];
     int rc = f0b_port_open(p, c->port, c->baud, (int)(c->have_wait ? c->wait : 3000), err,
                            sizeof err);
 
     if (rc)
-        return fail(u, rc == F0B_E_ARG ? F0B_EXIT_USAGE : F0B_EXIT_PORT, "%s", err);
+        return out_fail(u, rc == F0B_E_ARG ? F0B_EXIT_USAGE : F0B_EXIT_PORT, "%s", err);
     return -1;
 }
 
@@ -347,7 +270,7 @@ struct device {
 /* Open PORT, start a session and greet the bootloader (INFO, version check). Returns -1
  * when connected, else the exit code; disconnect() d either way.
  * events: 0 keeps the session's progress events off (probe prints one block instead). */
-static int connect_device(struct ui *u, struct common *c, struct device *d, int events)
+static int connect_device(struct out *u, struct common *c, struct device *d, int events)
 {
     struct f0b_flash_opts o;
     int rc = open_port(u, c, &d->port);
@@ -358,7 +281,7 @@ static int connect_device(struct ui *u, struct common *c, struct device *d, int 
     if (!events)
         o.event = NULL;
     if (f0b_sess_init(&d->s, &d->port, &o) < 0)
-        return fail(u, F0B_EXIT_INTERNAL, "out of memory");
+        return out_fail(u, F0B_EXIT_INTERNAL, "out of memory");
     d->have_sess = 1;
     rc = f0b_sess_connect(&d->s);
     return rc < 0 ? sess_fail(u, &d->s, c->port, rc) : -1;
@@ -379,7 +302,8 @@ static const char *const exit_text =
     "  14 device refused (reason printed), 15 read-back check failed, 1 internal error\n";
 
 static const char *const port_text =
-    "PORT: a serial device (/dev/ttyUSB0, COM3), socket://HOST:PORT (raw TCP: ser2net, f0sim)\n"
+    "PORT: a serial device (/dev/ttyUSB0, ttyUSB0, a /dev/serial/by-id link), a selector\n"
+    "  usb:VID:PID[:SERIAL] (`f0boot ports` lists them), socket://HOST:PORT (raw TCP: ser2net, f0sim)\n"
     "  or rfc2217://HOST:PORT (ser2net in RFC 2217 mode: baud changes reach the far UART)\n";
 
 static void flash_usage(FILE *f)
@@ -402,41 +326,37 @@ static void flash_usage(FILE *f)
             port_text, exit_text);
 }
 
-static void print_result(struct ui *u, const struct f0b_flash_result *r, const char *port)
+static void print_result(struct out *u, const struct f0b_flash_result *r, const char *port)
 {
     double secs = r->ms / 1000.0, rate = secs > 0 ? r->written / secs : 0;
+    char title[1024];
+    const struct out_field f[] = {
+        OUT_F_STR("port", port),
+        OUT_F_UINT("bytes", r->bytes),
+        OUT_F_UINT("written", r->written),
+        OUT_F_UINT("pages_skipped", r->pages_skipped),
+        OUT_F_BOOL("unchanged", r->unchanged),
+        OUT_F_UINT("ms", r->ms),
+        OUT_F_REAL("rate", rate),
+        OUT_F_UINT("retries", r->retries),
+        OUT_F_UINT("baud", r->baud),
+        OUT_F_HEX("crc", r->crc),
+        OUT_F_BOOL("booted", r->booted),
+    };
 
-    if (u->json) {
-        struct json j;
-        json_result_ok(&j, port);
-        json_u64(&j, "bytes", r->bytes);
-        json_u64(&j, "written", r->written);
-        json_u64(&j, "pages_skipped", r->pages_skipped);
-        json_bool(&j, "unchanged", r->unchanged);
-        json_u64(&j, "ms", r->ms);
-        json_dbl(&j, "rate", rate);
-        json_u64(&j, "retries", r->retries);
-        json_u64(&j, "baud", r->baud);
-        json_hex32(&j, "crc", r->crc);
-        json_bool(&j, "booted", r->booted);
-        json_end(&j);
-        return;
-    }
-    if (u->bar_drawn)
-        fputc('\n', stderr);
-    u->bar_drawn = 0;
     if (r->unchanged)
-        printf("%s: unchanged (%u bytes, crc32 0x%08x already on the device), nothing written\n",
-               port, r->bytes, r->crc);
+        snprintf(title, sizeof title, "%s: unchanged (%u bytes, crc32 0x%08x already on the "
+                 "device), nothing written", port, r->bytes, r->crc);
     else
-        printf("%s: %u bytes verified (crc32 0x%08x), %u sent in %.2f s (%.1f KiB/s at %u baud), "
-               "%u pages skipped, %u retries\n", port, r->bytes, r->crc, r->written, secs,
-               rate / 1024.0, r->baud, r->pages_skipped, r->retries);
+        snprintf(title, sizeof title, "%s: %u bytes verified (crc32 0x%08x), %u sent in %.2f s "
+                 "(%.1f KiB/s at %u baud), %u pages skipped, %u retries", port, r->bytes, r->crc,
+                 r->written, secs, rate / 1024.0, r->baud, r->pages_skipped, r->retries);
+    out_result(u, 1, title, f, COUNT(f), NULL);
 }
 
 int cmd_flash(int argc, char **argv)
 {
-    struct ui u = { .cmd = "flash" };
+    struct out u;
     struct common c;
     struct device dev = { 0 };
     struct f0b_flash_result res;
@@ -444,6 +364,7 @@ int cmd_flash(int argc, char **argv)
     size_t cnt_len = 0;
     int rc;
 
+    out_init(&u, "flash", 1, argc, argv);
     rc = parse(&u, argc, argv, &c, 1, flash_usage);
     if (rc >= 0)
         return rc;
@@ -498,13 +419,71 @@ static const char *stay_str(int st)
     }
 }
 
+/* What the bootloader reported (INFO), described once for text and JSON. */
+static void probe_result(struct out *u, const char *port, const struct f0b_dev_info *d)
+{
+    const struct f0b_part *part = f0b_part_by_code(d->part);
+    const char *pname = part ? part->name : "unknown";
+    struct f0b_img_hdr h;
+    int have_rec = d->app_state != F0B_APP_NONE;
+    char ver[48] = "", proto[32], bl[32], chip_id[32], title[1024];
+    char chip[96], flash[96], appl[96], xfer[128], feat[64], app[160];
+
+    f0b_hdr_decode(d->record, &h);
+    if (have_rec)
+        fmt_version(ver, sizeof ver, &h);
+    snprintf(proto, sizeof proto, "%u.%u", d->proto_major, d->proto_minor);
+    snprintf(bl, sizeof bl, "%u.%u.%u", d->bl_major, d->bl_minor, d->bl_patch);
+    snprintf(chip_id, sizeof chip_id, "0x%03x", d->chip_id);
+    snprintf(title, sizeof title, "%s: f0boot bootloader %s, protocol %s", port, bl, proto);
+    snprintf(chip, sizeof chip, "id %s, part %u (%s)", chip_id, d->part, pname);
+    snprintf(flash, sizeof flash, "%u bytes, %u-byte pages", d->flash_size, d->page_size);
+    snprintf(appl, sizeof appl, "0x%08x, %u bytes available", d->app_start, d->app_size);
+    snprintf(xfer, sizeof xfer, "%u data bytes per frame, window %u, up to %u baud",
+             d->max_data, d->window, d->max_baud);
+    snprintf(feat, sizeof feat, "%s%s%s%s", d->features & F0B_FEAT_BAUD ? " baud" : "",
+             d->features & F0B_FEAT_CRC ? " crc" : "", d->features & F0B_FEAT_SEEK ? " seek" : "",
+             d->features & F0B_FEAT_RESET ? " reset" : "");
+    if (have_rec)
+        snprintf(app, sizeof app, "%s: version %s, %u bytes, crc32 0x%08x",
+                 app_state_str(d->app_state), ver, h.payload_size, h.payload_crc);
+    else
+        snprintf(app, sizeof app, "none");
+    const struct out_field f[] = {
+        OUT_F_STR("port", port),
+        OUT_F_STR("protocol", proto),
+        OUT_F_STR("bootloader", bl),
+        OUT_F_STR("chip_id", chip_id),
+        OUT_F_UINT("part", d->part, .label = "chip", .text = chip),
+        OUT_F_STR("part_name", pname),
+        OUT_F_UINT("page_size", d->page_size),
+        OUT_F_UINT("flash_size", d->flash_size, .label = "flash", .text = flash),
+        OUT_F_HEX("app_start", d->app_start, .label = "application", .text = appl),
+        OUT_F_UINT("app_size", d->app_size),
+        OUT_F_UINT("max_data", d->max_data, .label = "transfer", .text = xfer),
+        OUT_F_UINT("window", d->window),
+        OUT_F_HEX("features", d->features, .label = "features", .text = feat[0] ? feat + 1 : ""),
+        OUT_F_UINT("max_baud", d->max_baud),
+        OUT_F_STR("stay_reason", stay_str(d->stay_reason), .label = "staying"),
+        OUT_F_STR("app_state", app_state_str(d->app_state), .label = "app", .text = app),
+        OUT_F_OBJ(have_rec ? "app" : NULL),
+        OUT_F_STR(have_rec ? "version" : NULL, ver),
+        OUT_F_UINT(have_rec ? "payload_size" : NULL, h.payload_size),
+        OUT_F_HEX(have_rec ? "payload_crc" : NULL, h.payload_crc),
+        OUT_F_STR(have_rec ? "part_name" : NULL, h.part_name),
+        OUT_F_END(have_rec ? "app" : NULL),
+    };
+    out_result(u, 1, title, f, COUNT(f), NULL);
+}
+
 int cmd_probe(int argc, char **argv)
 {
-    struct ui u = { .cmd = "probe" };
+    struct out u;
     struct common c;
     struct device dev = { 0 };
     int rc;
 
+    out_init(&u, "probe", 1, argc, argv);
     rc = parse(&u, argc, argv, &c, 0, probe_usage);
     if (rc >= 0)
         return rc;
@@ -512,66 +491,7 @@ int cmd_probe(int argc, char **argv)
     rc = connect_device(&u, &c, &dev, 0);
     if (rc >= 0)
         goto done;
-    const struct f0b_dev_info *d = &dev.s.info;
-    const struct f0b_part *part = f0b_part_by_code(d->part);
-    struct f0b_img_hdr h;
-    int have_rec = d->app_state != F0B_APP_NONE;
-    char ver[48] = "";
-    f0b_hdr_decode(d->record, &h);
-    if (have_rec)
-        cli_version_str(ver, sizeof ver, &h);
-    if (c.json) {
-        struct json j;
-        char b[32];
-        json_begin(&j, stdout);
-        json_bool(&j, "ok", 1);
-        json_str(&j, "port", c.port);
-        snprintf(b, sizeof b, "%u.%u", d->proto_major, d->proto_minor);
-        json_str(&j, "protocol", b);
-        snprintf(b, sizeof b, "%u.%u.%u", d->bl_major, d->bl_minor, d->bl_patch);
-        json_str(&j, "bootloader", b);
-        snprintf(b, sizeof b, "0x%03x", d->chip_id);
-        json_str(&j, "chip_id", b);
-        json_u64(&j, "part", d->part);
-        json_str(&j, "part_name", part ? part->name : "unknown");
-        json_u64(&j, "page_size", d->page_size);
-        json_u64(&j, "flash_size", d->flash_size);
-        json_hex32(&j, "app_start", d->app_start);
-        json_u64(&j, "app_size", d->app_size);
-        json_u64(&j, "max_data", d->max_data);
-        json_u64(&j, "window", d->window);
-        json_hex32(&j, "features", d->features);
-        json_u64(&j, "max_baud", d->max_baud);
-        json_str(&j, "stay_reason", stay_str(d->stay_reason));
-        json_str(&j, "app_state", app_state_str(d->app_state));
-        if (have_rec) {
-            json_obj(&j, "app");
-            json_str(&j, "version", ver);
-            json_u64(&j, "payload_size", h.payload_size);
-            json_hex32(&j, "payload_crc", h.payload_crc);
-            json_str(&j, "part_name", h.part_name);
-            json_close(&j);
-        }
-        json_end(&j);
-    } else {
-        printf("%s: f0boot bootloader %u.%u.%u, protocol %u.%u\n", c.port, d->bl_major,
-               d->bl_minor, d->bl_patch, d->proto_major, d->proto_minor);
-        printf("  chip          id 0x%03x, part %u (%s)\n", d->chip_id, d->part,
-               part ? part->name : "unknown");
-        printf("  flash         %u bytes, %u-byte pages\n", d->flash_size, d->page_size);
-        printf("  application   0x%08x, %u bytes available\n", d->app_start, d->app_size);
-        printf("  transfer      %u data bytes per frame, window %u, up to %u baud\n",
-               d->max_data, d->window, d->max_baud);
-        printf("  features     %s%s%s%s\n", d->features & F0B_FEAT_BAUD ? " baud" : "",
-               d->features & F0B_FEAT_CRC ? " crc" : "", d->features & F0B_FEAT_SEEK ? " seek" : "",
-               d->features & F0B_FEAT_RESET ? " reset" : "");
-        printf("  staying       %s\n", stay_str(d->stay_reason));
-        if (have_rec)
-            printf("  app           %s: version %s, %u bytes, crc32 0x%08x\n",
-                   app_state_str(d->app_state), ver, h.payload_size, h.payload_crc);
-        else
-            printf("  app           none\n");
-    }
+    probe_result(&u, c.port, &dev.s.info);
     rc = F0B_EXIT_OK;
 done:
     disconnect(&dev);
@@ -587,11 +507,12 @@ static void boot_usage(FILE *f)
 
 int cmd_boot(int argc, char **argv)
 {
-    struct ui u = { .cmd = "boot" };
+    struct out u;
     struct common c;
     struct device dev = { 0 };
     int rc;
 
+    out_init(&u, "boot", 1, argc, argv);
     rc = parse(&u, argc, argv, &c, 0, boot_usage);
     if (rc >= 0)
         return rc;
@@ -603,12 +524,11 @@ int cmd_boot(int argc, char **argv)
         rc = sess_fail(&u, &dev.s, c.port, rc);
         goto done;
     }
-    if (c.json) {
-        struct json j;
-        json_result_ok(&j, c.port);
-        json_end(&j);
-    } else {
-        printf("%s: application started\n", c.port);
+    {
+        char title[1024];
+        const struct out_field f[] = {OUT_F_STR("port", c.port)};
+        snprintf(title, sizeof title, "%s: application started", c.port);
+        out_result(&u, 1, title, f, COUNT(f), NULL);
     }
     rc = F0B_EXIT_OK;
 done:

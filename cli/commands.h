@@ -7,5 +7,6 @@ int cmd_info(int argc, char **argv);   /* cmd_image.c */
 int cmd_flash(int argc, char **argv);  /* cmd_flash.c */
 int cmd_probe(int argc, char **argv);  /* cmd_flash.c */
 int cmd_boot(int argc, char **argv);   /* cmd_flash.c */
+int cmd_ports(int argc, char **argv);  /* cmd_ports.c */
 
 #endif

@@ -1,22 +1,3 @@
-/* f0boot exit codes: one per kind of failure a user can meet (README, `f0boot --help`). */
-#ifndef F0B_EXIT_CODES_H
-#define F0B_EXIT_CODES_H
-
-enum f0b_exit {
-    F0B_EXIT_OK = 0,
-    F0B_EXIT_INTERNAL = 1,      /* a bug or out of memory */
-    F0B_EXIT_USAGE = 2,         /* bad command line */
-    F0B_EXIT_INPUT_IO = 3,      /* input file cannot be read */
-    F0B_EXIT_INPUT_FORMAT = 4,  /* input file malformed (hex/elf/bin/container) */
-    F0B_EXIT_LINT = 5,          /* image would not boot behind the bootloader (--force overrides) */
-    F0B_EXIT_OUTPUT = 6,        /* output file cannot be written */
-    F0B_EXIT_CONTAINER = 7,     /* container fails its CRC checks (info) */
-    F0B_EXIT_PORT = 10,         /* port cannot be opened */
-    F0B_EXIT_NO_ANSWER = 11,    /* no bootloader answered */
-    F0B_EXIT_VERSION = 12,      /* bootloader speaks another protocol major version */
-    F0B_EXIT_TRANSFER = 13,     /* transfer failed after retries */
-    F0B_EXIT_REFUSED = 14,      /* device refused the image (reason printed) */
-    F0B_EXIT_VERIFY = 15,       /* read-back check failed */
-};
-
-#endif
+/* Forwards to the shared library's header cli/common/exit_codes.h, which new code includes by
+ * name: f0sim's sources still include this path. */
+#include "common/exit_codes.h"

@@ -19,13 +19,14 @@ struct command {
 
 /* One line per command. */
 static const struct command commands[] = {
-    {"pack", cmd_pack, "IN -o OUT [--part P] [--version X.Y.Z[+B]] [--addr A] [--force] [--json]",
+    {"pack", cmd_pack, "IN [-o OUT] [--part P] [--version X.Y.Z[+B]] [--addr A] [--force] [--json]",
      "turn an ELF, Intel HEX or raw binary into a CRC-stamped container"},
     {"info", cmd_info, "FILE [--json]", "print every header field of a container, check both CRCs"},
     {"flash", cmd_flash, "PORT IMAGE [--baud N] [--fast-baud N] [--skip-unchanged] [--no-boot] [--json]",
      "write an image through the bootloader, verify, commit and start it"},
     {"probe", cmd_probe, "PORT [--json]", "show what the bootloader on PORT reports (INFO)"},
     {"boot", cmd_boot, "PORT [--json]", "start the committed application"},
+    {"ports", cmd_ports, "[--json]", "list serial ports with their USB ids, serial and by-id names"},
 };
 
 /* The codes of exit_codes.h, as --help explains them. */

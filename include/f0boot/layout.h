@@ -9,12 +9,19 @@
  *                     | boot record (1 page)    |  container header + commit word
  *                     +-------------------------+
  *   SRAM   0x20000000 +-------------------------+
- *                     | remapped vector table   |  192 bytes (SYSCFG MEM_MODE = SRAM)
+ *                     | remapped vector table   |  192 bytes (SYSCFG MEM_MODE = SRAM);
+ *                     |                         |  words 0-1: the update request
  *          0x200000C0 +-------------------------+
- *                     | application RAM         |
- *          end - 16   +-------------------------+
- *                     | shared words (noinit)   |  update request, survives a soft reset
+ *                     | application RAM         |  up to the end of SRAM (_estack)
  *                     +-------------------------+
+ *
+ * The update request lives in words 0 and 1 of the remapped vector table, which the core
+ * never reads from SRAM: it fetches the initial SP and the reset vector only at reset, and
+ * every reset returns MEM_MODE to the boot pins' mapping (flash), so exceptions use words
+ * 2-47 of the copy only. A copied table holds an SP (0x2000xxxx) and a reset vector
+ * (0x0800xxxx, odd) there, which can never equal the magic and its complement. The
+ * bootloader also requires the reset to have been a software reset (RCC_CSR) and clears
+ * the request when it reads it; see docs/porting.md.
  */
 #ifndef F0BOOT_LAYOUT_H
 #define F0BOOT_LAYOUT_H
@@ -26,10 +33,18 @@
 #define F0B_BOOT_SIZE         0x1000u      /* bootloader: first 4 KB of flash */
 #define F0B_APP_START         (F0B_FLASH_BASE + F0B_BOOT_SIZE)
 #define F0B_VT_MAX            192u         /* 16 system + 32 IRQ words, Cortex-M0 maximum */
-#define F0B_SHARED_SIZE       16u          /* at the very end of SRAM */
 
-/* Shared words at (SRAM end - 16): word 0 is the update request. */
-#define F0B_REQ_UPDATE_MAGIC  0xB007F00Du  /* application asks the bootloader to stay */
+/* Update request: the application writes MAGIC at F0B_REQ_ADDR and ~MAGIC at
+ * F0B_REQ_ADDR + 4 (vector-table words 0 and 1 of the SRAM copy), then resets by software. */
+#define F0B_REQ_ADDR          F0B_SRAM_BASE
+#define F0B_REQ_UPDATE_MAGIC  0xB007F00Du  /* neither an SRAM address nor a flash address */
+
+/* The bytes the host sends on the application's UART to ask a running application (one
+ * that feeds its received bytes to the application library's f0boot_app_feed()) for the
+ * update request: 0xFF "f0boot:update" 0xFE (docs/protocol.md, "Asking a running
+ * application"). 0xFF and 0xFE never occur in ASCII or UTF-8 text; 0xFF only once. */
+#define F0B_APP_REQUEST       "\xFF" "f0boot:update" "\xFE"
+#define F0B_APP_REQUEST_LEN   15u
 
 /* Boot record, at the start of the last flash page (see docs/container.md). */
 #define F0B_RECORD_HDR_OFF    0u           /* copy of the 64-byte container header */
@@ -41,7 +56,6 @@
 #define F0B_RECORD_ADDR(flash_kb, pg)  (F0B_FLASH_END(flash_kb) - (uint32_t)(pg))
 #define F0B_APP_SIZE(flash_kb, pg)     (F0B_RECORD_ADDR(flash_kb, pg) - F0B_APP_START)
 #define F0B_SRAM_END(sram_kb)          (F0B_SRAM_BASE + (uint32_t)(sram_kb) * 1024u)
-#define F0B_SHARED_ADDR(sram_kb)       (F0B_SRAM_END(sram_kb) - F0B_SHARED_SIZE)
 #define F0B_APP_RAM_START              (F0B_SRAM_BASE + F0B_VT_MAX)
 
 #endif

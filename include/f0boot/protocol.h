@@ -1,5 +1,5 @@
 /*
- * The f0boot wire protocol, version 1.0: one definition for host and bootloader.
+ * The f0boot wire protocol, version 2.0: one definition for host and bootloader.
  * Byte-by-byte description and rationale: docs/protocol.md.
  *
  * Line: 8N1, starts at 115200 baud; BAUD switches it.
@@ -10,7 +10,13 @@
  *
  *     type u8 | seq u8 | payload (0..F0B_MAX_PAYLOAD) | crc u32 LE
  *
- * where crc is zlib crc32() over type, seq and payload (the F0 CRC unit computes the same).
+ * where crc is the frame check over type, seq and payload: CRC-32/MPEG-2 (polynomial
+ * 0x04C11DB7, init 0xFFFFFFFF, bits not reflected, no final XOR; the F0 CRC unit with
+ * REV_IN = REV_OUT = 0), except for INFO requests and responses (types 0x01 and 0x81), which
+ * keep zlib crc32() for all versions so that any host and any device can tell each other
+ * their versions (F0B_FRAME_CRC_IS_ZLIB). Payload and header checks (END, CRC, the
+ * container) are zlib crc32(): a different function, so damage that one check cannot see
+ * the other does (see docs/protocol.md, "What the checks guarantee").
  * A decoded frame shorter than 6 bytes, longer than F0B_MAX_FRAME, or with a wrong crc is
  * dropped; the device answers it with a NAK frame carrying F0B_ST_BAD_FRAME, except while
  * a gap in DATA is already reported (one NAK per gap, see DATA).
@@ -22,17 +28,21 @@
  * until the gap is filled (see DATA). INFO comes first: until a valid INFO of the device's
  * major has arrived, every other request is answered F0B_ST_BAD_STATE.
  *
- * Versioning: the framing and the first two bytes of INFO request and INFO response
- * (protocol major, minor) are frozen for all versions. A peer whose major differs must
+ * Versioning: the framing of INFO (COBS, zlib crc32) and the first two bytes of INFO
+ * request and INFO response (protocol major, minor) are frozen for all versions. A peer whose major differs must
  * stop and say so; a newer minor only adds commands, INFO fields at the end, and feature
- * bits. An unknown request type is answered with F0B_ST_UNKNOWN_CMD.
+ * bits. An unknown request type is answered with F0B_ST_UNKNOWN_CMD; a frame whose type
+ * has bit 7 set (a response type, 0x80..0xFF) is no request and is answered UNKNOWN_CMD
+ * with type 0x80, so no response is ever of type 0xFF (F0B_T_NAK).
  */
 #ifndef F0BOOT_PROTOCOL_H
 #define F0BOOT_PROTOCOL_H
 
 #include <stdint.h>
 
-#define F0B_PROTO_MAJOR 1u
+/* 2.0: frames other than INFO carry CRC-32/MPEG-2 (1.x: zlib crc32); INFO reports the idle
+ * timeout. */
+#define F0B_PROTO_MAJOR 2u
 #define F0B_PROTO_MINOR 0u
 
 #define F0B_FRAME_DELIM   0x00u
@@ -46,6 +56,10 @@
 
 #define F0B_RESP 0x80u              /* response type = request type | F0B_RESP */
 
+/* 1 if a frame of this type (request or response) carries zlib crc32 (INFO, frozen), 0 if
+ * CRC-32/MPEG-2 (every other frame, NAK included). */
+#define F0B_FRAME_CRC_IS_ZLIB(type) (((type) & 0x7Fu) == 0x01u)
+
 /* Request types. Payload layouts (after type and seq) are given for request -> response. */
 enum f0b_cmd {
     /* INFO: host_major u8, host_minor u8 -> status, struct described at F0B_INFO_*.
@@ -54,8 +68,10 @@ enum f0b_cmd {
     /* BEGIN: container header (64 bytes), exactly as in the image -> status.
      * Validates the header (see F0B_ST_HDR_*), invalidates the boot record (erases the
      * record page) and writes the new header into it, uncommitted. Application pages are
-     * not erased here: each is erased when DATA first writes into it. A BEGIN with the same
-     * header as the open session is answered OK again without touching the flash. */
+     * not erased here: each is erased when DATA first writes into it. A BEGIN with the open
+     * session's header right after its BEGIN (nothing in between: a resend) is answered OK
+     * again without touching the flash; any other BEGIN starts over (record erased, next 0,
+     * pages erased again on first touch). */
     F0B_CMD_BEGIN = 0x02,
     /* DATA: offset u32 (into the payload), flags u8 (F0B_DATA_SEEK), reserved u8 (0),
      * data (1..max_data bytes, even length unless it ends the payload)
@@ -144,7 +160,9 @@ enum f0b_status {
 #define F0B_INFO_FEATURES     28u   /* u32 F0B_FEAT_* */
 #define F0B_INFO_MAX_BAUD     32u   /* u32 */
 #define F0B_INFO_STAY_REASON  36u   /* u8  enum f0b_stay_reason: why the bootloader runs */
-#define F0B_INFO_RESERVED     37u   /* 3 bytes, 0 */
+#define F0B_INFO_RESERVED     37u   /* 1 byte, 0 */
+#define F0B_INFO_IDLE_MS      38u   /* u16 ms of silence after which a greeted bootloader
+                                     * starts a valid committed application (0: never) */
 #define F0B_INFO_RECORD       40u   /* 64 bytes: header in the boot record (0xFF if none) */
 #define F0B_INFO_SIZE        104u
 

@@ -1,5 +1,6 @@
 /*
- * Transports for libflash: serial ports through libserialport, raw TCP (socket://HOST:PORT,
+ * Transports for libflash: serial ports (tty.c: termios on POSIX; libserialport on
+ * Windows), raw TCP (socket://HOST:PORT,
  * as ser2net serves a remote board's UART and f0sim serves the virtual one), telnet with
  * RFC 2217 COM-PORT-CONTROL (rfc2217://HOST:PORT, ser2net's mode that also carries the
  * line rate), and an in-process loopback for tests.
@@ -17,7 +18,9 @@
 #include <unistd.h>
 #include <libserialport.h>
 #include "f0boot/flash.h"
+#include "tty.h"
 
+#if defined(_WIN32)
 /* ---- serial (libserialport) ------------------------------------------------------------ */
 
 static int ser_read(void *ctx, uint8_t *buf, size_t max, int timeout_ms)
@@ -56,7 +59,7 @@ static void ser_close(void *ctx)
 }
 
 static const struct f0b_port_ops ser_ops = {
-    ser_read, ser_write, ser_set_baud, ser_drain, ser_flush, ser_close, NULL,
+    ser_read, ser_write, ser_set_baud, ser_drain, ser_flush, ser_close, NULL, NULL, NULL,
 };
 
 static int open_serial(struct f0b_port *p, const char *name, uint32_t baud, char *err, size_t errlen)
@@ -91,6 +94,7 @@ static int open_serial(struct f0b_port *p, const char *name, uint32_t baud, char
     p->is_socket = 0;
     return 0;
 }
+#endif
 
 /* ---- raw TCP --------------------------------------------------------------------------- */
 
@@ -177,7 +181,7 @@ static void tcp_close(void *ctx)
 }
 
 static const struct f0b_port_ops tcp_ops = {
-    tcp_read, tcp_write, tcp_set_baud, tcp_drain, tcp_flush, tcp_close, NULL,
+    tcp_read, tcp_write, tcp_set_baud, tcp_drain, tcp_flush, tcp_close, NULL, NULL, NULL,
 };
 
 static uint64_t mono_ms(void)
@@ -596,7 +600,7 @@ static void rfc_close(void *ctx)
 }
 
 static const struct f0b_port_ops rfc_ops = {
-    rfc_read, rfc_write, rfc_set_baud, rfc_drain, rfc_flush, rfc_close, NULL,
+    rfc_read, rfc_write, rfc_set_baud, rfc_drain, rfc_flush, rfc_close, NULL, NULL, NULL,
 };
 
 /* Negotiate COM-PORT-OPTION and set the far UART to 8N1 at baud, no flow control. */
@@ -711,7 +715,11 @@ int f0b_port_open(struct f0b_port *p, const char *spec, uint32_t baud, int timeo
                  "rfc2217://HOST:PORT or a serial device name)", spec);
         return F0B_E_ARG;
     }
+#if defined(_WIN32)
     return open_serial(p, spec, baud, err, errlen);
+#else
+    return f0b_tty_open(p, spec, baud, err, errlen);
+#endif
 }
 
 void f0b_port_close(struct f0b_port *p)
@@ -775,7 +783,7 @@ static uint64_t loop_now(void *ctx)
 }
 
 static const struct f0b_port_ops loop_ops = {
-    loop_read, loop_write, loop_set_baud, loop_nop, loop_nop, loop_close, loop_now,
+    loop_read, loop_write, loop_set_baud, loop_nop, loop_nop, loop_close, loop_now, NULL, NULL,
 };
 
 void f0b_port_loop(struct f0b_port *p, const struct f0b_loop_peer *peer)

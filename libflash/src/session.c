@@ -28,6 +28,7 @@ const char *f0b_flash_strerror(int err)
     case F0B_E_VERIFY: return "read-back check failed: flash differs from the image";
     case F0B_E_PROTOCOL: return "malformed answer from the device";
     case F0B_E_NOMEM: return "out of memory";
+    case F0B_E_BAUD: return "the port does not run at the rate asked for";
     default: return "unknown error";
     }
 }
@@ -119,7 +120,7 @@ static int send_frame(struct f0b_session *s, uint8_t type, uint8_t seq, const ui
     f[1] = seq;
     if (plen)
         memcpy(f + 2, pl, plen);
-    f0b_put_le32(f + 2 + plen, (uint32_t)crc32(0L, f, 2 + plen));
+    f0b_put_le32(f + 2 + plen, f0b_frame_crc(f, 2 + plen));
     t.n = 0;
     if (lead_delim)             /* ends any partial frame the device holds */
         t.b[t.n++] = F0B_FRAME_DELIM;
@@ -139,8 +140,7 @@ static int recv_frame(struct f0b_session *s, uint64_t deadline, uint32_t *len)
             uint32_t used;
             int n = f0b_rx_feed(r, s->rbuf + s->rpos, (uint32_t)(s->rend - s->rpos), &used);
             s->rpos += used;
-            if (n > 0 && f0b_frame_crc_ok(r->buf, (uint32_t)n,
-                                          (uint32_t)crc32(0L, r->buf, (uInt)n - 4u))) {
+            if (n > 0 && f0b_frame_crc_ok(r->buf, (uint32_t)n, f0b_frame_crc(r->buf, (uint32_t)n - 4u))) {
                 *len = (uint32_t)n;
                 return 1;
             }
@@ -363,7 +363,7 @@ int f0b_sess_fast_baud(struct f0b_session *s)
 {
     uint32_t b = s->o.fast_baud, old = s->baud, n;
     uint8_t pl[4];
-    char msg[160];
+    char msg[320];
     int st;
 
     if (!b || b == old)
@@ -391,7 +391,9 @@ int f0b_sess_fast_baud(struct f0b_session *s)
         return 0;
     }
     uint64_t t0 = now(s);
-    if (s->port->ops->drain(s->port->ctx) == 0 && s->port->ops->set_baud(s->port->ctx, b) == 0) {
+    int sb = F0B_E_IO;
+    if (s->port->ops->drain(s->port->ctx) == 0 &&
+        (sb = s->port->ops->set_baud(s->port->ctx, b)) == 0) {
         flush_input(s);
         /* Confirm inside the device's window: any valid frame at the new rate does. */
         if (greet(s, F0B_BAUD_CONFIRM_MS - 150u) == 0) {
@@ -401,6 +403,8 @@ int f0b_sess_fast_baud(struct f0b_session *s)
     }
     /* The new rate did not come up: the device returns to the old one on its own once
      * F0B_BAUD_CONFIRM_MS has passed without a valid frame. */
+    uint32_t stayed = sb == F0B_E_BAUD && s->port->ops->get_baud ?
+                      s->port->ops->get_baud(s->port->ctx) : 0;
     s->port->ops->set_baud(s->port->ctx, old);
     uint64_t back = t0 + F0B_BAUD_CONFIRM_MS + 100u, t = now(s);
     if (t < back && idle(s, (uint32_t)(back - t)) < 0)
@@ -409,7 +413,11 @@ int f0b_sess_fast_baud(struct f0b_session *s)
     st = greet(s, (uint32_t)s->o.timeout_ms * (uint32_t)tries(s));
     if (st < 0)
         return st == F0B_E_NO_ANSWER ? F0B_E_TRANSFER : st;
-    snprintf(msg, sizeof msg, "%u baud did not come up: fell back to %u", b, old);
+    if (sb == F0B_E_BAUD)   /* the host's port, not the device, cannot do it */
+        snprintf(msg, sizeof msg, "%s cannot run at %u baud (it stays at %u): fell back to %u",
+                 s->port->name ? s->port->name : "the port", b, stayed ? stayed : old, old);
+    else
+        snprintf(msg, sizeof msg, "%u baud did not come up: fell back to %u", b, old);
     event(s, F0B_EV_WARN, "baud", msg, 0, 0);
     return 0;
 }

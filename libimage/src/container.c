@@ -194,18 +194,6 @@ int f0b_container_verify(const uint8_t *buf, size_t len, struct f0b_img_hdr *hdr
     if (h.flags & ~KNOWN_FLAGS)
         rc = f0b_err_set(err, F0B_IMG_ECNT_FIELD, 0, F0B_IMG_OFF_FLAGS,
                          "unknown flag bits 0x%08x", (unsigned)(h.flags & ~KNOWN_FLAGS));
-    else if (h.payload_size < 8)
-        rc = f0b_err_set(err, F0B_IMG_ECNT_FIELD, 0, F0B_IMG_OFF_PAYLOAD_SIZE,
-                         "payload of %u bytes cannot hold a vector table",
-                         (unsigned)h.payload_size);
-    else if (h.load_addr & 3u)
-        rc = f0b_err_set(err, F0B_IMG_ECNT_FIELD, 0, F0B_IMG_OFF_LOAD_ADDR,
-                         "load address 0x%08x is not word-aligned", (unsigned)h.load_addr);
-    else if (h.vt_len % 4u || h.vt_len < 8 || h.vt_len > F0B_VT_MAX ||
-             h.vt_len > h.payload_size)
-        rc = f0b_err_set(err, F0B_IMG_ECNT_FIELD, 0, F0B_IMG_OFF_VT_LEN,
-                         "vector-table length %u is not a multiple of 4 between 8 and %u "
-                         "within the payload", (unsigned)h.vt_len, F0B_VT_MAX);
     else if (!(part = f0b_part_by_code(h.part)))
         rc = f0b_err_set(err, F0B_IMG_ECNT_FIELD, 0, F0B_IMG_OFF_PART,
                          "unknown part code %u", (unsigned)h.part);
@@ -213,6 +201,8 @@ int f0b_container_verify(const uint8_t *buf, size_t len, struct f0b_img_hdr *hdr
         rc = f0b_err_set(err, F0B_IMG_ECNT_FIELD, 0, F0B_IMG_OFF_PART_NAME,
                          "part name \"%s\" does not match part code %u (%s)", h.part_name,
                          (unsigned)h.part, part->name);
+    else if ((rc = f0b_container_boot_rules(buf, &h, part->name, &chk->boot_rule, err)))
+        ;  /* the bootloader's own rules: load address, sizes, vt_len, SP, reset vector */
     else if (h.init_sp != f0b_get_le32(pl) || h.reset_vec != f0b_get_le32(pl + 4))
         rc = f0b_err_set(err, F0B_IMG_ECNT_FIELD, 0, F0B_IMG_OFF_INIT_SP,
                          "init_sp/reset_vec 0x%08x/0x%08x differ from payload words 0/1 "

@@ -111,134 +111,171 @@ static void hex_tag_name(void *ctx, long tag, char *buf, size_t n)
     snprintf(buf, n, "line %ld", tag);
 }
 
-int f0b_read_hex(const uint8_t *buf, size_t len, struct f0b_image *img,
-                 struct f0b_img_error *err)
+/* What the reader carries from one record to the next. */
+struct hex_state {
+    struct f0b_image *img;
+    struct f0b_pieces ps;
+    uint8_t *arena;                  /* all data bytes, in file order */
+    size_t arena_len, arena_cap;
+    uint32_t base;                   /* from the last extended address record */
+    long eof_line;                   /* line of the end-of-file record, 0 before it */
+};
+
+/* A data record: its bytes go to the arena, its address range to the piece list. */
+static int hex_data(struct hex_state *st, const uint8_t *rec, long line, long off,
+                    struct f0b_img_error *err)
+{
+    uint8_t *grown = f0b_grow(st->arena, &st->arena_cap, st->arena_len + rec[0], 1, 4096);
+    uint32_t a16 = (uint32_t)rec[1] << 8 | rec[2];
+    int rc;
+
+    if (!grown)
+        return f0b_err_set(err, F0B_IMG_ENOMEM, line, -1, "out of memory");
+    st->arena = grown;
+    if (rec[0])
+        memcpy(st->arena + st->arena_len, rec + 4, rec[0]);
+    rc = f0b_pieces_push(&st->ps, st->base + a16, rec[0], st->arena_len, line, err);
+    if (rc == F0B_IMG_EWRAP && err) {
+        size_t l;
+        err->line = line;
+        err->offset = off;
+        f0b_err_prefix(err, "line %ld: ", line);
+        l = strlen(err->detail);
+        snprintf(err->detail + l, sizeof err->detail - l, "; check the extended address records");
+    }
+    if (rc)
+        return rc;
+    st->arena_len += rec[0];
+    return F0B_IMG_OK;
+}
+
+/* One decoded record, by type. */
+static int hex_record(struct hex_state *st, const uint8_t *rec, long line, long off,
+                      struct f0b_img_error *err)
+{
+    unsigned type = rec[3];
+    int rc;
+
+    switch (type) {
+    case REC_DATA:
+        return hex_data(st, rec, line, off, err);
+    case REC_EOF:
+        rc = want_len(rec, 0, line, off, err);
+        if (!rc)
+            st->eof_line = line;
+        return rc;
+    case REC_ESA:
+        rc = want_len(rec, 2, line, off, err);
+        if (!rc)
+            st->base = ((uint32_t)rec[4] << 8 | rec[5]) << 4;
+        return rc;
+    case REC_SSA:
+        rc = want_len(rec, 4, line, off, err);
+        if (!rc) {
+            st->img->entry = (((uint32_t)rec[4] << 8 | rec[5]) << 4) +
+                             ((uint32_t)rec[6] << 8 | rec[7]);
+            st->img->has_entry = 1;
+        }
+        return rc;
+    case REC_ELA:
+        rc = want_len(rec, 2, line, off, err);
+        if (!rc)
+            st->base = ((uint32_t)rec[4] << 8 | rec[5]) << 16;
+        return rc;
+    case REC_SLA:
+        rc = want_len(rec, 4, line, off, err);
+        if (!rc) {
+            st->img->entry = (uint32_t)rec[4] << 24 | (uint32_t)rec[5] << 16 |
+                             (uint32_t)rec[6] << 8 | rec[7];
+            st->img->has_entry = 1;
+        }
+        return rc;
+    default:
+        return f0b_err_set(err, F0B_IMG_EHEX_TYPE, line, off,
+                           "line %ld: unknown record type %02X (Intel HEX has types 00-05); "
+                           "convert the file with objcopy -O ihex or srec_cat", line, type);
+    }
+}
+
+/* The line that starts at *pos: [*start, *end) without its ending and trailing blanks;
+ * *pos moves past the line ending ("\n", "\r\n" or "\r"). */
+static void hex_next_line(const uint8_t *buf, size_t len, size_t *pos, size_t *start,
+                          size_t *end)
+{
+    size_t p = *pos;
+
+    *start = p;
+    while (p < len && buf[p] != '\n' && buf[p] != '\r')
+        p++;
+    *end = p;
+    if (p < len && buf[p] == '\r') {
+        p++;
+        if (p < len && buf[p] == '\n')
+            p++;
+    } else if (p < len) {
+        p++;
+    }
+    while (*end > *start && is_blank(buf[*end - 1]))
+        (*end)--;
+    *pos = p;
+}
+
+static int hex_lines(struct hex_state *st, const uint8_t *buf, size_t len, long *line,
+                     struct f0b_img_error *err)
 {
     uint8_t rec[REC_MAX];
     size_t pos = 0, nrec;
-    long line = 0, eof_line = 0;
-    uint32_t base = 0;
-    int rc = F0B_IMG_OK;
-    struct f0b_pieces ps = {0};
-    uint8_t *arena = NULL;           /* all data bytes, in file order */
-    size_t arena_len = 0, arena_cap = 0;
+    int rc;
+
+    while (pos < len) {
+        size_t start, end;
+
+        ++*line;
+        hex_next_line(buf, len, &pos, &start, &end);
+        if (end == start)
+            continue;  /* blank lines are harmless */
+        if (st->eof_line)
+            return f0b_err_set(err, F0B_IMG_EHEX_AFTER_EOF, *line, (long)start,
+                               "line %ld: data after the end-of-file record on line %ld; "
+                               "remove it (were two files joined?)", *line, st->eof_line);
+        rc = parse_record(buf + start, end - start, *line, (long)start, rec, &nrec, err);
+        if (!rc)
+            rc = hex_record(st, rec, *line, (long)start, err);
+        if (rc)
+            return rc;
+    }
+    return F0B_IMG_OK;
+}
+
+int f0b_read_hex(const uint8_t *buf, size_t len, struct f0b_image *img,
+                 struct f0b_img_error *err)
+{
+    struct hex_state st = {.img = img};
+    long line = 0;
+    int rc;
 
     if (len == 0)
         return f0b_err_set(err, F0B_IMG_EEMPTY, 0, 0, "the input file is empty");
     img->format = F0B_FMT_HEX;
 
-    while (pos < len) {
-        size_t start = pos, end;
-        const uint8_t *s;
-        unsigned type;
-        uint32_t a16;
-
-        line++;
-        while (pos < len && buf[pos] != '\n' && buf[pos] != '\r')
-            pos++;
-        end = pos;
-        /* One line ending: "\n", "\r\n" or "\r". */
-        if (pos < len && buf[pos] == '\r') {
-            pos++;
-            if (pos < len && buf[pos] == '\n')
-                pos++;
-        } else if (pos < len) {
-            pos++;
-        }
-        while (end > start && is_blank(buf[end - 1]))
-            end--;
-        if (end == start)
-            continue;  /* blank lines are harmless */
-        if (eof_line) {
-            rc = f0b_err_set(err, F0B_IMG_EHEX_AFTER_EOF, line, (long)start,
-                             "line %ld: data after the end-of-file record on line %ld; remove "
-                             "it (were two files joined?)", line, eof_line);
-            goto done;
-        }
-        s = buf + start;
-        rc = parse_record(s, end - start, line, (long)start, rec, &nrec, err);
-        if (rc)
-            goto done;
-        type = rec[3];
-        a16 = (uint32_t)rec[1] << 8 | rec[2];
-        switch (type) {
-        case REC_DATA:
-            uint8_t *grown = f0b_grow(arena, &arena_cap, arena_len + rec[0], 1, 4096);
-            if (!grown) {
-                rc = f0b_err_set(err, F0B_IMG_ENOMEM, line, -1, "out of memory");
-                goto done;
-            }
-            arena = grown;
-            if (rec[0])
-                memcpy(arena + arena_len, rec + 4, rec[0]);
-            rc = f0b_pieces_push(&ps, base + a16, rec[0], arena_len, line, err);
-            if (rc == F0B_IMG_EWRAP && err) {
-                size_t l;
-                err->line = line;
-                err->offset = (long)start;
-                f0b_err_prefix(err, "line %ld: ", line);
-                l = strlen(err->detail);
-                snprintf(err->detail + l, sizeof err->detail - l,
-                         "; check the extended address records");
-            }
-            if (rc)
-                goto done;
-            arena_len += rec[0];
-            break;
-        case REC_EOF:
-            rc = want_len(rec, 0, line, (long)start, err);
-            if (rc)
-                goto done;
-            eof_line = line;
-            break;
-        case REC_ESA:
-            rc = want_len(rec, 2, line, (long)start, err);
-            if (rc)
-                goto done;
-            base = ((uint32_t)rec[4] << 8 | rec[5]) << 4;
-            break;
-        case REC_SSA:
-            rc = want_len(rec, 4, line, (long)start, err);
-            if (rc)
-                goto done;
-            img->entry = (((uint32_t)rec[4] << 8 | rec[5]) << 4) + ((uint32_t)rec[6] << 8 | rec[7]);
-            img->has_entry = 1;
-            break;
-        case REC_ELA:
-            rc = want_len(rec, 2, line, (long)start, err);
-            if (rc)
-                goto done;
-            base = ((uint32_t)rec[4] << 8 | rec[5]) << 16;
-            break;
-        case REC_SLA:
-            rc = want_len(rec, 4, line, (long)start, err);
-            if (rc)
-                goto done;
-            img->entry = (uint32_t)rec[4] << 24 | (uint32_t)rec[5] << 16 | (uint32_t)rec[6] << 8 | rec[7];
-            img->has_entry = 1;
-            break;
-        default:
-            rc = f0b_err_set(err, F0B_IMG_EHEX_TYPE, line, (long)start,
-                             "line %ld: unknown record type %02X (Intel HEX has types 00-05); "
-                             "convert the file with objcopy -O ihex or srec_cat", line, type);
-            goto done;
-        }
-    }
-    if (!eof_line) {
+    rc = hex_lines(&st, buf, len, &line, err);
+    if (rc)
+        goto done;
+    if (!st.eof_line) {
         rc = f0b_err_set(err, F0B_IMG_EHEX_NO_EOF, line, (long)len,
                          "line %ld: the file ends without an end-of-file record (:00000001FF); "
                          "it is probably truncated, regenerate it", line);
         goto done;
     }
-    rc = f0b_image_from_pieces(img, &ps, arena, hex_tag_name, NULL, err);
+    rc = f0b_image_from_pieces(img, &st.ps, st.arena, hex_tag_name, NULL, err);
     if (rc)
         goto done;
     if (!img->nseg)
         rc = f0b_err_set(err, F0B_IMG_ENODATA, 0, -1,
                          "the HEX file has no data records: nothing to program");
 done:
-    free(arena);
-    f0b_pieces_free(&ps);
+    free(st.arena);
+    f0b_pieces_free(&st.ps);
     if (rc)
         f0b_image_free(img);
     return rc;

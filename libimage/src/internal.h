@@ -51,4 +51,10 @@ void f0b_pieces_free(struct f0b_pieces *ps);
 int f0b_image_from_pieces(struct f0b_image *img, struct f0b_pieces *ps, const uint8_t *base,
                           f0b_tag_name_fn name, void *ctx, struct f0b_img_error *err);
 
+/* The bootloader's header rules (f0b_hdr_validate() of the core) on raw, whose decoded
+ * fields are h, for the part named part: F0B_IMG_OK, or F0B_IMG_ECNT_FIELD with a message that
+ * names the rule and the fix, *st set to the rule's F0B_ST_HDR_* code (boot_rules.c). */
+int f0b_container_boot_rules(const uint8_t raw[F0B_IMG_HDR_SIZE], const struct f0b_img_hdr *h,
+                             const char *part, int *st, struct f0b_img_error *err);
+
 #endif

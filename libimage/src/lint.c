@@ -33,9 +33,9 @@ static int overlaps(uint32_t a0, uint32_t a1, uint32_t b0, uint32_t b1)
 
 static void lint_ram(const struct f0b_image *img, const struct f0b_part *p, struct f0b_lint *l)
 {
-    uint32_t shared = f0b_part_shared_addr(p), end = f0b_part_sram_end(p);
-    uint32_t ram_len = end - F0B_APP_RAM_START - F0B_SHARED_SIZE;
-    int vt = 0, sh = 0, past = 0;
+    uint32_t end = f0b_part_sram_end(p);
+    uint32_t ram_len = end - F0B_APP_RAM_START;
+    int vt = 0, past = 0;
 
     for (size_t i = 0; i < img->nram; i++) {
         const struct f0b_ram_range *r = &img->ram[i];
@@ -46,15 +46,6 @@ static void lint_ram(const struct f0b_image *img, const struct f0b_part *p, stru
                 "vector table is copied for the SYSCFG remap: set RAM ORIGIN = 0x200000C0, "
                 "LENGTH = %u (0x%x) in the linker script", r->name, (unsigned)r->start,
                 (unsigned)(r->end - 1), (unsigned)ram_len, (unsigned)ram_len);
-        }
-        if (!sh && overlaps(r->start, r->end, shared, end)) {
-            sh = 1;
-            add(l, "ram-shared", F0B_LINT_ERROR,
-                "%s at 0x%08x-0x%08x overlaps the 16 shared words at 0x%08x-0x%08x (the "
-                "update request that survives a reset): end RAM at 0x%08x, i.e. RAM LENGTH = "
-                "%u (0x%x) from 0x200000C0", r->name, (unsigned)r->start,
-                (unsigned)(r->end - 1), (unsigned)shared, (unsigned)(end - 1),
-                (unsigned)shared, (unsigned)ram_len, (unsigned)ram_len);
         }
         if (!past && r->end > end && r->start < 0x30000000u) {
             past = 1;
@@ -70,27 +61,22 @@ static void lint_vectors(const struct f0b_image *img, const struct f0b_part *p,
                          uint32_t start, uint64_t end, struct f0b_lint *l)
 {
     uint32_t sp = f0b_image_word(img, start), rv = f0b_image_word(img, start + 4);
-    uint32_t sram_end = f0b_part_sram_end(p), shared = f0b_part_shared_addr(p);
+    uint32_t sram_end = f0b_part_sram_end(p);
 
     if (sp <= F0B_SRAM_BASE || sp > sram_end) {
         add(l, "sp-sram", F0B_LINT_ERROR,
             "initial stack pointer 0x%08x (vector table word 0) is not in %s's SRAM "
             "0x20000000-0x%08x: the vector table must start with the top of the stack; "
             "set _estack = 0x%08x and put the vector table first in FLASH", (unsigned)sp,
-            p->name, (unsigned)(sram_end - 1), (unsigned)shared);
+            p->name, (unsigned)(sram_end - 1), (unsigned)sram_end);
     } else if (sp <= F0B_APP_RAM_START) {
         add(l, "sp-sram", F0B_LINT_ERROR,
             "initial stack pointer 0x%08x lies in 0x20000000-0x200000BF, where the vector "
             "table is copied: the stack would overwrite it; set _estack = 0x%08x",
-            (unsigned)sp, (unsigned)shared);
-    } else if (sp > shared) {
-        add(l, "sp-shared", F0B_LINT_ERROR,
-            "initial stack pointer 0x%08x is above the 16 shared words at 0x%08x-0x%08x, so "
-            "the first push overwrites the update request: set _estack = 0x%08x "
-            "(RAM ORIGIN = 0x200000C0, LENGTH = %u)", (unsigned)sp, (unsigned)shared,
-            (unsigned)(sram_end - 1), (unsigned)shared,
-            (unsigned)(shared - F0B_APP_RAM_START));
+            (unsigned)sp, (unsigned)sram_end);
     }
+    /* An SP up to the end of SRAM is the vendors' layout (_estack = end of RAM) and fine:
+     * the update request lives in the vector-table area, not at the end of SRAM. */
     if (sp & 3u)
         add(l, "sp-align", F0B_LINT_ERROR,
             "initial stack pointer 0x%08x is not 4-aligned (the core clears bits 1:0, so the "

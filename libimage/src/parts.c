@@ -61,8 +61,3 @@ uint32_t f0b_part_sram_end(const struct f0b_part *p)
 {
     return F0B_SRAM_END(p->sram_kb);
 }
-
-uint32_t f0b_part_shared_addr(const struct f0b_part *p)
-{
-    return F0B_SHARED_ADDR(p->sram_kb);
-}

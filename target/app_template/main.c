@@ -5,7 +5,10 @@
  *   - USART1 (PA9 TX / PA10 RX, 115200 8N1) receive interrupt echoes each byte and counts
  *     it; transmission is interrupt-driven from a small queue;
  *   - every 100 ms a status line:   app v1.0.0 ticks=1234 rx=5
- *   - the byte 'B' re-enters the bootloader (f0boot_enter_bootloader()).
+ *   - every received byte goes to f0boot_app_feed() (the f0boot application library,
+ *     target/f0boot_app/): the request sequence f0boot sends (F0B_APP_REQUEST) re-enters
+ *     the bootloader, with "entering bootloader" printed first (f0boot_app_before_update);
+ *   - the byte 'B' does the same (f0boot_app_request_update()), the manual way.
  * At start it prints whether address 0 shows its own vector table (the remap check).
  * APP_VERSION (a string) is set by the build; the template builds it twice (app, app_v2).
  */
@@ -57,6 +60,7 @@ void USART1_IRQHandler(void)
     if (isr & USART_ISR_RXNE) {
         uint8_t c = (uint8_t)USART1_RDR;
         rx_count++;
+        (void)f0boot_app_feed(c);       /* returns unless c completes the request */
         if (c == 'B')
             boot_requested = 1;
         else
@@ -116,15 +120,30 @@ static void drain(void)
         ;
 }
 
+/* The request sequence completed inside the USART1 interrupt, where the TX interrupt that
+ * empties the queue cannot run: send what is queued and the farewell line by polling. */
+void f0boot_app_before_update(void)
+{
+    static const char bye[] = "entering bootloader\r\n";
+    USART1_CR1 &= ~USART_CR1_TXEIE;
+    for (const char *s = bye; txq_tail != txq_head || *s;) {
+        while ((USART1_ISR & USART_ISR_TXE) == 0)
+            ;
+        USART1_TDR = txq_tail != txq_head ? txq[txq_tail++ % TXQ_SIZE] : (uint8_t)*s++;
+    }
+    while ((USART1_ISR & USART_ISR_TC) == 0)
+        ;
+}
+
 int main(void)
 {
     f0_usart1_pins();
-    USART1_BRR = F0_USART_BRR(F0BOOT_APP_SYSCLK_HZ, 115200u);
+    USART1_BRR = F0_USART_BRR(F0_SYSCLK_HZ, 115200u);
     USART1_CR1 = USART_CR1_UE | USART_CR1_RE | USART_CR1_TE | USART_CR1_RXNEIE;
     NVIC_ISER = 1u << USART1_IRQn;
 
     /* 1 ms tick from the 48 MHz core clock. */
-    SYST_RVR = F0BOOT_APP_SYSCLK_HZ / 1000u - 1u;
+    SYST_RVR = F0_SYSCLK_HZ / 1000u - 1u;
     SYST_CVR = 0;
     SYST_CSR = SYST_CSR_CLKSOURCE | SYST_CSR_TICKINT | SYST_CSR_ENABLE;
 
@@ -144,7 +163,7 @@ int main(void)
         if (boot_requested) {
             put_str("entering bootloader\r\n");
             drain();
-            f0boot_enter_bootloader();
+            f0boot_app_request_update();
         }
         if (ticks - last >= STATUS_PERIOD_MS) {
             last += STATUS_PERIOD_MS;

@@ -6,11 +6,11 @@
  * application's handlers. So before anything can take an interrupt, Reset_Handler:
  *   1. masks interrupts (cpsid i): an application may also be started by a debugger or by
  *      a bootloader that left them enabled;
- *   2. copies this application's vector table (its real length, from the linker) to the
- *      start of SRAM, which app.ld keeps out of the application's RAM (0x20000000-0xBF);
- *   3. enables the SYSCFG clock (RCC_APB2ENR.SYSCFGEN): without it the write to SYSCFG is
- *      silently ignored and the remap never happens;
- *   4. sets SYSCFG_CFGR1.MEM_MODE = 11: SRAM now appears at address 0, so the core fetches
+ *   2-4. f0boot_app_remap() (the f0boot application library, target/f0boot_app/): copies
+ *      this application's vector table to the start of SRAM, which app.ld keeps out of the
+ *      application's RAM (0x20000000-0xBF); enables the SYSCFG clock
+ *      (RCC_APB2ENR.SYSCFGEN: without it the write to SYSCFG is silently ignored); sets
+ *      SYSCFG_CFGR1.MEM_MODE = 11: SRAM now appears at address 0, so the core fetches
  *      vectors from the copy;
  *   5. initialises .data and .bss, sets the clock to 48 MHz;
  *   6. only then enables interrupts (cpsie i). The f0boot bootloader jumps with interrupts
@@ -23,10 +23,10 @@
 
 #include "f0_clock.h"
 #include "f0_part.h"
+#include "f0boot_app.h"
 #include "stm32f0_regs.h"
 
-extern uint32_t __vectors_start[], __vectors_end[];
-extern uint32_t _sidata[], _sdata[], _edata[], _sbss[], _ebss[], _estack[], _f0b_vtram[];
+extern uint32_t _sidata[], _sdata[], _edata[], _sbss[], _ebss[], _estack[];
 int main(void);
 void Reset_Handler(void);
 
@@ -122,16 +122,8 @@ void Reset_Handler(void)
 {
     /* 1 */
     __asm__ volatile("cpsid i" ::: "memory");
-    /* 2: word copy; the table is in flash, the copy goes below the application's RAM. */
-    volatile uint32_t *dst = _f0b_vtram;
-    for (const uint32_t *src = __vectors_start; src < __vectors_end;)
-        *dst++ = *src++;
-    /* 3: the read-back makes sure the clock is running before SYSCFG is written. */
-    RCC_APB2ENR |= RCC_APB2ENR_SYSCFGEN;
-    (void)RCC_APB2ENR;
-    /* 4 */
-    SYSCFG_CFGR1 = (SYSCFG_CFGR1 & ~SYSCFG_CFGR1_MEM_MODE_MASK) | SYSCFG_CFGR1_MEM_MODE_SRAM;
-    f0_dsb();
+    /* 2-4 */
+    f0boot_app_remap();
     /* 5 */
     uint32_t *s = _sidata, *d = _sdata;
     while (d < _edata)

@@ -26,7 +26,7 @@ void test_img_make(struct test_img *img, const struct f0b_layout *l, uint32_t si
         x ^= x << 5;
         img->payload[i] = (uint8_t)x;
     }
-    uint32_t sp = l->sram_start + l->sram_size - F0B_SHARED_SIZE;
+    uint32_t sp = l->sram_start + l->sram_size;
     uint32_t rv = (l->app_start + 0xC0u) | 1u;
     f0b_put_le32(img->payload, sp);
     f0b_put_le32(img->payload + 4, rv);

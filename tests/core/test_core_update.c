@@ -275,6 +275,89 @@ static void test_flash_error_closes(void **state)
     fake_flash_init(&L);          /* the deliberate violation is not the teardown's concern */
 }
 
+/* Issue 13 defect 1: after END found a mismatch, flashing the same image again must rewrite
+ * it. The BEGIN that follows starts over (record erased again, next = 0), so the DATA frames
+ * are programmed rather than taken for repeats, and the update is cured. */
+static void test_begin_after_failed_end(void **state)
+{
+    (void)state;
+    struct test_img img;
+    struct f0b_update u;
+    uint32_t crc;
+    test_img_make(&img, &L, 2 * 2048 + 300, 10);
+    f0b_update_init(&u, &L);
+    assert_int_equal(f0b_update_begin(&u, img.hdr), F0B_ST_OK);
+    assert_int_equal(f0b_update_write(&u, 0, img.payload, img.size, 0), F0B_ST_OK);
+    fake_flash_flip(L.app_start + 3000, 0x08);           /* a cell that did not hold */
+    assert_int_equal(f0b_update_end(&u, &crc), F0B_ST_VERIFY);
+
+    uint64_t rec = fake_flash_page_erases(L.record_addr);
+    assert_int_equal(f0b_update_begin(&u, img.hdr), F0B_ST_OK);
+    assert_int_equal(fake_flash_page_erases(L.record_addr), rec + 1);
+    assert_int_equal(u.next, 0);
+    for (uint32_t off = 0; off < img.size; off += 1024) {
+        uint32_t n = img.size - off < 1024 ? img.size - off : 1024;
+        assert_int_equal(f0b_update_write(&u, off, img.payload + off, n, 0), F0B_ST_OK);
+    }
+    assert_int_equal(fake_flash_page_erases(L.app_start + 2048u), 2);   /* rewritten */
+    assert_int_equal(f0b_update_end(&u, &crc), F0B_ST_OK);
+    assert_int_equal(f0b_app_state(&L), F0B_APP_VALID);
+    assert_memory_equal(flash_at(L.app_start), img.payload, img.size);
+    test_img_free(&img);
+}
+
+/* Only a resend of BEGIN (nothing in between) keeps the session; after DATA the same BEGIN
+ * starts over: the host restarted the whole transfer and must get every page rewritten. */
+static void test_begin_after_data_starts_over(void **state)
+{
+    (void)state;
+    struct test_img img;
+    struct f0b_update u;
+    test_img_make(&img, &L, 3 * 2048, 11);
+    f0b_update_init(&u, &L);
+    assert_int_equal(f0b_update_begin(&u, img.hdr), F0B_ST_OK);
+    assert_int_equal(f0b_update_write(&u, 0, img.payload, 2048, 0), F0B_ST_OK);
+    assert_int_equal(f0b_update_begin(&u, img.hdr), F0B_ST_OK);
+    assert_int_equal(u.next, 0);
+    assert_int_equal(fake_flash_page_erases(L.record_addr), 2);
+    /* A refused DATA counts as something in between as well. */
+    assert_int_equal(f0b_update_write(&u, 4096, img.payload, 2, 0), F0B_ST_OUT_OF_ORDER);
+    assert_int_equal(f0b_update_begin(&u, img.hdr), F0B_ST_OK);
+    assert_int_equal(fake_flash_page_erases(L.record_addr), 3);
+    assert_int_equal(f0b_update_write(&u, 0, img.payload, img.size, 0), F0B_ST_OK);
+    assert_int_equal(fake_flash_page_erases(L.app_start), 2);
+    test_img_free(&img);
+}
+
+/* Issue 13 defect 2: an update that skipped its last pages with SEEK and committed leaves
+ * next short of the payload. Flashing again in the same bootloader session (f0boot flash
+ * --skip-unchanged --no-boot, then f0boot flash) must start over and succeed, not refuse the
+ * first new write because the old session was committed. */
+static void test_flash_again_after_commit(void **state)
+{
+    (void)state;
+    struct test_img img;
+    struct f0b_update u;
+    uint32_t crc;
+    test_img_make(&img, &L, 4 * 2048, 12);
+    assert_int_equal(test_update_all(&L, &img, 1024), F0B_ST_OK);
+    /* --skip-unchanged: only page 1 differed; pages 2 and 3 are kept. */
+    f0b_update_init(&u, &L);
+    assert_int_equal(f0b_update_begin(&u, img.hdr), F0B_ST_OK);
+    assert_int_equal(f0b_update_write(&u, 2048, img.payload + 2048, 2048, 1), F0B_ST_OK);
+    assert_int_equal(f0b_update_end(&u, &crc), F0B_ST_OK);
+    assert_int_equal(u.next, 4096);
+    /* --no-boot kept the bootloader and this session: a plain flash of the same image. */
+    assert_int_equal(f0b_update_begin(&u, img.hdr), F0B_ST_OK);
+    assert_int_equal(f0b_app_state(&L), F0B_APP_UNCOMMITTED);
+    for (uint32_t off = 0; off < img.size; off += 1024)
+        assert_int_equal(f0b_update_write(&u, off, img.payload + off, 1024, 0), F0B_ST_OK);
+    assert_int_equal(f0b_update_end(&u, &crc), F0B_ST_OK);
+    assert_int_equal(f0b_app_state(&L), F0B_APP_VALID);
+    assert_int_equal(fake_flash_page_erases(L.app_start + 3 * 2048u), 2);
+    test_img_free(&img);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -287,6 +370,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_second_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_region, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flash_error_closes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_begin_after_failed_end, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_begin_after_data_starts_over, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_flash_again_after_commit, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -221,6 +221,88 @@ def scenario_reenter(env):
           % summary)
 
 
+# F0B_APP_REQUEST (include/f0boot/layout.h, docs/protocol.md)
+REQUEST_SEQ = b"\xff" b"f0boot:update" b"\xfe"
+
+
+def scenario_reenter_seq(env):
+    """Issue 12 item 1: the application library's request sequence, sent on USART1 amid
+    other traffic, puts the running application into its bootloader (nobody sends 'B');
+    a near miss (the last byte wrong) does not; a match restarts at a 0xFF."""
+    sim = Sim(env, env.flash_file())
+    env.flash(sim, env.app1)
+    expect_app(sim, "1.0.0")
+    data = sim.uart(send=b"hello" + REQUEST_SEQ[:-1] + b"x", seconds=30,
+                    until=lambda d: d.count(b"ticks=") >= 3)
+    check(d_ok(data), "the application stopped after a near miss: %r" % data[-200:])
+    # A partial match cut short by a new 0xFF restarts the match there.
+    data = sim.uart(send=b"abc\xff\xfff0b" + REQUEST_SEQ, seconds=30,
+                    until=lambda d: b"entering bootloader" in d)
+    check(b"entering bootloader" in data, "the request sequence was not acted on: %r"
+          % data[-200:])
+    rc, info, err = env.probe(sim)
+    check(rc == 0, "bootloader did not answer after the request sequence: %s" % err)
+    check(info.get("stay_reason") in ("request", 1), "stay reason is not the request: %s" % info)
+    summary = sim.stop()
+    check(summary["resets"] >= 1, "the application did not reset: %s" % summary)
+
+
+def scenario_request_guard(env):
+    """The update request in SRAM words 0-1 keeps the bootloader only after the
+    application's own request: tests/apps/reqprobe (linked the article's way, stack at the
+    end of SRAM) writes it with the power-on flag still set (as a power-on whose garbage
+    matched would), without its complement, and before a watchdog reset: each time the
+    bootloader starts the application again. Then the real request keeps the bootloader."""
+    probe_elf = os.path.join(env.build, "target", "apps", "reqprobe.elf")
+    check(os.path.exists(probe_elf), "missing build output %s" % probe_elf)
+    sim = Sim(env, env.flash_file())
+    env.flash(sim, probe_elf)
+    up = re.compile(rb"reqprobe up csr=0x([0-9a-f]{8})")
+    data = sim.uart(seconds=30, until=lambda d: up.search(d))
+    check(up.search(data), "reqprobe did not start: %r" % data[-200:])
+    for cmd, flag, what in ((b"P", 0x08000000, "PORRSTF"), (b"H", 0x10000000, "SFTRSTF"),
+                            (b"W", 0x20000000, "IWDGRSTF")):
+        echo = cmd + b"\r\n"      # printed just before the reset: what follows is the restart
+
+        def after(d):
+            return d[d.find(echo) + len(echo):] if echo in d else b""
+
+        data = after(sim.uart(send=cmd, seconds=30, until=lambda d: up.search(after(d))))
+        m = up.search(data)
+        check(m, "after '%s' the application did not start again (the bootloader kept "
+              "a request it must refuse): %r" % (cmd.decode(), data[-200:]))
+        check(int(m.group(1), 16) & flag, "after '%s' the reset flags lack %s: %s"
+              % (cmd.decode(), what, m.group(1)))
+    sim.uart(send=b"R", seconds=0.3, until=lambda d: True)
+    rc, info, err = env.probe(sim)
+    check(rc == 0, "bootloader did not answer after the request: %s" % err)
+    check(info.get("stay_reason") in ("request", 1), "stay reason is not the request: %s" % info)
+    summary = sim.stop()
+    check(summary["resets"] >= 4, "expected four resets: %s" % summary)
+
+
+def scenario_listen(env):
+    """An application that leaves USART1 to the library's ready-made listener
+    (tests/apps/listen, f0boot_app_usart1_listen): running, it does not answer a probe;
+    after the request sequence its bootloader does, with stay reason "request"."""
+    elf = os.path.join(env.build, "target", "apps", "listen.elf")
+    check(os.path.exists(elf), "missing build output %s" % elf)
+    sim = Sim(env, env.flash_file())
+    env.flash(sim, elf)
+    rc, info, err = env.probe(sim, timeout_ms=300)
+    check(rc == 11, "a probe of the running application got exit %d (expected 11, no "
+          "bootloader): %s %s" % (rc, info, err))
+    sim.uart(send=REQUEST_SEQ, seconds=0.3, until=lambda d: True)
+    rc, info, err = env.probe(sim)
+    check(rc == 0, "bootloader did not answer after the request sequence: %s" % err)
+    check(info.get("stay_reason") in ("request", 1), "stay reason is not the request: %s" % info)
+    sim.stop()
+
+
+def d_ok(data):
+    return data.count(b"ticks=") >= 3 and b"entering bootloader" not in data
+
+
 def scenario_refused(env):
     """Issue 4 on the real firmware: an image the bootloader must refuse (built for another
     part: packed with --force over lint) is refused with its reason before anything is

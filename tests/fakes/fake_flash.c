@@ -192,3 +192,17 @@ uint32_t f0b_hal_crc32(const uint8_t *p, uint32_t len)
 {
     return (uint32_t)crc32(0L, p, len);
 }
+
+/* Bit by bit, as RM0360 describes the unit with REV_IN = REV_OUT = 0: independent of the
+ * table-driven f0b_crc32_mpeg2() the host uses, so the protocol tests compare the two. */
+uint32_t f0b_hal_crc_frame(const uint8_t *p, uint32_t len)
+{
+    uint32_t crc = 0xFFFFFFFFu;
+
+    while (len--) {
+        crc ^= (uint32_t)*p++ << 24;
+        for (int i = 0; i < 8; i++)
+            crc = (crc & 0x80000000u) ? (crc << 1) ^ 0x04C11DB7u : crc << 1;
+    }
+    return crc;
+}

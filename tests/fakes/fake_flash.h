@@ -1,7 +1,8 @@
 /*
  * A strict host-side fake of the STM32F0 flash, implementing the flash half of f0b_hal.h:
- * f0b_hal_flash_erase(), f0b_hal_flash_program(), f0b_hal_flash_ptr() and f0b_hal_crc32()
- * (zlib crc32, the value the F0 CRC unit gives). Link tests/fakes/fake_flash.c (CMake
+ * f0b_hal_flash_erase(), f0b_hal_flash_program(), f0b_hal_flash_ptr(), f0b_hal_crc32()
+ * (zlib crc32, the value the F0 CRC unit gives) and f0b_hal_crc_frame() (CRC-32/MPEG-2,
+ * bit by bit). Link tests/fakes/fake_flash.c (CMake
  * target f0b_fake_flash) into any host test of the bootloader core.
  *
  * Rules enforced, as the F0 flash interface does (RM0360 section 3) or stricter:

@@ -13,8 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -358,7 +362,7 @@ static void roundtrip_info_json(void **state)
     expect_json_u(ij, "ver_build", 45);
     expect_json(ij, "version", "1.2.3+45");
     expect_json_x(ij, "init_sp", f0b_get_le32((uint8_t *)ob));
-    expect_json_x(ij, "init_sp", 0x20007FF0u);  /* _estack = SRAM end - 16 */
+    expect_json_x(ij, "init_sp", 0x20007FF0u);  /* app.ld: RAM LENGTH 0x7F30 */
     expect_json_x(ij, "reset_vec", f0b_get_le32((uint8_t *)ob + 4));
     expect_json_x(ij, "hdr_crc", py_crc(img, 60));
     expect_json(ij, "hdr_crc_ok", "true");
@@ -426,18 +430,21 @@ struct lint_case {
     int exit_code;
     const char *needle;
     uint32_t flags;   /* expected header flags when packed */
+    int info_exit;    /* what `info` then says: 7 where the bootloader would refuse it */
 };
 
 static void lint_cli(void **state)
 {
     static const struct lint_case cases[] = {
-        {"app_at0.elf", 0, 5, "error [load-addr]: the image starts at 0x08000000", 0},
-        {"app_at0.elf", 1, 0, "error (forced) [load-addr]", F0B_FLAG_LINT_FORCED},
-        {"app_ramvt.elf", 0, 5, "error [ram-vt]: .data at 0x20000000", 0},
-        {"app_spsh.elf", 0, 5, "error [sp-shared]", 0},
-        {"app_vt200.elf", 0, 5, "error [vt-len]: the vector table (section .isr_vector) is 200", 0},
-        {"app_novt.elf", 0, 0, "warning [vt-guessed]", F0B_FLAG_VT_LEN_GUESSED},
-        {"app.elf", 0, 0, NULL, 0},
+        {"app_at0.elf", 0, 5, "error [load-addr]: the image starts at 0x08000000", 0, 0},
+        /* Packed over lint, but the bootloader refuses 0x08000000: info says so (exit 7). */
+        {"app_at0.elf", 1, 0, "error (forced) [load-addr]", F0B_FLAG_LINT_FORCED, 7},
+        {"app_ramvt.elf", 0, 5, "error [ram-vt]: .data at 0x20000000", 0, 0},
+        {"app_article.elf", 0, 0, NULL, 0, 0}, /* RAM to the end of SRAM: no finding */
+        {"app_vt200.elf", 0, 5, "error [vt-len]: the vector table (section .isr_vector) is 200", 0,
+         0},
+        {"app_novt.elf", 0, 0, "warning [vt-guessed]", F0B_FLAG_VT_LEN_GUESSED, 0},
+        {"app.elf", 0, 0, NULL, 0, 0},
     };
     struct tdir *d = *state;
 
@@ -458,8 +465,12 @@ static void lint_cli(void **state)
             assert_int_equal(dir_entries(d->path), 0);
             continue;
         }
-        assert_int_equal(f0boot(d, &ij, NULL, "info", img, "--json", NULL), 0);
+        assert_int_equal(f0boot(d, &ij, NULL, "info", img, "--json", NULL), c->info_exit);
         expect_json_x(ij, "flags", c->flags);
+        expect_json(ij, "ok", c->info_exit ? "false" : "true");
+        if (c->info_exit)
+            assert_non_null(strstr(ij, "load address 0x08000000 is not the application start "
+                                       "0x08001000: the bootloader refuses it"));
         free(ij);
     }
 }
@@ -550,6 +561,266 @@ static void help_and_version(void **state)
     assert_int_equal(f0boot(d, &o, NULL, "pack", "--help", NULL), 0);
     assert_non_null(strstr(o, "--force"));
     free(o);
+}
+
+/* ---- files that are not plain files (issue 13 #5, #6), escapes (#7), no -o (issue 12) --- */
+
+/* Like f0boot() but gives up on a run that has not ended after 60 s (it is killed and -2
+ * returned): a hang is a failure, not a stuck test. The bound is far above any real run. */
+static int f0boot_bounded(struct tdir *d, char **err, char *const args[])
+{
+    char *argv[16], e[128];
+    posix_spawn_file_actions_t fa;
+    pid_t pid;
+    int st, n = 0, rc = -2;
+
+    argv[n++] = (char *)F0BOOT_BIN;
+    while (args[n - 1] && n < 15) {
+        argv[n] = args[n - 1];
+        n++;
+    }
+    argv[n] = NULL;
+    snprintf(e, sizeof e, "/tmp/%s.stderr", d->path + 5);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, e, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_int_equal(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    for (int i = 0; i < 1200; i++) {
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        if (waitpid(pid, &st, WNOHANG) == pid) {
+            rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+            break;
+        }
+        nanosleep(&ts, NULL);
+    }
+    if (rc == -2) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &st, 0);
+    }
+    if (err)
+        *err = readall(e, NULL);
+    unlink(e);
+    return rc;
+}
+
+static int is_link(const char *p)
+{
+    struct stat st;
+    return lstat(p, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+/* A FIFO as input is refused at once (exit 3), by pack and by info: it used to block in
+ * open() forever, waiting for a writer. */
+static void fifo_input_refused(void **state)
+{
+    struct tdir *d = *state;
+    char fifo[256], img[256], *e;
+
+    path_in(fifo, sizeof fifo, d, "in.fifo");
+    path_in(img, sizeof img, d, "out.img");
+    assert_int_equal(mkfifo(fifo, 0644), 0);
+    {
+        char *const a[] = {"pack", fifo, "-o", img, NULL};
+        int rc = f0boot_bounded(d, &e, a);
+        if (rc != 3 || !strstr(e, "in.fifo is a FIFO (named pipe), not a regular file"))
+            fail_msg("pack FIFO: exit %d (-2: still running after 60 s), stderr: %s", rc, e);
+        free(e);
+    }
+    {
+        char *const a[] = {"info", fifo, NULL};
+        int rc = f0boot_bounded(d, &e, a);
+        if (rc != 3 || !strstr(e, "not a regular file"))
+            fail_msg("info FIFO: exit %d (-2: still running after 60 s), stderr: %s", rc, e);
+        free(e);
+    }
+    assert_false(exists(img));
+}
+
+/* -o never replaces what is not a regular file: a link to a device or to a file stays a
+ * link (the device is written to, the file behind the link replaced), a socket is refused
+ * (exit 6) and stays, a FIFO nobody reads is refused at once, and a FIFO (here: stdout as
+ * a pipe, through a link to /dev/stdout) receives exactly the container, the report going
+ * to stderr. */
+static void output_not_replaced(void **state)
+{
+    struct tdir *d = *state;
+    char null[256], cur[256], real[256], sock[256], fifo[256], *e, *o;
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    struct stat st;
+    int fd;
+
+    path_in(null, sizeof null, d, "null");
+    assert_int_equal(symlink("/dev/null", null), 0);
+    assert_int_equal(f0boot(d, NULL, &e, "pack", DATA_DIR "/app.elf", "-o", null, NULL), 0);
+    free(e);
+    assert_true(is_link(null));
+    assert_int_equal(stat("/dev/null", &st), 0);
+    assert_true(S_ISCHR(st.st_mode));
+
+    path_in(cur, sizeof cur, d, "current.img");
+    path_in(real, sizeof real, d, "real.img");
+    writeall(real, "old", 3);
+    assert_int_equal(symlink("real.img", cur), 0);
+    assert_int_equal(f0boot(d, NULL, NULL, "pack", DATA_DIR "/app.elf", "-o", cur, NULL), 0);
+    assert_true(is_link(cur));
+    assert_int_equal(f0boot(d, &o, NULL, "info", real, NULL), 0);
+    free(o);
+
+    path_in(sock, sizeof sock, d, "sock");
+    assert_true(strlen(sock) < sizeof sa.sun_path);
+    memcpy(sa.sun_path, sock, strlen(sock) + 1);
+    fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(f0boot(d, NULL, &e, "pack", DATA_DIR "/app.elf", "-o", sock, NULL), 6);
+    if (!strstr(e, "will not replace") || !strstr(e, "a socket, not a regular file"))
+        fail_msg("socket: %s", e);
+    free(e);
+    assert_int_equal(lstat(sock, &st), 0);
+    assert_true(S_ISSOCK(st.st_mode));
+    close(fd);
+
+    path_in(fifo, sizeof fifo, d, "out.fifo");
+    assert_int_equal(mkfifo(fifo, 0644), 0);
+    {
+        char *const a[] = {"pack", DATA_DIR "/app.elf", "-o", fifo, NULL};
+        int rc = f0boot_bounded(d, &e, a);
+        if (rc != 6 || !strstr(e, "nothing reads from it"))
+            fail_msg("FIFO without reader: exit %d, stderr: %s", rc, e);
+        free(e);
+    }
+    assert_int_equal(lstat(fifo, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+}
+
+/* pack -o LINK-TO-/dev/stdout with stdout a pipe: the pipe carries the container alone. */
+static void output_to_stdout_pipe(void **state)
+{
+    struct tdir *d = *state;
+    char link[256], img[256], e[128];
+    char *argv[] = {(char *)F0BOOT_BIN, "pack", DATA_DIR "/app.elf", "-o", link, NULL};
+    posix_spawn_file_actions_t fa;
+    uint8_t buf[8192];
+    size_t got = 0, n;
+    char *want, *err;
+    int p[2], st;
+    pid_t pid;
+    ssize_t r;
+
+    path_in(link, sizeof link, d, "stdout");
+    path_in(img, sizeof img, d, "ref.img");
+    snprintf(e, sizeof e, "%s/stderr", d->path);
+    assert_int_equal(symlink("/dev/stdout", link), 0);
+    pack_ok(d, DATA_DIR "/app.elf", img, NULL);
+    want = readall(img, &n);
+    assert_int_equal(pipe(p), 0);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+    posix_spawn_file_actions_addclose(&fa, p[0]);
+    posix_spawn_file_actions_addopen(&fa, 2, e, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_int_equal(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    close(p[1]);
+    while ((r = read(p[0], buf + got, sizeof buf - got)) > 0)
+        got += (size_t)r;
+    close(p[0]);
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_int_equal(got, n);
+    assert_memory_equal(buf, want, n);
+    assert_true(is_link(link));
+    err = readall(e, NULL);
+    assert_non_null(strstr(err, "bytes, packed from"));  /* the report, on stderr */
+    free(err);
+    free(want);
+}
+
+/* A container whose part name holds terminal escapes, a BEL, bytes that are not UTF-8 and a
+ * C1 control (CSI as UTF-8), under valid CRCs: info shows them escaped, never raw, and
+ * --json is valid JSON in valid UTF-8. */
+static void info_escapes_part_name(void **state)
+{
+    static const char evil[] = "\x1b[2J\x07\xff\xc3(\xc2\x9bok";
+    struct tdir *d = *state;
+    char img[256], js[256], *o, *e, *raw;
+    size_t n;
+    struct f0b_img_hdr h;
+    int rc;
+
+    path_in(img, sizeof img, d, "evil.img");
+    path_in(js, sizeof js, d, "evil.json");
+    pack_ok(d, DATA_DIR "/app.elf", img, NULL);
+    raw = readall(img, &n);
+    f0b_hdr_decode((uint8_t *)raw, &h);
+    memset(h.part_name, 0, sizeof h.part_name);
+    memcpy(h.part_name, evil, sizeof evil - 1);
+    f0b_hdr_encode(&h, (uint8_t *)raw);
+    writeall(img, raw, n);
+    free(raw);
+
+    rc = f0boot(d, &o, &e, "info", img, NULL);
+    assert_int_equal(rc, 7);  /* the name does not match part 4 */
+    for (const char *t = o; *t; t++)
+        if (*t == 0x1b || *t == 0x07 || (unsigned char)*t >= 0x80)
+            fail_msg("raw byte 0x%02x in info's output: %s", (unsigned char)*t, o);
+    for (const char *t = e; *t; t++)
+        if (*t == 0x1b || *t == 0x07 || (unsigned char)*t >= 0x80)
+            fail_msg("raw byte 0x%02x in info's messages: %s", (unsigned char)*t, e);
+    assert_non_null(strstr(o, "part_name     \"\\x1b[2J\\x07\\xff\\xc3(\\xc2\\x9bok\""));
+    free(o);
+    free(e);
+
+    rc = f0boot(d, &o, NULL, "info", img, "--json", NULL);
+    assert_int_equal(rc, 7);
+    writeall(js, o, strlen(o));
+    free(o);
+    {
+        char cmd[1024];
+        char *argv[] = {(char *)PYTHON3, "-c", cmd, NULL};
+        snprintf(cmd, sizeof cmd,
+                 "import json; d = json.loads(open('%s', 'rb').read().decode('utf-8')); "
+                 "assert d['part_name'] == '\\x1b[2J\\x07\\\\xff\\\\xc3(\\x9bok', d; "
+                 "assert d['ok'] is False and 'part name' in d['error']", js);
+        assert_int_equal(run(argv, NULL, NULL), 0);
+    }
+}
+
+/* `f0boot pack app.hex` writes app.img beside it; an input already named .img is refused
+ * rather than packed over itself. */
+static void pack_default_output(void **state)
+{
+    struct tdir *d = *state;
+    char hex[256], img[256], bare[256], bimg[256], self[256], *o, *e, *a, *b;
+    size_t n, n2;
+
+    path_in(hex, sizeof hex, d, "app.hex");
+    path_in(img, sizeof img, d, "app.img");
+    a = readall(DATA_DIR "/app.hex", &n);
+    writeall(hex, a, n);
+    free(a);
+    assert_int_equal(f0boot(d, &o, NULL, "pack", hex, NULL), 0);
+    assert_non_null(strstr(o, "/app.img: "));
+    free(o);
+    assert_int_equal(f0boot(d, NULL, NULL, "info", img, NULL), 0);
+
+    path_in(bare, sizeof bare, d, "firmware");
+    path_in(bimg, sizeof bimg, d, "firmware.img");
+    a = readall(DATA_DIR "/app.elf", &n);
+    writeall(bare, a, n);
+    assert_int_equal(f0boot(d, NULL, NULL, "pack", bare, "--json", NULL), 0);
+    assert_int_equal(f0boot(d, NULL, NULL, "info", bimg, NULL), 0);
+
+    path_in(self, sizeof self, d, "elf.img");
+    writeall(self, a, n);
+    assert_int_equal(f0boot(d, NULL, &e, "pack", self, NULL), 2);
+    assert_non_null(strstr(e, "would write over the input; name the output with -o"));
+    free(e);
+    b = readall(self, &n2);
+    assert_int_equal(n2, n);
+    assert_memory_equal(a, b, n);
+    free(a);
+    free(b);
 }
 
 /* ---- mutated inputs through the library ------------------------------------------- */
@@ -955,6 +1226,11 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(roundtrip_hex_and_bin, setup, teardown),
         cmocka_unit_test_setup_teardown(lint_cli, setup, teardown),
         cmocka_unit_test_setup_teardown(info_rejects_damage, setup, teardown),
+        cmocka_unit_test_setup_teardown(fifo_input_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(output_not_replaced, setup, teardown),
+        cmocka_unit_test_setup_teardown(output_to_stdout_pipe, setup, teardown),
+        cmocka_unit_test_setup_teardown(info_escapes_part_name, setup, teardown),
+        cmocka_unit_test_setup_teardown(pack_default_output, setup, teardown),
         cmocka_unit_test(mutated_inputs),
     };
     enum { NH = sizeof hostile / sizeof hostile[0] };

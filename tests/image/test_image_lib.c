@@ -291,7 +291,6 @@ static void parts_and_layout(void **state)
     assert_int_equal(f0b_part_record_addr(p), 0x0803F800u);
     assert_int_equal(f0b_part_app_size(p), 0x0803F800u - 0x08001000u);
     assert_int_equal(f0b_part_sram_end(p), 0x20008000u);
-    assert_int_equal(f0b_part_shared_addr(p), 0x20007FF0u);
     assert_int_equal(p->vt_bytes, 188);
     p = f0b_part_by_name("stm32f030x4");
     assert_non_null(p);
@@ -357,18 +356,19 @@ static void lint_rules(void **state)
     assert_true(has(&l, "vt-place", F0B_LINT_ERROR));
     img.vt_addr = 0x08001000;
 
-    /* ELF RAM over the remapped vector table and over the shared words. */
+    /* ELF RAM over the remapped vector table, and past the end of SRAM. */
     img.ram = calloc(2, sizeof *img.ram);
     assert_non_null(img.ram);
     img.nram = 2;
     img.ram[0] = (struct f0b_ram_range){0x200000B0, 0x20000100, ".data"};
-    img.ram[1] = (struct f0b_ram_range){0x20007000, 0x20007FF4, ".stack"};
+    img.ram[1] = (struct f0b_ram_range){0x20007000, 0x20008004, ".stack"};
     f0b_lint_run(&img, p, &l);
     assert_true(has(&l, "ram-vt", F0B_LINT_ERROR));
-    assert_true(has(&l, "ram-shared", F0B_LINT_ERROR));
-    assert_non_null(strstr(l.f[0].msg, "RAM ORIGIN = 0x200000C0"));
+    assert_true(has(&l, "ram-size", F0B_LINT_ERROR));
+    assert_non_null(strstr(l.f[0].msg, "RAM ORIGIN = 0x200000C0, LENGTH = 32576"));
+    /* The vendors' layout: RAM from 0x200000C0 to the very end of SRAM. */
     img.ram[0].start = 0x200000C0;
-    img.ram[1].end = 0x20007FF0;
+    img.ram[1].end = 0x20008000;
     f0b_lint_run(&img, p, &l);
     assert_int_equal(l.errors, 0);
     f0b_image_free(&img);
@@ -397,9 +397,15 @@ static void lint_rules(void **state)
     f0b_lint_run(&img, p, &l);
     assert_true(has(&l, "sp-sram", F0B_LINT_ERROR));
     f0b_image_free(&img);
+    /* _estack = end of SRAM (ST's startup, CubeMX, libopencm3): no error. */
     make_app(&img, 0x08001000, 1024, 0x20008000, 0x08001101);
     f0b_lint_run(&img, p, &l);
-    assert_true(has(&l, "sp-shared", F0B_LINT_ERROR));
+    assert_int_equal(l.errors, 0);
+    f0b_image_free(&img);
+    make_app(&img, 0x08001000, 1024, 0x20008008, 0x08001101);
+    f0b_lint_run(&img, p, &l);
+    assert_true(has(&l, "sp-sram", F0B_LINT_ERROR));
+    assert_non_null(strstr(l.f[0].msg, "set _estack = 0x20008000"));
     f0b_image_free(&img);
     make_app(&img, 0x08001000, 1024, 0x20007FF0, 0x08001100);
     f0b_lint_run(&img, p, &l);
@@ -529,6 +535,11 @@ static void container_build_verify(void **state)
             {F0B_IMG_OFF_INIT_SP, 0xF4, "payload words"},
             {F0B_IMG_OFF_RESET_VEC, 0x03, "payload words"},
             {F0B_IMG_OFF_LOAD_ADDR, 0x02, "aligned"},
+            /* The bootloader's own rules (f0b_hdr_validate), under valid CRCs. */
+            {F0B_IMG_OFF_LOAD_ADDR + 1, 0x00, "not the application start 0x08001000"},
+            {F0B_IMG_OFF_INIT_SP + 3, 0x10, "initial stack pointer 0x10007ff0"},
+            {F0B_IMG_OFF_INIT_SP, 0xF2, "initial stack pointer 0x20007ff2"},
+            {F0B_IMG_OFF_RESET_VEC, 0x00, "not a Thumb address"},
         };
         for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
             memcpy(m, c, n);

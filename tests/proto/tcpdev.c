@@ -44,6 +44,7 @@ static void *serve(void *arg)
     if (fd < 0)
         return NULL;
     fake_board_init(115200, 0x442);
+    fake_board_set_millis(mono_ms());   /* one clock from the start: the idle timer uses it */
     f0b_proto_init(&dev, d->l, F0B_STAY_NO_APP);
     if (f && f->accepted)
         f->accepted(f->ctx, fd);

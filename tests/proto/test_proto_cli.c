@@ -48,7 +48,7 @@ static size_t silent_rx(void *ctx, int fd, const uint8_t *in, size_t n, uint8_t 
     return 0;
 }
 
-/* A bootloader of protocol 2.1 answering the greeting. */
+/* A bootloader of protocol 3.1 answering the greeting. */
 static size_t major2_rx(void *ctx, int fd, const uint8_t *in, size_t n, uint8_t *out)
 {
     static struct f0b_rx rx;
@@ -57,7 +57,7 @@ static size_t major2_rx(void *ctx, int fd, const uint8_t *in, size_t n, uint8_t 
 
     for (size_t i = 0; i < n; i++) {
         if (f0b_rx_byte(&rx, in[i]) > 0) {
-            uint8_t r[12] = { F0B_CMD_INFO | F0B_RESP, rx.buf[1], F0B_ST_VERSION, 2, 1 };
+            uint8_t r[12] = { F0B_CMD_INFO | F0B_RESP, rx.buf[1], F0B_ST_VERSION, 3, 1 };
             struct out o = { fd };
             f0b_put_le32(r + 5, (uint32_t)crc32(0L, r, 5));
             f0b_cobs_encode(r, 9, sink, &o);

@@ -694,6 +694,44 @@ static void test_skip_unchanged(void **state)
     test_img_free(&img);
 }
 
+/* Issue 13 defect 2: after `flash --skip-unchanged --no-boot` committed an update that sent
+ * only page 5, a plain flash of the same image in the same bootloader session succeeds and
+ * rewrites every page (before: exit 14, "no update session open", because the committed
+ * session was kept with next short of the payload). */
+static void test_flash_again_after_skip(void **state)
+{
+    struct test_img img;
+    struct f0b_flash_opts o;
+    struct link k;
+    struct run r;
+    struct link_cfg c = cfg(115200, 1);
+    (void)state;
+
+    test_img_make(&img, &L, 20 * 1024, 19);
+    link_init(&k, &c, &L);
+    f0b_flash_opts_default(&o);
+    o.no_boot = 1;
+    o.skip_unchanged = 1;
+    flash(&k, &img, &o, &r);
+    assert_int_equal(r.rc, 0);
+    img.payload[5 * L.page_size + 100] ^= 0x5A;
+    f0b_put_le32(img.hdr + F0B_IMG_OFF_PAYLOAD_CRC, (uint32_t)crc32(0L, img.payload, img.size));
+    test_hdr_fix_crc(img.hdr);
+    flash(&k, &img, &o, &r);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.res.written, L.page_size);
+    uint32_t er0 = fake_flash_page_erases(L.app_start);
+    o.skip_unchanged = 0;
+    flash(&k, &img, &o, &r);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.res.written, img.size);
+    assert_int_equal(fake_flash_page_erases(L.app_start), er0 + 1);
+    assert_true(flash_equals(&img));
+    assert_int_equal(f0b_app_state(&L), F0B_APP_VALID);
+    link_free(&k);
+    test_img_free(&img);
+}
+
 /* ---- raw frames against the device --------------------------------------------------- */
 
 static void raw_send(struct link *k, uint8_t type, uint8_t seq, const uint8_t *pl, uint32_t n)
@@ -704,7 +742,7 @@ static void raw_send(struct link *k, uint8_t type, uint8_t seq, const uint8_t *p
     f[0] = type;
     f[1] = seq;
     memcpy(f + 2, pl, n);
-    f0b_put_le32(f + 2 + n, (uint32_t)crc32(0L, f, 2 + n));
+    f0b_put_le32(f + 2 + n, f0b_frame_crc(f, 2 + n));
     f0b_cobs_encode(f, n + 6, buf_sink, &b);
     k->port.ops->write(k->port.ctx, b.b, b.n);
 }
@@ -719,7 +757,7 @@ static int raw_recv(struct link *k, struct f0b_rx *rx, int ms)
         if (k->port.ops->read(k->port.ctx, &c, 1, 1) != 1)
             continue;
         int n = f0b_rx_byte(rx, c);
-        if (n > 0 && f0b_frame_crc_ok(rx->buf, (uint32_t)n, (uint32_t)crc32(0L, rx->buf, (uInt)n - 4)))
+        if (n > 0 && f0b_frame_crc_ok(rx->buf, (uint32_t)n, f0b_frame_crc(rx->buf, (uint32_t)n - 4)))
             return n;
     }
     return 0;
@@ -746,8 +784,8 @@ static void test_device_raw(void **state)
     assert_int_equal(rx.buf[0], F0B_CMD_BEGIN | F0B_RESP);
     assert_int_equal(rx.buf[2], F0B_ST_BAD_STATE);
 
-    /* a host speaking major 2: VERSION, with the frozen first bytes saying 1.0 */
-    pl[0] = 2;
+    /* a host speaking the next major: VERSION, with the frozen first bytes saying ours */
+    pl[0] = F0B_PROTO_MAJOR + 1;
     pl[1] = 0;
     raw_send(&k, F0B_CMD_INFO, 2, pl, 2);
     n = raw_recv(&k, &rx, 200);
@@ -759,8 +797,8 @@ static void test_device_raw(void **state)
     n = raw_recv(&k, &rx, 200);
     assert_int_equal(rx.buf[2], F0B_ST_BAD_STATE);
 
-    /* major 1: INFO fields as the layout says */
-    pl[0] = 1;
+    /* our major: INFO fields as the layout says */
+    pl[0] = F0B_PROTO_MAJOR;
     raw_send(&k, F0B_CMD_INFO, 4, pl, 2);
     n = raw_recv(&k, &rx, 200);
     assert_int_equal(rx.buf[2], F0B_ST_OK);
@@ -860,15 +898,15 @@ static void fp_h2d(void *ctx, const uint8_t *p, size_t n)
 
     for (size_t i = 0; i < n; i++) {
         int len = f0b_rx_byte(&f->rx, p[i]);
-        if (len > 0 && f->major == 1 && f->rx.buf[0] == F0B_CMD_INFO) {
-            /* a bootloader of protocol 1.5: six more INFO bytes at the end, a feature bit
-             * we do not know */
+        if (len > 0 && f->major == F0B_PROTO_MAJOR && f->rx.buf[0] == F0B_CMD_INFO) {
+            /* a bootloader of our major, minor 5: six more INFO bytes at the end, a feature
+             * bit we do not know */
             uint8_t r[3 + F0B_INFO_SIZE + 6 + 4];
             uint8_t *in = r + 3;
             memset(r, 0, sizeof r);
             r[0] = F0B_CMD_INFO | F0B_RESP;
             r[1] = f->rx.buf[1];
-            in[F0B_INFO_PROTO_MAJOR] = 1;
+            in[F0B_INFO_PROTO_MAJOR] = F0B_PROTO_MAJOR;
             in[F0B_INFO_PROTO_MINOR] = 5;
             f0b_put_le16(in + F0B_INFO_PAGE_SIZE, 2048);
             f0b_put_le16(in + F0B_INFO_MAX_DATA, 1024);
@@ -909,18 +947,18 @@ static void test_host_version_and_silence(void **state)
     (void)state;
 
     memset(&f, 0, sizeof f);
-    f.major = 2;
+    f.major = F0B_PROTO_MAJOR + 1;
     f0b_port_loop(&port, &pe);
     f0b_flash_opts_default(&o);
     assert_int_equal(f0b_sess_init(&s, &port, &o), 0);
     assert_int_equal(f0b_sess_connect(&s), F0B_E_VERSION);
-    assert_int_equal(s.info.proto_major, 2);
+    assert_int_equal(s.info.proto_major, F0B_PROTO_MAJOR + 1);
     assert_int_equal(s.info.proto_minor, 3);
     assert_true(f.now < 200);                  /* at once, not after a timeout */
     f0b_sess_free(&s);
 
     memset(&f, 0, sizeof f);                   /* a newer minor of our major: fine */
-    f.major = 1;
+    f.major = F0B_PROTO_MAJOR;
     assert_int_equal(f0b_sess_init(&s, &port, &o), 0);
     assert_int_equal(f0b_sess_connect(&s), 0);
     assert_int_equal(s.info.proto_minor, 5);
@@ -945,21 +983,27 @@ static void test_proto_run_window(void **state)
     uint8_t f[16];
     (void)state;
 
-    fake_board_init(115200, 0x442);
-    fake_board_auto_tick(1);
-    assert_int_equal(f0b_proto_run(&L, 100, F0B_STAY_NO_APP), 0);   /* nobody greeted */
-    assert_true(f0b_hal_millis() >= 100 && f0b_hal_millis() < 110);
-
-    /* a committed application, a greeting and BOOT in the ring: the app is started */
+    /* a committed application and nobody greets: started when the window ends */
     test_img_make(&img, &L, 4096, 8);
     assert_int_equal(test_update_all(&L, &img, 1024), F0B_ST_OK);
     fake_board_init(115200, 0x442);
     fake_board_auto_tick(1);
-    f[0] = F0B_CMD_INFO; f[1] = 1; f[2] = 1; f[3] = 0;
+    fake_board_exit_env(&env);
+    if (setjmp(env) == 0) {
+        f0b_proto_run(&L, 100, F0B_STAY_NO_APP);
+        fail_msg("f0b_proto_run returned");
+    }
+    assert_int_equal(fake_board_started_app(), L.app_start);
+    assert_true(f0b_hal_millis() >= 100 && f0b_hal_millis() < 110);
+
+    /* a greeting and BOOT in the ring: the app is started */
+    fake_board_init(115200, 0x442);
+    fake_board_auto_tick(1);
+    f[0] = F0B_CMD_INFO; f[1] = 1; f[2] = F0B_PROTO_MAJOR; f[3] = 0;
     f0b_put_le32(f + 4, (uint32_t)crc32(0L, f, 4));
     f0b_cobs_encode(f, 8, buf_sink, &b);
     f[0] = F0B_CMD_BOOT; f[1] = 2;
-    f0b_put_le32(f + 2, (uint32_t)crc32(0L, f, 2));
+    f0b_put_le32(f + 2, f0b_frame_crc(f, 2));
     f0b_cobs_encode(f, 6, buf_sink, &b);
     for (uint32_t i = 0; i < b.n; i++)
         fake_board_rx_push(b.b[i]);
@@ -991,6 +1035,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_slow_device, setup, teardown),
         cmocka_unit_test_setup_teardown(test_baud_switch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_skip_unchanged, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_flash_again_after_skip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_device_raw, setup, teardown),
         cmocka_unit_test(test_host_version_and_silence),
         cmocka_unit_test_setup_teardown(test_proto_run_window, setup, teardown),

@@ -28,6 +28,8 @@ enum f0b_flash_err {
     F0B_E_VERIFY = -8,      /* flash content differs from the image after writing */
     F0B_E_PROTOCOL = -9,    /* malformed answer from the device */
     F0B_E_NOMEM = -10,
+    F0B_E_BAUD = -11,       /* the port does not run at the rate asked for (set_baud): the
+                             * driver or the UART cannot do it; get_baud says what it runs at */
 };
 
 const char *f0b_flash_strerror(int err);
@@ -53,21 +55,32 @@ struct f0b_port_ops {
     /* Milliseconds on the port's clock; NULL: CLOCK_MONOTONIC. In-process loopbacks run a
      * virtual clock so tests are fast and reproducible. */
     uint64_t (*now_ms)(void *ctx);
+    /* Drive the modem-control lines: nonzero asserts DTR / RTS (the adapter's DTR# and RTS#
+     * pins go low). 0, or F0B_E_IO when the port has no such lines (a pty). NULL: the
+     * transport has none (TCP). */
+    int (*set_lines)(void *ctx, int dtr, int rts);
+    /* The line rate the port runs at now, as the driver reports it; NULL or 0: unknown. */
+    uint32_t (*get_baud)(void *ctx);
 };
 
 struct f0b_port {
     const struct f0b_port_ops *ops;
     void *ctx;
     int is_socket;          /* set_baud does not change a real line rate (socket://) */
+    const char *name;       /* the device opened, for messages ("/dev/ttyS1"); NULL for the
+                             * network transports; owned by ctx, valid until close */
 };
 
 /* Open a port by name: "socket://HOST:PORT" (raw TCP, as ser2net and f0sim serve a UART;
  * connection refused is retried for up to timeout_ms), "rfc2217://HOST:PORT" (telnet with
  * RFC 2217 COM-PORT-CONTROL, as ser2net serves a UART in telnet(rfc2217) mode: the far UART
  * is set to 8N1 at baud, no flow control, and set_baud changes it; each setting waits up to
- * timeout_ms for the server's confirmation) or a serial device for libserialport
- * ("/dev/ttyUSB0", "COM3"), 8N1 at baud, no flow control. On failure returns F0B_E_PORT or
- * F0B_E_ARG and writes the reason to err. */
+ * timeout_ms for the server's confirmation) or a serial port named as f0boot/ports.h says
+ * (a path or symlink, a bare name, usb:VID:PID[:SERIAL]): opened exclusively, raw 8N1 at
+ * baud, no flow control, DTR and RTS negated, set_baud checked against the rate the driver
+ * reports (F0B_E_BAUD when it did not take). On failure returns F0B_E_PORT (no such port,
+ * busy: the holder is named where the system tells, permission, the rate not taken) or
+ * F0B_E_ARG / F0B_E_NOMEM and writes the reason to err. */
 int f0b_port_open(struct f0b_port *p, const char *spec, uint32_t baud, int timeout_ms,
                   char *err, size_t errlen);
 void f0b_port_close(struct f0b_port *p);

@@ -97,7 +97,6 @@ uint32_t f0b_part_app_start(const struct f0b_part *p);   /* 0x08001000 */
 uint32_t f0b_part_app_size(const struct f0b_part *p);    /* up to the boot-record page */
 uint32_t f0b_part_record_addr(const struct f0b_part *p); /* last flash page */
 uint32_t f0b_part_sram_end(const struct f0b_part *p);
-uint32_t f0b_part_shared_addr(const struct f0b_part *p); /* 16 shared words at SRAM end */
 
 /* ---- the segment model -------------------------------------------------------------- */
 
@@ -217,7 +216,7 @@ struct f0b_lint {
 /* Check that the image would boot behind the bootloader on part: load address at the
  * part's application start, size within the application region, initial SP in
  * application SRAM and 4-aligned, reset vector Thumb and inside the image, ELF RAM clear of
- * the remapped vector table (0x20000000-0x200000BF) and of the shared words, vector table
+ * the remapped vector table (0x20000000-0x200000BF) and inside SRAM, vector table
  * <= 192 bytes; warns when the vector-table length had to be guessed. Never fails. */
 void f0b_lint_run(const struct f0b_image *img, const struct f0b_part *part, struct f0b_lint *out);
 
@@ -259,12 +258,18 @@ struct f0b_container_check {
     int payload_crc_ok;
     uint32_t payload_crc_calc; /* over the payload bytes present */
     uint64_t payload_present;  /* bytes after the header in the buffer */
+    int boot_rule;             /* F0B_ST_HDR_* of the bootloader's header rule that refuses
+                                  this header (f0b_hdr_validate()), 0 when they all pass */
 };
 
 /* Decode and check everything: magic, header version and size, header CRC, file length
- * against payload_size, payload CRC, then each field (flags, load address alignment,
- * vt_len, part code and name, init_sp/reset_vec against payload words 0/1). Returns the
- * first failure; hdr and chk are filled as far as the buffer allows. */
+ * against payload_size, payload CRC, then each field: flags, part code and name, the
+ * bootloader's own header rules for that part (f0b_hdr_validate() of the bootloader core,
+ * compiled for the host: load address, payload size, vt_len, initial SP, reset vector; on
+ * failure chk->boot_rule says which), init_sp/reset_vec against payload words 0/1.
+ * Returns the first failure: F0B_IMG_EEMPTY, F0B_IMG_ECNT_SHORT, _MAGIC, _VERSION, _HDR_CRC,
+ * _SIZE, _PAYLOAD_CRC or _FIELD, with a message naming the fix; hdr and chk are filled as
+ * far as the buffer allows. */
 int f0b_container_verify(const uint8_t *buf, size_t len, struct f0b_img_hdr *hdr,
                          struct f0b_container_check *chk, struct f0b_img_error *err);
 

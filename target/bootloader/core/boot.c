@@ -140,3 +140,18 @@ int f0b_app_vectors_ok(const struct f0b_layout *l, const uint8_t hdr[F0B_IMG_HDR
     return f0b_get_le32(app) == f0b_get_le32(hdr + F0B_IMG_OFF_INIT_SP) &&
            f0b_get_le32(app + 4) == f0b_get_le32(hdr + F0B_IMG_OFF_RESET_VEC);
 }
+
+int f0b_boot_decide(const struct f0b_layout *l, int update_request, uint32_t window_ms,
+                    uint8_t *reason)
+{
+    if (update_request) {
+        *reason = F0B_STAY_REQUEST;
+        return F0B_BOOT_STAY;
+    }
+    if (f0b_app_state(l) != F0B_APP_VALID) {
+        *reason = F0B_STAY_NO_APP;
+        return F0B_BOOT_STAY;
+    }
+    *reason = F0B_STAY_GREETING;
+    return window_ms ? F0B_BOOT_WINDOW : F0B_BOOT_START;
+}

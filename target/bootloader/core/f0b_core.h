@@ -42,6 +42,22 @@ int f0b_app_state(const struct f0b_layout *l);
  * words the jump to the application reads. */
 int f0b_app_vectors_ok(const struct f0b_layout *l, const uint8_t hdr[F0B_IMG_HDR_SIZE]);
 
+/* What to do at reset (f0b_boot_decide()). */
+enum f0b_boot_action {
+    F0B_BOOT_START = 0,     /* start the application at once */
+    F0B_BOOT_WINDOW = 1,    /* serve; start the application unless a host greets in the window */
+    F0B_BOOT_STAY = 2,      /* serve: no valid application, or the application asked to stay */
+};
+
+/* The boot decision, made once at reset: the application asked for an update (the port's
+ * f0b_hal_take_update_request()) -> F0B_BOOT_STAY, reason F0B_STAY_REQUEST; no valid
+ * committed application -> F0B_BOOT_STAY, F0B_STAY_NO_APP; otherwise F0B_BOOT_WINDOW with
+ * a boot window (window_ms > 0) or F0B_BOOT_START without, reason F0B_STAY_GREETING (what
+ * INFO says if a host greets in the window). *reason is set in every case. What happens
+ * while serving (window, idle timeout) is f0b_proto_run()'s. */
+int f0b_boot_decide(const struct f0b_layout *l, int update_request, uint32_t window_ms,
+                    uint8_t *reason);
+
 /* --- update.c -------------------------------------------------------------------- */
 
 struct f0b_update {
@@ -51,12 +67,15 @@ struct f0b_update {
     uint32_t erased_end;            /* flash address below which this session erased */
     uint8_t open;                   /* a BEGIN was accepted */
     uint8_t committed;              /* END succeeded */
+    uint8_t fresh;                  /* nothing but BEGIN yet: a same BEGIN is a resend */
 };
 
 void f0b_update_init(struct f0b_update *u, const struct f0b_layout *l);
 
 /* Validate, invalidate the old record (erase the record page), write the new header
- * uncommitted. Same header as the open session: F0B_ST_OK, nothing touched. */
+ * uncommitted, next = 0. A resend (the same header, with no DATA or END since the BEGIN that
+ * opened the session): F0B_ST_OK, nothing touched. Any other BEGIN starts over. Returns
+ * F0B_ST_OK, the F0B_ST_HDR_* of f0b_hdr_validate() (nothing erased) or a flash status. */
 int f0b_update_begin(struct f0b_update *u, const uint8_t raw[F0B_IMG_HDR_SIZE]);
 
 /* Write payload bytes at offset: offset must equal u->next, or with seek be greater and
@@ -72,9 +91,13 @@ int f0b_update_end(struct f0b_update *u, uint32_t *crc);
 
 /* --- proto.c --------------------------------------------------------------------- */
 
-/* Serve the protocol. window_ms == 0: forever (returns only through BOOT/RESET).
- * window_ms > 0: return 0 if no valid INFO greeting arrived within window_ms, otherwise
- * keep serving forever. stay_reason is reported in INFO. */
-int f0b_proto_run(const struct f0b_layout *l, uint32_t window_ms, uint8_t stay_reason);
+/* Serve the protocol until the host says BOOT (the application is started) or RESET, or the
+ * line falls silent: with window_ms > 0 (the boot window, F0B_BOOT_WINDOW) a valid committed
+ * application is started if no host greets within window_ms; once greeted, or from the start
+ * with window_ms == 0, it is started after F0B_IDLE_TIMEOUT_MS without a valid frame (see
+ * proto.h). Without a valid committed application (none, or an update in progress) the
+ * bootloader keeps serving. stay_reason is reported in INFO (F0B_STAY_GREETING with a
+ * window). Never returns. */
+_Noreturn void f0b_proto_run(const struct f0b_layout *l, uint32_t window_ms, uint8_t stay_reason);
 
 #endif

@@ -21,8 +21,13 @@ int f0b_hal_flash_program(uint32_t addr, const uint8_t *src, uint32_t len);
 /* A readable view of flash at addr (on the target: the address itself). */
 const uint8_t *f0b_hal_flash_ptr(uint32_t addr);
 
-/* zlib-compatible crc32 of len bytes at p (flash or RAM), from the reset value. */
+/* zlib-compatible crc32 of len bytes at p (flash or RAM), from the reset value: headers,
+ * payload read-back, CRC queries, INFO frames. */
 uint32_t f0b_hal_crc32(const uint8_t *p, uint32_t len);
+
+/* CRC-32/MPEG-2 of len bytes at p (polynomial 0x04C11DB7, init 0xFFFFFFFF, not reflected,
+ * no final XOR): the check of every frame but INFO, a function other than the payload's. */
+uint32_t f0b_hal_crc_frame(const uint8_t *p, uint32_t len);
 
 /* Milliseconds since start, free-running, wraps. */
 uint32_t f0b_hal_millis(void);
@@ -48,7 +53,8 @@ uint32_t f0b_hal_get_baud(void);
 /* DBGMCU_IDCODE.DEV_ID. */
 uint16_t f0b_hal_chip_id(void);
 
-/* Read and clear the update request word the application leaves in the shared RAM words. */
+/* Read and clear the update request the application leaves before a software reset (the
+ * port decides where: SRAM words 0-1 and RCC_CSR on the STM32F0). 1: stay for an update. */
 int f0b_hal_take_update_request(void);
 
 /* System reset (SCB AIRCR.SYSRESETREQ). */

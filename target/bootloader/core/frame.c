@@ -103,3 +103,46 @@ int f0b_frame_crc_ok(const uint8_t *f, uint32_t n, uint32_t crc)
 {
     return f0b_get_le32(f + n - 4u) == crc;
 }
+
+/* --- host-side frame check ------------------------------------------------------------ */
+
+#define CRC_POLY 0x04C11DB7u
+#define CRC_POLY_REFLECTED 0xEDB88320u
+/* One bit of each CRC, and a nibble as four of them: the tables below are computed by the
+ * compiler from the polynomial, not typed in. */
+#define MSB1(c) (((c) & 0x80000000u) ? ((c) << 1) ^ CRC_POLY : (c) << 1)
+#define LSB1(c) (((c) & 1u) ? ((c) >> 1) ^ CRC_POLY_REFLECTED : (c) >> 1)
+#define MSB4(i) MSB1(MSB1(MSB1(MSB1((uint32_t)(i) << 28))))
+#define LSB4(i) LSB1(LSB1(LSB1(LSB1((uint32_t)(i)))))
+#define ROW16(f) { f(0), f(1), f(2), f(3), f(4), f(5), f(6), f(7), f(8), f(9), f(10), \
+                   f(11), f(12), f(13), f(14), f(15) }
+
+uint32_t f0b_crc32_mpeg2(const uint8_t *p, uint32_t n)
+{
+    static const uint32_t t[16] = ROW16(MSB4);
+    uint32_t crc = 0xFFFFFFFFu;
+
+    while (n--) {
+        crc = (crc << 4) ^ t[(crc >> 28) ^ (*p >> 4)];
+        crc = (crc << 4) ^ t[(crc >> 28) ^ (*p++ & 15u)];
+    }
+    return crc;
+}
+
+uint32_t f0b_crc32_zlib(const uint8_t *p, uint32_t n)
+{
+    static const uint32_t t[16] = ROW16(LSB4);
+    uint32_t crc = 0xFFFFFFFFu;
+
+    while (n--) {
+        crc ^= *p++;
+        crc = (crc >> 4) ^ t[crc & 15u];
+        crc = (crc >> 4) ^ t[crc & 15u];
+    }
+    return ~crc;
+}
+
+uint32_t f0b_frame_crc(const uint8_t *f, uint32_t n)
+{
+    return F0B_FRAME_CRC_IS_ZLIB(f[0]) ? f0b_crc32_zlib(f, n) : f0b_crc32_mpeg2(f, n);
+}

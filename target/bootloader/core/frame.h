@@ -1,8 +1,8 @@
 /*
  * f0boot wire framing (f0boot/protocol.h): COBS with a 0x00 delimiter, used by the
  * bootloader and by the host library alike. No allocation, no division, no tables: the
- * bootloader has 4 KB in total. The frame CRC is computed by the caller (the F0's CRC unit
- * on the device, zlib on the host); f0b_frame_crc_ok() compares it.
+ * bootloader has 4 KB in total. The frame check is computed by the caller (the F0's CRC
+ * unit on the device, f0b_frame_crc() on the host); f0b_frame_crc_ok() compares it.
  */
 #ifndef F0B_FRAME_H
 #define F0B_FRAME_H
@@ -49,5 +49,19 @@ static inline int f0b_rx_byte(struct f0b_rx *r, uint8_t c)
 /* 1 if the last 4 bytes of an n-byte decoded frame are crc (LE), computed by the caller
  * over the first n - 4 bytes. */
 int f0b_frame_crc_ok(const uint8_t *f, uint32_t n, uint32_t crc);
+
+/* Host side (software, two 16-entry tables; the bootloader uses its CRC unit instead and
+ * never links these). */
+
+/* CRC-32/MPEG-2 of n bytes: polynomial 0x04C11DB7, init 0xFFFFFFFF, not reflected, no
+ * final XOR ("123456789" -> 0x0376E6E7). */
+uint32_t f0b_crc32_mpeg2(const uint8_t *p, uint32_t n);
+
+/* zlib's crc32() of n bytes ("123456789" -> 0xCBF43926). */
+uint32_t f0b_crc32_zlib(const uint8_t *p, uint32_t n);
+
+/* The check a frame carries, over its first n bytes (type, seq, payload): zlib crc32 for
+ * INFO, CRC-32/MPEG-2 for every other type (F0B_FRAME_CRC_IS_ZLIB). n >= 1. */
+uint32_t f0b_frame_crc(const uint8_t *f, uint32_t n);
 
 #endif

@@ -19,11 +19,19 @@ static void tx_sink(void *ctx, const uint8_t *p, uint32_t n)
         f0b_hal_tx(p, n);
 }
 
+/* The check of an n-byte frame in b (type first): zlib crc32 for INFO (frozen, so versions
+ * can always be exchanged), CRC-32/MPEG-2 for everything else, so that the frame check and
+ * the payload check (END, CRC: zlib) are different functions (docs/protocol.md). */
+static uint32_t frame_crc(const uint8_t *b, uint32_t n)
+{
+    return F0B_FRAME_CRC_IS_ZLIB(b[0]) ? f0b_hal_crc32(b, n) : f0b_hal_crc_frame(b, n);
+}
+
 /* Seal the frame in b (type, seq, payload of plen bytes) with its crc and send it. */
 static void send_frame(uint8_t *b, uint32_t plen)
 {
     uint32_t n = 2u + plen;
-    f0b_put_le32(b + n, f0b_hal_crc32(b, n));
+    f0b_put_le32(b + n, frame_crc(b, n));
     f0b_cobs_encode(b, n + 4u, tx_sink, 0);
 }
 
@@ -32,6 +40,8 @@ void f0b_proto_init(struct f0b_proto *p, const struct f0b_layout *l, uint8_t sta
     memset(p, 0, sizeof *p);
     p->l = l;
     p->stay_reason = stay_reason;
+    p->wait_ms = F0B_IDLE_TIMEOUT_MS;
+    p->heard = f0b_hal_millis();
     f0b_update_init(&p->u, l);
 }
 
@@ -58,6 +68,7 @@ static uint32_t info(struct f0b_proto *p, uint8_t *r)
                  F0B_FEAT_RESET);
     f0b_put_le32(r + F0B_INFO_MAX_BAUD, F0B_MAX_BAUD);
     r[F0B_INFO_STAY_REASON] = p->stay_reason;
+    f0b_put_le16(r + F0B_INFO_IDLE_MS, F0B_IDLE_TIMEOUT_MS);
     memcpy(r + F0B_INFO_RECORD, f0b_hal_flash_ptr(l->record_addr + F0B_RECORD_HDR_OFF),
            F0B_IMG_HDR_SIZE);
     return F0B_INFO_SIZE;
@@ -92,7 +103,9 @@ static int handle(struct f0b_proto *p, uint32_t n)
     uint8_t *a = b + 2;             /* request payload */
     uint8_t *r = b + 3;             /* response result, after the status byte */
     uint32_t plen = n - F0B_FRAME_OVERHEAD;
-    uint8_t type = b[0];
+    /* A frame of a response type (bit 7 set) is no request: answering it with its own
+     * type would send a response that reads as a NAK (0xFF). Type 0 gets the answer. */
+    uint8_t type = b[0] & F0B_RESP ? 0 : b[0];
     int st = F0B_ST_OK, rlen = 0, action = F0B_PROTO_IDLE;
     uint32_t baud = 0, v;
 
@@ -214,37 +227,46 @@ int f0b_proto_poll(struct f0b_proto *p)
         if (n == 0)
             continue;
         if (n < 0 || !f0b_frame_crc_ok(p->rx.buf, (uint32_t)n,
-                                        f0b_hal_crc32(p->rx.buf, (uint32_t)n - 4u))) {
+                                        frame_crc(p->rx.buf, (uint32_t)n - 4u))) {
             nak(p);
             continue;
         }
+        p->heard = f0b_hal_millis();
         action = handle(p, (uint32_t)n);
         if (action != F0B_PROTO_IDLE) {
             f0b_hal_tx_flush();     /* the answer must be on the wire before we go */
             return action;
         }
     }
-    if (p->baud_pending && f0b_hal_millis() - p->baud_t0 >= F0B_BAUD_CONFIRM_MS) {
+    uint32_t now = f0b_hal_millis();
+    if (p->baud_pending && now - p->baud_t0 >= F0B_BAUD_CONFIRM_MS) {
         /* Nothing valid arrived at the new rate: the host gave up on it, go back. */
         p->baud_pending = 0;
         f0b_hal_set_baud(p->baud_old);
     }
+    /* Never stranded: a silent line hands a valid committed application its board back.
+     * An update in progress (record erased or uncommitted) is not valid and stays. */
+    uint32_t limit = p->greeted ? F0B_IDLE_TIMEOUT_MS : p->wait_ms;
+    if (limit && now - p->heard >= limit) {
+        p->heard = now;
+        if (f0b_app_state(p->l) == F0B_APP_VALID)
+            return F0B_PROTO_BOOT;
+    }
     return F0B_PROTO_IDLE;
 }
 
-int f0b_proto_run(const struct f0b_layout *l, uint32_t window_ms, uint8_t stay_reason)
+_Noreturn void f0b_proto_run(const struct f0b_layout *l, uint32_t window_ms, uint8_t stay_reason)
 {
     static struct f0b_proto p;      /* 1.2 KB: keep it off the bootloader's small stack */
-    uint32_t t0 = f0b_hal_millis();
 
     f0b_proto_init(&p, l, window_ms ? F0B_STAY_GREETING : stay_reason);
+    if (window_ms)
+        p.wait_ms = window_ms;
     for (;;) {
         int action = f0b_proto_poll(&p);
         if (action == F0B_PROTO_BOOT)
             f0b_hal_start_app(l->app_start);
         if (action == F0B_PROTO_RESET)
             f0b_hal_reset();
-        if (window_ms && !p.greeted && f0b_hal_millis() - t0 >= window_ms)
-            return 0;
     }
 }

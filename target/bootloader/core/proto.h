@@ -28,6 +28,16 @@
 #ifndef F0B_MAX_BAUD
 #define F0B_MAX_BAUD 3000000u
 #endif
+/* Never stranded (issue 12): after this many ms without a valid frame, a served session
+ * starts a valid committed application (an update in progress keeps the bootloader). Build
+ * option; reported in INFO; 0 disables it (a greeted bootloader then waits for the host). */
+#ifndef F0B_IDLE_TIMEOUT_MS
+#define F0B_IDLE_TIMEOUT_MS 5000u
+#endif
+#if F0B_IDLE_TIMEOUT_MS > 0xFFFFu
+#error "F0B_IDLE_TIMEOUT_MS must fit INFO's u16 field (at most 65535 ms)"
+#endif
+
 #ifndef F0B_BL_VERSION_MAJOR
 #define F0B_BL_VERSION_MAJOR 0u
 #define F0B_BL_VERSION_MINOR 1u
@@ -45,6 +55,8 @@ struct f0b_proto {
     const struct f0b_layout *l;
     uint32_t baud_old;          /* rate to return to if BAUD is not confirmed */
     uint32_t baud_t0;           /* millis() when the new rate was set */
+    uint32_t heard;             /* millis() of the last valid frame (or of init) */
+    uint32_t wait_ms;           /* silence that starts a valid app before a greeting */
     uint8_t baud_pending;
     uint8_t greeted;            /* a valid INFO arrived */
     uint8_t gap;                /* a NAK for the current gap in DATA was sent */
@@ -53,10 +65,15 @@ struct f0b_proto {
     struct f0b_rx rx;           /* rx.buf also holds the response being built */
 };
 
+/* Ready to serve, the idle clock started; before a greeting the silence limit is
+ * F0B_IDLE_TIMEOUT_MS (f0b_proto_run() sets p->wait_ms to the boot window). */
 void f0b_proto_init(struct f0b_proto *p, const struct f0b_layout *l, uint8_t stay_reason);
 
 /* Process every byte the HAL has received. Returns enum f0b_proto_action; the response
- * of a BOOT/RESET has left the line when it returns. */
+ * of a BOOT/RESET has left the line when it returns. The idle policy: once no valid frame
+ * has arrived for p->wait_ms (before a greeting) or F0B_IDLE_TIMEOUT_MS (after it), the
+ * boot record is checked: a valid committed application gives F0B_PROTO_BOOT, anything
+ * else (no application, an update in progress) keeps serving and the clock starts again. */
 int f0b_proto_poll(struct f0b_proto *p);
 
 #endif

@@ -18,6 +18,9 @@
  *     again; only the part at or above next (if any) is programmed (a repeated frame is OK).
  *   - A flash error closes the session: the host must BEGIN again (the pages of this session
  *     are re-erased on first touch, so a retry starts from clean cells).
+ *   - BEGIN with the open session's header is a resend only while nothing else came after
+ *     the first one; otherwise (DATA, END, a failed read-back, a commit) it starts over:
+ *     record erased, next = 0, every page erased again on first touch.
  *   - END does not require next == payload_size: with SEEK, pages the host proved intact are
  *     kept, and the read-back crc over the whole payload is what decides.
  */
@@ -38,10 +41,14 @@ int f0b_update_begin(struct f0b_update *u, const uint8_t raw[F0B_IMG_HDR_SIZE])
     const struct f0b_layout *l = u->l;
     int st;
 
-    /* A repeated BEGIN (the host lost our answer) must not erase what it already sent. */
-    if (u->open && memcmp(u->raw, raw, F0B_IMG_HDR_SIZE) == 0)
+    /* A pure resend (the host lost our answer: nothing came between the two BEGINs) is
+     * answered again without touching the flash. Any other BEGIN starts over, even with the
+     * same header: after DATA, a failed END or a commit, the host flashes again because it
+     * wants every page rewritten, and keeping `next` would take its frames for repeats. */
+    if (u->fresh && memcmp(u->raw, raw, F0B_IMG_HDR_SIZE) == 0)
         return F0B_ST_OK;
     u->open = 0;
+    u->fresh = 0;
     u->committed = 0;
     st = f0b_hdr_validate(l, raw);
     if (st != F0B_ST_OK)
@@ -55,6 +62,7 @@ int f0b_update_begin(struct f0b_update *u, const uint8_t raw[F0B_IMG_HDR_SIZE])
     u->next = 0;
     u->erased_end = l->app_start;
     u->open = 1;
+    u->fresh = 1;
     return F0B_ST_OK;
 }
 
@@ -65,6 +73,7 @@ int f0b_update_write(struct f0b_update *u, uint32_t offset, const uint8_t *data,
     uint32_t size = f0b_get_le32(u->raw + F0B_IMG_OFF_PAYLOAD_SIZE);
     int st;
 
+    u->fresh = 0;
     if (!u->open)
         return F0B_ST_BAD_STATE;
     if (len == 0 || offset > size || len > size - offset)
@@ -117,6 +126,7 @@ int f0b_update_end(struct f0b_update *u, uint32_t *crc)
     const struct f0b_layout *l = u->l;
     int st;
 
+    u->fresh = 0;
     if (!u->open)
         return F0B_ST_BAD_STATE;
     /* Read back what is really in flash, not what we meant to write. */

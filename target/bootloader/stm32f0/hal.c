@@ -12,6 +12,7 @@
 #include "f0_part.h"
 #include "f0_usart1.h"   /* F0_USART_BRR */
 #include "port.h"
+#include "regs_extra.h"    /* RCC_CSR */
 #include "stm32f0_regs.h"
 
 #ifndef F0B_RX_RING_SIZE
@@ -32,9 +33,6 @@ static uint8_t rx_ring[F0B_RX_RING_SIZE] __attribute__((section(".noinit"), alig
 static uint32_t rx_tail;
 static uint32_t baud_now;
 static uint32_t ms_now, ms_frac, systick_last;
-
-/* Words at the end of SRAM that survive a soft reset (linker: f0b_layout.ld). */
-extern volatile uint32_t _f0b_shared[];
 
 typedef uint32_t __attribute__((may_alias)) f0b_u32_alias;
 
@@ -170,19 +168,32 @@ const uint8_t *f0b_hal_flash_ptr(uint32_t addr)
 
 /* --- CRC unit ------------------------------------------------------------------------ */
 
-/* zlib's crc32: polynomial 0x04C11DB7 (fixed on the F030), init 0xFFFFFFFF, input and
- * output bit-reflected, result inverted. REV_IN = 01 reflects each byte, so a little-endian
- * word is fed byte-swapped (REV) to keep byte 0 first. */
-uint32_t f0b_hal_crc32(const uint8_t *p, uint32_t len)
+/* Polynomial 0x04C11DB7 (fixed on the F030), init 0xFFFFFFFF (CRC_INIT's reset value),
+ * bytes in order: a little-endian word is fed byte-swapped (REV) so that byte 0 goes first;
+ * cr picks the bit order (RESET also loads INIT into DR). */
+static uint32_t crc_unit(const uint8_t *p, uint32_t len, uint32_t cr)
 {
-    CRC_CR = CRC_CR_RESET | CRC_CR_REV_IN_BYTE | CRC_CR_REV_OUT;
+    CRC_CR = cr;
     if (((uintptr_t)p & 3u) == 0) {
         for (; len >= 4; len -= 4, p += 4)
             CRC_DR = __builtin_bswap32(*(const f0b_u32_alias *)p);
     }
     while (len--)
         CRC_DR8 = *p++;
-    return ~CRC_DR;
+    return CRC_DR;
+}
+
+/* zlib's crc32: input and output bit-reflected (REV_IN = 01 reflects each byte, REV_OUT the
+ * result), result inverted. */
+uint32_t f0b_hal_crc32(const uint8_t *p, uint32_t len)
+{
+    return ~crc_unit(p, len, CRC_CR_RESET | CRC_CR_REV_IN_BYTE | CRC_CR_REV_OUT);
+}
+
+/* CRC-32/MPEG-2: the unit as it is, nothing reflected, nothing inverted. */
+uint32_t f0b_hal_crc_frame(const uint8_t *p, uint32_t len)
+{
+    return crc_unit(p, len, CRC_CR_RESET);
 }
 
 /* --- time ------------------------------------------------------------------------------ */
@@ -282,12 +293,24 @@ uint16_t f0b_hal_chip_id(void)
     return (uint16_t)(DBGMCU_IDCODE & DBGMCU_IDCODE_DEV_ID_MASK);
 }
 
+/* The request is words 0-1 of the SRAM vector area (include/f0boot/layout.h): magic and
+ * complement, written by the application, which cleared the reset flags (RMVF) before its
+ * software reset. SRAM is garbage after power-on, but PORRSTF stays set until cleared, so
+ * a chance match after a power-on (or a watchdog reset) never keeps the bootloader. */
 int f0b_hal_take_update_request(void)
 {
-    int req = _f0b_shared[0] == F0B_REQ_UPDATE_MAGIC;
-    /* Clear it: the next reset (a crash of the new application, say) must boot normally. */
-    _f0b_shared[0] = 0;
-    return req;
+    uintptr_t base = F0B_REQ_ADDR;
+    __asm__("" : "+l"(base));          /* one base register for both words, not two literals */
+    volatile uint32_t *req = (volatile uint32_t *)base;
+    uint32_t w0 = req[0];
+    /* RCC_CSR bits 31:25 (LPWR WWDG IWDG SFT POR PIN OBL): SFTRSTF alone, PINRSTF ignored
+     * (every internal reset also pulses NRST). Differences ORed, no branches: 4 KB budget. */
+    uint32_t flags = (RCC_CSR >> 25) | (RCC_CSR_PINRSTF >> 25);
+    uint32_t diff = (w0 ^ F0B_REQ_UPDATE_MAGIC) | (w0 ^ ~req[1]) |
+                    (flags ^ ((RCC_CSR_SFTRSTF | RCC_CSR_PINRSTF) >> 25));
+    /* Cleared on read: the next reset (a crash of the new application, say) boots it. */
+    req[0] = 0;
+    return diff == 0;
 }
 
 _Noreturn void f0b_hal_reset(void)

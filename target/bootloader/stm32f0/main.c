@@ -1,11 +1,8 @@
 /*
- * The boot decision at reset (the decisions themselves are the core's: f0b_app_state()
- * and f0b_proto_run()):
- *   - the application asked for an update, or there is no valid committed application:
- *     serve the protocol until the host says BOOT or RESET;
- *   - otherwise serve the protocol for F0B_BOOT_WINDOW_MS (default 50) and start the
- *     application if no host greeted in that time. F0B_BOOT_WINDOW_MS = 0 starts it at
- *     once, before the PLL or the USART are even touched.
+ * Reset: the port reads the update request, the core decides (f0b_boot_decide()), the port
+ * carries it out. F0B_BOOT_WINDOW_MS (default 50) is the boot window; 0 starts a valid
+ * application at once, before the PLL or the USART are even touched. What ends a served
+ * session (BOOT, RESET, the window, the idle timeout) is f0b_proto_run()'s.
  */
 #include "f0b_core.h"
 #include "f0b_hal.h"
@@ -18,21 +15,13 @@
 int main(void)
 {
     static struct f0b_layout l;
-    uint8_t reason = F0B_STAY_NO_APP;
+    uint8_t reason;
 
     f0b_port_early_init();
     f0b_layout_init(&l, F0B_PART_CODE);
-    if (f0b_hal_take_update_request()) {
-        reason = F0B_STAY_REQUEST;
-    } else if (f0b_app_state(&l) == F0B_APP_VALID) {
-        if (F0B_BOOT_WINDOW_MS == 0)
-            f0b_hal_start_app(l.app_start);
-        f0b_port_init();
-        if (f0b_proto_run(&l, F0B_BOOT_WINDOW_MS, F0B_STAY_GREETING) == 0)
-            f0b_hal_start_app(l.app_start);
-        f0b_hal_reset();            /* not reached: a greeted window serves until BOOT/RESET */
-    }
+    int action = f0b_boot_decide(&l, f0b_hal_take_update_request(), F0B_BOOT_WINDOW_MS, &reason);
+    if (action == F0B_BOOT_START)
+        f0b_hal_start_app(l.app_start);
     f0b_port_init();
-    f0b_proto_run(&l, 0, reason);
-    f0b_hal_reset();
+    f0b_proto_run(&l, action == F0B_BOOT_WINDOW ? F0B_BOOT_WINDOW_MS : 0u, reason);
 }

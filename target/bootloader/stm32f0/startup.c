@@ -29,8 +29,8 @@ void Fault_Handler(void)
 
 void Reset_Handler(void)
 {
-    /* The shared words at the end of SRAM are outside .data, .bss and the stack, so the
-     * update request the application left there survives this initialisation. */
+    /* The update request (words 0-1 of SRAM, the vector-table copy area) is outside .data,
+     * .bss and the stack, so it survives this initialisation. */
     uint32_t *s = _sidata, *d = _sdata;
     while (d < _edata)
         *d++ = *s++;
