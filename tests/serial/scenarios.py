@@ -12,17 +12,13 @@ this order and share the boards, so each one that needs a bootloader asks for it
 """
 from collections import namedtuple
 
-# Scenarios that fail against today's f0boot and pass once the termios transport (issue 12,
-# the "tty" branch) is in. A run reports them XFAIL; one that passes is reported XPASS and
-# fails the run, so that this list is kept true: when a fix lands, delete its names here.
+# Scenarios that fail against today's f0boot, for work still to come (issue 12). A run reports
+# them XFAIL; one that passes is reported XPASS and fails the run, so that this list is kept
+# true: when a fix lands, delete its name here. (Before the termios transport was merged the
+# list also held uart_fastbaud_fallback, usb_by_id, usb_bare_name, usb_selector, ports_json
+# and usb_second_opener: each failed then and passes now.)
 EXPECTED_FAIL = {
-    "uart_fastbaud_fallback",   # f0boot does not read the line rate back (reports 921600)
-    "usb_by_id",                # symlinks refused: "no such serial port"
-    "usb_bare_name",            # bare names refused
-    "usb_selector",             # no usb:VID:PID:SERIAL selector
-    "ports_json",               # no `f0boot ports`
-    "usb_second_opener",        # no exclusive open: the second f0boot gets in
-    "uart_handsfree",           # no --expect, no automatic entry into the bootloader
+    "uart_expect",              # no --expect yet (exit 2)
 }
 
 S = namedtuple("S", "name cmd rc out on timeout")
@@ -120,11 +116,15 @@ SCENARIOS = [
       [r"\bpulled=(10|13)\b", r'"ok":false,"exit":(10|13),"error":"/dev/ttyUSB0',
        r"replug-now", r'"app_state":"(none|uncommitted|bad)"', FLASH_OK, r"app v2\.0\.0"],
       [(r"unplug-now", UNPLUG), (r"replug-now", REPLUG)]),
-    # Hands-free: with the application running, f0boot gets it into its bootloader by itself
-    # and waits for the new version to speak.
-    S("uart_handsfree", "appcheck %s '[0-9.]*' || exit 99\n"
-      "f0boot flash %s /f0b/app.elf --json --timeout 3000 --expect 'app v1.0.0'" % (UART, UART),
-      0, [FLASH_OK]),
+    # Hands-free: with the application running (v2, put there first), f0boot flash gets it
+    # into its bootloader by itself (nobody sends 'B'), then v1 runs.
+    S("uart_handsfree", "{v2} || exit 99\n"
+      "f0boot flash {p} /f0b/app.elf --json --timeout 3000 && appcheck {p} 1.0.0".format(
+          v2=flash_and_run(UART, "app_v2.elf", "2.0.0"), p=UART),
+      0, [FLASH_OK + r'.*"booted":true', r"app v1\.0\.0"]),
+    # --expect: f0boot keeps the port open after BOOT until the application prints TEXT.
+    S("uart_expect", "tobl {p}\nf0boot flash {p} /f0b/app_v2.elf --json --timeout 3000 "
+      "--expect 'app v2.0.0'".format(p=UART), 0, [FLASH_OK]),
 ]
 
 # Output that fails any scenario (the guest's f0boot is the sanitizer build).
