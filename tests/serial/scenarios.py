@@ -122,6 +122,12 @@ SCENARIOS = [
       "f0boot flash {p} /f0b/app.elf --json --timeout 3000 && appcheck {p} 1.0.0".format(
           v2=flash_and_run(UART, "app_v2.elf", "2.0.0"), p=UART),
       0, [FLASH_OK + r'.*"booted":true', r"app v1\.0\.0"]),
+    # Never stranded: a session greeted and then abandoned ends by itself after the idle
+    # timeout, and the committed application runs again (nobody resets the board).
+    S("uart_abandoned", "{v1} || exit 99\ntobl {p}\n"
+      "f0boot probe {p} --json --timeout 3000 || exit 1\nappcheck {p} 1.0.0".format(
+          v1=flash_and_run(UART, "app.elf", "1.0.0"), p=UART),
+      0, [r'"stay_reason":"request"', r"app v1\.0\.0"]),
     # --expect: f0boot keeps the port open after BOOT until the application prints TEXT.
     S("uart_expect", "tobl {p}\nf0boot flash {p} /f0b/app_v2.elf --json --timeout 3000 "
       "--expect 'app v2.0.0'".format(p=UART), 0, [FLASH_OK]),
