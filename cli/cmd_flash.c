@@ -101,11 +101,11 @@ static int sess_fail(struct out *u, struct f0b_session *s, const char *port, int
     case F0B_E_VERSION:
         return out_fail(u, code, "%s: the bootloader speaks protocol %u.x, this f0boot speaks "
                         "%u.%u: use an f0boot release for protocol %u, or update the "
-                        "bootloader", port, s->info.proto_major, F0B_PROTO_MAJOR,
-                        F0B_PROTO_MINOR, s->info.proto_major);
+                        "bootloader", port, f0b_sess_info(s)->proto_major, F0B_PROTO_MAJOR,
+                        F0B_PROTO_MINOR, f0b_sess_info(s)->proto_major);
     case F0B_E_REFUSED:
         return out_fail(u, code, "the device refused: %s (status 0x%02x)",
-                        f0b_status_str(s->last_status), s->last_status);
+                        f0b_status_str(f0b_sess_last_status(s)), f0b_sess_last_status(s));
     case F0B_E_VERIFY:
         return out_fail(u, code, "read-back check failed: the device's flash does not match "
                         "the image; the application is not committed. Flash again; if it "
@@ -263,8 +263,7 @@ static int open_port(struct out *u, struct common *c, struct f0b_port *p)
 /* A port with a session on it. */
 struct device {
     struct f0b_port port;       /* open when port.ops is set */
-    struct f0b_session s;
-    int have_sess;              /* s is initialised: free it */
+    struct f0b_session *s;      /* NULL until created */
 };
 
 /* Open PORT, start a session and greet the bootloader (INFO, version check). Returns -1
@@ -280,19 +279,16 @@ static int connect_device(struct out *u, struct common *c, struct device *d, int
     opts_from(c, u, &o);
     if (!events)
         o.event = NULL;
-    if (f0b_sess_init(&d->s, &d->port, &o) < 0)
+    if (f0b_sess_create(&d->s, &d->port, &o) < 0)
         return out_fail(u, F0B_EXIT_INTERNAL, "out of memory");
-    d->have_sess = 1;
-    rc = f0b_sess_connect(&d->s);
-    return rc < 0 ? sess_fail(u, &d->s, c->port, rc) : -1;
+    rc = f0b_sess_connect(d->s);
+    return rc < 0 ? sess_fail(u, d->s, c->port, rc) : -1;
 }
 
 static void disconnect(struct device *d)
 {
-    if (d->have_sess)
-        f0b_sess_free(&d->s);
-    if (d->port.ops)
-        f0b_port_close(&d->port);
+    f0b_sess_free(d->s);
+    f0b_port_close(&d->port);   /* also after a failed reopen (ops NULL) */
 }
 
 static const char *const exit_text =
@@ -374,12 +370,12 @@ int cmd_flash(int argc, char **argv)
     rc = connect_device(&u, &c, &dev, 1);
     if (rc >= 0)
         goto done;
-    rc = f0b_sess_fast_baud(&dev.s);
+    rc = f0b_sess_fast_baud(dev.s);
     if (rc == 0)
-        rc = f0b_sess_flash(&dev.s, cnt, cnt + F0B_IMG_HDR_SIZE,
+        rc = f0b_sess_flash(dev.s, cnt, cnt + F0B_IMG_HDR_SIZE,
                             (uint32_t)(cnt_len - F0B_IMG_HDR_SIZE), &res);
     if (rc < 0) {
-        rc = sess_fail(&u, &dev.s, c.port, rc);
+        rc = sess_fail(&u, dev.s, c.port, rc);
         goto done;
     }
     print_result(&u, &res, c.port);
@@ -491,7 +487,7 @@ int cmd_probe(int argc, char **argv)
     rc = connect_device(&u, &c, &dev, 0);
     if (rc >= 0)
         goto done;
-    probe_result(&u, c.port, &dev.s.info);
+    probe_result(&u, c.port, f0b_sess_info(dev.s));
     rc = F0B_EXIT_OK;
 done:
     disconnect(&dev);
@@ -519,9 +515,9 @@ int cmd_boot(int argc, char **argv)
     rc = connect_device(&u, &c, &dev, 1);
     if (rc >= 0)
         goto done;
-    rc = f0b_sess_boot(&dev.s);
+    rc = f0b_sess_boot(dev.s);
     if (rc < 0) {
-        rc = sess_fail(&u, &dev.s, c.port, rc);
+        rc = sess_fail(&u, dev.s, c.port, rc);
         goto done;
     }
     {

@@ -89,8 +89,22 @@ static int gate(void)
     return fake_flash_ops() == gate_ops;
 }
 
+/* Power on after a cut: the boot decision of stm32f0/main.c (no update request here). */
+static void power_on(struct link *k)
+{
+    int valid = f0b_app_state(k->l) == F0B_APP_VALID;
+
+    fake_board_init(k->cfg.baud, 0x442);
+    fake_board_rx_gate(gate);
+    f0b_proto_init(&k->dev, k->l, valid ? F0B_STAY_GREETING : F0B_STAY_NO_APP);
+    k->window_end = valid ? k->now_us + (uint64_t)k->cfg.window_ms * 1000u : 0;
+    k->off_until = 0;
+}
+
 static void run_device(struct link *k)
 {
+    int was_valid = k->cfg.cut_after_commit && !k->cut_done &&
+                    f0b_app_state(k->l) == F0B_APP_VALID;
     uint8_t tx[4096];
     uint32_t bauds[4096];
     uint64_t ops0 = fake_flash_ops(), er0 = fake_flash_erases(), busy;
@@ -104,6 +118,19 @@ static void run_device(struct link *k)
     uint64_t halfwords = fake_flash_ops() - ops0 - erases;
     busy = erases * k->cfg.erase_us + halfwords * k->cfg.halfword_us_x10 / 10u;
     k->busy_until = k->now_us + busy;
+    if (k->cfg.cut_after_commit && !k->cut_done && !was_valid &&
+        f0b_app_state(k->l) == F0B_APP_VALID) {
+        /* The commit word is in flash; the power goes before the answer does. */
+        k->cut_done = 1;
+        k->off_until = k->busy_until + (uint64_t)k->cfg.cut_off_ms * 1000u;
+        while (fake_board_tx_take(tx, bauds, sizeof tx) > 0)
+            ;
+        return;
+    }
+    if (k->window_end && !k->dev.greeted && k->now_us >= k->window_end) {
+        k->booted = 1;          /* nobody greeted in the window: the application runs */
+        return;
+    }
     while ((n = fake_board_tx_take(tx, bauds, sizeof tx)) > 0)
         if (act != F0B_PROTO_BOOT || !k->cfg.lose_boot_answer)
             line_send(k, &k->d2h, &k->d2h_free, k->busy_until, tx, n, bauds, 0);
@@ -122,13 +149,16 @@ static void advance(void *ctx, uint32_t ms)
 
     while (k->now_us < end) {
         k->now_us += 250;       /* quarter-millisecond steps */
+        if (k->off_until && k->now_us >= k->off_until)
+            power_on(k);
         while (k->h2d.n && k->h2d.t[k->h2d.head] <= k->now_us) {
             size_t i = k->h2d.head;
-            fake_board_rx_push(sample(k, k->h2d.c[i], k->h2d.baud[i], fake_board_baud()));
+            if (!k->off_until)  /* a device without power hears nothing */
+                fake_board_rx_push(sample(k, k->h2d.c[i], k->h2d.baud[i], fake_board_baud()));
             k->h2d.head = (i + 1) % k->h2d.cap;
             k->h2d.n--;
         }
-        if (!k->booted && k->now_us >= k->busy_until)
+        if (!k->booted && !k->off_until && k->now_us >= k->busy_until)
             run_device(k);
     }
 }

@@ -23,6 +23,13 @@ struct link_cfg {
     uint32_t erase_us;          /* flash timing (0: instant) */
     uint32_t halfword_us_x10;   /* tenths of us per half-word */
     int lose_boot_answer;       /* the answer to BOOT never reaches the host */
+    /* Power cut in the poll that programs the commit word: its answer is lost, the device
+     * is off for cut_off_ms (bytes sent to it are lost), then powers on as the bootloader
+     * does at reset: a valid application gets a boot window of window_ms (a greeting keeps
+     * it in the bootloader, else the application starts and answers nothing). */
+    int cut_after_commit;
+    uint32_t cut_off_ms;
+    uint32_t window_ms;
 };
 
 struct lq {
@@ -44,6 +51,9 @@ struct link {
     struct f0b_proto dev;
     int booted;
     unsigned resets;
+    int cut_done;               /* the power cut has happened */
+    uint64_t off_until;         /* powered off until (us) */
+    uint64_t window_end;        /* boot window ends (us); 0: none */
     unsigned noise_events;
     struct f0b_loop_peer peer;
     struct f0b_port port;

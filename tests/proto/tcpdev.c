@@ -31,18 +31,24 @@ static uint32_t mono_ms(void)
     return (uint32_t)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
-/* Serve one connection until the client closes it. */
-static void *serve(void *arg)
+/* The commit word was programmed in this poll (with cut_after_commit, once). */
+static int power_cut_now(struct tcpdev *d, int was_valid)
+{
+    if (!d->cut_after_commit || d->cut_done || was_valid ||
+        f0b_app_state(d->l) != F0B_APP_VALID)
+        return 0;
+    d->cut_done = 1;
+    return 1;
+}
+
+/* Serve one connection until the client closes it: 0, or 1 when the power was cut. */
+static int serve_conn(struct tcpdev *d, int fd)
 {
     static struct f0b_proto dev;
-    struct tcpdev *d = arg;
     const struct tcpdev_filter *f = d->filter;
-    int fd = accept(d->lfd, NULL, NULL);
     uint8_t buf[4096], data[4096];
     uint32_t bauds[4096];
 
-    if (fd < 0)
-        return NULL;
     fake_board_init(115200, 0x442);
     fake_board_set_millis(mono_ms());   /* one clock from the start: the idle timer uses it */
     f0b_proto_init(&dev, d->l, F0B_STAY_NO_APP);
@@ -53,7 +59,7 @@ static void *serve(void *arg)
         if (poll(&p, 1, 1) > 0) {
             ssize_t n = recv(fd, buf, sizeof buf, 0);
             if (n <= 0)
-                break;
+                return 0;
             if (!f) {
                 for (ssize_t i = 0; i < n; i++)
                     fake_board_rx_push(buf[i]);
@@ -66,7 +72,10 @@ static void *serve(void *arg)
         if ((f && f->no_device) || d->booted)
             continue;
         fake_board_set_millis(mono_ms());
+        int was_valid = f0b_app_state(d->l) == F0B_APP_VALID;
         int act = f0b_proto_poll(&dev);
+        if (power_cut_now(d, was_valid))
+            return 1;
         size_t n;
         while ((n = fake_board_tx_take(buf, bauds, sizeof buf)) > 0) {
             if (f && f->tx)
@@ -77,7 +86,21 @@ static void *serve(void *arg)
         if (act == F0B_PROTO_BOOT)
             d->booted = 1;
     }
-    close(fd);
+}
+
+/* Serve connections until a client closes one (after a power cut, the next one too). */
+static void *serve(void *arg)
+{
+    struct tcpdev *d = arg;
+    int cut;
+
+    do {
+        int fd = accept(d->lfd, NULL, NULL);
+        if (fd < 0)
+            return NULL;
+        cut = serve_conn(d, fd);
+        close(fd);
+    } while (cut);
     return NULL;
 }
 

@@ -33,6 +33,11 @@ struct tcpdev {
     pthread_t thr;
     const struct tcpdev_filter *filter;     /* NULL: raw TCP */
     int booted;             /* the device acknowledged BOOT (read after tcpdev_join) */
+    /* Power cut in the poll that programs the commit word: its answer is lost and the
+     * connection closed (a power cut that resets the board server); the next connection is
+     * served by a device that starts afresh. Set before tcpdev_start; cut_done after. */
+    int cut_after_commit;
+    int cut_done;
     char dir[64];           /* scratch directory for images and f0boot's output */
 };
 

@@ -232,12 +232,42 @@ static void test_cli_exit_codes(void **state)
     test_img_free(&img);
 }
 
+/* Issue 13 item 11: the board server goes away with the power right after the commit word
+ * is programmed (END's answer lost, the connection closed). f0boot reconnects, asks again,
+ * finds this image committed: success with a warning, not exit 13. */
+static void test_cli_cut_after_commit(void **state)
+{
+    static char out[65536];
+    struct test_img img;
+    (void)state;
+
+    test_img_make(&img, &L, 12 * 1024, 29);
+    write_img("app.img", &img, "stm32f030xc");
+    D.cut_after_commit = 1;
+    tcpdev_start(&D, NULL);
+    assert_int_equal(tcpdev_run(&D, out, sizeof out, "flash socket://127.0.0.1:%d %s/app.img "
+                                "--json", D.port, D.dir), 0);
+    tcpdev_join(&D);
+    D.cut_after_commit = 0;
+    assert_true(D.cut_done);
+    assert_true(flash_equals(img.payload, img.size));
+    assert_int_equal(f0b_app_state(&L), F0B_APP_VALID);
+    assert_true(D.booted);
+    assert_non_null(strstr(out, "\"event\":\"warn\",\"phase\":\"verify\",\"msg\":\"the port "
+                           "failed after END"));
+    assert_non_null(strstr(out, "the link was lost after END; asked again, the device has "
+                           "this image committed"));
+    assert_non_null(strstr(out, "\"event\":\"result\",\"ok\":true"));
+    test_img_free(&img);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cli_flash),
         cmocka_unit_test(test_cli_hex_on_the_fly),
         cmocka_unit_test(test_cli_exit_codes),
+        cmocka_unit_test(test_cli_cut_after_commit),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -79,20 +79,20 @@ struct run {
 static void flash(struct link *k, const struct test_img *img, struct f0b_flash_opts *o,
                   struct run *r)
 {
-    struct f0b_session s;
+    struct f0b_session *s;
 
     memset(r, 0, sizeof *r);
     o->baud = k->cfg.baud;
     o->event = on_event;
     o->event_ctx = &r->ev;
-    assert_int_equal(f0b_sess_init(&s, &k->port, o), 0);
-    r->rc = f0b_sess_connect(&s);
+    assert_int_equal(f0b_sess_create(&s, &k->port, o), 0);
+    r->rc = f0b_sess_connect(s);
     if (r->rc == 0)
-        r->rc = f0b_sess_fast_baud(&s);
+        r->rc = f0b_sess_fast_baud(s);
     if (r->rc == 0)
-        r->rc = f0b_sess_flash(&s, img->hdr, img->payload, img->size, &r->res);
-    r->last_status = s.last_status;
-    f0b_sess_free(&s);
+        r->rc = f0b_sess_flash(s, img->hdr, img->payload, img->size, &r->res);
+    r->last_status = f0b_sess_last_status(s);
+    f0b_sess_free(s);
 }
 
 static int flash_equals(const struct test_img *img)
@@ -346,6 +346,76 @@ static void test_boot_answer_lost(void **state)
     assert_int_equal(f0b_app_state(&L), F0B_APP_VALID);
     link_free(&k);
     test_img_free(&img);
+}
+
+/* ---- a power cut right after the commit (issue 13 item 11) -------------------------- */
+
+/* The device programs the commit word and loses power before END's answer leaves; it comes
+ * back after off_ms with the new image committed and a 50 ms boot window. */
+static void cut_after_commit(uint32_t off_ms, uint32_t fast, int no_boot, struct run *r,
+                             struct link *k)
+{
+    struct test_img img;
+    struct f0b_flash_opts o;
+    struct link_cfg c = cfg(115200, 1);
+
+    c.cut_after_commit = 1;
+    c.cut_off_ms = off_ms;
+    c.window_ms = 50;
+    test_img_make(&img, &L, 20000, 23);
+    link_init(k, &c, &L);
+    f0b_flash_opts_default(&o);
+    o.fast_baud = fast;
+    o.no_boot = no_boot;
+    flash(k, &img, &o, r);
+    assert_true(k->cut_done);
+    assert_true(flash_equals(&img));
+    assert_int_equal(f0b_app_state(&L), F0B_APP_VALID);
+    print_message("cut, off %u ms, fast %u: rc %d, %d warnings, last: %s\n", off_ms, fast,
+                  r->rc, r->ev.warns, r->ev.last_warn);
+    test_img_free(&img);
+}
+
+static void test_cut_after_commit(void **state)
+{
+    static const struct { uint32_t off_ms, fast; int no_boot; } cases[] = {
+        { 2000, 0, 0 },         /* back after END's timeout: greeted in its window */
+        { 300, 0, 1 },          /* back while END is still awaited */
+        { 2000, 921600, 0 },    /* the device comes back at the starting rate */
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct link k;
+        struct run r;
+        fake_flash_init(&L);
+        cut_after_commit(cases[i].off_ms, cases[i].fast, cases[i].no_boot, &r, &k);
+        assert_int_equal(r.rc, 0);
+        assert_true(r.res.relinked);
+        assert_int_equal(r.res.crc, (uint32_t)crc32(0L, fake_flash_mem() + (L.app_start -
+                         F0B_FLASH_BASE), r.res.bytes));
+        assert_int_equal(r.ev.warns, 2);    /* no answer after END; committed after all */
+        assert_non_null(strstr(r.ev.last_warn, "the link was lost after END"));
+        assert_int_equal(k.dev.stay_reason, F0B_STAY_GREETING);   /* held in its window */
+        assert_int_equal(k.booted, !cases[i].no_boot);
+        assert_int_equal(r.res.booted, !cases[i].no_boot);
+        link_free(&k);
+        fake_flash_free();
+    }
+}
+
+/* Power that does not come back within --wait: a clear transfer failure, not a success. */
+static void test_cut_after_commit_no_power(void **state)
+{
+    struct link k;
+    struct run r;
+    (void)state;
+
+    cut_after_commit(60000, 0, 0, &r, &k);
+    assert_int_equal(r.rc, F0B_E_TRANSFER);
+    assert_false(r.res.relinked);
+    assert_non_null(strstr(r.ev.last_warn, "may or may not be committed"));
+    link_free(&k);
 }
 
 static double rate_at(uint32_t baud, uint32_t latency, uint32_t fast, uint64_t *ms,
@@ -942,7 +1012,7 @@ static void test_host_version_and_silence(void **state)
     static struct fakepeer f;
     struct f0b_loop_peer pe = { fp_h2d, fp_d2h, fp_advance, NULL, fp_now, &f };
     struct f0b_port port;
-    struct f0b_session s;
+    struct f0b_session *s;
     struct f0b_flash_opts o;
     (void)state;
 
@@ -950,27 +1020,27 @@ static void test_host_version_and_silence(void **state)
     f.major = F0B_PROTO_MAJOR + 1;
     f0b_port_loop(&port, &pe);
     f0b_flash_opts_default(&o);
-    assert_int_equal(f0b_sess_init(&s, &port, &o), 0);
-    assert_int_equal(f0b_sess_connect(&s), F0B_E_VERSION);
-    assert_int_equal(s.info.proto_major, F0B_PROTO_MAJOR + 1);
-    assert_int_equal(s.info.proto_minor, 3);
+    assert_int_equal(f0b_sess_create(&s, &port, &o), 0);
+    assert_int_equal(f0b_sess_connect(s), F0B_E_VERSION);
+    assert_int_equal(f0b_sess_info(s)->proto_major, F0B_PROTO_MAJOR + 1);
+    assert_int_equal(f0b_sess_info(s)->proto_minor, 3);
     assert_true(f.now < 200);                  /* at once, not after a timeout */
-    f0b_sess_free(&s);
+    f0b_sess_free(s);
 
     memset(&f, 0, sizeof f);                   /* a newer minor of our major: fine */
     f.major = F0B_PROTO_MAJOR;
-    assert_int_equal(f0b_sess_init(&s, &port, &o), 0);
-    assert_int_equal(f0b_sess_connect(&s), 0);
-    assert_int_equal(s.info.proto_minor, 5);
-    assert_int_equal(s.info.window, 3);
-    f0b_sess_free(&s);
+    assert_int_equal(f0b_sess_create(&s, &port, &o), 0);
+    assert_int_equal(f0b_sess_connect(s), 0);
+    assert_int_equal(f0b_sess_info(s)->proto_minor, 5);
+    assert_int_equal(f0b_sess_info(s)->window, 3);
+    f0b_sess_free(s);
 
     memset(&f, 0, sizeof f);                   /* nobody there */
     o.connect_ms = 700;
-    assert_int_equal(f0b_sess_init(&s, &port, &o), 0);
-    assert_int_equal(f0b_sess_connect(&s), F0B_E_NO_ANSWER);
+    assert_int_equal(f0b_sess_create(&s, &port, &o), 0);
+    assert_int_equal(f0b_sess_connect(s), F0B_E_NO_ANSWER);
     assert_true(f.now >= 700 && f.now < 900);
-    f0b_sess_free(&s);
+    f0b_sess_free(s);
 }
 
 /* ---- the boot window of f0b_proto_run ---------------------------------------------------- */
@@ -1026,6 +1096,8 @@ int main(void)
         cmocka_unit_test(test_frame_feed_chunks),
         cmocka_unit_test_setup_teardown(test_full_update_115200, setup, teardown),
         cmocka_unit_test_setup_teardown(test_boot_answer_lost, setup, teardown),
+        cmocka_unit_test(test_cut_after_commit),
+        cmocka_unit_test_setup_teardown(test_cut_after_commit_no_power, setup, teardown),
         cmocka_unit_test_setup_teardown(test_latency_16ms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_921600_flash_bound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_header_refusals, setup, teardown),

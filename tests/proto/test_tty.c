@@ -480,7 +480,7 @@ static void test_session_blames_port(void **state)
     struct f0b_layout l;
     struct link_cfg c;
     struct f0b_flash_opts o;
-    struct f0b_session s;
+    struct f0b_session *s = NULL;
     struct f0b_port port;
     struct f0b_flash_result res;
     struct test_img img;
@@ -507,15 +507,15 @@ static void test_session_blames_port(void **state)
     o.no_boot = 1;
     o.event = on_event;
     o.event_ctx = &w;
-    assert_int_equal(f0b_sess_init(&s, &port, &o), 0);
-    assert_int_equal(f0b_sess_connect(&s), 0);
-    assert_int_equal(f0b_sess_fast_baud(&s), 0);
+    assert_int_equal(f0b_sess_create(&s, &port, &o), 0);
+    assert_int_equal(f0b_sess_connect(s), 0);
+    assert_int_equal(f0b_sess_fast_baud(s), 0);
     assert_int_equal(w.n, 1);
     assert_string_equal(w.last, "/dev/ttyS1 cannot run at 921600 baud (it stays at 115200): "
                         "fell back to 115200");
-    assert_int_equal(f0b_sess_flash(&s, img.hdr, img.payload, img.size, &res), 0);
+    assert_int_equal(f0b_sess_flash(s, img.hdr, img.payload, img.size, &res), 0);
     assert_int_equal(res.baud, 115200);
-    f0b_sess_free(&s);
+    f0b_sess_free(s);
     link_free(&K);
     test_img_free(&img);
     assert_int_equal(fake_flash_violations(), 0);

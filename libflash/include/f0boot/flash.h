@@ -4,9 +4,14 @@
  *
  * Errors: functions return 0 (or a positive count) on success and a negative enum
  * f0b_flash_err on failure; f0b_flash_strerror() names it. A device status that ends an
- * operation (an image refused, a flash error) is kept in the session (last_status) and
- * described by f0b_status_str(). Nothing here prints: progress and log lines go to the
- * caller's event callback.
+ * operation (an image refused, a flash error) is kept in the session
+ * (f0b_sess_last_status()) and described by f0b_status_str(). Nothing here prints: progress
+ * and log lines go to the caller's event callback.
+ *
+ * Use: f0b_port_open() (or f0b_port_loop()), f0b_sess_create(), f0b_sess_connect(), then
+ * f0b_sess_fast_baud() / f0b_sess_flash() / f0b_sess_boot() / ..., f0b_sess_free(),
+ * f0b_port_close(). The sources: docs/protocol.md (and the README's tree) say which file
+ * does what.
  */
 #ifndef F0BOOT_FLASH_H
 #define F0BOOT_FLASH_H
@@ -32,8 +37,11 @@ enum f0b_flash_err {
                              * driver or the UART cannot do it; get_baud says what it runs at */
 };
 
+/* A short description of err (an enum f0b_flash_err); "unknown error" for any other value.
+ * Never NULL, static storage. */
 const char *f0b_flash_strerror(int err);
-/* Short description of a device status (enum f0b_status), with what to do about it. */
+/* A short description of a device status (enum f0b_status), with what to do about it;
+ * "unknown device status" for any other value. Never NULL, static storage. */
 const char *f0b_status_str(int status);
 
 /* ---- transports ---------------------------------------------------------------------- */
@@ -64,11 +72,15 @@ struct f0b_port_ops {
 };
 
 struct f0b_port {
-    const struct f0b_port_ops *ops;
+    const struct f0b_port_ops *ops;     /* NULL: closed (or a reopen failed) */
     void *ctx;
     int is_socket;          /* set_baud does not change a real line rate (socket://) */
     const char *name;       /* the device opened, for messages ("/dev/ttyS1"); NULL for the
                              * network transports; owned by ctx, valid until close */
+    /* How f0b_port_open() opened it, for f0b_port_reopen() (spec NULL: a loopback). */
+    char *spec;
+    uint32_t open_baud;
+    int open_timeout_ms;
 };
 
 /* Open a port by name: "socket://HOST:PORT" (raw TCP, as ser2net and f0sim serve a UART;
@@ -80,9 +92,17 @@ struct f0b_port {
  * baud, no flow control, DTR and RTS negated, set_baud checked against the rate the driver
  * reports (F0B_E_BAUD when it did not take). On failure returns F0B_E_PORT (no such port,
  * busy: the holder is named where the system tells, permission, the rate not taken) or
- * F0B_E_ARG / F0B_E_NOMEM and writes the reason to err. */
+ * F0B_E_ARG (a spec that cannot be parsed: unknown scheme, no HOST:PORT) / F0B_E_NOMEM,
+ * leaves p closed and writes the reason to err. */
 int f0b_port_open(struct f0b_port *p, const char *spec, uint32_t baud, int timeout_ms,
                   char *err, size_t errlen);
+/* Close the port and open it again by the spec, rate and timeout f0b_port_open() was given
+ * (a TCP connection the far end closed, an adapter that came back). Returns 0, or the
+ * errors of f0b_port_open() with the reason in err (the port is then closed: p->ops NULL),
+ * or F0B_E_ARG for a port not opened by f0b_port_open() (a loopback). */
+int f0b_port_reopen(struct f0b_port *p, char *err, size_t errlen);
+/* Close the port if open and free what f0b_port_open() kept; p may then be opened again.
+ * Safe on a closed port. */
 void f0b_port_close(struct f0b_port *p);
 
 /* In-process loopback whose far end is the caller (tests): the host's writes go to
@@ -96,6 +116,7 @@ struct f0b_loop_peer {
     uint64_t (*now_ms)(void *ctx);
     void *ctx;
 };
+/* Make p a loopback port to peer (no allocation; peer must outlive p). Cannot fail. */
 void f0b_port_loop(struct f0b_port *p, const struct f0b_loop_peer *peer);
 
 /* ---- session ------------------------------------------------------------------------- */
@@ -128,6 +149,8 @@ struct f0b_flash_opts {
     void *event_ctx;
 };
 
+/* Fill o with the defaults: 115200 baud, no fast baud, 1000 ms timeout, 5 retries, 3000 ms
+ * connect, boot after the update, no events. */
 void f0b_flash_opts_default(struct f0b_flash_opts *o);
 
 /* INFO, parsed. */
@@ -154,39 +177,70 @@ struct f0b_flash_result {
     uint32_t crc;           /* read-back crc of the payload (== payload_crc on success) */
     int booted;             /* BOOT acknowledged: the application was started */
     int boot_unconfirmed;   /* BOOT sent but never acknowledged (a warning, not an error) */
+    int relinked;           /* the link was lost after END; the device was asked again and
+                             * had committed this image (a F0B_EV_WARN said so) */
 };
 
-struct f0b_session {
-    struct f0b_port *port;
-    struct f0b_flash_opts o;
-    struct f0b_dev_info info;
-    int have_info;
-    uint32_t baud;          /* current line rate */
-    uint8_t seq;
-    int last_status;        /* device status behind F0B_E_REFUSED */
-    unsigned retries;
-    uint64_t t0;
-    void *rx;               /* deframer state (owned) */
-    uint8_t rbuf[512];
-    size_t rpos, rend;
-};
+/* A conversation with one bootloader over one port (opaque). */
+struct f0b_session;
 
-int f0b_sess_init(struct f0b_session *s, struct f0b_port *p, const struct f0b_flash_opts *o);
+/* Create a session on port p (which must stay open while the session is used) with
+ * options o (copied). Returns 0 with *s set, or F0B_E_NOMEM (*s NULL). */
+int f0b_sess_create(struct f0b_session **s, struct f0b_port *p, const struct f0b_flash_opts *o);
+/* Free a session (NULL is fine). The port stays open: close it with f0b_port_close(). */
 void f0b_sess_free(struct f0b_session *s);
 
-/* Greet until a bootloader answers (opts.connect_ms) and check its protocol version. */
+/* What the bootloader reported in INFO: complete after a successful f0b_sess_connect();
+ * after F0B_E_VERSION only proto_major and proto_minor are set; zeros before. Never NULL;
+ * valid while s lives. */
+const struct f0b_dev_info *f0b_sess_info(const struct f0b_session *s);
+/* The device status (enum f0b_status) behind the last F0B_E_REFUSED or F0B_E_VERIFY that
+ * came from a device answer; 0 (F0B_ST_OK) if none. */
+int f0b_sess_last_status(const struct f0b_session *s);
+
+/* Greet (INFO) until a bootloader answers, for up to opts.connect_ms, and check its
+ * protocol version. Returns 0, or F0B_E_NO_ANSWER (nobody answered in time),
+ * F0B_E_VERSION (another protocol major: see f0b_sess_info()), F0B_E_PROTOCOL (an INFO
+ * answer that is malformed or reports impossible geometry), F0B_E_IO (the port failed). */
 int f0b_sess_connect(struct f0b_session *s);
 /* Switch to opts.fast_baud if set and supported; falls back to the old rate (with a
- * F0B_EV_WARN) when the new rate does not come up. 0, or an error if the device is lost. */
+ * F0B_EV_WARN) when the device cannot or will not switch, or the new rate does not come up.
+ * Returns 0 (at either rate), or F0B_E_IO (the port failed), F0B_E_TRANSFER (the device
+ * was lost: no answer at either rate). Needs f0b_sess_connect() first. */
 int f0b_sess_fast_baud(struct f0b_session *s);
-/* One crc32 per chunk of [addr, addr+len) (chunk 0: one crc); n <= F0B_CRC_MAX_CHUNKS. */
+/* Ask the device for one crc32 per chunk bytes of [addr, addr+len) (chunk 0: one crc of
+ * the whole range) into out[0..n), n <= F0B_CRC_MAX_CHUNKS. Returns 0, or F0B_E_REFUSED
+ * (the device's status in f0b_sess_last_status(): range outside flash, CRC not
+ * supported), F0B_E_PROTOCOL (an answer without n crcs), F0B_E_TRANSFER (no answer after
+ * the retries), F0B_E_IO. */
 int f0b_sess_crc(struct f0b_session *s, uint32_t addr, uint32_t len, uint32_t chunk,
                  uint32_t *out, uint32_t n);
-/* The whole update of a container (64-byte header + payload): connect must have run.
- * Success only when the device's read-back crc equals the host's crc of the payload. */
+/* The whole update of a container (64-byte header hdr, then size payload bytes), in three
+ * steps: plan (with opts.skip_unchanged, compare page crcs and keep only pages that
+ * differ), write (BEGIN, then DATA with go-back-N over the device's window), verify (END
+ * reads the flash back and commits; a separate CRC query is compared with the host's crc
+ * of the payload), then BOOT unless opts.no_boot. If the link is lost after END (no
+ * answer, or the port closed), the port is reopened if it can be, the bootloader greeted
+ * again for up to opts.connect_ms (catching the boot window of a device that lost power)
+ * and asked: if it committed this image the update succeeds with a F0B_EV_WARN and
+ * res->relinked. res is filled in either case. Needs f0b_sess_connect() first.
+ * Returns 0 only when the device's read-back crc equals the host's crc of the payload, or:
+ * F0B_E_ARG (no INFO yet, empty payload, size differs from the header's payload size),
+ * F0B_E_NOMEM, F0B_E_REFUSED (the device refused the header or a flash operation failed:
+ * f0b_sess_last_status()), F0B_E_VERIFY (the flash differs from the image: not committed,
+ * or committed but the CRC query differs), F0B_E_TRANSFER (no progress after the retries,
+ * or the link was lost and the device, asked again, has not committed this image),
+ * F0B_E_PROTOCOL, F0B_E_IO (the port failed and could not be reopened). A BOOT that is
+ * sent but never answered is not an error: res->boot_unconfirmed and a F0B_EV_WARN. */
 int f0b_sess_flash(struct f0b_session *s, const uint8_t *hdr, const uint8_t *payload,
                    uint32_t size, struct f0b_flash_result *res);
+/* Start the committed application (BOOT; sent at most twice: once the device has booted,
+ * a repeat is garbage to the application). Returns 0, or F0B_E_REFUSED (no valid
+ * application: f0b_sess_last_status() F0B_ST_NO_APP), F0B_E_TRANSFER (no answer),
+ * F0B_E_IO. */
 int f0b_sess_boot(struct f0b_session *s);
+/* Reset the device (RESET). Returns 0, or F0B_E_REFUSED (not supported: see
+ * f0b_sess_last_status()), F0B_E_TRANSFER (no answer after the retries), F0B_E_IO. */
 int f0b_sess_reset(struct f0b_session *s);
 
 #endif
