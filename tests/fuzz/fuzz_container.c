@@ -32,13 +32,17 @@ static void check(const uint8_t *data, size_t size)
         breach("error code returned and reported differ, or the message is not terminated");
     if (rc != F0B_IMG_OK)
         return;
-    /* Accepted: it is a whole container whose CRCs hold, as computed here. */
-    if (size < F0B_IMG_HDR_SIZE || !chk.have_hdr || !chk.hdr_crc_ok || !chk.payload_crc_ok)
+    /* Accepted: it is a whole container whose CRCs hold, as computed here. An encrypted one
+     * (format v2) ends in a 16-byte tag, and its payload CRC needs the key: not checked. */
+    int enc = h.hdr_version == F0B_IMG_HDR_VERSION_ENC;
+    if (size < F0B_IMG_HDR_SIZE || !chk.have_hdr || !chk.hdr_crc_ok ||
+        (!enc && !chk.payload_crc_ok) || enc != chk.encrypted)
         breach("accepted without a header or with a CRC flagged wrong");
-    if (size - F0B_IMG_HDR_SIZE != h.payload_size)
+    if (size - F0B_IMG_HDR_SIZE != (uint64_t)h.payload_size + (enc ? F0B_IMG_TAG_LEN : 0u))
         breach("accepted with a length that differs from payload_size");
     if ((uint32_t)crc32(0L, data, F0B_IMG_OFF_HDR_CRC) != h.hdr_crc ||
-        (uint32_t)crc32(0L, data + F0B_IMG_HDR_SIZE, (uInt)h.payload_size) != h.payload_crc)
+        (!enc && (uint32_t)crc32(0L, data + F0B_IMG_HDR_SIZE, (uInt)h.payload_size) !=
+                     h.payload_crc))
         breach("accepted although a CRC does not match");
 }
 
