@@ -52,20 +52,9 @@ static inline __attribute__((always_inline)) uint32_t xtime4(uint32_t x)
     return ((x & 0x7F7F7F7Fu) << 1) ^ (((x >> 7) & 0x01010101u) * 0x1Bu);
 }
 
-/* Little-endian words of a block (bytes, any alignment), inlined: a call per word costs as
- * much as a round's S-box lookups on the M0. */
-static inline __attribute__((always_inline)) uint32_t ld32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static inline __attribute__((always_inline)) void st32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "aes.c reads blocks as little-endian words"
+#endif
 
 /* MixColumns of one column: b_i = 2 a_i + 3 a_(i+1) + a_(i+2) + a_(i+3)
  *                              = 2 (a_i + a_(i+1)) + a_(i+1) + (a_(i+2) + a_(i+3)). */
@@ -99,8 +88,9 @@ F0B_RAMFUNC void f0b_aes_encrypt(const struct f0b_aes *a, const uint8_t in[F0B_A
                      uint8_t out[F0B_AES_BLOCK])
 {
     const uint32_t *rk = a->rk;
-    uint32_t s0 = ld32(in) ^ rk[0], s1 = ld32(in + 4) ^ rk[1];
-    uint32_t s2 = ld32(in + 8) ^ rk[2], s3 = ld32(in + 12) ^ rk[3];
+    const uint32_t *wi = __builtin_assume_aligned(in, 4);
+    uint32_t *wo = __builtin_assume_aligned(out, 4);
+    uint32_t s0 = wi[0] ^ rk[0], s1 = wi[1] ^ rk[1], s2 = wi[2] ^ rk[2], s3 = wi[3] ^ rk[3];
     uint32_t t0, t1, t2, t3;
 
     /* The state in four locals, the columns written out: the M0 keeps most of it in
@@ -118,20 +108,19 @@ F0B_RAMFUNC void f0b_aes_encrypt(const struct f0b_aes *a, const uint8_t in[F0B_A
         s2 = mix(t2) ^ rk[2];
         s3 = mix(t3) ^ rk[3];
     }
-    st32(out, t0 ^ rk[0]);
-    st32(out + 4, t1 ^ rk[1]);
-    st32(out + 8, t2 ^ rk[2]);
-    st32(out + 12, t3 ^ rk[3]);
+    wo[0] = t0 ^ rk[0];
+    wo[1] = t1 ^ rk[1];
+    wo[2] = t2 ^ rk[2];
+    wo[3] = t3 ^ rk[3];
 }
 
-typedef uint16_t __attribute__((may_alias)) f0b_aes_u16;
 
 F0B_RAMFUNC void f0b_aes_ctr(const struct f0b_aes *a, const uint8_t ctr0[F0B_AES_BLOCK],
                              uint32_t pos, uint8_t *data, uint32_t len)
 {
     union {
         uint8_t b[F0B_AES_BLOCK];
-        uint16_t h[8];
+        uint32_t w[4];
     } ks;
     uint32_t base = ((uint32_t)ctr0[12] << 24 | (uint32_t)ctr0[13] << 16 |
                      (uint32_t)ctr0[14] << 8 | ctr0[15]);
@@ -147,16 +136,9 @@ F0B_RAMFUNC void f0b_aes_ctr(const struct f0b_aes *a, const uint8_t ctr0[F0B_AES
         ks.b[14] = (uint8_t)(blk >> 8);
         ks.b[15] = (uint8_t)blk;
         f0b_aes_encrypt(a, ks.b, ks.b);
-        if (n == F0B_AES_BLOCK && ((uintptr_t)data & 1u) == 0) {
-            /* a whole block in place, by half-words: DATA's bytes sit at an even address
-             * (the M0 faults on unaligned accesses) */
-            f0b_aes_u16 *d = (f0b_aes_u16 *)data;
-            for (unsigned k = 0; k < 8; k++)
-                d[k] ^= ks.h[k];
-        } else {
-            for (uint32_t k = 0; k < n; k++)
-                data[k] ^= ks.b[off + k];
-        }
+        /* byte by byte: in the secure bootloader this runs while a page erases (secure.c) */
+        for (uint32_t k = 0; k < n; k++)
+            data[k] ^= ks.b[off + k];
         data += n;
         pos += n;
         len -= n;

@@ -35,7 +35,8 @@ struct f0b_aes {
 /* Expand a 128-bit key (FIPS-197 section 5.2) into a. */
 void f0b_aes_init(struct f0b_aes *a, const uint8_t key[F0B_AES_KEY]);
 
-/* Encrypt one block; in and out may be the same buffer. */
+/* Encrypt one block; in and out may be the same buffer. Both must be 4-byte aligned (the
+ * block is read and written as four little-endian words). */
 F0B_RAMFUNC void f0b_aes_encrypt(const struct f0b_aes *a, const uint8_t in[F0B_AES_BLOCK],
                      uint8_t out[F0B_AES_BLOCK]);
 

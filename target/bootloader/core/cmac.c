@@ -48,19 +48,23 @@ static void dbl(uint8_t k[F0B_AES_BLOCK])
 
 void f0b_cmac_final(struct f0b_cmac *c, uint8_t tag[F0B_AES_BLOCK])
 {
-    uint8_t k[F0B_AES_BLOCK];
+    union {
+        uint8_t b[F0B_AES_BLOCK];
+        uint32_t w[4];
+    } k;
 
     /* Subkeys: L = E(0), K1 = 2L for a complete last block, K2 = 4L for a padded one. */
-    memset(k, 0, sizeof k);
-    f0b_aes_encrypt(c->aes, k, k);
-    dbl(k);
+    memset(&k, 0, sizeof k);
+    f0b_aes_encrypt(c->aes, k.b, k.b);
+    dbl(k.b);
     if (c->n < F0B_AES_BLOCK) {
         c->u.x[c->n] ^= 0x80u;        /* padding 10...0 (the rest XORs zeros) */
-        dbl(k);
+        dbl(k.b);
     }
     for (unsigned i = 0; i < F0B_AES_BLOCK; i++)
-        c->u.x[i] ^= k[i];
-    f0b_aes_encrypt(c->aes, c->u.x, tag);
+        c->u.x[i] ^= k.b[i];
+    f0b_aes_encrypt(c->aes, c->u.x, c->u.x);
+    memcpy(tag, c->u.x, F0B_AES_BLOCK);
 }
 
 int f0b_ct_equal(const uint8_t *a, const uint8_t *b, uint32_t n)

@@ -81,10 +81,15 @@ struct f0b_update {
     uint8_t enc;                    /* the session's image is encrypted (format v2) */
     uint8_t mac_done;               /* the tag over header and ciphertext is computed */
     uint32_t plain_crc;             /* payload_crc, decrypted */
-    uint8_t ctr0[F0B_AES_BLOCK];    /* counter block 0: nonce || 0 */
+    union {
+        uint8_t b[F0B_AES_BLOCK];   /* counter block 0: nonce || 0 */
+        uint32_t w[4];
+    } ctr0;
     uint8_t tag[F0B_AES_BLOCK];
     struct f0b_cmac mac;            /* over header and ciphertext, as it arrives */
     struct f0b_aes aes;             /* the product key, expanded */
+    uint32_t ks_pos, ks_len;        /* ks: key stream for payload bytes [ks_pos, +ks_len) */
+    uint32_t ks[F0B_DATA_MAX / 4];  /* computed while a page erased (secure.c) */
 #endif
 };
 
