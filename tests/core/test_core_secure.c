@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <setjmp.h>
 
 #include "aes.h"
 #include "cmac.h"
@@ -271,6 +272,51 @@ static void t_payload_attacks(void **state)
     enc_free(&e);
 }
 
+/* Power cut at every flash operation of an encrypted update over an installed one (before
+ * the operation and in its middle): the next boot runs a whole image (the old one, or the
+ * new one once committed) or stays in the bootloader, never anything else; and the next
+ * update is taken. */
+static jmp_buf power;
+
+static void t_powercut(void **state)
+{
+    struct enc_img old, img;
+    uint64_t total;
+    (void)state;
+    enc_make(&old, TEST_KEY, 3000, 40, 1);
+    enc_make(&img, TEST_KEY, 5000, 41, 2);
+    fake_flash_init(&L);
+    assert_int_equal(update(&old, 1024, old.tag, 16), F0B_ST_OK);
+    uint64_t before = fake_flash_ops();
+    assert_int_equal(update(&img, 1024, img.tag, 16), F0B_ST_OK);
+    total = fake_flash_ops() - before;
+    for (int kind = FAKE_CUT_BEFORE; kind <= FAKE_CUT_TORN; kind++) {
+        for (volatile uint64_t n = 0; n < total; n++) {
+            fake_flash_init(&L);
+            assert_int_equal(update(&old, 1024, old.tag, 16), F0B_ST_OK);
+            if (setjmp(power) == 0) {
+                fake_flash_arm_cut(n, (enum fake_cut)kind, &power, (uint32_t)n * 17u + 3u);
+                update(&img, 1024, img.tag, 16);
+                fail_msg("cut %llu did not fire", (unsigned long long)n);
+            }
+            fake_flash_disarm();
+            if (f0b_app_state(&L) == F0B_APP_VALID) {
+                const uint8_t *rec = flash_at(L.record_addr);
+                const struct enc_img *which = memcmp(rec, old.t.hdr, 64) == 0 ? &old :
+                                              memcmp(rec, img.t.hdr, 64) == 0 ? &img : NULL;
+                if (!which || memcmp(flash_at(L.app_start), which->plain, which->t.size) != 0)
+                    fail_msg("cut %llu kind %d: VALID but not a whole image",
+                             (unsigned long long)n, kind);
+            }
+            assert_int_equal(update(&img, 1024, img.tag, 16), F0B_ST_OK);
+            assert_memory_equal(flash_at(L.app_start), img.plain, img.t.size);
+            assert_int_equal(fake_flash_violations(), 0);
+        }
+    }
+    enc_free(&old);
+    enc_free(&img);
+}
+
 /* PROTECT: level 1 only, programmed once, a reload asked only when something changed. */
 static void t_protect(void **state)
 {
@@ -304,6 +350,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(t_other_key_plain_rollback, setup, teardown),
         cmocka_unit_test_setup_teardown(t_payload_attacks, setup, teardown),
         cmocka_unit_test(t_protect),
+        cmocka_unit_test_setup_teardown(t_powercut, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
