@@ -87,6 +87,31 @@ static int seen(char *win, size_t *wn, size_t cap, const uint8_t *b, size_t n, c
     return 0;
 }
 
+static int line_done(const char *win, size_t wn)
+{
+    return wn > 0 && win[wn - 1] == '\n';
+}
+
+/* The text was seen: show the rest of its line (up to TAIL_MS more), for the reader. */
+#define TAIL_MS 200
+static void finish_line(struct out *u, struct f0b_port *p, uint64_t t0)
+{
+    uint64_t end = now_ms() + TAIL_MS;
+    uint8_t b[256];
+
+    while (!hf_stop && now_ms() < end) {
+        int n = p->ops->read(p->ctx, b, sizeof b, 20);
+        if (n < 0)
+            return;
+        if (n == 0)
+            continue;
+        uint8_t *nl = memchr(b, '\n', (size_t)n);
+        show(u, b, nl ? (size_t)(nl - b) + 1 : (size_t)n, now_ms() - t0);
+        if (nl)
+            return;
+    }
+}
+
 int hf_expect(struct out *u, struct f0b_port *p, const char *text, uint32_t timeout_ms,
               uint32_t app_baud, uint32_t cur_baud, const uint8_t *pending, size_t npending,
               uint64_t *ms)
@@ -122,7 +147,9 @@ int hf_expect(struct out *u, struct f0b_port *p, const char *text, uint32_t time
             found = seen(win, &wn, cap, buf, (size_t)n, text);
         }
     }
-    free(win);
     *ms = now_ms() - t0;
+    if (rc == 0 && found && !line_done(win, wn))
+        finish_line(u, p, t0);
+    free(win);
     return rc < 0 ? rc : found;
 }
