@@ -10,6 +10,11 @@ Scenarios (usage: handsfree.py --build BUILD_DIR SCENARIO):
              naming page 0; nothing is written; F0BOOT_PORT stands in for PORT
   erase      `f0boot erase` invalidates the application: the bootloader reports none and
              stays; a new update then runs
+  reset      a board on --uart rfc2217 (its DTR drives NRST) whose application ignores the
+             request (tests/apps/listen): --no-ask --reset dtr gets its bootloader (entry
+             "reset", greeted in the boot window), the same over a custom sequence and with
+             NRST on RTS; a sequence on the wrong line does not (exit 11); then v2 is
+             flashed by reset with --expect
   abort      SIGINT in the middle of the write: exit 130, JSON result "aborted", and the
              board is in its bootloader and takes the next update; --reset on a TCP port
              (no DTR/RTS) is refused with exit 10
@@ -160,6 +165,56 @@ def scenario_abort(env):
     rc, out, err = env.f0boot_run("probe", sim.url(), "--no-ask", "--reset", "dtr",
                                   "--timeout", T)
     check(rc == 10 and "DTR/RTS" in err, "--reset on TCP: exit %d %s" % (rc, err))
+    sim.stop()
+
+
+def rfc_url(sim):
+    return "rfc2217://127.0.0.1:%d" % sim.port
+
+
+def rfc_sim(env, f, uart, **kw):
+    """A board whose USART1 is served by telnet RFC 2217: e2e's helpers reach it that way."""
+    sim = Sim(env, f, ["--uart", uart], **kw)
+    sim.url = lambda: rfc_url(sim)
+    return sim
+
+
+def probe_reset(env, sim, seq, wait_ms=3000):
+    """f0boot probe over RFC 2217 with --no-ask --reset seq: (exit code, result, stderr)."""
+    rc, out, err = env.f0boot_run("probe", rfc_url(sim), "--json", "--no-ask", "--reset", seq,
+                                  "--wait", str(wait_ms), "--timeout", T)
+    return rc, (json.loads(out.splitlines()[-1]) if out.strip() else {}), err
+
+
+def scenario_reset(env):
+    listen = os.path.join(env.build, "target", "apps", "listen.elf")
+    f = env.flash_file()
+    sim = rfc_sim(env, f, "rfc2217:0")
+    env.flash(sim, listen)
+    # the application runs and answers nobody; without a reset no bootloader answers
+    rc, res, err = probe_reset(env, sim, "none", 1000)
+    check(rc == 11, "without a reset a bootloader answered (exit %d): %s" % (rc, res))
+    rc, res, err = probe_reset(env, sim, "R1,W100,R0", 1000)
+    check(rc == 11, "a pulse on RTS reset a board whose NRST is on DTR (exit %d)" % rc)
+    for seq in ("dtr", "D1,R0,W50,D0"):
+        rc, res, err = probe_reset(env, sim, seq)
+        check(rc == 0 and res.get("entry") == "reset" and res.get("stay_reason") == "greeting",
+              "--reset %s: exit %d %s %s" % (seq, rc, res, err))
+        rc, out, err = env.f0boot_run("boot", rfc_url(sim), "--timeout", T)
+        check(rc == 0, "boot after --reset %s: %s" % (seq, err))
+    rc, out, err = env.f0boot_run("flash", rfc_url(sim), env.app2, "--json", "--timeout", T,
+                                  "--no-ask", "--reset", "dtr", "--expect", "v2")
+    check(rc == 0, "flash by reset exited %d: %s" % (rc, err))
+    check(events_of(out)[-1].get("entry") == "reset", "flash: %s" % events_of(out)[-1])
+    summary = sim.stop()
+    check(summary["resets"] >= 3, "the board was not reset by its NRST: %s" % summary)
+    # NRST on RTS: the rts sequence works, dtr does not
+    sim = rfc_sim(env, f, "rfc2217:0,nrst=rts", load_bootloader=False)
+    env.flash(sim, listen)
+    rc, res, err = probe_reset(env, sim, "dtr", 1000)
+    check(rc == 11, "a DTR pulse reset a board whose NRST is on RTS (exit %d)" % rc)
+    rc, res, err = probe_reset(env, sim, "rts")
+    check(rc == 0 and res.get("entry") == "reset", "--reset rts: exit %d %s" % (rc, err))
     sim.stop()
 
 
