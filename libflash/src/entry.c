@@ -38,10 +38,10 @@ static const struct {
     const char *name, *seq;
 } presets[] = {
     {"none", ""},
-    {"dtr", "D1,W100,D0"},          /* NRST on DTR# */
-    {"rts", "R1,W100,R0"},          /* NRST on RTS# */
-    {"dtr-rts", "R1,D1,W100,D0"},   /* NRST on DTR#, BOOT0 on RTS# */
-    {"rts-dtr", "D1,R1,W100,R0"},   /* NRST on RTS#, BOOT0 on DTR# */
+    {"dtr", "D1,W50,D0"},          /* NRST on DTR# */
+    {"rts", "R1,W50,R0"},          /* NRST on RTS# */
+    {"dtr-rts", "R1,D1,W50,D0"},   /* NRST on DTR#, BOOT0 on RTS# */
+    {"rts-dtr", "D1,R1,W50,R0"},   /* NRST on RTS#, BOOT0 on DTR# */
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

@@ -231,7 +231,7 @@ static void test_reset_parse(void **state)
     assert_int_equal(s.step[0].what, 'D');
     assert_int_equal(s.step[0].val, 1);
     assert_int_equal(s.step[1].what, 'W');
-    assert_int_equal(s.step[1].val, 100);
+    assert_int_equal(s.step[1].val, 50);
     assert_int_equal(f0b_reset_parse("dtr-rts", &s, err, sizeof err), 0);
     assert_int_equal(s.step[0].what, 'R');      /* BOOT0 held low before the reset */
     assert_int_equal(f0b_reset_parse("D1,r0,W100,d0", &s, err, sizeof err), 0);
