@@ -14,14 +14,16 @@
 
 static void verify_usage(FILE *f)
 {
-    fprintf(f, "usage: f0boot verify PORT IMAGE [--json] [--baud N] [--timeout MS] "
+    fprintf(f,
+            "usage: f0boot verify PORT IMAGE [--json] [--baud N] [--timeout MS] "
             "[entry options]\n\n"
             "Compare the device with IMAGE (a container, or an ELF / Intel HEX packed as\n"
             "`f0boot pack` would: --part, --force) without writing anything: the boot record\n"
             "against the image's header, then a CRC of every page. Exit 0 when the device\n"
             "holds exactly this image, committed; exit 15 naming the first page that differs.\n"
             "The device stays in its bootloader (f0boot boot starts the application).\n\n"
-            "%s\n%s\n%s", dev_port_text, dev_entry_text, dev_exit_text);
+            "%s\n%s\n%s",
+            dev_port_text, dev_entry_text, dev_exit_text);
 }
 
 static const char *state_str(int st)
@@ -42,11 +44,14 @@ static void what_differs(const struct f0b_compare *r, uint32_t page_size, char *
         snprintf(out, n, "page %d (0x%08x, %u bytes) differs first; %u of %u pages differ",
                  r->first_bad, r->first_bad_addr, page_size, r->bad_pages, r->pages);
     else if (!r->record_match)
-        snprintf(out, n, "the pages match, but the boot record holds another header (another "
+        snprintf(out, n,
+                 "the pages match, but the boot record holds another header (another "
                  "version or build of the image)");
     else
-        snprintf(out, n, "the image is in flash but not committed (application %s): flash "
-                 "it again", state_str(r->app_state));
+        snprintf(out, n,
+                 "the image is in flash but not committed (application %s): flash "
+                 "it again",
+                 state_str(r->app_state));
 }
 
 static void verify_result(struct out *u, const struct common *c, const struct device *d,
@@ -66,8 +71,8 @@ static void verify_result(struct out *u, const struct common *c, const struct de
     };
 
     if (ok) {
-        snprintf(title, sizeof title, "%s: matches %s (%u pages, crc32 0x%08x, committed)",
-                 c->port, c->image, r->pages, r->crc);
+        snprintf(title, sizeof title, "%s: matches %s (%u pages, crc32 0x%08x, committed)", c->port,
+                 c->image, r->pages, r->crc);
         out_result(u, 1, title, f, COUNT(f), NULL);
         return;
     }
@@ -79,7 +84,7 @@ int cmd_verify(int argc, char **argv)
 {
     struct out u;
     struct common c;
-    struct device dev = { 0 };
+    struct device dev = {0};
     struct f0b_compare r;
     uint8_t *cnt = NULL;
     size_t cnt_len = 0;
@@ -111,7 +116,8 @@ done:
 
 static void erase_usage(FILE *f)
 {
-    fprintf(f, "usage: f0boot erase PORT [--json] [--baud N] [--timeout MS] [entry options]\n\n"
+    fprintf(f,
+            "usage: f0boot erase PORT [--json] [--baud N] [--timeout MS] [entry options]\n\n"
             "Invalidate the application: the bootloader erases its boot record, and stays in\n"
             "the bootloader at every reset until an update commits a new application. The\n"
             "application's pages are left as they are. Needs a bootloader with ERASE\n"
@@ -123,7 +129,7 @@ int cmd_erase(int argc, char **argv)
 {
     struct out u;
     struct common c;
-    struct device dev = { 0 };
+    struct device dev = {0};
     char title[512];
     int rc;
 
@@ -136,10 +142,11 @@ int cmd_erase(int argc, char **argv)
         goto done;
     rc = f0b_sess_erase(dev.s);
     if (rc == F0B_E_REFUSED && f0b_sess_last_status(dev.s) == F0B_ST_UNKNOWN_CMD) {
-        rc = out_fail(&u, F0B_EXIT_REFUSED, "%s: this bootloader (protocol %u.%u) has no "
+        rc = out_fail(&u, F0B_EXIT_REFUSED,
+                      "%s: this bootloader (protocol %u.%u) has no "
                       "ERASE: update the bootloader, or flash another image over the "
-                      "application", c.port, f0b_sess_info(dev.s)->proto_major,
-                      f0b_sess_info(dev.s)->proto_minor);
+                      "application",
+                      c.port, f0b_sess_info(dev.s)->proto_major, f0b_sess_info(dev.s)->proto_minor);
         goto done;
     }
     if (rc < 0) {
@@ -152,8 +159,10 @@ int cmd_erase(int argc, char **argv)
             OUT_F_BOOL("erased", 1),
             OUT_F_STR("entry", f0b_entry_str(dev.how)),
         };
-        snprintf(title, sizeof title, "%s: application invalidated (boot record erased); the "
-                 "device stays in its bootloader", c.port);
+        snprintf(title, sizeof title,
+                 "%s: application invalidated (boot record erased); the "
+                 "device stays in its bootloader",
+                 c.port);
         out_result(&u, 1, title, f, COUNT(f), NULL);
     }
     rc = F0B_EXIT_OK;

@@ -23,14 +23,14 @@ struct common {
     int no_ask;                 /* --no-ask: do not send the request sequence */
     struct f0b_reset_seq reset; /* --reset (none: no steps) */
     const char *reset_text;
-    const char *expect;         /* --expect TEXT (flash, boot), NULL: none */
+    const char *expect; /* --expect TEXT (flash, boot), NULL: none */
 };
 
 /* A port with a session on it. */
 struct device {
-    struct f0b_port port;       /* open when port.ops is set */
-    struct f0b_session *s;      /* NULL until created */
-    enum f0b_entry_how how;     /* how the bootloader came to answer */
+    struct f0b_port port;   /* open when port.ops is set */
+    struct f0b_session *s;  /* NULL until created */
+    enum f0b_entry_how how; /* how the bootloader came to answer */
 };
 
 /* Which options a command takes beyond the common ones (dev_parse()'s want): IMAGE (with
@@ -54,8 +54,8 @@ void dev_disconnect(struct device *d);
 int dev_fail(struct out *u, struct f0b_session *s, const char *port, int err);
 /* The container to send: the file itself, or an ELF/HEX packed as `f0boot pack` would.
  * 0, or the exit code (reported). */
-int dev_load_image(struct out *o, const char *path, const char *part_name, int force,
-                   uint8_t **cnt, size_t *cnt_len);
+int dev_load_image(struct out *o, const char *path, const char *part_name, int force, uint8_t **cnt,
+                   size_t *cnt_len);
 
 /* --help texts: the exit codes, PORT, the entry options. */
 extern const char *const dev_exit_text;

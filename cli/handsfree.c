@@ -23,7 +23,7 @@ void hf_signals(void)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0;            /* no SA_RESTART: a blocked wait returns at once */
+    sa.sa_flags = 0; /* no SA_RESTART: a blocked wait returns at once */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 }
@@ -36,8 +36,10 @@ int hf_env_baud(struct out *u, const char *name, uint32_t *out, int *rc)
     if (!v || !*v)
         return 0;
     if (cli_parse_u32(v, &x) || x < 1200 || x > 12000000) {
-        *rc = out_fail(u, F0B_EXIT_USAGE, "%s=%s is not a baud rate (1200-12000000): fix or "
-                       "unset it", name, v);
+        *rc = out_fail(u, F0B_EXIT_USAGE,
+                       "%s=%s is not a baud rate (1200-12000000): fix or "
+                       "unset it",
+                       name, v);
         return -1;
     }
     *out = x;
@@ -87,10 +89,7 @@ static int seen(char *win, size_t *wn, size_t cap, const uint8_t *b, size_t n, c
     return 0;
 }
 
-static int line_done(const char *win, size_t wn)
-{
-    return wn > 0 && win[wn - 1] == '\n';
-}
+static int line_done(const char *win, size_t wn) { return wn > 0 && win[wn - 1] == '\n'; }
 
 /* The text was seen: show the rest of its line (up to TAIL_MS more), for the reader. */
 #define TAIL_MS 200

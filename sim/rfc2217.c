@@ -12,11 +12,26 @@
 #include <string.h>
 
 enum {
-    SE = 240, SB = 250, WILL = 251, WONT = 252, DO = 253, DONT = 254, IAC = 255,
-    OPT_BINARY = 0, OPT_SGA = 3, OPT_COMPORT = 44,
-    CPC_SET_CONTROL = 5, CPC_SERVER = 100,
-    CTL_FLOW_REQ = 0, CTL_NO_FLOW = 1, CTL_DTR_REQ = 7, CTL_DTR_ON = 8, CTL_DTR_OFF = 9,
-    CTL_RTS_REQ = 10, CTL_RTS_ON = 11, CTL_RTS_OFF = 12,
+    SE = 240,
+    SB = 250,
+    WILL = 251,
+    WONT = 252,
+    DO = 253,
+    DONT = 254,
+    IAC = 255,
+    OPT_BINARY = 0,
+    OPT_SGA = 3,
+    OPT_COMPORT = 44,
+    CPC_SET_CONTROL = 5,
+    CPC_SERVER = 100,
+    CTL_FLOW_REQ = 0,
+    CTL_NO_FLOW = 1,
+    CTL_DTR_REQ = 7,
+    CTL_DTR_ON = 8,
+    CTL_DTR_OFF = 9,
+    CTL_RTS_REQ = 10,
+    CTL_RTS_ON = 11,
+    CTL_RTS_OFF = 12,
 };
 
 enum { S_DATA, S_IAC, S_VERB, S_SB_OPT, S_SB, S_SB_IAC };
@@ -36,10 +51,7 @@ void tnsrv_init(struct tnsrv *t, int nrst_rts)
     t->nrst_rts = nrst_rts;
 }
 
-int tnsrv_nrst_low(const struct tnsrv *t)
-{
-    return t->nrst_rts ? t->rts : t->dtr;
-}
+int tnsrv_nrst_low(const struct tnsrv *t) { return t->nrst_rts ? t->rts : t->dtr; }
 
 /* WILL/WONT (about the client) or DO/DONT (about us) for opt: answer only a change of
  * state (RFC 1143), so the two ends never loop. */
@@ -62,8 +74,10 @@ static void option(struct tnsrv *t, uint8_t verb, uint8_t opt, struct ring *repl
 static uint8_t set_control(struct tnsrv *t, uint8_t v)
 {
     switch (v) {
-    case CTL_DTR_ON: case CTL_DTR_OFF: t->dtr = v == CTL_DTR_ON; return v;
-    case CTL_RTS_ON: case CTL_RTS_OFF: t->rts = v == CTL_RTS_ON; return v;
+    case CTL_DTR_ON:
+    case CTL_DTR_OFF: t->dtr = v == CTL_DTR_ON; return v;
+    case CTL_RTS_ON:
+    case CTL_RTS_OFF: t->rts = v == CTL_RTS_ON; return v;
     case CTL_DTR_REQ: return t->dtr ? CTL_DTR_ON : CTL_DTR_OFF;
     case CTL_RTS_REQ: return t->rts ? CTL_RTS_ON : CTL_RTS_OFF;
     case CTL_FLOW_REQ: return CTL_NO_FLOW;
@@ -103,12 +117,11 @@ static void after_iac(struct tnsrv *t, uint8_t c, struct ring *data)
         t->verb = c;
         t->st = S_VERB;
     } else {
-        t->st = c == SB ? S_SB_OPT : S_DATA;    /* NOP, BRK, ...: nothing for a UART */
+        t->st = c == SB ? S_SB_OPT : S_DATA; /* NOP, BRK, ...: nothing for a UART */
     }
 }
 
-void tnsrv_feed(struct tnsrv *t, const uint8_t *in, size_t n, struct ring *data,
-                struct ring *reply)
+void tnsrv_feed(struct tnsrv *t, const uint8_t *in, size_t n, struct ring *data, struct ring *reply)
 {
     for (size_t i = 0; i < n; i++) {
         uint8_t c = in[i];
@@ -119,9 +132,7 @@ void tnsrv_feed(struct tnsrv *t, const uint8_t *in, size_t n, struct ring *data,
             else if (ring_space(data))
                 ring_put(data, c);
             break;
-        case S_IAC:
-            after_iac(t, c, data);
-            break;
+        case S_IAC: after_iac(t, c, data); break;
         case S_VERB:
             option(t, t->verb, c, reply);
             t->st = S_DATA;
@@ -137,7 +148,7 @@ void tnsrv_feed(struct tnsrv *t, const uint8_t *in, size_t n, struct ring *data,
             else if (t->sb_n < sizeof t->sb)
                 t->sb[t->sb_n++] = c;
             break;
-        default:    /* S_SB_IAC */
+        default: /* S_SB_IAC */
             if (c == IAC && t->sb_n < sizeof t->sb)
                 t->sb[t->sb_n++] = c;
             if (c == SE)

@@ -13,13 +13,13 @@
 #include "ring.h"
 
 struct tnsrv {
-    int st;                     /* receiver state */
+    int st; /* receiver state */
     uint8_t verb, sb_opt;
     uint8_t sb[16];
     size_t sb_n;
-    uint8_t us[256], him[256];  /* options agreed: what we do, what the client does */
-    int dtr, rts;               /* the client's lines: 1 asserted */
-    int nrst_rts;               /* wiring: NRST on RTS# (1) or on DTR# (0) */
+    uint8_t us[256], him[256]; /* options agreed: what we do, what the client does */
+    int dtr, rts;              /* the client's lines: 1 asserted */
+    int nrst_rts;              /* wiring: NRST on RTS# (1) or on DTR# (0) */
 };
 
 /* A new client: nothing agreed, both lines negated. */

@@ -43,8 +43,7 @@ int f0b_sess_compare(struct f0b_session *s, const uint8_t *hdr, const uint8_t *p
     r->first_bad = -1;
     if (!s->have_info || size == 0 || f0b_get_le32(hdr + F0B_IMG_OFF_PAYLOAD_SIZE) != size)
         return F0B_E_ARG;
-    sess_event(s, F0B_EV_PHASE, "check", "comparing the image with the device's flash", 0,
-               size);
+    sess_event(s, F0B_EV_PHASE, "check", "comparing the image with the device's flash", 0, size);
     r->record_match = memcmp(d->record, hdr, F0B_IMG_HDR_SIZE) == 0;
     r->app_state = d->app_state;
     r->pages = (size + d->page_size - 1) / d->page_size;
@@ -54,5 +53,7 @@ int f0b_sess_compare(struct f0b_session *s, const uint8_t *hdr, const uint8_t *p
     if (rc < 0)
         return rc;
     return r->record_match && r->app_state == F0B_APP_VALID && r->bad_pages == 0 &&
-           r->crc == (uint32_t)crc32(0L, payload, size) ? 0 : F0B_E_VERIFY;
+                   r->crc == (uint32_t)crc32(0L, payload, size)
+               ? 0
+               : F0B_E_VERIFY;
 }

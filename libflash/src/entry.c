@@ -13,10 +13,11 @@
 #include "f0boot/layout.h"
 #include "session.h"
 
-#define FIRST_MS 60         /* a running bootloader answers INFO well within this */
-#define ENTRY_GREET_MS 15   /* greetings while waiting for a bootloader to start: a 50 ms
+#define FIRST_MS 60 /* a running bootloader answers INFO well within this */
+#define ENTRY_GREET_MS \
+    15                     /* greetings while waiting for a bootloader to start: a 50 ms
                              * boot window sees at least three */
-#define MIN_PHASE_MS 100    /* each way tried is given at least this, whatever --wait says */
+#define MIN_PHASE_MS   100 /* each way tried is given at least this, whatever --wait says */
 #define SLEEP_SLICE_MS 10
 
 const char *f0b_entry_str(enum f0b_entry_how how)
@@ -38,15 +39,16 @@ static const struct {
     const char *name, *seq;
 } presets[] = {
     {"none", ""},
-    {"dtr", "D1,W50,D0"},          /* NRST on DTR# */
-    {"rts", "R1,W50,R0"},          /* NRST on RTS# */
-    {"dtr-rts", "R1,D1,W50,D0"},   /* NRST on DTR#, BOOT0 on RTS# */
-    {"rts-dtr", "D1,R1,W50,R0"},   /* NRST on RTS#, BOOT0 on DTR# */
+    {"dtr", "D1,W50,D0"},        /* NRST on DTR# */
+    {"rts", "R1,W50,R0"},        /* NRST on RTS# */
+    {"dtr-rts", "R1,D1,W50,D0"}, /* NRST on DTR#, BOOT0 on RTS# */
+    {"rts-dtr", "D1,R1,W50,R0"}, /* NRST on RTS#, BOOT0 on DTR# */
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *const seq_help = "a sequence is a name (none, dtr, rts, dtr-rts, "
+static const char *const seq_help =
+    "a sequence is a name (none, dtr, rts, dtr-rts, "
     "rts-dtr) or steps separated by commas: D1/D0 assert/negate DTR, R1/R0 the same for "
     "RTS, Wms waits (e.g. D1,R0,W100,D0)";
 
@@ -117,7 +119,7 @@ static int sleep_ms(uint32_t ms, const volatile sig_atomic_t *stop)
 {
     while (ms) {
         uint32_t d = ms < SLEEP_SLICE_MS ? ms : SLEEP_SLICE_MS;
-        struct timespec ts = { 0, (long)d * 1000000L };
+        struct timespec ts = {0, (long)d * 1000000L};
         if (stop && *stop)
             return F0B_E_ABORTED;
         nanosleep(&ts, NULL);
@@ -206,8 +208,10 @@ static int try_ways(struct f0b_session *s, const struct f0b_entry_opts *e, uint6
 
     if (e->ask) {
         *h = F0B_ENTRY_REQUEST;
-        snprintf(msg, sizeof msg, "no bootloader answered: asking the application (request "
-                 "sequence at %u baud)", app_baud);
+        snprintf(msg, sizeof msg,
+                 "no bootloader answered: asking the application (request "
+                 "sequence at %u baud)",
+                 app_baud);
         sess_event(s, F0B_EV_PHASE, "enter", msg, 0, 0);
         rc = f0b_app_ask(s->port, app_baud, s->baud);
         if (rc == 0)
@@ -225,15 +229,16 @@ static int try_ways(struct f0b_session *s, const struct f0b_entry_opts *e, uint6
     }
     if (rc == F0B_E_NO_ANSWER && sess_now(s) < end) {
         *h = F0B_ENTRY_WAIT;
-        sess_event(s, F0B_EV_PHASE, "enter", "greeting until a bootloader answers (reset or "
-                   "power-cycle the board now)", 0, 0);
+        sess_event(s, F0B_EV_PHASE, "enter",
+                   "greeting until a bootloader answers (reset or "
+                   "power-cycle the board now)",
+                   0, 0);
         rc = sess_greet(s, (uint32_t)(end - sess_now(s)), ENTRY_GREET_MS);
     }
     return rc;
 }
 
-int f0b_sess_enter(struct f0b_session *s, const struct f0b_entry_opts *e,
-                   enum f0b_entry_how *how)
+int f0b_sess_enter(struct f0b_session *s, const struct f0b_entry_opts *e, enum f0b_entry_how *how)
 {
     uint64_t t0 = sess_now(s), end = t0 + (uint64_t)(s->o.connect_ms > 0 ? s->o.connect_ms : 1);
     enum f0b_entry_how h = F0B_ENTRY_RUNNING;
@@ -246,7 +251,7 @@ int f0b_sess_enter(struct f0b_session *s, const struct f0b_entry_opts *e,
     rc = sess_greet(s, FIRST_MS, FIRST_MS);
     if (rc == F0B_E_NO_ANSWER)
         rc = try_ways(s, e, end, &h);
-    s->retries = retries;       /* greetings while entering are no retries of a failure */
+    s->retries = retries; /* greetings while entering are no retries of a failure */
     if (how)
         *how = h;
     if (rc != 0)

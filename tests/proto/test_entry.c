@@ -23,7 +23,7 @@ static struct f0b_layout L;
 static int setup(void **state)
 {
     (void)state;
-    assert_int_equal(f0b_layout_init(&L, 4), F0B_ST_OK);   /* stm32f030xc */
+    assert_int_equal(f0b_layout_init(&L, 4), F0B_ST_OK); /* stm32f030xc */
     fake_flash_init(&L);
     return 0;
 }
@@ -67,7 +67,7 @@ static void on_event(void *ctx, const struct f0b_event *ev)
 struct entry_run {
     int rc;
     enum f0b_entry_how how;
-    uint64_t ms;                /* virtual time from the call to the answer */
+    uint64_t ms; /* virtual time from the call to the answer */
     uint8_t stay;
     struct evlog ev;
 };
@@ -233,14 +233,14 @@ static void test_reset_parse(void **state)
     assert_int_equal(s.step[1].what, 'W');
     assert_int_equal(s.step[1].val, 50);
     assert_int_equal(f0b_reset_parse("dtr-rts", &s, err, sizeof err), 0);
-    assert_int_equal(s.step[0].what, 'R');      /* BOOT0 held low before the reset */
+    assert_int_equal(s.step[0].what, 'R'); /* BOOT0 held low before the reset */
     assert_int_equal(f0b_reset_parse("D1,r0,W100,d0", &s, err, sizeof err), 0);
     assert_int_equal(s.n, 4);
     assert_int_equal(s.step[1].what, 'R');
     assert_int_equal(s.step[1].val, 0);
     assert_int_equal(s.step[3].val, 0);
-    const char *bad[] = {"", "D2", "X1", "D", "W", "D1,", ",D1", "D1,,D0", "W10001", "W99999999999",
-                         "D1 ,D0", "dtr,rts"};
+    const char *bad[] = {"",       "D2",     "X1",           "D",      "W",      "D1,", ",D1",
+                         "D1,,D0", "W10001", "W99999999999", "D1 ,D0", "dtr,rts"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err[0] = 0;
         assert_int_equal(f0b_reset_parse(bad[i], &s, err, sizeof err), F0B_E_ARG);
@@ -289,21 +289,18 @@ static void test_compare(void **state)
     assert_int_equal(r.bad_pages, 0);
     assert_int_equal(r.first_bad, -1);
     img.payload[3 * 2048 + 5] ^= 0x40;
-    assert_int_equal(f0b_sess_compare(s, img.hdr, img.payload, img.size, &r),
-                     F0B_E_VERIFY);
+    assert_int_equal(f0b_sess_compare(s, img.hdr, img.payload, img.size, &r), F0B_E_VERIFY);
     assert_true(r.record_match);
     assert_int_equal(r.bad_pages, 1);
     assert_int_equal(r.first_bad, 3);
     assert_int_equal(r.first_bad_addr, L.app_start + 3 * 2048);
     img.payload[3 * 2048 + 5] ^= 0x40;
     test_img_make(&other, &L, 5 * 2048 + 100, 8);
-    assert_int_equal(f0b_sess_compare(s, other.hdr, other.payload, other.size,
-                                      &r), F0B_E_VERIFY);
+    assert_int_equal(f0b_sess_compare(s, other.hdr, other.payload, other.size, &r), F0B_E_VERIFY);
     assert_false(r.record_match);
     assert_int_equal(r.first_bad, 0);
     assert_int_equal(fake_flash_ops(), ops);
-    assert_int_equal(f0b_sess_compare(s, img.hdr, img.payload, img.size - 1,
-                                      &r), F0B_E_ARG);
+    assert_int_equal(f0b_sess_compare(s, img.hdr, img.payload, img.size - 1, &r), F0B_E_ARG);
     f0b_sess_free(s);
     link_free(&k);
     test_img_free(&img);
