@@ -489,7 +489,7 @@ int cmd_flash(int argc, char **argv)
     struct out u;
     struct common c;
     struct device dev = { 0 };
-    struct f0b_flash_result res;
+    struct f0b_flash_result res = { 0 };
     struct expect_res x = { 0 };
     uint8_t *cnt = NULL;
     size_t cnt_len = 0;

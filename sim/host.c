@@ -249,6 +249,18 @@ static void flush_out(struct host *h)
     }
 }
 
+/* Bytes from the host: data into in (through the telnet server with rfc2217, whose answers
+ * go out with the data). */
+static void take_input(struct host *h, struct ring *in, const uint8_t *buf, size_t n)
+{
+    if (h->tn) {
+        tnsrv_feed(h->tn, buf, n, in, &h->out);
+        return;
+    }
+    for (size_t k = 0; k < n; k++)
+        ring_put(in, buf[k]);
+}
+
 void host_poll(struct host *h, struct ring *in, int timeout_us)
 {
     struct pollfd p[2];
@@ -283,11 +295,8 @@ void host_poll(struct host *h, struct ring *in, int timeout_us)
         uint8_t buf[4096];
         uint32_t room = ring_space(in) < sizeof buf ? ring_space(in) : (uint32_t)sizeof buf;
         ssize_t got = read(p[i].fd, buf, room);
-        if (got > 0 && h->tn) {
-            tnsrv_feed(h->tn, buf, (size_t)got, in, &h->out);
-        } else if (got > 0) {
-            for (ssize_t k = 0; k < got; k++)
-                ring_put(in, buf[k]);
+        if (got > 0) {
+            take_input(h, in, buf, (size_t)got);
         } else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
             if (h->kind == HOST_TCP) {
                 close(h->fd);           /* the client left; wait for the next one */

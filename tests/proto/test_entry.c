@@ -248,9 +248,10 @@ static void test_reset_parse(void **state)
     }
     f0b_reset_parse("X1", &s, err, sizeof err);
     assert_non_null(strstr(err, "'X1' is not a reset step"));
-    char many[200] = "";
+    char many[200];
+    size_t k = 0;
     for (int i = 0; i < F0B_RESET_MAX_STEPS + 1; i++)
-        strcat(many, i ? ",D1" : "D1");
+        k += (size_t)snprintf(many + k, sizeof many - k, "%sD1", i ? "," : "");
     assert_int_equal(f0b_reset_parse(many, &s, err, sizeof err), F0B_E_ARG);
 }
 
