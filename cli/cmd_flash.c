@@ -104,9 +104,9 @@ int dev_fail(struct out *u, struct f0b_session *s, const char *port, int err)
                         "application's)? Boards wired to DTR/RTS: --reset; others: --wait MS "
                         "and reset or power-cycle the board", port);
     case F0B_E_ABORTED:
-        return out_fail(u, code, "aborted: nothing more was sent after the last whole frame; "
-                        "the device is in its bootloader and takes a new update (or starts "
-                        "its application after the idle timeout)");
+        return out_fail(u, code, "aborted: f0boot stopped at a frame boundary and closed the "
+                        "port; a device in its bootloader stays there and takes a new update "
+                        "(a valid application starts again after the idle timeout)");
     case F0B_E_NO_LINES:
         return out_fail(u, code, "%s: --reset needs DTR/RTS, and this port has none (raw "
                         "TCP, a pty): use rfc2217:// or a serial port, or --reset none", port);
@@ -167,6 +167,7 @@ static int num_opt(struct out *u, struct common *c, int argc, char **argv, int *
             return 1;
         }
         *dst[k] = x;
+        c->given |= 1u << k;
         if (dst[k] == &c->wait)
             c->have_wait = 1;
         return 1;
@@ -239,13 +240,15 @@ static int positional(struct out *u, struct common *c, const char *a, int want)
     return -1;
 }
 
-/* F0BOOT_BAUD and F0BOOT_FAST_BAUD under the flags: -1, or the exit code. */
+/* F0BOOT_BAUD and F0BOOT_FAST_BAUD where --baud / --fast-baud were not given (a flag wins,
+ * and then the variable is not even looked at): -1, or the exit code. */
 static int env_defaults(struct out *u, struct common *c)
 {
     int rc = -1;
 
-    if (hf_env_baud(u, "F0BOOT_BAUD", &c->baud, &rc) < 0 ||
-        hf_env_baud(u, "F0BOOT_FAST_BAUD", &c->fast_baud, &rc) < 0)
+    if (!(c->given & 1u) && hf_env_baud(u, "F0BOOT_BAUD", &c->baud, &rc) < 0)
+        return rc;
+    if (!(c->given & 2u) && hf_env_baud(u, "F0BOOT_FAST_BAUD", &c->fast_baud, &rc) < 0)
         return rc;
     return -1;
 }
@@ -279,6 +282,7 @@ int dev_parse(struct out *u, int argc, char **argv, struct common *c, int want,
 {
     int rc;
 
+    hf_signals();               /* from here on Ctrl-C ends with exit 130, "aborted" */
     memset(c, 0, sizeof *c);
     c->baud = 115200;
     c->timeout = 1000;
@@ -286,8 +290,6 @@ int dev_parse(struct out *u, int argc, char **argv, struct common *c, int want,
     c->expect_timeout = 10000;
     c->part = "stm32f030xc";
     c->json = u->json;
-    if ((rc = env_defaults(u, c)) >= 0)
-        return rc;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         rc = -1;
@@ -301,7 +303,7 @@ int dev_parse(struct out *u, int argc, char **argv, struct common *c, int want,
         if (rc >= 0)
             return rc;
     }
-    if ((rc = finish(u, c, want)) >= 0)
+    if ((rc = env_defaults(u, c)) >= 0 || (rc = finish(u, c, want)) >= 0)
         return rc;
     u->quiet = c->quiet;
     u->tty = isatty(STDERR_FILENO) && !c->json;
@@ -340,7 +342,6 @@ int dev_connect(struct out *u, struct common *c, struct device *d, int events)
     struct f0b_entry_opts e;
     int rc;
 
-    hf_signals();
     rc = open_port(u, c, &d->port);
     if (rc >= 0)
         return rc;

@@ -17,6 +17,7 @@ struct common {
     const char *port;
     uint32_t baud, fast_baud, timeout, retries, wait, app_baud, expect_timeout;
     int have_wait;
+    unsigned given;             /* bit k: the k-th numeric option was on the command line */
     int json, quiet, no_boot, skip, force;
     const char *part;
     const char *image;

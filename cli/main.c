@@ -69,7 +69,7 @@ static void usage(FILE *f)
             "  F0BOOT_FAST_BAUD (--fast-baud); options on the command line win\n");
     fprintf(f, "\nexit codes:\n");
     for (size_t i = 0; i < COUNT(exit_help); i++)
-        fprintf(f, "  %2d  %s\n", exit_help[i].code, exit_help[i].what);
+        fprintf(f, "  %3d  %s\n", exit_help[i].code, exit_help[i].what);
 }
 
 int main(int argc, char **argv)

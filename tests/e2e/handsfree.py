@@ -96,6 +96,16 @@ def scenario_verify(env):
           % (p.returncode, p.stderr))
     check("page 0 (0x08001000" in p.stderr, "the first differing page is not named: %s"
           % p.stderr)
+    # F0BOOT_BAUD under --baud: a bad value is a usage error naming the variable
+    envp["F0BOOT_BAUD"] = "12"
+    p = subprocess.run([env.f0boot, "verify", env.app1], env=envp, capture_output=True,
+                       text=True, timeout=120)
+    check(p.returncode == 2 and "F0BOOT_BAUD=12" in p.stderr, "a bad F0BOOT_BAUD: exit %d %s"
+          % (p.returncode, p.stderr))
+    p = subprocess.run([env.f0boot, "verify", env.app1, "--baud", "115200", "--timeout", T],
+                       env=envp, capture_output=True, text=True, timeout=120)
+    check(p.returncode == 0, "--baud did not win over F0BOOT_BAUD: exit %d %s"
+          % (p.returncode, p.stderr))
     summary = sim.stop()
     fl = summary["flash"]
     check(fl["page_erases"] == 0 and fl["programs"] == 0, "verify wrote to the flash: %s" % fl)
