@@ -250,7 +250,7 @@ static void test_reset_parse(void **state)
     assert_non_null(strstr(err, "'X1' is not a reset step"));
     char many[200];
     size_t k = 0;
-    for (int i = 0; i < F0B_RESET_MAX_STEPS + 1; i++)
+    for (unsigned i = 0; i < F0B_RESET_MAX_STEPS + 1; i++)
         k += (size_t)snprintf(many + k, sizeof many - k, "%sD1", i ? "," : "");
     assert_int_equal(f0b_reset_parse(many, &s, err, sizeof err), F0B_E_ARG);
 }

@@ -297,7 +297,7 @@ enum f0b_entry_how {
 /* "running", "request", "reset", "wait"; never NULL. */
 const char *f0b_entry_str(enum f0b_entry_how how);
 
-#define F0B_RESET_MAX_STEPS 32
+#define F0B_RESET_MAX_STEPS 32u
 #define F0B_RESET_MAX_WAIT_MS 10000u
 
 /* A reset sequence on the modem lines: steps run in order. */
