@@ -192,6 +192,12 @@ static void advance(void *ctx, uint32_t ms)
         }
         if (k->app_reset_at && k->now_us >= k->app_reset_at)
             app_to_bootloader(k);
+        if (k->cfg.restart_at_ms && k->now_us >= (uint64_t)k->cfg.restart_at_ms * 1000u) {
+            k->cfg.restart_at_ms = 0;
+            k->booted = 0;
+            k->resets++;
+            power_on(k);
+        }
         if (!k->booted && !k->off_until && k->now_us >= k->busy_until)
             run_device(k);
     }

@@ -37,6 +37,9 @@ struct link_cfg {
     int app_listens;
     uint32_t app_baud;
     uint32_t app_reset_ms;
+    /* The board restarts at this virtual time (a rig's power cycle; 0: never), as after a
+     * power cut: a valid application gets the window_ms boot window. */
+    uint32_t restart_at_ms;
 };
 
 struct lq {

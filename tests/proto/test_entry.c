@@ -190,6 +190,34 @@ static void test_app_baud(void **state)
     link_free(&k);
 }
 
+/* Waiting: an application that ignores the request, a board the rig power-cycles 700 ms
+ * into the greetings; the greetings, every 15 ms, land in its 50 ms boot window, and it
+ * stays (stay reason: greeted). */
+static void test_wait_power_cycle(void **state)
+{
+    struct test_img img;
+    struct link k;
+    struct link_cfg c = app_cfg(0, 0);
+    struct f0b_entry_opts e;
+    struct entry_run r;
+
+    (void)state;
+    test_img_make(&img, &L, 3000, 11);
+    assert_int_equal(test_update_all(&L, &img, 1024), F0B_ST_OK);
+    c.restart_at_ms = 700;
+    c.window_ms = 50;
+    link_init(&k, &c, &L);
+    f0b_entry_opts_default(&e);
+    enter(&k, &e, 3000, NULL, &r);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.how, F0B_ENTRY_WAIT);
+    assert_int_equal(r.stay, F0B_STAY_GREETING);
+    assert_true(r.ms >= 700 && r.ms < 750);
+    assert_non_null(strstr(r.ev.enter[r.ev.n - 1], "wait: "));
+    link_free(&k);
+    test_img_free(&img);
+}
+
 /* A reset asked for on a port without DTR/RTS is an error, not silently skipped; a raised
  * stop flag ends the entry at once. */
 static void test_no_lines_and_stop(void **state)
@@ -345,6 +373,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_request, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_request, setup, teardown),
         cmocka_unit_test_setup_teardown(test_app_baud, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wait_power_cycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_lines_and_stop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compare, setup, teardown),
         cmocka_unit_test_setup_teardown(test_erase, setup, teardown),
