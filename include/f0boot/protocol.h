@@ -41,11 +41,12 @@
 #include <stdint.h>
 
 /* 2.0: frames other than INFO carry CRC-32/MPEG-2 (1.x: zlib crc32); INFO reports the idle
- * timeout. 2.1: the secure bootloader (encrypted images): feature bits F0B_FEAT_ENCRYPTED,
- * _PLAIN_OK, _DOWNGRADE, END carries the tag of an encrypted image, statuses F0B_ST_DENIED,
- * F0B_ST_HDR_MAC, _HDR_PLAIN, _ROLLBACK and F0B_ST_MAC. */
+ * timeout. 2.1: ERASE (the boot record) and F0B_FEAT_ERASE. 2.2: the secure bootloader
+ * (encrypted images): feature bits F0B_FEAT_ENCRYPTED, _PLAIN_OK, _DOWNGRADE, _PROTECT, END
+ * carries the tag of an encrypted image, PROTECT, statuses F0B_ST_DENIED, F0B_ST_HDR_MAC,
+ * _HDR_PLAIN, _ROLLBACK and F0B_ST_MAC. */
 #define F0B_PROTO_MAJOR 2u
-#define F0B_PROTO_MINOR 1u
+#define F0B_PROTO_MINOR 2u
 
 #define F0B_FRAME_DELIM   0x00u
 #define F0B_FRAME_OVERHEAD 6u       /* type, seq, crc32 */
@@ -113,12 +114,17 @@ enum f0b_cmd {
     F0B_CMD_BAUD = 0x07,
     /* RESET: (empty) -> status, then a system reset once the response has left. */
     F0B_CMD_RESET = 0x08,
-    /* PROTECT: level u8 (1) -> status. Secure bootloader only (F0B_FEAT_PROTECT; others answer
+    /* ERASE (2.1, F0B_FEAT_ERASE): (empty) -> status. Erases the boot record page: the
+     * application is invalidated (INFO app_state none) and the device stays in its
+     * bootloader at every reset until an update commits a new one. Application pages are
+     * left as they are. Closes an open update session. */
+    F0B_CMD_ERASE = 0x09,
+    /* PROTECT (2.2): level u8 (1) -> status. Secure bootloader only (F0B_FEAT_PROTECT; others answer
      * F0B_ST_UNKNOWN_CMD): sets read-out protection level 1 in the option bytes (the user and
      * write-protection bytes kept) and, once the OK has left, loads them (OBL_LAUNCH: a
      * system reset). Already at level 1: OK, nothing changed, no reset. Level 2 is never
      * set (F0B_ST_BAD_ARG): it is irreversible. */
-    F0B_CMD_PROTECT = 0x09,
+    F0B_CMD_PROTECT = 0x0A,
 };
 
 #define F0B_T_NAK 0xFFu             /* unsolicited: status u8, next u32; seq 0 */
@@ -191,10 +197,11 @@ enum f0b_status {
 #define F0B_FEAT_CRC    (1u << 1)
 #define F0B_FEAT_SEEK   (1u << 2)
 #define F0B_FEAT_RESET  (1u << 3)
+#define F0B_FEAT_ERASE  (1u << 7)   /* ERASE (2.1) */
 #define F0B_FEAT_ENCRYPTED (1u << 4)   /* secure build: takes encrypted images (format v2) */
 #define F0B_FEAT_PLAIN_OK  (1u << 5)   /* secure build that also takes plain images */
 #define F0B_FEAT_DOWNGRADE (1u << 6)   /* secure build that takes older versions */
-#define F0B_FEAT_PROTECT   (1u << 7)   /* PROTECT: read-out protection level 1 on request */
+#define F0B_FEAT_PROTECT   (1u << 8)   /* PROTECT: read-out protection level 1 on request */
 
 enum f0b_app_state {
     F0B_APP_NONE = 0,          /* boot record erased or unreadable */

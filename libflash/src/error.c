@@ -19,6 +19,8 @@ const char *f0b_flash_strerror(int err)
     case F0B_E_PROTOCOL: return "malformed answer from the device";
     case F0B_E_NOMEM: return "out of memory";
     case F0B_E_BAUD: return "the port does not run at the rate asked for";
+    case F0B_E_ABORTED: return "aborted";
+    case F0B_E_NO_LINES: return "the port has no DTR/RTS lines to drive";
     default: return "unknown error";
     }
 }
@@ -35,7 +37,7 @@ const char *f0b_status_str(int st)
     case F0B_ST_NO_APP: return "no valid application to boot: flash one first";
     case F0B_ST_BAD_ARG: return "argument out of range";
     case F0B_ST_VERSION: return "protocol version not supported";
-    case F0B_ST_DENIED: return "the secure bootloader does not serve this request (it would reveal the flash)";
+    case F0B_ST_DENIED: return "the secure bootloader does not serve this request (a CRC read would reveal its flash; ERASE would drop its rollback floor)";
     case F0B_ST_HDR_MAGIC: return "not an f0boot container (bad magic): pack the image with `f0boot pack`";
     case F0B_ST_HDR_VERSION: return "container header version not understood by this bootloader (an encrypted image needs the secure bootloader built with its key: a plain bootloader has no key to decrypt it): flash a plain image (pack without --key) or install the secure bootloader";
     case F0B_ST_HDR_CRC: return "container header CRC wrong: the file is damaged, repack it";

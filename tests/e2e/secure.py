@@ -189,7 +189,8 @@ def request(sock, typ, seq, payload):
 
 def scenario_nocrc(env):
     """The secure bootloader answers CRC reads of its flash (the bootloader with the key,
-    or the application: a CRC over 1 byte gives the byte) with DENIED."""
+    or the application: a CRC over 1 byte gives the byte) and ERASE (the boot record is the
+    rollback floor) with DENIED."""
     sim = Sim(env, env.flash_file())
     s = socket.create_connection(("127.0.0.1", sim.port), timeout=5)
     s.settimeout(0.05)
@@ -200,6 +201,8 @@ def scenario_nocrc(env):
                           (0).to_bytes(4, "little"))
         check(st == ST_DENIED and not res, "CRC of 0x%08x answered status %d with %r"
               % (addr, st, res))
+    st, _ = request(s, 0x09, 3, b"")    # ERASE would drop the boot record: the rollback floor
+    check(st == ST_DENIED, "ERASE answered status %d" % st)
     s.close()
     sim.stop()
 

@@ -15,12 +15,14 @@
 #if F0B_SECURE
 #include "secure.h"
 /* No CRC reads of flash (a CRC over one or two bytes gives the bytes away: the firmware and
- * the key) and no SEEK (the MAC needs every byte of ciphertext). */
+ * the key), no SEEK (the MAC needs every byte of ciphertext), no ERASE (the boot record is
+ * the rollback floor). */
 #define F0B_FEATURES (F0B_FEAT_BAUD | F0B_FEAT_RESET | F0B_FEAT_ENCRYPTED | F0B_FEAT_PROTECT | \
                       (F0B_ACCEPT_PLAIN ? F0B_FEAT_PLAIN_OK : 0u) | \
                       (F0B_ALLOW_DOWNGRADE ? F0B_FEAT_DOWNGRADE : 0u))
 #else
-#define F0B_FEATURES (F0B_FEAT_BAUD | F0B_FEAT_CRC | F0B_FEAT_SEEK | F0B_FEAT_RESET)
+#define F0B_FEATURES (F0B_FEAT_BAUD | F0B_FEAT_CRC | F0B_FEAT_SEEK | F0B_FEAT_RESET | \
+                      F0B_FEAT_ERASE)
 #endif
 
 static void tx_sink(void *ctx, const uint8_t *p, uint32_t n)
@@ -201,6 +203,13 @@ static int handle(struct f0b_proto *p, uint32_t n)
             action = v_load ? F0B_PROTO_LOAD_OB : F0B_PROTO_IDLE;
             break;
 #endif
+        case F0B_CMD_ERASE:
+            /* The application invalidated: no record, no commit word. An open update is
+             * closed first, so no DATA can follow into pages of an image that is gone. The
+             * secure build refuses: the record is its rollback floor. */
+            p->u.open = 0;
+            st = F0B_SECURE ? F0B_ST_DENIED : f0b_hal_flash_erase(p->l->record_addr);
+            break;
         default:
             st = F0B_ST_UNKNOWN_CMD;
             break;
