@@ -714,7 +714,8 @@ static void protect_usage(FILE *f)
 {
     fprintf(f, "usage: f0boot protect PORT --yes [--json] [--baud N] [--timeout MS] [--wait MS]\n\n"
             "Ask the secure bootloader on PORT to set %s.\nThe chip reloads its option bytes "
-            "(a reset) right after answering.\n\n%s\n%s", protect_what, port_text, exit_text);
+            "(a reset) right after answering.\n\n%s\n%s\n%s", protect_what, dev_port_text,
+            dev_entry_text, dev_exit_text);
 }
 
 int cmd_protect(int argc, char **argv)
@@ -733,13 +734,13 @@ int cmd_protect(int argc, char **argv)
             args[n++] = argv[i];
     }
     args[n] = NULL;
-    rc = parse(&u, n, args, &c, 0, protect_usage);
+    rc = dev_parse(&u, n, args, &c, DEV_PORT, protect_usage);
     if (rc >= 0)
         return rc;
     if (!yes)
         return out_fail(&u, F0B_EXIT_USAGE, "this sets %s. Give --yes to go ahead",
                         protect_what);
-    rc = connect_device(&u, &c, &dev, 1);
+    rc = dev_connect(&u, &c, &dev, 1);
     if (rc >= 0)
         goto done;
     if (!(f0b_sess_info(dev.s)->features & F0B_FEAT_PROTECT)) {
@@ -751,7 +752,7 @@ int cmd_protect(int argc, char **argv)
     }
     rc = f0b_sess_protect(dev.s);
     if (rc < 0) {
-        rc = sess_fail(&u, dev.s, c.port, rc);
+        rc = dev_fail(&u, dev.s, c.port, rc);
         goto done;
     }
     {
@@ -763,6 +764,6 @@ int cmd_protect(int argc, char **argv)
     }
     rc = F0B_EXIT_OK;
 done:
-    disconnect(&dev);
+    dev_disconnect(&dev);
     return rc;
 }
