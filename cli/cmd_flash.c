@@ -514,7 +514,8 @@ int cmd_flash(int argc, char **argv)
     if (rc == 0)
         /* the payload size from the header: an encrypted container ends in its tag */
         rc = f0b_sess_flash(dev.s, cnt, cnt + F0B_IMG_HDR_SIZE,
-                            f0b_get_le32(cnt + F0B_IMG_OFF_PAYLOAD_SIZE), &res);
+                            cnt_len >= F0B_IMG_HDR_SIZE ?
+                            f0b_get_le32(cnt + F0B_IMG_OFF_PAYLOAD_SIZE) : 0, &res);
     if (rc < 0) {
         rc = dev_fail(&u, dev.s, c.port, rc);
         goto done;

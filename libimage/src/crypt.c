@@ -13,10 +13,18 @@
 #include "f0boot/le.h"
 #include "internal.h"
 
+/* The value of hex digit c, or -1. */
+static int hexval(uint8_t c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c |= 0x20;
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
 int f0b_key_parse(const uint8_t *buf, size_t len, uint8_t key[F0B_KEY_LEN],
                   struct f0b_img_error *err)
 {
-    static const char digits[] = "0123456789abcdef";
     size_t n = len;
 
     if (n && buf[n - 1] == '\n')
@@ -26,13 +34,13 @@ int f0b_key_parse(const uint8_t *buf, size_t len, uint8_t key[F0B_KEY_LEN],
     if (n != 2u * F0B_KEY_LEN)
         goto bad;
     for (size_t i = 0; i < n; i++) {
-        const char *d = memchr(digits, buf[i] | 0x20, 16);
-        if (!d || buf[i] == 0)
+        int d = hexval(buf[i]);
+        if (d < 0)
             goto bad;
         if (i % 2 == 0)
-            key[i / 2] = (uint8_t)((d - digits) << 4);
+            key[i / 2] = (uint8_t)(d << 4);
         else
-            key[i / 2] |= (uint8_t)(d - digits);
+            key[i / 2] |= (uint8_t)d;
     }
     return F0B_IMG_OK;
 bad:
@@ -210,9 +218,10 @@ int f0b_container_decrypt(const uint8_t *buf, size_t len, const uint8_t key[F0B_
                            "another key, or altered after packing; use the product's key, or "
                            "pack the image again", chk->hdr_mac_ok ? "tag over header and "
                            "ciphertext" : "header MAC");
-    p = malloc(h.payload_size ? h.payload_size : 1u);
+    p = malloc(h.payload_size >= 8u ? h.payload_size : 8u);
     if (!p)
         return f0b_err_set(err, F0B_IMG_ENOMEM, 0, -1, "out of memory");
+    memset(p, 0, 8);                    /* a payload too short for the vectors: rules refuse it */
     memcpy(p, buf + F0B_IMG_HDR_SIZE, h.payload_size);
     f0b_put_le32(crcb, h.payload_crc);
     if (ctr_xor(key, h.nonce, 0, crcb, 4) ||
