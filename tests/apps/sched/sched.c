@@ -14,7 +14,6 @@
 
 #include "apps.h"
 #include "f0_clock.h"
-#include "regs_extra.h"
 #include "stm32f0_regs.h"
 
 #define ROUNDS      3
