@@ -50,6 +50,10 @@
 /* Exception numbers (ARMv6-M); EXC_COUNT is in dev/nvic.h. */
 enum { EXC_RESET = 1, EXC_NMI = 2, EXC_HARDFAULT = 3, EXC_SVC = 11, EXC_PENDSV = 14,
        EXC_SYSTICK = 15, EXC_IRQ0 = 16 };
+/* The EXC_RETURN values ARMv6-M defines (B1.5.8). */
+#define EXC_RETURN_HANDLER    0xFFFFFFF1u   /* to handler mode, frame on MSP */
+#define EXC_RETURN_THREAD_MSP 0xFFFFFFF9u   /* to thread mode, frame on MSP */
+#define EXC_RETURN_THREAD_PSP 0xFFFFFFFDu   /* to thread mode, frame on PSP, then PSP in use */
 
 enum stop_reason {
     STOP_NONE = 0, STOP_TIME, STOP_UART, STOP_RESETS, STOP_BREAK, STOP_HARDFAULT,
