@@ -258,12 +258,37 @@ static uint32_t pin_fault(struct chip *c, uint32_t pc)
     return pc;
 }
 
-static int is_wfi_at(struct chip *c, uint32_t pc)
+static uint32_t half_at(struct chip *c, uint32_t addr)
 {
     uint8_t b[2];
-    if (uc_mem_read(c->uc, pc - 2u, b, 2) != UC_ERR_OK)
+    if (uc_mem_read(c->uc, addr, b, 2) != UC_ERR_OK)
         return 0;
-    return b[0] == 0x30 && b[1] == 0xBF;
+    return (uint32_t)b[0] | ((uint32_t)b[1] << 8);
+}
+
+#define T_WFI   0xBF30u
+#define T_WFE   0xBF20u
+#define T_YIELD 0xBF10u
+
+/* Unicorn stops after WFE and YIELD (QEMU yields to its main loop) with "invalid
+ * instruction", PC past the hint. Told apart from a real undefined instruction at PC (which
+ * stops with PC on it) by the hint before PC and no UDF at PC. */
+static int is_hint_stop(struct chip *c, uint32_t pc)
+{
+    uint32_t h = half_at(c, pc - 2u);
+    return (h == T_WFE || h == T_YIELD) && (half_at(c, pc) & 0xFF00u) != 0xDE00u;
+}
+
+/* A WFI that did not sleep (an interrupt pending that PRIMASK or the priority keeps out:
+ * it wakes WFI but is not taken), a WFE or YIELD (which may complete at once: with no
+ * other core, nothing else signals an event): the loop around it spins as on the chip.
+ * Each is noted as an idle poll of its own address, so a loop doing nothing else moves time
+ * to the next event after a few turns (machine.c, idle polling), as fast as a sleep. */
+static void spin_note(struct chip *c, uint32_t pc)
+{
+    chip_read_note(c, pc, 0);
+    if (c->idle_skip && c->stop == STOP_NONE)
+        chip_idle_skip(c);
 }
 
 /* CPU asleep (WFI): move virtual time to the next event that could wake it. */
@@ -334,6 +359,10 @@ int chip_run(struct chip *c)
         if (c->stop != STOP_NONE)
             break;
         uc_reg_read(c->uc, UC_ARM_REG_PC, &pc);
+        if (e == UC_ERR_INSN_INVALID && !c->fault_reason && is_hint_stop(c, pc)) {
+            spin_note(c, pc);
+            continue;
+        }
         if (e != UC_ERR_OK) {
             if (!c->fault_reason) {
                 c->fault_reason = uc_strerror(e);
@@ -343,10 +372,13 @@ int chip_run(struct chip *c)
         }
         if (c->reset_req || c->fault_reason)
             continue;
-        if (is_wfi_at(c, pc)) {
+        if (half_at(c, pc - 2u) == T_WFI) {
+            uint64_t t0 = c->now;
             c->in_wfi = 1;
             sleep_until_event(c);
             c->in_wfi = 0;
+            if (c->now == t0)
+                spin_note(c, pc);   /* did not sleep: something pending it cannot take */
             continue;
         }
         if (pc == 0) {
