@@ -93,6 +93,7 @@ struct chip_opts {
     uint32_t usb_latency_ms;
     int trace_unmodelled_stop;
     int no_idle_skip;
+    uint32_t hse_hz;         /* the HSE crystal or external clock; 0 = none (HSERDY never sets) */
 };
 
 struct stats {

@@ -36,6 +36,7 @@ void options_usage(FILE *f)
 "  --summary FILE           JSON summary at the end ('-' = stdout)\n"
 "  --flash-prog-us X        half-word program time (default 53.5)\n"
 "  --flash-erase-ms X       page erase time (default 30); --flash-mass-erase-ms X (30)\n"
+"  --hse-hz N               the board's HSE crystal (default 8000000; 0 = none, HSERDY never sets)\n"
 "  --rom-baud N             line rate the ROM model's 8E1 characters are timed at (115200)\n"
 "  --on-fault stop|run      stop at a HardFault (default) or run the firmware's handler\n"
 "  --strict                 stop at the first unmodelled register access\n"
@@ -223,6 +224,16 @@ static int o_rom_baud(struct optctx *x, const char *a)
     return 0;
 }
 
+static int o_hse_hz(struct optctx *x, const char *a)
+{
+    double d;
+    /* DS9773: a 4-32 MHz crystal, or an external clock (HSEBYP) up to 32 MHz */
+    if (parse_num(a, &d) || d > 32000000 || (d > 0 && d < 1000000) || d != (double)(uint32_t)d)
+        return BAD(x, "--hse-hz %s: expected 0 (no crystal) or 1000000-32000000 Hz", a);
+    x->o->hse_hz = (uint32_t)d;
+    return 0;
+}
+
 static int o_on_fault(struct optctx *x, const char *a)
 {
     if (strcmp(a, "run") != 0 && strcmp(a, "stop") != 0)
@@ -246,6 +257,7 @@ static const struct sim_opt {
     { "uart-noise", 1, o_noise }, { "seed", 1, o_seed }, { "summary", 1, o_summary },
     { "flash-prog-us", 1, o_prog_us }, { "flash-erase-ms", 1, o_erase_ms },
     { "flash-mass-erase-ms", 1, o_mass_ms }, { "rom-baud", 1, o_rom_baud },
+    { "hse-hz", 1, o_hse_hz },
     { "on-fault", 1, o_on_fault }, { "strict", 0, o_strict }, { "quiet", 0, o_quiet },
     { "no-idle-skip", 0, o_no_idle }, { "profile", 1, o_profile },
     { "wait-host", 0, o_wait_host }, { "help", 0, o_help },
@@ -265,6 +277,7 @@ static void defaults(struct chip_opts *o, struct sim_cli *cli)
     o->mass_erase_ps = 30ull * PS_PER_MS;
     o->seed = 1;
     o->rom_baud = 115200;
+    o->hse_hz = 8000000u;
     cli->uart = "stdio";
     cli->realtime = -1;
 }

@@ -81,6 +81,7 @@ _Static_assert(offsetof(struct f0_scb, CCR) == SCB_CCR_OFF - SCB_CPUID_OFF, "SCB
 
 #define RCC_CR              (F0_RCC->CR)
 #define RCC_CFGR            (F0_RCC->CFGR)
+#define RCC_CIR             (F0_RCC->CIR)
 #define RCC_APB2RSTR        (F0_RCC->APB2RSTR)
 #define RCC_AHBENR          (F0_RCC->AHBENR)
 #define RCC_APB2ENR         (F0_RCC->APB2ENR)
@@ -88,6 +89,7 @@ _Static_assert(offsetof(struct f0_scb, CCR) == SCB_CCR_OFF - SCB_CPUID_OFF, "SCB
 #define RCC_CSR             (F0_RCC->CSR)
 #define RCC_AHBRSTR         (F0_RCC->AHBRSTR)
 #define RCC_CFGR2           (F0_RCC->CFGR2)
+#define RCC_CFGR3           (F0_RCC->CFGR3)
 
 #define GPIOA_MODER         (F0_GPIOA->MODER)
 #define GPIOA_PUPDR         (F0_GPIOA->PUPDR)
