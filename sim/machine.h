@@ -30,6 +30,7 @@
 #include "dev/rcc.h"
 #include "dev/rom.h"
 #include "dev/syscfg.h"
+#include "dev/tim.h"
 #include "dev/usart.h"
 #include "link.h"
 
@@ -156,6 +157,7 @@ struct chip {
     struct usart u1;
     struct dma_state dma;
     struct rom_state rom;
+    struct tim_state tim;
 
     /* run control */
     enum stop_reason stop;

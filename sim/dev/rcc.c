@@ -203,10 +203,20 @@ static void rcc_write_plain(struct chip *c, uint32_t r, uint32_t v)
         R(c, r) |= RCC_AHBENR_RESET & v;
 }
 
-static void rcc_write(struct chip *c, uint32_t off, uint32_t v, unsigned size)
+static void timer_resets(struct chip *c, uint32_t r, uint32_t v)
+{
+    static const struct { uint32_t off, bit; int tim; } rst[] = {
+        { RCC_APB1RSTR_OFF, RCC_APB1ENR_TIM6EN, TIM_6 }, { RCC_APB1RSTR_OFF, RCC_APB1ENR_TIM14EN, TIM_14 },
+        { RCC_APB2RSTR_OFF, RCC_APB2ENR_TIM16EN, TIM_16 }, { RCC_APB2RSTR_OFF, RCC_APB2ENR_TIM17EN, TIM_17 },
+    };   /* the reset bits sit where the enable bits do */
+    for (unsigned i = 0; i < sizeof rst / sizeof rst[0]; i++)
+        if (rst[i].off == r && (v & rst[i].bit))
+            tim_peripheral_reset(c, rst[i].tim);
+}
+
+static void rcc_write_reg(struct chip *c, uint32_t off, uint32_t v)
 {
     uint32_t r = off & ~3u;
-    (void)size;
     switch (r) {
     case RCC_CR_OFF: rcc_write_cr(c, v); break;
     case RCC_CFGR_OFF: rcc_write_cfgr(c, v); break;
@@ -215,6 +225,11 @@ static void rcc_write(struct chip *c, uint32_t off, uint32_t v, unsigned size)
         R(c, r) = v;
         if (v & RCC_APB2RSTR_SYSCFGRST) syscfg_peripheral_reset(c);
         if (v & RCC_APB2RSTR_USART1RST) usart_reset(c);
+        timer_resets(c, r, v);
+        break;
+    case RCC_APB1RSTR_OFF:
+        R(c, r) = v;
+        timer_resets(c, r, v);
         break;
     case RCC_AHBRSTR_OFF:
         R(c, r) = v;
@@ -227,14 +242,28 @@ static void rcc_write(struct chip *c, uint32_t off, uint32_t v, unsigned size)
         if (v & RCC_CSR_RMVF)
             R(c, r) &= ~RCC_CSR_RSTF_MASK;           /* RMVF clears the reset flags */
         break;
-    case RCC_CIR_OFF: case RCC_APB1RSTR_OFF: case RCC_AHBENR_OFF: case RCC_APB2ENR_OFF:
+    case RCC_CIR_OFF: case RCC_AHBENR_OFF: case RCC_APB2ENR_OFF:
     case RCC_APB1ENR_OFF: case RCC_BDCR_OFF: case RCC_CFGR3_OFF: case RCC_CR2_OFF:
         rcc_write_plain(c, r, v);
+        if (r == RCC_APB1ENR_OFF || r == RCC_APB2ENR_OFF)
+            tim_gate_check(c);
         break;
     default:
         chip_unmodelled(c, RCC_BASE_R + off, 1, v);
         break;
     }
+}
+
+/* The timers count on the clock they had until now; if this write changes TIMxCLK they
+ * go on at the new rate from here. */
+static void rcc_write(struct chip *c, uint32_t off, uint32_t v, unsigned size)
+{
+    (void)size;
+    uint32_t tclk = rcc_timclk(c);
+    tim_clock_sync(c);
+    rcc_write_reg(c, off, v);
+    if (rcc_timclk(c) != tclk)
+        tim_clock_changed(c);
 }
 
 static uint64_t rcc_read(struct chip *c, uint32_t r)
@@ -253,7 +282,11 @@ static void rcc_service(struct chip *c)
         return;
     c->rcc.hse_ready_at = T_NEVER;
     R(c, RCC_CR_OFF) |= RCC_CR_HSERDY;
-    rcc_update_clock(c);
+    uint32_t tclk = rcc_timclk(c);
+    tim_clock_sync(c);
+    rcc_update_clock(c);          /* a switch to the HSE (or its PLL) waiting for it happens now */
+    if (rcc_timclk(c) != tclk)
+        tim_clock_changed(c);
 }
 
 static void rcc_reset(struct chip *c)

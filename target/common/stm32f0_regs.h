@@ -146,6 +146,7 @@ _Static_assert(offsetof(struct f0_scb, CCR) == SCB_CCR_OFF - SCB_CPUID_OFF, "SCB
 #define TIMx_CNT(b)         F0_REG((b) + TIM_CNT_OFF)
 #define TIMx_PSC(b)         F0_REG((b) + TIM_PSC_OFF)
 #define TIMx_ARR(b)         F0_REG((b) + TIM_ARR_OFF)
+#define TIMx_RCR(b)         F0_REG((b) + TIM_RCR_OFF)   /* TIM16, TIM17 */
 
 /* Clock figures the firmware is built for. */
 #define F0_HSI_HZ           8000000u
