@@ -133,6 +133,7 @@ int chip_init(struct chip *c, uint8_t *flash_buf)
         return -1;
     c->bc_gen = 1;
     c->rng = c->o.seed;
+    mem_sram_power_on(c);
     fill_sysmem(c);
     if ((e = uc_open(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS, &c->uc)) != UC_ERR_OK)
         goto fail;

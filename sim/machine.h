@@ -95,6 +95,10 @@ struct chip_opts {
     int trace_unmodelled_stop;
     int no_idle_skip;
     uint32_t hse_hz;         /* the HSE crystal or external clock; 0 = none (HSERDY never sets) */
+    /* SRAM at power-on: seeded random bytes (else zeros), then words written over them */
+    int sram_random;
+    int nsram_words;
+    struct { uint32_t addr, val; } sram_words[16];
 };
 
 struct stats {
@@ -244,6 +248,8 @@ void exc_fault(struct chip *c, uint32_t pc, const char *why, uint32_t addr);
 
 /* memmap.c: memory map, address-0 alias, translated code of changed flash */
 uc_err mem_map(struct chip *c);
+/* SRAM as power-on leaves it: --sram-random, then the --sram-word values. */
+void mem_sram_power_on(struct chip *c);
 void fill_sysmem(struct chip *c);
 /* The memory MEM_MODE maps at 0: *buf and *len of it. */
 void alias_target(const struct chip *c, uint8_t **buf, uint32_t *len);
