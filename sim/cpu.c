@@ -316,6 +316,43 @@ static void sleep_until_event(struct chip *c)
     }
 }
 
+/* WFI: sleep until an event that can wake the CPU; one that cannot sleep spins. */
+static void wfi(struct chip *c, uint32_t pc)
+{
+    uint64_t t0 = c->now;
+    c->in_wfi = 1;
+    sleep_until_event(c);
+    c->in_wfi = 0;
+    if (c->now == t0)
+        spin_note(c, pc);   /* did not sleep: something pending it cannot take */
+}
+
+/* Why uc_emu_start returned (e, PC pc): a hint (WFE, YIELD), a fault, WFI, a branch to 0. */
+static void after_stop(struct chip *c, uc_err e, uint32_t pc)
+{
+    if (e == UC_ERR_INSN_INVALID && !c->fault_reason && is_hint_stop(c, pc)) {
+        spin_note(c, pc);
+        return;
+    }
+    if (e != UC_ERR_OK) {
+        if (!c->fault_reason) {
+            c->fault_reason = uc_strerror(e);
+            c->fault_addr = pc;
+        }
+        return;
+    }
+    if (c->reset_req || c->fault_reason)
+        return;
+    if (half_at(c, pc - 2u) == T_WFI) {
+        wfi(c, pc);
+        return;
+    }
+    if (pc == 0) {
+        c->fault_reason = "branch to address 0";
+        c->fault_addr = 0;
+    }
+}
+
 int chip_run(struct chip *c)
 {
     while (c->stop == STOP_NONE) {
@@ -360,32 +397,7 @@ int chip_run(struct chip *c)
         if (c->stop != STOP_NONE)
             break;
         uc_reg_read(c->uc, UC_ARM_REG_PC, &pc);
-        if (e == UC_ERR_INSN_INVALID && !c->fault_reason && is_hint_stop(c, pc)) {
-            spin_note(c, pc);
-            continue;
-        }
-        if (e != UC_ERR_OK) {
-            if (!c->fault_reason) {
-                c->fault_reason = uc_strerror(e);
-                c->fault_addr = pc;
-            }
-            continue;
-        }
-        if (c->reset_req || c->fault_reason)
-            continue;
-        if (half_at(c, pc - 2u) == T_WFI) {
-            uint64_t t0 = c->now;
-            c->in_wfi = 1;
-            sleep_until_event(c);
-            c->in_wfi = 0;
-            if (c->now == t0)
-                spin_note(c, pc);   /* did not sleep: something pending it cannot take */
-            continue;
-        }
-        if (pc == 0) {
-            c->fault_reason = "branch to address 0";
-            c->fault_addr = 0;
-        }
+        after_stop(c, e, pc);
     }
     return 0;
 }

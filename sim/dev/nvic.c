@@ -173,8 +173,8 @@ static void nvic_write(struct chip *c, uint32_t off, uint32_t v, unsigned size)
         }
         break;
     case SCB_SCR_OFF: c->nv.scr = v & SCB_SCR_WRITABLE; break;
-    case SCB_CCR_OFF: case SCB_VTOR_OFF: break;   /* read-only / absent: writes ignored */
-    case SCB_CPUID_OFF: break;                    /* read-only */
+    case SCB_CCR_OFF: case SCB_VTOR_OFF: case SCB_CPUID_OFF:
+        break;                          /* read-only (CCR, CPUID) or absent (VTOR): ignored */
     case SCB_SHPR2_OFF:
         c->nv.shpr2 = lane_merge(c->nv.shpr2, off, v, size) & 0xC0000000u;
         c->nv.prio[EXC_SVC] = (uint8_t)(c->nv.shpr2 >> 24);

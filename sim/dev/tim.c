@@ -241,7 +241,7 @@ void tim_clock_changed(struct chip *c)
     static int var##_clocked(const struct chip *c, uint32_t off)                              \
     { (void)off; return rcc_enabled(c, tims[idx].enr_off, tims[idx].en_bit); }                \
     const struct dev_ops dev_##var = {                                                        \
-        .name = label, .base = base_r, .size = TIM_SIZE, .clocked = var##_clocked,                  \
+        .name = (label), .base = (base_r), .size = TIM_SIZE, .clocked = var##_clocked,        \
         .is_counter = tim_is_counter, .read = var##_read, .write = var##_write,               \
         .reset = var##_reset, .next_event = var##_next, .service = var##_service,             \
         .levels = var##_levels,                                                               \
