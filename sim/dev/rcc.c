@@ -1,5 +1,6 @@
 /*
- * RCC (RM0360 section 7): the clock tree as RM0360 draws it (figure 9): HSI 8 MHz, always on;
+ * RCC (RM0360 section 7): the clock tree as RM0360 draws it (figure 9): HSI 8 MHz (HSION:
+ * it stops only when SYSCLK does not depend on it; HSIRDY follows at once);
  * HSE from a crystal or an external clock (HSEBYP) of --hse-hz (0 = none: HSERDY never sets),
  * ready 2 ms after HSEON (DS9773 tSU(HSE)) or at once in bypass; the PLL from HSI/2,
  * HSI/PREDIV or HSE/PREDIV (RCC_CFGR2.PREDIV) times PLLMUL, locked as soon as it is on and
@@ -36,9 +37,10 @@ static void rcc_warn_once(struct chip *c, unsigned bit, const char *fmt, uint32_
 static uint32_t pll_in(const struct chip *c)
 {
     uint32_t prediv = (R(c, RCC_CFGR2_OFF) & RCC_CFGR2_PREDIV_MASK) + 1u;
+    uint32_t hsi = (R(c, RCC_CR_OFF) & RCC_CR_HSIRDY) ? HSI_HZ : 0u;
     switch ((R(c, RCC_CFGR_OFF) & RCC_CFGR_PLLSRC_MASK) >> RCC_CFGR_PLLSRC_SHIFT) {
-    case 0: return HSI_HZ / 2u;
-    case 1: return HSI_HZ / prediv;
+    case 0: return hsi / 2u;
+    case 1: return hsi / prediv;
     case 2: return (R(c, RCC_CR_OFF) & RCC_CR_HSERDY) ? c->o.hse_hz / prediv : 0u;
     default: return 0u;   /* HSI48/PREDIV: no HSI48 on the STM32F030 */
     }
@@ -113,7 +115,8 @@ static void rcc_update_clock(struct chip *c)
     uint32_t sw = cfgr & RCC_CFGR_SW_MASK;
     uint32_t sws = (cfgr & RCC_CFGR_SWS_MASK) >> RCC_CFGR_SWS_SHIFT;
     /* the switch happens once the new source is ready; until then SWS keeps the old one */
-    if (sw == 0u || (sw == 1u && (cr & RCC_CR_HSERDY)) || (sw == 2u && (cr & RCC_CR_PLLRDY)))
+    if ((sw == 0u && (cr & RCC_CR_HSIRDY)) || (sw == 1u && (cr & RCC_CR_HSERDY)) ||
+        (sw == 2u && (cr & RCC_CR_PLLRDY)))
         sws = sw;
     else if (sw == 3u)
         chip_unmodelled(c, RCC_BASE_R + RCC_CFGR_OFF, 1, cfgr);   /* HSI48: not on the F030 */
@@ -126,22 +129,25 @@ static void rcc_update_clock(struct chip *c)
     chip_set_hclk(c, h);
 }
 
-/* Whether the HSE feeds SYSCLK, directly or through the running PLL. */
-static int hse_in_use(const struct chip *c)
+/* Whether the HSE (hse = 1) or the HSI (hse = 0) feeds SYSCLK, directly or through the PLL. */
+static int osc_in_use(const struct chip *c, int hse)
 {
     uint32_t cfgr = R(c, RCC_CFGR_OFF);
     uint32_t sws = (cfgr & RCC_CFGR_SWS_MASK) >> RCC_CFGR_SWS_SHIFT;
-    return sws == 1u || (sws == 2u && (cfgr & RCC_CFGR_PLLSRC_MASK) == RCC_CFGR_PLLSRC_HSE_PREDIV);
+    int pll_hse = (cfgr & RCC_CFGR_PLLSRC_MASK) == RCC_CFGR_PLLSRC_HSE_PREDIV;
+    return sws == (hse ? 1u : 0u) || (sws == 2u && pll_hse == hse);
 }
 
 static void rcc_write_cr(struct chip *c, uint32_t v)
 {
     uint32_t old = R(c, RCC_CR_OFF);
-    /* HSI stays on (the model has no other clock to fall back on); ready bits read-only */
-    uint32_t cr = (old & CR_RO) | (v & CR_WR) | RCC_CR_HSION;
+    /* ready bits read-only; HSIRDY follows HSION (its 6-cycle start not modelled) */
+    uint32_t cr = (old & CR_RO) | (v & CR_WR);
+    if (!(v & RCC_CR_HSION) && osc_in_use(c, 0))
+        cr |= RCC_CR_HSION;                        /* HSI cannot stop while SYSCLK depends on it */
     if (!(v & RCC_CR_PLLON) && (R(c, RCC_CFGR_OFF) & RCC_CFGR_SWS_MASK) == RCC_CFGR_SWS_PLL)
         cr |= RCC_CR_PLLON;                        /* PLL cannot stop while it is SYSCLK */
-    if (!(v & RCC_CR_HSEON) && hse_in_use(c))
+    if (!(v & RCC_CR_HSEON) && osc_in_use(c, 1))
         cr |= RCC_CR_HSEON;                        /* nor the HSE while SYSCLK depends on it */
     if (old & RCC_CR_HSEON)
         cr = (cr & ~RCC_CR_HSEBYP) | (old & RCC_CR_HSEBYP);   /* HSEBYP: only with HSE off */
@@ -153,7 +159,10 @@ static void rcc_write_cr(struct chip *c, uint32_t v)
         c->rcc.hse_ready_at = c->now + ((cr & RCC_CR_HSEBYP) ? 0u : HSE_STARTUP_PS);
         chip_reschedule(c);
     }
-    R(c, RCC_CR_OFF) = cr | RCC_CR_HSIRDY;
+    cr = (cr & ~RCC_CR_HSIRDY) | ((cr & RCC_CR_HSION) ? RCC_CR_HSIRDY : 0u);
+    if (!(cr & RCC_CR_HSION) && (R(c, RCC_CFGR3_OFF) & RCC_CFGR3_USART1SW_MASK) == 3u)
+        chip_unmodelled(c, RCC_BASE_R + RCC_CR_OFF, 1, v);   /* USART1's HSI kernel clock off */
+    R(c, RCC_CR_OFF) = cr;
     rcc_update_clock(c);
 }
 

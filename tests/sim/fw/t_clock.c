@@ -91,6 +91,18 @@ static void with_hse(void)
     CHECK(near(k, HSE_HZ / 1000u), "SYSCLK = HSE 12 MHz", k);
     RCC_CR &= ~RCC_CR_HSEON;
     CHECK(RCC_CR & RCC_CR_HSEON, "HSEON stays while HSE is SYSCLK", RCC_CR);
+    RCC_CFGR3 &= ~RCC_CFGR3_USART1SW_MASK;      /* USART1 from PCLK = HSE 12 MHz: BRR 104 */
+    USART1_CR1 = 0;
+    USART1_BRR = 104u;
+    USART1_CR1 = USART_CR1_UE | USART_CR1_RE | USART_CR1_TE;
+    RCC_CR &= ~RCC_CR_HSION;
+    CHECK(!(RCC_CR & (RCC_CR_HSION | RCC_CR_HSIRDY)), "HSI off while SYSCLK = HSE", RCC_CR);
+    RCC_CFGR &= ~RCC_CFGR_SW_MASK;
+    CHECK((RCC_CFGR & RCC_CFGR_SWS_MASK) == RCC_CFGR_SWS_HSE, "no switch to a stopped HSI", RCC_CFGR);
+    RCC_CR |= RCC_CR_HSION;
+    CHECK((RCC_CFGR & RCC_CFGR_SWS_MASK) == 0u, "the switch happens when HSIRDY sets", RCC_CFGR);
+    usart_from_hsi();
+    RCC_CFGR = (RCC_CFGR & ~RCC_CFGR_SW_MASK) | RCC_CFGR_SW_HSE;
 
     k = run_pll(RCC_CFGR_PLLSRC_HSE_PREDIV, 3u, 12u);       /* 12 / 3 x 12 = 48 MHz */
     CHECK(near(k, 48000u), "PLL HSE/3 x12 = 48 MHz", k);
@@ -147,6 +159,10 @@ int main(void)
     k = hclk_khz();
     CHECK(near(k, 24000u), "HPRE /2: HCLK 24 MHz", k);
     RCC_CFGR &= ~(0xFu << RCC_CFGR_HPRE_SHIFT);
+    /* the HSI stops when SYSCLK does not need it, not while it feeds the PLL in use */
+    RCC_CR &= ~RCC_CR_HSION;
+    CHECK((RCC_CR & (RCC_CR_HSION | RCC_CR_HSIRDY)) == (RCC_CR_HSION | RCC_CR_HSIRDY),
+          "HSION stays while HSI/2 feeds the PLL that is SYSCLK", RCC_CR);
 
     /* USART1 from PCLK at 48 MHz follows the clock: BRR 417 -> 115108 baud */
     USART1_CR1 = 0;
