@@ -20,19 +20,17 @@ static const struct {
     const char *name;
     uint32_t base, irq, enr_off, en_bit;
 } tims[TIM_COUNT] = {
-    [TIM_6] = { "TIM6", TIM6_BASE_R, TIM6_IRQn, RCC_APB1ENR_OFF, RCC_APB1ENR_TIM6EN },
-    [TIM_14] = { "TIM14", TIM14_BASE_R, TIM14_IRQn, RCC_APB1ENR_OFF, RCC_APB1ENR_TIM14EN },
-    [TIM_16] = { "TIM16", TIM16_BASE_R, TIM16_IRQn, RCC_APB2ENR_OFF, RCC_APB2ENR_TIM16EN },
-    [TIM_17] = { "TIM17", TIM17_BASE_R, TIM17_IRQn, RCC_APB2ENR_OFF, RCC_APB2ENR_TIM17EN },
+    [TIM_6] = {"TIM6", TIM6_BASE_R, TIM6_IRQn, RCC_APB1ENR_OFF, RCC_APB1ENR_TIM6EN},
+    [TIM_14] = {"TIM14", TIM14_BASE_R, TIM14_IRQn, RCC_APB1ENR_OFF, RCC_APB1ENR_TIM14EN},
+    [TIM_16] = {"TIM16", TIM16_BASE_R, TIM16_IRQn, RCC_APB2ENR_OFF, RCC_APB2ENR_TIM16EN},
+    [TIM_17] = {"TIM17", TIM17_BASE_R, TIM17_IRQn, RCC_APB2ENR_OFF, RCC_APB2ENR_TIM17EN},
 };
 
-#define CR1_MODELLED (TIM_CR1_CEN | TIM_CR1_UDIS | TIM_CR1_URS | TIM_CR1_OPM | TIM_CR1_ARPE | \
-                      (3u << TIM_CR1_CKD_SHIFT) | TIM_CR1_UIFREMAP)
+#define CR1_MODELLED                                                         \
+    (TIM_CR1_CEN | TIM_CR1_UDIS | TIM_CR1_URS | TIM_CR1_OPM | TIM_CR1_ARPE | \
+     (3u << TIM_CR1_CKD_SHIFT) | TIM_CR1_UIFREMAP)
 
-static int running(const struct tim *t)
-{
-    return (t->cr1 & TIM_CR1_CEN) != 0;
-}
+static int running(const struct tim *t) { return (t->cr1 & TIM_CR1_CEN) != 0; }
 
 static uint64_t tick_ps(const struct chip *c, const struct tim *t)
 {
@@ -96,8 +94,8 @@ static void tim_service_one(struct chip *c, int i)
     update_event(t);
     set_uif(c, i);
     if (t->cr1 & TIM_CR1_OPM)
-        t->cr1 &= ~TIM_CR1_CEN;           /* one-pulse mode: the counter stops at the update */
-    catch_up(c, t);                       /* a late service: the rest changes nothing */
+        t->cr1 &= ~TIM_CR1_CEN; /* one-pulse mode: the counter stops at the update */
+    catch_up(c, t);             /* a late service: the rest changes nothing */
     schedule(c, t);
 }
 
@@ -112,7 +110,8 @@ static uint64_t tim_read_one(struct chip *c, int i, uint32_t r)
     case TIM_EGR_OFF: return 0;
     case TIM_CNT_OFF:
         catch_up(c, t);
-        return t->cnt0 | ((t->cr1 & TIM_CR1_UIFREMAP) && (t->sr & TIM_SR_UIF) ? TIM_CNT_UIFCPY : 0u);
+        return t->cnt0 |
+               ((t->cr1 & TIM_CR1_UIFREMAP) && (t->sr & TIM_SR_UIF) ? TIM_CNT_UIFCPY : 0u);
     case TIM_PSC_OFF: return t->psc;
     case TIM_ARR_OFF: return t->arr;
     case TIM_RCR_OFF: return i >= TIM_16 ? t->rcr : DEV_NONE;
@@ -123,7 +122,7 @@ static uint64_t tim_read_one(struct chip *c, int i, uint32_t r)
 static void write_cr1(struct chip *c, struct tim *t, uint32_t v)
 {
     if (!running(t) && (v & TIM_CR1_CEN))
-        t->t0 = c->now;                   /* counting starts now from CNT */
+        t->t0 = c->now; /* counting starts now from CNT */
     t->cr1 = v & CR1_MODELLED;
 }
 
@@ -131,7 +130,7 @@ static void write_egr(struct chip *c, int i, uint32_t v)
 {
     struct tim *t = &c->tim.t[i];
     if (v & ~TIM_EGR_UG)
-        chip_unmodelled(c, tims[i].base + TIM_EGR_OFF, 1, v);   /* capture/compare events */
+        chip_unmodelled(c, tims[i].base + TIM_EGR_OFF, 1, v); /* capture/compare events */
     if (!(v & TIM_EGR_UG))
         return;
     /* UG: counter and prescaler restart, preloads load; UIF unless URS (or UDIS) */
@@ -152,7 +151,8 @@ static void tim_write_one(struct chip *c, int i, uint32_t off, uint32_t v)
             chip_unmodelled(c, tims[i].base + off, 1, v);
         write_cr1(c, t, v);
         break;
-    case TIM_CR2_OFF: case TIM_DIER_OFF:
+    case TIM_CR2_OFF:
+    case TIM_DIER_OFF:
         /* CR2: master mode / trigger output; DIER: only UIE (no DMA, no capture/compare) */
         if (r == TIM_CR2_OFF ? v != 0 : (v & ~TIM_DIER_UIE) != 0)
             chip_unmodelled(c, tims[i].base + off, 1, v);
@@ -161,25 +161,26 @@ static void tim_write_one(struct chip *c, int i, uint32_t off, uint32_t v)
         else
             t->dier = v & TIM_DIER_UIE;
         break;
-    case TIM_SR_OFF: t->sr &= v & TIM_SR_UIF; break;     /* rc_w0 */
+    case TIM_SR_OFF: t->sr &= v & TIM_SR_UIF; break; /* rc_w0 */
     case TIM_EGR_OFF: write_egr(c, i, v); break;
-    case TIM_CNT_OFF: t->cnt0 = v & 0xFFFFu; t->t0 = c->now; break;
-    case TIM_PSC_OFF: t->psc = v & 0xFFFFu; break;      /* in use from the next update */
+    case TIM_CNT_OFF:
+        t->cnt0 = v & 0xFFFFu;
+        t->t0 = c->now;
+        break;
+    case TIM_PSC_OFF: t->psc = v & 0xFFFFu; break; /* in use from the next update */
     case TIM_ARR_OFF:
         t->arr = v & 0xFFFFu;
         if (!(t->cr1 & TIM_CR1_ARPE))
-            t->arr_act = t->arr;          /* no preload: at once */
+            t->arr_act = t->arr; /* no preload: at once */
         break;
     case TIM_RCR_OFF:
         if (i >= TIM_16) {
             t->rcr = v & 0xFFu;
             break;
         }
-        chip_unmodelled(c, tims[i].base + off, 1, v);   /* TIM6 and TIM14 have no RCR */
+        chip_unmodelled(c, tims[i].base + off, 1, v); /* TIM6 and TIM14 have no RCR */
         return;
-    default:
-        chip_unmodelled(c, tims[i].base + off, 1, v);
-        return;
+    default: chip_unmodelled(c, tims[i].base + off, 1, v); return;
     }
     if ((t->dier & TIM_DIER_UIE) && (t->sr & TIM_SR_UIF))
         chip_irq(c, (int)tims[i].irq);
@@ -189,7 +190,7 @@ static void tim_write_one(struct chip *c, int i, uint32_t off, uint32_t v)
 static void tim_reset_one(struct chip *c, int i)
 {
     struct tim *t = &c->tim.t[i];
-    *t = (struct tim){ .arr = 0xFFFFu, .arr_act = 0xFFFFu, .next_uev = T_NEVER };
+    *t = (struct tim){.arr = 0xFFFFu, .arr_act = 0xFFFFu, .next_uev = T_NEVER};
 }
 
 void tim_peripheral_reset(struct chip *c, int i)
@@ -203,8 +204,9 @@ void tim_gate_check(struct chip *c)
     for (int i = 0; i < TIM_COUNT; i++)
         if (running(&c->tim.t[i]) && !rcc_enabled(c, tims[i].enr_off, tims[i].en_bit)) {
             /* a counter whose clock RCC stops: it would freeze; not modelled */
-            chip_logf(c, "%s: its RCC clock enable cleared while CEN = 1 (counter freeze not modelled)",
-                      tims[i].name);
+            chip_logf(
+                c, "%s: its RCC clock enable cleared while CEN = 1 (counter freeze not modelled)",
+                tims[i].name);
             chip_unmodelled(c, RCC_BASE_R + tims[i].enr_off, 1, 0);
         }
 }
@@ -220,38 +222,48 @@ void tim_clock_changed(struct chip *c)
     for (int i = 0; i < TIM_COUNT; i++) {
         struct tim *t = &c->tim.t[i];
         if (running(t))
-            t->t0 = c->now;               /* the tick in progress restarts on the new clock */
+            t->t0 = c->now; /* the tick in progress restarts on the new clock */
         schedule(c, t);
     }
 }
 
 /* One dev_ops per instance: the bus table has one row each. */
-#define TIM_DEV(var, idx, base_r, label)                                                                 \
+#define TIM_DEV(var, idx, base_r, label)                                                           \
     static uint64_t var##_read(struct chip *c, uint32_t off) { return tim_read_one(c, idx, off); } \
-    static void var##_write(struct chip *c, uint32_t off, uint32_t v, unsigned size)          \
-    { (void)size; tim_write_one(c, idx, off, v); }                                            \
-    static void var##_reset(struct chip *c) { tim_reset_one(c, idx); }                        \
-    static uint64_t var##_next(struct chip *c) { return c->tim.t[idx].next_uev; }             \
-    static void var##_service(struct chip *c) { tim_service_one(c, idx); }                    \
-    static void var##_levels(struct chip *c)                                                  \
-    {                                                                                         \
-        if ((c->tim.t[idx].dier & TIM_DIER_UIE) && (c->tim.t[idx].sr & TIM_SR_UIF))           \
-            chip_irq(c, (int)tims[idx].irq);                                                  \
-    }                                                                                         \
-    static int var##_clocked(const struct chip *c, uint32_t off)                              \
-    { (void)off; return rcc_enabled(c, tims[idx].enr_off, tims[idx].en_bit); }                \
-    const struct dev_ops dev_##var = {                                                        \
-        .name = (label), .base = (base_r), .size = TIM_SIZE, .clocked = var##_clocked,        \
-        .is_counter = tim_is_counter, .read = var##_read, .write = var##_write,               \
-        .reset = var##_reset, .next_event = var##_next, .service = var##_service,             \
-        .levels = var##_levels,                                                               \
+    static void var##_write(struct chip *c, uint32_t off, uint32_t v, unsigned size)               \
+    {                                                                                              \
+        (void)size;                                                                                \
+        tim_write_one(c, idx, off, v);                                                             \
+    }                                                                                              \
+    static void var##_reset(struct chip *c) { tim_reset_one(c, idx); }                             \
+    static uint64_t var##_next(struct chip *c) { return c->tim.t[idx].next_uev; }                  \
+    static void var##_service(struct chip *c) { tim_service_one(c, idx); }                         \
+    static void var##_levels(struct chip *c)                                                       \
+    {                                                                                              \
+        if ((c->tim.t[idx].dier & TIM_DIER_UIE) && (c->tim.t[idx].sr & TIM_SR_UIF))                \
+            chip_irq(c, (int)tims[idx].irq);                                                       \
+    }                                                                                              \
+    static int var##_clocked(const struct chip *c, uint32_t off)                                   \
+    {                                                                                              \
+        (void)off;                                                                                 \
+        return rcc_enabled(c, tims[idx].enr_off, tims[idx].en_bit);                                \
+    }                                                                                              \
+    const struct dev_ops dev_##var = {                                                             \
+        .name = (label),                                                                           \
+        .base = (base_r),                                                                          \
+        .size = TIM_SIZE,                                                                          \
+        .clocked = var##_clocked,                                                                  \
+        .is_counter = tim_is_counter,                                                              \
+        .read = var##_read,                                                                        \
+        .write = var##_write,                                                                      \
+        .reset = var##_reset,                                                                      \
+        .next_event = var##_next,                                                                  \
+        .service = var##_service,                                                                  \
+        .levels = var##_levels,                                                                    \
     }
 
 /* CNT counts time: reading it twice alike is not idle polling */
-static int tim_is_counter(uint32_t off)
-{
-    return (off & ~3u) == TIM_CNT_OFF;
-}
+static int tim_is_counter(uint32_t off) { return (off & ~3u) == TIM_CNT_OFF; }
 
 TIM_DEV(tim6, TIM_6, TIM6_BASE_R, "TIM6");
 TIM_DEV(tim14, TIM_14, TIM14_BASE_R, "TIM14");

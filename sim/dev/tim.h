@@ -11,11 +11,11 @@ enum { TIM_6, TIM_14, TIM_16, TIM_17, TIM_COUNT };
 
 struct tim {
     uint32_t cr1, cr2, dier, sr, psc, arr, rcr;
-    uint32_t psc_act, arr_act, rcr_act;   /* the values in use (PSC, RCR, ARPE: preloaded) */
-    uint32_t rep_left;       /* overflows before the next update event (RCR) */
-    uint32_t cnt0;           /* the counter at t0 */
-    uint64_t t0;             /* start of a counter tick (valid while CEN) */
-    uint64_t next_uev;       /* the next update event that changes anything, or T_NEVER */
+    uint32_t psc_act, arr_act, rcr_act; /* the values in use (PSC, RCR, ARPE: preloaded) */
+    uint32_t rep_left;                  /* overflows before the next update event (RCR) */
+    uint32_t cnt0;                      /* the counter at t0 */
+    uint64_t t0;                        /* start of a counter tick (valid while CEN) */
+    uint64_t next_uev; /* the next update event that changes anything, or T_NEVER */
 };
 
 struct tim_state {

@@ -13,8 +13,8 @@
 static void usart_from_hsi(void)
 {
     USART1_CR1 = 0;
-    RCC_CFGR3 = (RCC_CFGR3 & ~RCC_CFGR3_USART1SW_MASK) | 3u;   /* USART1SW = HSI */
-    USART1_BRR = 0x45u;                                          /* 115942 baud at 8 MHz */
+    RCC_CFGR3 = (RCC_CFGR3 & ~RCC_CFGR3_USART1SW_MASK) | 3u; /* USART1SW = HSI */
+    USART1_BRR = 0x45u;                                      /* 115942 baud at 8 MHz */
     USART1_CR1 = USART_CR1_UE | USART_CR1_RE | USART_CR1_TE;
 }
 
@@ -56,7 +56,7 @@ static uint32_t wait_bit(volatile uint32_t *reg, uint32_t mask, uint32_t limit)
 
 static void pll_off(void)
 {
-    RCC_CFGR &= ~RCC_CFGR_SW_MASK;                 /* back to HSI first */
+    RCC_CFGR &= ~RCC_CFGR_SW_MASK; /* back to HSI first */
     while (RCC_CFGR & RCC_CFGR_SWS_MASK)
         ;
     RCC_CR &= ~RCC_CR_PLLON;
@@ -69,7 +69,8 @@ static uint32_t run_pll(uint32_t src, uint32_t prediv, uint32_t mul)
 {
     pll_off();
     RCC_CFGR2 = RCC_CFGR2_PREDIV(prediv);
-    RCC_CFGR = (RCC_CFGR & ~(RCC_CFGR_PLLSRC_MASK | RCC_CFGR_PLLMUL_MASK)) | src | RCC_CFGR_PLLMUL(mul);
+    RCC_CFGR = (RCC_CFGR & ~(RCC_CFGR_PLLSRC_MASK | RCC_CFGR_PLLMUL_MASK)) | src |
+               RCC_CFGR_PLLMUL(mul);
     RCC_CR |= RCC_CR_PLLON;
     if (!wait_bit(&RCC_CR, RCC_CR_PLLRDY, 100000u))
         return 0;
@@ -91,23 +92,24 @@ static void with_hse(void)
     CHECK(near(k, HSE_HZ / 1000u), "SYSCLK = HSE 12 MHz", k);
     RCC_CR &= ~RCC_CR_HSEON;
     CHECK(RCC_CR & RCC_CR_HSEON, "HSEON stays while HSE is SYSCLK", RCC_CR);
-    RCC_CFGR3 &= ~RCC_CFGR3_USART1SW_MASK;      /* USART1 from PCLK = HSE 12 MHz: BRR 104 */
+    RCC_CFGR3 &= ~RCC_CFGR3_USART1SW_MASK; /* USART1 from PCLK = HSE 12 MHz: BRR 104 */
     USART1_CR1 = 0;
     USART1_BRR = 104u;
     USART1_CR1 = USART_CR1_UE | USART_CR1_RE | USART_CR1_TE;
     RCC_CR &= ~RCC_CR_HSION;
     CHECK(!(RCC_CR & (RCC_CR_HSION | RCC_CR_HSIRDY)), "HSI off while SYSCLK = HSE", RCC_CR);
     RCC_CFGR &= ~RCC_CFGR_SW_MASK;
-    CHECK((RCC_CFGR & RCC_CFGR_SWS_MASK) == RCC_CFGR_SWS_HSE, "no switch to a stopped HSI", RCC_CFGR);
+    CHECK((RCC_CFGR & RCC_CFGR_SWS_MASK) == RCC_CFGR_SWS_HSE, "no switch to a stopped HSI",
+          RCC_CFGR);
     RCC_CR |= RCC_CR_HSION;
     CHECK((RCC_CFGR & RCC_CFGR_SWS_MASK) == 0u, "the switch happens when HSIRDY sets", RCC_CFGR);
     usart_from_hsi();
     RCC_CFGR = (RCC_CFGR & ~RCC_CFGR_SW_MASK) | RCC_CFGR_SW_HSE;
 
-    k = run_pll(RCC_CFGR_PLLSRC_HSE_PREDIV, 3u, 12u);       /* 12 / 3 x 12 = 48 MHz */
+    k = run_pll(RCC_CFGR_PLLSRC_HSE_PREDIV, 3u, 12u); /* 12 / 3 x 12 = 48 MHz */
     CHECK(near(k, 48000u), "PLL HSE/3 x12 = 48 MHz", k);
     CHECK(!(RCC_CFGR & RCC_CFGR_PLLXTPRE), "PLLXTPRE = PREDIV bit 0 (/3: 0)", RCC_CFGR);
-    k = run_pll(RCC_CFGR_PLLSRC_HSE_PREDIV, 2u, 6u);        /* 12 / 2 x 6 = 36 MHz */
+    k = run_pll(RCC_CFGR_PLLSRC_HSE_PREDIV, 2u, 6u); /* 12 / 2 x 6 = 36 MHz */
     CHECK(near(k, 36000u), "PLL HSE/2 x6 = 36 MHz", k);
     CHECK(RCC_CFGR & RCC_CFGR_PLLXTPRE, "PLLXTPRE = PREDIV bit 0 (/2: 1)", RCC_CFGR);
     pll_off();
@@ -140,7 +142,7 @@ int main(void)
 
     RCC_CR |= RCC_CR_HSEON;
     CHECK(!(RCC_CR & RCC_CR_HSERDY), "HSERDY not at once", RCC_CR);
-    if (wait_bit(&RCC_CR, RCC_CR_HSERDY, 80000u)) {     /* 10 ms */
+    if (wait_bit(&RCC_CR, RCC_CR_HSERDY, 80000u)) { /* 10 ms */
         RCC_CR &= ~RCC_CR_HSEON;
         RCC_CR |= RCC_CR_HSEON;
         with_hse();
@@ -149,13 +151,13 @@ int main(void)
     }
 
     FLASH_ACR = FLASH_ACR_PRFTBE | FLASH_ACR_LATENCY;
-    k = run_pll(RCC_CFGR_PLLSRC_HSI_PREDIV, 1u, 6u);        /* 8 / 1 x 6 = 48 MHz */
+    k = run_pll(RCC_CFGR_PLLSRC_HSI_PREDIV, 1u, 6u); /* 8 / 1 x 6 = 48 MHz */
     CHECK(near(k, 48000u), "PLL HSI/1 x6 = 48 MHz (not HSI/2)", k);
-    k = run_pll(RCC_CFGR_PLLSRC_HSI_PREDIV, 4u, 12u);       /* 8 / 4 x 12 = 24 MHz */
+    k = run_pll(RCC_CFGR_PLLSRC_HSI_PREDIV, 4u, 12u); /* 8 / 4 x 12 = 24 MHz */
     CHECK(near(k, 24000u), "PLL HSI/4 x12 = 24 MHz", k);
-    k = run_pll(RCC_CFGR_PLLSRC_HSI_DIV2, 4u, 12u);         /* HSI/2 ignores PREDIV: 48 */
+    k = run_pll(RCC_CFGR_PLLSRC_HSI_DIV2, 4u, 12u); /* HSI/2 ignores PREDIV: 48 */
     CHECK(near(k, 48000u), "PLL HSI/2 x12 = 48 MHz", k);
-    RCC_CFGR |= 8u << RCC_CFGR_HPRE_SHIFT;                  /* HCLK = SYSCLK / 2 */
+    RCC_CFGR |= 8u << RCC_CFGR_HPRE_SHIFT; /* HCLK = SYSCLK / 2 */
     k = hclk_khz();
     CHECK(near(k, 24000u), "HPRE /2: HCLK 24 MHz", k);
     RCC_CFGR &= ~(0xFu << RCC_CFGR_HPRE_SHIFT);
@@ -169,14 +171,14 @@ int main(void)
     RCC_CFGR3 &= ~RCC_CFGR3_USART1SW_MASK;
     USART1_BRR = 417u;
     USART1_CR1 = USART_CR1_UE | USART_CR1_RE | USART_CR1_TE;
-    k = hclk_khz();      /* 20 characters of 10 x 417 / 48 MHz = 1737.5 us, not 1725 */
+    k = hclk_khz(); /* 20 characters of 10 x 417 / 48 MHz = 1737.5 us, not 1725 */
     CHECK(near(k, 48348u), "USART1 at PCLK 48 MHz follows the clock", k);
     usart_from_hsi();
     finish_no_stop();
 
-    wait_bit(&RCC_CIR, 1u << 31, 4800000u);     /* 100 ms at 48 MHz (a bit that never sets) */
-    RCC_CFGR = (RCC_CFGR & ~RCC_CFGR_PLLMUL_MASK) | RCC_CFGR_PLLMUL(6);   /* PLL running */
+    wait_bit(&RCC_CIR, 1u << 31, 4800000u); /* 100 ms at 48 MHz (a bit that never sets) */
+    RCC_CFGR = (RCC_CFGR & ~RCC_CFGR_PLLMUL_MASK) | RCC_CFGR_PLLMUL(6); /* PLL running */
     puts_("PLLMUL changed\n");
     for (;;)
-        __asm volatile ("wfi");
+        __asm volatile("wfi");
 }

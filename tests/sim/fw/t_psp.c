@@ -15,21 +15,46 @@ static uint32_t thr_stack[128] __attribute__((aligned(8)));
 static volatile uint32_t mode, bad_value;
 static volatile uint32_t svc_lr, svc_ipsr, svc_ctl, svc_msp, svc_psp, svc_frame_r0;
 static volatile uint32_t pendsv_lr, pendsv_psp, irq_lr, irq_ipsr, irq_n;
-volatile uint32_t switch_msp;   /* MSP when run_on_psp switched */
+volatile uint32_t switch_msp; /* MSP when run_on_psp switched */
 static volatile uint32_t main_msp, thr_ran, thr_ctl, thr_ipsr, thr_sp;
 
-static uint32_t mrs_msp(void) { uint32_t v; __asm volatile ("mrs %0, msp" : "=r"(v)); return v; }
-static uint32_t mrs_psp(void) { uint32_t v; __asm volatile ("mrs %0, psp" : "=r"(v)); return v; }
-static uint32_t mrs_ctl(void) { uint32_t v; __asm volatile ("mrs %0, control" : "=r"(v)); return v; }
-static uint32_t mrs_ipsr(void) { uint32_t v; __asm volatile ("mrs %0, ipsr" : "=r"(v)); return v; }
-static uint32_t cur_sp(void) { uint32_t v; __asm volatile ("mov %0, sp" : "=r"(v)); return v; }
-static void sync(void) { __asm volatile ("dsb\n isb" ::: "memory"); }
+static uint32_t mrs_msp(void)
+{
+    uint32_t v;
+    __asm volatile("mrs %0, msp" : "=r"(v));
+    return v;
+}
+static uint32_t mrs_psp(void)
+{
+    uint32_t v;
+    __asm volatile("mrs %0, psp" : "=r"(v));
+    return v;
+}
+static uint32_t mrs_ctl(void)
+{
+    uint32_t v;
+    __asm volatile("mrs %0, control" : "=r"(v));
+    return v;
+}
+static uint32_t mrs_ipsr(void)
+{
+    uint32_t v;
+    __asm volatile("mrs %0, ipsr" : "=r"(v));
+    return v;
+}
+static uint32_t cur_sp(void)
+{
+    uint32_t v;
+    __asm volatile("mov %0, sp" : "=r"(v));
+    return v;
+}
+static void sync(void) { __asm volatile("dsb\n isb" ::: "memory"); }
 
 /* SVC with r0 = arg; returns r0 as the exception return left it. */
 static uint32_t svc(uint32_t arg)
 {
     register uint32_t r0 __asm("r0") = arg;
-    __asm volatile ("svc 0" : "+r"(r0) :: "r1", "r2", "r3", "r12", "lr", "memory");
+    __asm volatile("svc 0" : "+r"(r0)::"r1", "r2", "r3", "r12", "lr", "memory");
     return r0;
 }
 
@@ -55,22 +80,20 @@ uint32_t svc_c(uint32_t lr, uint32_t msp)
             f[i] = 0;
         f[6] = (uint32_t)(uintptr_t)thread_entry & ~1u;
         f[7] = 1u << 24;
-        __asm volatile ("msr psp, %0" :: "r"(f));
+        __asm volatile("msr psp, %0" ::"r"(f));
         return 0xFFFFFFFDu;
     }
-    case SVC_BACK:
-        return 0xFFFFFFF9u;   /* to the frame main's SVC_START left on MSP */
-    case SVC_BAD:
-        return bad_value;
+    case SVC_BACK: return 0xFFFFFFF9u; /* to the frame main's SVC_START left on MSP */
+    case SVC_BAD: return bad_value;
     default:
-        frame[0] += 0x1000u;  /* the caller sees r0 changed: the frame was on its stack */
+        frame[0] += 0x1000u; /* the caller sees r0 changed: the frame was on its stack */
         return lr;
     }
 }
 
 __attribute__((naked)) void SVC_Handler(void)
 {
-    __asm volatile ("mov r0, lr\n mov r1, sp\n bl svc_c\n bx r0\n");
+    __asm volatile("mov r0, lr\n mov r1, sp\n bl svc_c\n bx r0\n");
 }
 
 void pendsv_c(uint32_t lr);
@@ -78,13 +101,13 @@ void pendsv_c(uint32_t lr)
 {
     pendsv_lr = lr;
     pendsv_psp = mrs_psp();
-    NVIC_ISPR = 1u;           /* IRQ0, higher priority: nests */
+    NVIC_ISPR = 1u; /* IRQ0, higher priority: nests */
     sync();
 }
 
 __attribute__((naked)) void PendSV_Handler(void)
 {
-    __asm volatile ("mov r0, lr\n push {r0, r1}\n bl pendsv_c\n pop {r0, r1}\n bx r0\n");
+    __asm volatile("mov r0, lr\n push {r0, r1}\n bl pendsv_c\n pop {r0, r1}\n bx r0\n");
 }
 
 void irq0_c(uint32_t lr);
@@ -97,7 +120,7 @@ void irq0_c(uint32_t lr)
 
 __attribute__((naked)) void IRQ0_Handler(void)
 {
-    __asm volatile ("mov r0, lr\n push {r0, r1}\n bl irq0_c\n pop {r0, r1}\n bx r0\n");
+    __asm volatile("mov r0, lr\n push {r0, r1}\n bl irq0_c\n pop {r0, r1}\n bx r0\n");
 }
 
 /* Started by SVC_START in thread mode on PSP; goes back to main through SVC_BACK. */
@@ -150,33 +173,36 @@ static uint32_t psp_body(void)
 /* Switch thread mode to PSP (top), call fn there, switch back to MSP. */
 __attribute__((naked)) static uint32_t run_on_psp(uint32_t (*fn)(void), uint32_t *top)
 {
-    (void)fn; (void)top;
-    __asm volatile (
-        "push {r4, lr}\n"
-        "mrs r3, msp\n"
-        "ldr r2, =switch_msp\n"
-        "str r3, [r2]\n"
-        "msr psp, r1\n"
-        "movs r2, #2\n"
-        "msr control, r2\n"     /* SPSEL = 1: thread mode now on PSP */
-        "isb\n"
-        "blx r0\n"
-        "movs r2, #0\n"
-        "msr control, r2\n"
-        "isb\n"
-        "pop {r4, pc}\n"
-        ".pool\n");
+    (void)fn;
+    (void)top;
+    __asm volatile("push {r4, lr}\n"
+                   "mrs r3, msp\n"
+                   "ldr r2, =switch_msp\n"
+                   "str r3, [r2]\n"
+                   "msr psp, r1\n"
+                   "movs r2, #2\n"
+                   "msr control, r2\n" /* SPSEL = 1: thread mode now on PSP */
+                   "isb\n"
+                   "blx r0\n"
+                   "movs r2, #0\n"
+                   "msr control, r2\n"
+                   "isb\n"
+                   "pop {r4, pc}\n"
+                   ".pool\n");
 }
 
 static void bad_return(void)
 {
     int ch;
     while (!(USART1_ISR & USART_ISR_RXNE))
-        __asm volatile ("wfi");
+        __asm volatile("wfi");
     ch = (int)USART1_RDR;
-    if (ch == 'a') bad_value = 0xFFFFFFF5u;
-    else if (ch == 'b') bad_value = 0xFFFFFFF1u;
-    else bad_value = 0xFFFFFFE9u;
+    if (ch == 'a')
+        bad_value = 0xFFFFFFF5u;
+    else if (ch == 'b')
+        bad_value = 0xFFFFFFF1u;
+    else
+        bad_value = 0xFFFFFFE9u;
     puts_("bad return ");
     puthex(bad_value);
     puts_("\n");
@@ -190,7 +216,7 @@ int main(void)
 {
     uart_init(0x45);
     NVIC_ISER = 1u;
-    SCB_SHPR3 = SCB_SHPR3_PRI_14(0xC0u);   /* PendSV lowest; IRQ0 at 0 */
+    SCB_SHPR3 = SCB_SHPR3_PRI_14(0xC0u); /* PendSV lowest; IRQ0 at 0 */
     main_msp = mrs_msp();
     CHECK(mrs_ctl() == 0u, "CONTROL 0 after reset", mrs_ctl());
     CHECK(cur_sp() == main_msp, "thread mode on MSP after reset", cur_sp());
@@ -216,7 +242,8 @@ int main(void)
     mode = SVC_START;
     r = svc(9);
     CHECK(thr_ran == 1u, "thread started by EXC_RETURN 0xFFFFFFFD", thr_ran);
-    CHECK(thr_ctl == 2u && thr_ipsr == 0u, "thread: CONTROL.SPSEL 1, IPSR 0", thr_ctl | (thr_ipsr << 8));
+    CHECK(thr_ctl == 2u && thr_ipsr == 0u, "thread: CONTROL.SPSEL 1, IPSR 0",
+          thr_ctl | (thr_ipsr << 8));
     CHECK(thr_sp > (uint32_t)(uintptr_t)thr_stack && thr_sp <= (uint32_t)(uintptr_t)&thr_stack[128],
           "thread on its own stack", thr_sp);
     CHECK(svc_lr == 0xFFFFFFFDu, "SVC from the thread: 0xFFFFFFFD", svc_lr);

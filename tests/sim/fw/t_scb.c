@@ -5,15 +5,15 @@
  * ICSR's PENDSVSET/PENDSTSET with their clear bits, seen while PRIMASK holds them. */
 #include "fw.h"
 
-#define SCB_VTOR REG(SCS_BASE_R + SCB_VTOR_OFF)
-#define SCB_CCR REG(SCS_BASE_R + SCB_CCR_OFF)
+#define SCB_VTOR  REG(SCS_BASE_R + SCB_VTOR_OFF)
+#define SCB_CCR   REG(SCS_BASE_R + SCB_CCR_OFF)
 #define SCB_CPUID REG(SCS_BASE_R + SCB_CPUID_OFF)
 
 static volatile uint32_t pendsv_n, systick_n;
 void PendSV_Handler(void) { pendsv_n++; }
 void SysTick_Handler(void) { systick_n++; }
 
-static void sync(void) { __asm volatile ("dsb\n isb" ::: "memory"); }
+static void sync(void) { __asm volatile("dsb\n isb" ::: "memory"); }
 
 int main(void)
 {
@@ -33,7 +33,7 @@ int main(void)
     SCB_SHPR2 = 0;
     SCB_SHPR3 = 0xFFFFFFFFu;
     CHECK(SCB_SHPR3 == 0xC0C00000u, "SHPR3 keeps PRI_14, PRI_15 bits 7:6", SCB_SHPR3);
-    REG8(SCS_BASE_R + SCB_SHPR3_OFF + 3u) = 0x40u;   /* a byte write to PRI_15 alone */
+    REG8(SCS_BASE_R + SCB_SHPR3_OFF + 3u) = 0x40u; /* a byte write to PRI_15 alone */
     CHECK(SCB_SHPR3 == 0x40C00000u, "SHPR3 byte write", SCB_SHPR3);
     SCB_SHPR3 = SCB_SHPR3_PRI_14(0xC0u) | SCB_SHPR3_PRI_15(0x80u);
 
@@ -41,8 +41,10 @@ int main(void)
     SCB_ICSR = SCB_ICSR_PENDSVSET | SCB_ICSR_PENDSTSET;
     sync();
     uint32_t icsr = SCB_ICSR;
-    CHECK((icsr & SCB_ICSR_PENDSVSET) && (icsr & SCB_ICSR_PENDSTSET), "ICSR PENDSVSET/PENDSTSET read", icsr);
-    CHECK(((icsr >> SCB_ICSR_VECTPENDING_SHIFT) & 0x3Fu) == 15u, "VECTPENDING = SysTick (higher)", icsr);
+    CHECK((icsr & SCB_ICSR_PENDSVSET) && (icsr & SCB_ICSR_PENDSTSET),
+          "ICSR PENDSVSET/PENDSTSET read", icsr);
+    CHECK(((icsr >> SCB_ICSR_VECTPENDING_SHIFT) & 0x3Fu) == 15u, "VECTPENDING = SysTick (higher)",
+          icsr);
     SCB_ICSR = SCB_ICSR_PENDSTCLR;
     icsr = SCB_ICSR;
     CHECK(!(icsr & SCB_ICSR_PENDSTSET) && (icsr & SCB_ICSR_PENDSVSET), "PENDSTCLR", icsr);

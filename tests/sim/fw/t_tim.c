@@ -6,10 +6,26 @@
 #include "fw.h"
 
 static volatile uint32_t hits[4];
-void TIM6_IRQHandler(void) { TIMx_SR(TIM6_BASE_R) = 0; hits[0]++; }
-void TIM14_IRQHandler(void) { TIMx_SR(TIM14_BASE_R) = 0; hits[1]++; }
-void TIM16_IRQHandler(void) { TIMx_SR(TIM16_BASE_R) = 0; hits[2]++; }
-void TIM17_IRQHandler(void) { TIMx_SR(TIM17_BASE_R) = 0; hits[3]++; }
+void TIM6_IRQHandler(void)
+{
+    TIMx_SR(TIM6_BASE_R) = 0;
+    hits[0]++;
+}
+void TIM14_IRQHandler(void)
+{
+    TIMx_SR(TIM14_BASE_R) = 0;
+    hits[1]++;
+}
+void TIM16_IRQHandler(void)
+{
+    TIMx_SR(TIM16_BASE_R) = 0;
+    hits[2]++;
+}
+void TIM17_IRQHandler(void)
+{
+    TIMx_SR(TIM17_BASE_R) = 0;
+    hits[3]++;
+}
 
 static void cyc_start(void)
 {
@@ -56,9 +72,9 @@ static void basics(void)
     uint32_t b = TIM6_BASE_R;
     CHECK(TIMx_ARR(b) == 0xFFFFu && TIMx_CNT(b) == 0u, "TIM6 reset values", TIMx_ARR(b));
     TIMx_PSC(b) = 7u;
-    TIMx_EGR(b) = TIM_EGR_UG;                            /* URS = 0: UG sets UIF */
+    TIMx_EGR(b) = TIM_EGR_UG; /* URS = 0: UG sets UIF */
     CHECK(TIMx_SR(b) == TIM_SR_UIF, "UG sets UIF (URS = 0)", TIMx_SR(b));
-    TIMx_SR(b) = TIM_SR_UIF;                             /* rc_w0: writing 1 keeps it */
+    TIMx_SR(b) = TIM_SR_UIF; /* rc_w0: writing 1 keeps it */
     CHECK(TIMx_SR(b) == TIM_SR_UIF, "SR.UIF rc_w0: 1 keeps", TIMx_SR(b));
     TIMx_SR(b) = 0;
     CHECK(TIMx_SR(b) == 0u, "SR.UIF rc_w0: 0 clears", TIMx_SR(b));
@@ -76,7 +92,7 @@ static void basics(void)
     uint32_t counts = c1 - c0, cycles = s0 - s1;
     CHECK(within(counts * 8u, cycles, 16u), "CNT at 1 MHz (8 cycles per count)", counts);
 
-    start(b, 7u, 999u, 0);                               /* 1 ms */
+    start(b, 7u, 999u, 0); /* 1 ms */
     CHECK(within(period(b), 8000u, 8u), "TIM6 PSC 7 ARR 999: 8000 cycles", period(b));
     /* ARPE: a new ARR waits for the next update */
     TIMx_CR1(b) |= TIM_CR1_ARPE;
@@ -85,7 +101,7 @@ static void basics(void)
     CHECK(TIMx_ARR(b) == 499u, "ARR reads the preload", TIMx_ARR(b));
     cyc_start();
     uint32_t t0 = SYST_CVR;
-    wait_uif(b);                                         /* the old period finishes */
+    wait_uif(b); /* the old period finishes */
     uint32_t first = t0 - SYST_CVR;
     CHECK(first > 7000u, "ARPE: the running period keeps ARR 999", first);
     CHECK(within(period(b), 4000u, 8u), "then ARR 499: 4000 cycles", period(b));
@@ -98,11 +114,11 @@ static void basics(void)
 
 static void interrupts(void)
 {
-    static const uint32_t bases[4] = { TIM6_BASE_R, TIM14_BASE_R, TIM16_BASE_R, TIM17_BASE_R };
-    static const uint32_t irqs[4] = { TIM6_IRQn, TIM14_IRQn, TIM16_IRQn, TIM17_IRQn };
+    static const uint32_t bases[4] = {TIM6_BASE_R, TIM14_BASE_R, TIM16_BASE_R, TIM17_BASE_R};
+    static const uint32_t irqs[4] = {TIM6_IRQn, TIM14_IRQn, TIM16_IRQn, TIM17_IRQn};
     /* 1 ms, 2 ms, 5 x 1 ms (RCR 4), 4 ms at 1 MHz */
-    static const uint32_t arr[4] = { 999u, 1999u, 999u, 3999u };
-    static const uint32_t want[4] = { 100u, 50u, 20u, 25u };
+    static const uint32_t arr[4] = {999u, 1999u, 999u, 3999u};
+    static const uint32_t want[4] = {100u, 50u, 20u, 25u};
     TIMx_RCR(TIM16_BASE_R) = 4u;
     for (int i = 0; i < 4; i++) {
         hits[i] = 0;
@@ -124,7 +140,8 @@ static void interrupts(void)
         got[i] = hits[i];
     }
     for (int i = 0; i < 4; i++)
-        CHECK(within(got[i], want[i], 1u), "update interrupts in 100 ms", (uint32_t)i << 16 | got[i]);
+        CHECK(within(got[i], want[i], 1u), "update interrupts in 100 ms",
+              (uint32_t)i << 16 | got[i]);
     NVIC_ICER = 0xFFFFFFFFu;
 }
 

@@ -16,9 +16,9 @@ static uint32_t wait_wraps(uint32_t n, int use_wfe)
     uint32_t wraps = 0, spins = 0;
     while (wraps < n) {
         if (use_wfe)
-            __asm volatile ("wfe");
+            __asm volatile("wfe");
         else
-            __asm volatile ("wfi");
+            __asm volatile("wfi");
         spins++;
         if (SYST_CSR & SYST_CSR_COUNTFLAG)
             wraps++;
@@ -30,7 +30,7 @@ int main(void)
 {
     uart_init(0x45);
     disable_irq();
-    SYST_RVR = 8000u - 1u;              /* 1 ms at the 8 MHz HSI */
+    SYST_RVR = 8000u - 1u; /* 1 ms at the 8 MHz HSI */
     SYST_CVR = 0;
     SYST_CSR = SYST_CSR_CLKSOURCE | SYST_CSR_TICKINT | SYST_CSR_ENABLE;
     while (!(SYST_CSR & SYST_CSR_COUNTFLAG))
@@ -42,7 +42,7 @@ int main(void)
     uint32_t s2 = wait_wraps(200, 1);
     CHECK(s2 >= 200u, "WFE loop ran", s2);
     enable_irq();
-    __asm volatile ("dsb\n isb" ::: "memory");
+    __asm volatile("dsb\n isb" ::: "memory");
     CHECK(taken == 1u, "the pending SysTick taken once at cpsie", taken);
     finish_no_stop();
 
@@ -53,7 +53,7 @@ int main(void)
     SCB_ICSR = SCB_ICSR_PENDSTSET;
     if (spin_wfe)
         for (;;)
-            __asm volatile ("wfe");
+            __asm volatile("wfe");
     for (;;)
-        __asm volatile ("wfi");
+        __asm volatile("wfi");
 }
