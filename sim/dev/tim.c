@@ -44,6 +44,19 @@ static void catch_up(struct chip *c, struct tim *t)
         return;
     uint64_t tick = tick_ps(c, t);
     uint64_t k = (c->now - t->t0) / tick;
+    if (t->cnt0 > t->arr_act) {
+        /* CNT above ARR (written so, or ARR lowered without ARPE): it counts on to 0xFFFF
+         * and rolls over to 0 without an update event */
+        uint64_t to_wrap = 0x10000u - t->cnt0;
+        if (k < to_wrap) {
+            t->cnt0 += (uint32_t)k;
+            t->t0 += k * tick;
+            return;
+        }
+        k -= to_wrap;
+        t->cnt0 = 0;
+        t->t0 += to_wrap * tick;
+    }
     uint64_t total = t->cnt0 + k, period = (uint64_t)t->arr_act + 1u;
     uint64_t n = total / period, reps = (uint64_t)t->rcr_act + 1u;
     t->cnt0 = (uint32_t)(total % period);
@@ -60,8 +73,8 @@ static void schedule(struct chip *c, struct tim *t)
                  t->rcr != t->rcr_act || (t->cr1 & TIM_CR1_OPM);
     if (running(t) && !(t->cr1 & TIM_CR1_UDIS) && effect) {
         uint64_t period = (uint64_t)t->arr_act + 1u;
-        uint64_t ticks = (t->arr_act - (t->cnt0 > t->arr_act ? t->arr_act : t->cnt0) + 1u) +
-                         (uint64_t)t->rep_left * period;
+        uint64_t ticks = (uint64_t)t->rep_left * period + t->arr_act + 1u;
+        ticks = t->cnt0 > t->arr_act ? ticks + 0x10000u - t->cnt0 : ticks - t->cnt0;
         t->next_uev = t->t0 + ticks * tick_ps(c, t);
     }
     chip_reschedule(c);

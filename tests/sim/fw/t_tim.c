@@ -105,6 +105,16 @@ static void basics(void)
     uint32_t first = t0 - SYST_CVR;
     CHECK(first > 7000u, "ARPE: the running period keeps ARR 999", first);
     CHECK(within(period(b), 4000u, 8u), "then ARR 499: 4000 cycles", period(b));
+    /* CNT written above ARR: it counts on to 0xFFFF, rolls over without an update, and
+     * updates at ARR: (0x10000 - 0xFF00) + 100 counts = 356 us at 1 MHz */
+    start(b, 7u, 99u, 0);
+    TIMx_CNT(b) = 0xFF00u;
+    TIMx_SR(b) = 0;
+    cyc_start();
+    t0 = SYST_CVR;
+    wait_uif(b);
+    uint32_t above = t0 - SYST_CVR;
+    CHECK(within(above, 356u * 8u, 16u), "CNT above ARR: on to 0xFFFF, then ARR", above);
     /* one-pulse: CEN clears at the update */
     start(b, 7u, 99u, TIM_CR1_OPM);
     wait_uif(b);
