@@ -26,6 +26,8 @@ static const struct command commands[] = {
      "write an image through the bootloader, verify, commit and start it"},
     {"probe", cmd_probe, "PORT [--json]", "show what the bootloader on PORT reports (INFO)"},
     {"boot", cmd_boot, "PORT [--json]", "start the committed application"},
+    {"check", cmd_check, "IMAGE [--ms N] [--bootloader FILE] [--part P] [--json]",
+     "run the image behind the real bootloader on the virtual board, name the pitfalls"},
     {"ports", cmd_ports, "[--json]", "list serial ports with their USB ids, serial and by-id names"},
 };
 
@@ -48,6 +50,8 @@ static const struct {
     {F0B_EXIT_TRANSFER, "transfer failed after retries"},
     {F0B_EXIT_REFUSED, "device refused the image (reason printed)"},
     {F0B_EXIT_VERIFY, "read-back check failed"},
+    {F0B_EXIT_CHECK, "check: the run behind the bootloader found pitfalls (named, with the fix)"},
+    {F0B_EXIT_CHECK_RUN, "check: the virtual board could not run the image (what is missing is printed)"},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

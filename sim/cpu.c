@@ -10,6 +10,7 @@
 #include "dev/dev.h"
 #include "machine.h"
 #include "regs/rcc.h"
+#include "watch.h"
 
 #define BC_BITS  16u
 
@@ -179,6 +180,8 @@ void chip_free(struct chip *c)
 void chip_reset(struct chip *c)
 {
     c->st.resets++;
+    if (c->watch)
+        watch_reset(c);
     nvic_reset(c);
     c->in_wfi = 0;
     c->reset_req = 0;
@@ -344,6 +347,8 @@ int chip_run(struct chip *c)
         if (c->reset_req || c->fault_reason)
             continue;
         if (is_wfi_at(c, pc)) {
+            if (c->watch)
+                watch_wfi(c, pc - 2u);
             c->in_wfi = 1;
             sleep_until_event(c);
             c->in_wfi = 0;

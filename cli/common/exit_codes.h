@@ -17,6 +17,9 @@ enum f0b_exit {
     F0B_EXIT_TRANSFER = 13,     /* transfer failed after retries */
     F0B_EXIT_REFUSED = 14,      /* device refused the image (reason printed) */
     F0B_EXIT_VERIFY = 15,       /* read-back check failed */
+    F0B_EXIT_CHECK = 16,        /* check: the pre-flight run found pitfalls */
+    F0B_EXIT_CHECK_RUN = 17,    /* check: the virtual board could not run it (f0sim or the
+                                   bootloader missing, or f0sim does not model what it needs) */
 };
 
 #endif
