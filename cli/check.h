@@ -68,6 +68,8 @@ struct chk_finding {
     char fix[400];
     uint32_t pc;                   /* where (has_pc), for the source line */
     int has_pc;
+    int pc_block;                  /* pc is the start of the code block that did it (f0sim
+                                      knows register and memory accesses per block) */
     char where[300];               /* "function at file:line" when the ELF is at hand */
 };
 

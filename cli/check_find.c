@@ -61,6 +61,29 @@ static void at(struct chk_finding *f, uint32_t pc)
     f->has_pc = 1;
 }
 
+/* pc of a register or memory access: the start of its code block */
+static void near(struct chk_finding *f, uint32_t pc)
+{
+    at(f, pc);
+    f->pc_block = 1;
+}
+
+/* The enable of exception exc after t_us, else the first enable of any after t_us. */
+static const struct chk_ev *enable_of(const struct chk_events *ev, uint64_t t_us, int exc)
+{
+    const struct chk_ev *any = NULL;
+    for (size_t i = 0; i < ev->n; i++) {
+        const struct chk_ev *e = &ev->v[i];
+        if (e->kind != CHK_EV_INT_ENABLE || e->t_us < t_us)
+            continue;
+        if (e->exc == exc)
+            return e;
+        if (!any)
+            any = e;
+    }
+    return any;
+}
+
 static double ms(uint64_t us) { return (double)us / 1000.0; }
 
 /* The first event of kind k after t_us (inclusive) that pred accepts (NULL: any). */
@@ -145,7 +168,7 @@ static void boot_table(const struct chk_ctx *ctx, const struct chk_events *ev,
     if (fault)
         snprintf(then, sizeof then, "; then %s at PC 0x%08x: %s", fault->lockup ? "lockup" :
                  "HardFault", fault->pc, fault->why);
-    const struct chk_ev *en = first(ev, CHK_EV_INT_ENABLE, r->start_us, NULL, ctx);
+    const struct chk_ev *en = enable_of(ev, r->start_us, x->exc);
     struct chk_finding *f;
     if (r->remapped && r->remap_us > x->t_us) {
         f = add(r, "boot-table-late-remap", CHK_PITFALL,
@@ -157,8 +180,8 @@ static void boot_table(const struct chk_ctx *ctx, const struct chk_events *ev,
                 "0x%08x) instead of the application's copy at 0x%08x; the remap came later, at "
                 "%.3f ms, after the interrupt had been enabled%s%s", name, ms(x->t_us), x->from,
                 x->vector, F0B_SRAM_BASE + (uint32_t)x->exc * 4u, ms(r->remap_us),
-                en ? " (here: the first enable)" : "", then);
-        at(f, en ? en->pc : r->remap_pc);
+                en ? " (the enable: below)" : "", then);
+        near(f, en ? en->pc : r->remap_pc);
     } else {
         f = add(r, "boot-table-no-remap", CHK_PITFALL,
                 "copy the vector table to 0x20000000 and set SYSCFG_CFGR1.MEM_MODE = 11 before "
@@ -170,7 +193,7 @@ static void boot_table(const struct chk_ctx *ctx, const struct chk_events *ev,
                 "SYSCFG MEM_MODE to SRAM before it%s", name, ms(x->t_us), x->from, x->vector,
                 F0B_SRAM_BASE + (uint32_t)x->exc * 4u, then);
         if (en)
-            at(f, en->pc);
+            near(f, en->pc);
         r->need_hold_run = !r->remapped;
         r->boot_table_idx = r->n - 1;
     }
@@ -254,6 +277,15 @@ static int benign_vt_write(const struct chk_ctx *ctx, const struct chk_ev *e)
            (e->addr == F0B_REQ_ADDR + 4u && e->value == ~F0B_REQ_UPDATE_MAGIC);
 }
 
+/* The payload's word at off (the vector table's, for off < 192), 0xFFFFFFFF past its end. */
+static uint32_t app_word(const struct chk_ctx *ctx, uint32_t off)
+{
+    uint32_t w = 0xFFFFFFFFu;
+    if (ctx->app_start + off + 4u <= ctx->app_end)
+        memcpy(&w, ctx->app + off, 4);
+    return w;
+}
+
 static int bad_vt_write(const struct chk_ctx *ctx, const struct chk_ev *e)
 {
     return is_app_pc(ctx, e->pc) && e->addr >= ctx->vt_start && e->addr < ctx->vt_end &&
@@ -285,12 +317,8 @@ static void writes(const struct chk_ctx *ctx, const struct chk_events *ev, struc
             "(the copy's vector of %s, which should hold 0x%08x)", n, n == 1 ? "" : "s",
             ctx->vt_start, ctx->vt_end - 1u, n == 1 ? "is" : "are", ms(w->t_us), w->size,
             w->size == 1 ? "" : "s", w->value, w->addr, name,
-            ctx->app_start + (w->addr - ctx->vt_start) + 4u <= ctx->app_end ?
-            (uint32_t)ctx->app[w->addr - ctx->vt_start] |
-            (uint32_t)ctx->app[w->addr - ctx->vt_start + 1] << 8 |
-            (uint32_t)ctx->app[w->addr - ctx->vt_start + 2] << 16 |
-            (uint32_t)ctx->app[w->addr - ctx->vt_start + 3] << 24 : 0xFFFFFFFFu);
-        at(f, w->pc);
+            app_word(ctx, w->addr - ctx->vt_start));
+        near(f, w->pc);
     }
     const struct chk_ev *o = first(ev, CHK_EV_FLASH_OP, r->start_us, app_flash_op, ctx);
     if (o) {
@@ -302,7 +330,7 @@ static void writes(const struct chk_ctx *ctx, const struct chk_events *ev, struc
             "the application started a flash %s at 0x%08x at %.3f ms, in %s", o->op, o->addr,
             ms(o->t_us), rec ? "the boot record page (the bootloader's header and commit word "
             "of the installed image)" : "the bootloader's flash");
-        at(f, o->pc);
+        near(f, o->pc);
     }
 }
 
@@ -332,6 +360,33 @@ static void faults(const struct chk_ctx *ctx, const struct chk_events *ev, struc
     at(f, x->pc);
 }
 
+/* Registers f0sim does not model: what the application saw there is not what the chip
+ * would have shown it, so the run may not be the chip's. */
+static void unmodelled(const struct chk_events *ev, struct chk_result *r)
+{
+    char list[300] = "";
+    size_t k = 0, n = 0;
+    const struct chk_ev *first_one = NULL;
+    for (size_t i = 0; i < ev->n; i++) {
+        const struct chk_ev *e = &ev->v[i];
+        if (e->kind != CHK_EV_UNMODELLED || e->t_us < r->start_us)
+            continue;
+        if (!first_one)
+            first_one = e;
+        if (n++ < 6 && k < sizeof list)
+            k += (size_t)snprintf(list + k, sizeof list - k, "%s%s 0x%08x", k ? ", " : "",
+                                  e->write ? "write" : "read", e->addr);
+    }
+    if (!first_one)
+        return;
+    struct chk_finding *f = add(r, "sim-unmodelled", CHK_SIM,
+        "nothing to fix in the application for this; what depends on those registers was not "
+        "checked (docs/f0sim.md lists what f0sim models)",
+        "the application used %zu register%s f0sim does not model (reads 0, writes ignored): "
+        "%s%s", n, n == 1 ? "" : "s", list, n > 6 ? ", ..." : "");
+    near(f, first_one->pc);
+}
+
 static void main_and_notes(const struct chk_ctx *ctx, const struct chk_events *ev,
                            struct chk_result *r)
 {
@@ -358,20 +413,12 @@ static void main_and_notes(const struct chk_ctx *ctx, const struct chk_events *e
             "%s was enabled (%.3f ms) before the remap (%.3f ms); no interrupt came in between "
             "in this run, because PRIMASK was %s", name, ms(en->t_us), ms(r->remap_us),
             en->primask ? "set" : "clear and none was due yet");
-        at(f, en->pc);
+        near(f, en->pc);
     }
     if (r->started && !en && !r->pitfalls)
         add(r, "no-interrupts", CHK_NOTE, NULL, "the application enabled no interrupt in %u ms: "
             "its vector table was not exercised", ctx->ms);
-    for (size_t i = 0, k = 0; i < ev->n && k < 4; i++)
-        if (ev->v[i].kind == CHK_EV_UNMODELLED && ev->v[i].t_us >= r->start_us) {
-            k++;
-            struct chk_finding *f = add(r, "sim-unmodelled", CHK_NOTE,
-                "what depends on it was not checked (docs/f0sim.md lists what is modelled)",
-                "the application %s 0x%08x, a register f0sim does not model (reads 0, writes "
-                "ignored)", ev->v[i].write ? "wrote" : "read", ev->v[i].addr);
-            at(f, ev->v[i].pc);
-        }
+    unmodelled(ev, r);
     if (ev->end.dropped)
         add(r, "events-dropped", CHK_NOTE, NULL, "f0sim's observer left out %llu events past "
             "its cap: the findings come from the first ones", (unsigned long long)ev->end.dropped);

@@ -75,9 +75,12 @@ static int locate(const char *const *beside, const char *env, const char *path_n
     char dir[PATH_MAX];
     self_dir(dir, sizeof dir);
     for (int i = 0; dir[0] && beside[i]; i++) {
-        snprintf(out, n, "%s/%s", dir, beside[i]);
-        if (exec ? is_exec(out) : is_file(out))
+        char p[PATH_MAX + 64], real[PATH_MAX];
+        snprintf(p, sizeof p, "%s/%s", dir, beside[i]);
+        if (exec ? is_exec(p) : is_file(p)) {
+            snprintf(out, n, "%s", realpath(p, real) ? real : p);
             return 1;
+        }
     }
     const char *e = getenv(env);
     if (e && *e) {
@@ -322,6 +325,27 @@ void chk_run_free(struct chk_run_out *o)
 
 /* ---- source lines and symbols -------------------------------------------------------------- */
 
+/* addr2line -f -i output (function, file:line, and the same for each inlining caller) as
+ * "fn() at file:line, inlined in caller() at file:line". */
+static void a2l_where(const char *out, size_t len, char *where, size_t n)
+{
+    char fn[128], line[160];
+    size_t k = 0, pos = 0;
+    where[0] = 0;
+    while (pos < len) {
+        if (sscanf(out + pos, "%127s %159s", fn, line) != 2 || strcmp(fn, "??") == 0)
+            break;
+        k += (size_t)snprintf(where + k, n > k ? n - k : 0, "%s%s()%s%s", k ? ", inlined in " : "",
+                              fn, strncmp(line, "??", 2) ? " at " : "",
+                              strncmp(line, "??", 2) ? line : "");
+        /* past the two lines */
+        for (int nl = 0; pos < len && nl < 2; pos++)
+            nl += out[pos] == '\n';
+        if (k >= n)
+            break;
+    }
+}
+
 void chk_source_lines(const struct chk_tools *t, const char *elf, struct chk_result *r)
 {
     if (!t->addr2line[0] || !elf)
@@ -337,17 +361,14 @@ void chk_source_lines(const struct chk_tools *t, const char *elf, struct chk_res
             return;
         close(fd);
         snprintf(addr, sizeof addr, "0x%08x", r->f[i].pc);
-        char *argv[] = { (char *)t->addr2line, "-f", "-s", "-e", (char *)elf, addr, NULL };
+        char *argv[] = { (char *)t->addr2line, "-f", "-i", "-s", "-e", (char *)elf, addr, NULL };
         char *out = NULL;
         size_t len = 0;
         if (run_prog(argv, tmpl, NULL) == 0)
             slurp(tmpl, &out, &len);
         unlink(tmpl);
-        char fn[128] = "", line[160] = "";
-        if (out && sscanf(out, "%127s %159s", fn, line) == 2 && strncmp(line, "??", 2) != 0)
-            snprintf(r->f[i].where, sizeof r->f[i].where, "%s() at %s", fn, line);
-        else if (fn[0] && strcmp(fn, "??") != 0)
-            snprintf(r->f[i].where, sizeof r->f[i].where, "%s()", fn);
+        if (out)
+            a2l_where(out, len, r->f[i].where, sizeof r->f[i].where);
         free(out);
     }
 }

@@ -200,14 +200,16 @@ static void report_findings(struct report *p, const struct chk_result *r)
         const struct chk_finding *f = &r->f[i];
         snprintf(p->line[i][0], sizeof p->line[i][0], "[%s] %s", f->id, f->what);
         snprintf(p->line[i][1], sizeof p->line[i][1], "%s", f->fix);
-        snprintf(p->line[i][2], sizeof p->line[i][2], "PC 0x%08x%s%s", f->pc,
-                 f->where[0] ? ", " : "", f->where);
+        snprintf(p->line[i][2], sizeof p->line[i][2], "%s 0x%08x%s%s",
+                 f->pc_block ? "the code block at" : "PC", f->pc, f->where[0] ? ": " : "",
+                 f->where);
         r_add(p, (struct out_field)OUT_F_OBJ(f->id));
         r_add(p, (struct out_field)OUT_F_STR("severity", sev[f->sev], .label = label[f->sev],
                                              .text = p->line[i][0]));
         r_add(p, (struct out_field)OUT_F_STR("what", f->what));
         if (f->has_pc) {
             r_add(p, (struct out_field)OUT_F_HEX("pc", f->pc, .label = "  at", .text = p->line[i][2]));
+            r_add(p, (struct out_field)OUT_F_BOOL("pc_is_block_start", f->pc_block));
             r_add(p, (struct out_field)OUT_F_STR("source", f->where));
         }
         if (f->fix[0])
@@ -258,6 +260,8 @@ static void check_report(struct out *o, const struct check_args *a, const struct
                                          .note = " (through the application's table)"));
     r_add(p, (struct out_field)OUT_F_UINT("uart_bytes", ro->uart_len));
     r_add(p, (struct out_field)OUT_F_STR("uart_first_line", p->uart, .label = "uart"));
+    r_add(p, (struct out_field)OUT_F_STR("verdict", r->pitfalls ? "pitfalls" :
+                                         r->sim_problems ? "not-checked" : "ok"));
     r_add(p, (struct out_field)OUT_F_STR("stop", ev->end.stop));
     r_add(p, (struct out_field)OUT_F_UINT("pitfalls", (uint64_t)r->pitfalls));
     report_findings(p, r);
