@@ -18,9 +18,20 @@
 /* ---- events (check_events.c) ------------------------------------------------------------ */
 
 enum chk_kind {
-    CHK_EV_OTHER, CHK_EV_PC, CHK_EV_RESET, CHK_EV_EXCEPTION, CHK_EV_MEM_MODE, CHK_EV_INT_ENABLE,
-    CHK_EV_WFI, CHK_EV_MASKED, CHK_EV_WRITE, CHK_EV_FLASH_OP, CHK_EV_FAULT, CHK_EV_UNMODELLED,
-    CHK_EV_UART_OFFER, CHK_EV_HELD,
+    CHK_EV_OTHER,
+    CHK_EV_PC,
+    CHK_EV_RESET,
+    CHK_EV_EXCEPTION,
+    CHK_EV_MEM_MODE,
+    CHK_EV_INT_ENABLE,
+    CHK_EV_WFI,
+    CHK_EV_MASKED,
+    CHK_EV_WRITE,
+    CHK_EV_FLASH_OP,
+    CHK_EV_FAULT,
+    CHK_EV_UNMODELLED,
+    CHK_EV_UART_OFFER,
+    CHK_EV_HELD,
 };
 
 struct chk_ev {
@@ -34,11 +45,11 @@ struct chk_ev {
 #define CHK_EXC_MAX 64
 
 struct chk_end {
-    int seen;                      /* the "end" line was there: the run finished */
+    int seen; /* the "end" line was there: the run finished */
     uint64_t t_us, wfi_masked, dropped;
     uint32_t stop_pc;
     char stop[24], detail[200];
-    uint64_t exc_sram[CHK_EXC_MAX], exc_boot[CHK_EXC_MAX];   /* exceptions by number */
+    uint64_t exc_sram[CHK_EXC_MAX], exc_boot[CHK_EXC_MAX]; /* exceptions by number */
 };
 
 struct chk_events {
@@ -56,29 +67,29 @@ void chk_events_free(struct chk_events *ev);
 /* ---- findings (check_find.c) ------------------------------------------------------------ */
 
 enum chk_sev {
-    CHK_NOTE,       /* worth knowing, not a failure */
-    CHK_PITFALL,    /* the application will not work behind the bootloader as it is */
-    CHK_SIM,        /* f0sim could not run the application as the chip would */
+    CHK_NOTE,    /* worth knowing, not a failure */
+    CHK_PITFALL, /* the application will not work behind the bootloader as it is */
+    CHK_SIM,     /* f0sim could not run the application as the chip would */
 };
 
 struct chk_finding {
-    const char *id;                /* stable: "boot-table-no-remap", ... (README) */
+    const char *id; /* stable: "boot-table-no-remap", ... (README) */
     enum chk_sev sev;
-    char what[600];                /* what the chip did */
+    char what[600]; /* what the chip did */
     char fix[400];
-    uint32_t pc;                   /* where (has_pc), for the source line */
+    uint32_t pc; /* where (has_pc), for the source line */
     int has_pc;
-    int pc_block;                  /* pc is the start of the code block that did it (f0sim
+    int pc_block;    /* pc is the start of the code block that did it (f0sim
                                       knows register and memory accesses per block) */
-    char where[300];               /* "function at file:line" when the ELF is at hand */
+    char where[300]; /* "function at file:line" when the ELF is at hand */
 };
 
 /* What check_find needs to know about the image and the layout. */
 struct chk_ctx {
-    uint32_t app_start, app_end;   /* the payload in flash: [app_start, app_end) */
-    const uint8_t *app;            /* the payload bytes */
-    uint32_t reset_pc;             /* the application's reset handler */
-    uint32_t main_pc;              /* its `main`, when have_main */
+    uint32_t app_start, app_end; /* the payload in flash: [app_start, app_end) */
+    const uint8_t *app;          /* the payload bytes */
+    uint32_t reset_pc;           /* the application's reset handler */
+    uint32_t main_pc;            /* its `main`, when have_main */
     int have_main, have_elf;
     uint32_t boot_start, boot_end; /* the bootloader's flash */
     uint32_t rec_start, rec_end;   /* the boot record page */
@@ -97,8 +108,8 @@ struct chk_result {
     /* an interrupt went through the bootloader's table and no remap was seen before the
      * run ended: a second run holding such interrupts back tells "never" from "too late" */
     int need_hold_run;
-    int boot_table_idx;            /* that finding's index */
-    uint64_t irqs;                 /* interrupts taken through the application's table */
+    int boot_table_idx; /* that finding's index */
+    uint64_t irqs;      /* interrupts taken through the application's table */
 };
 
 /* Turn the events of the run into findings. */
@@ -116,7 +127,7 @@ void chk_exc_name(int exc, char *buf, size_t n);
 struct chk_tools {
     char f0sim[4096];
     char bootloader[4096];
-    char addr2line[4096];          /* "" when not found: no source lines */
+    char addr2line[4096]; /* "" when not found: no source lines */
 };
 
 /* Find f0sim and the bootloader (bootloader_arg: --bootloader FILE, or NULL). Returns 0, or
@@ -127,20 +138,20 @@ int chk_find_tools(const char *bootloader_arg, struct chk_tools *t, char *err, s
 struct chk_run_req {
     const struct chk_tools *tools;
     const struct f0b_part *part;
-    const uint8_t *cnt;            /* the container: header + payload */
+    const uint8_t *cnt; /* the container: header + payload */
     size_t cnt_len;
     uint32_t ms;
-    uint32_t main_pc;              /* 0: not watched */
-    int uart_byte;                 /* offered 20 ms after the start */
-    int hold;                      /* --watch-hold-boot-vectors */
+    uint32_t main_pc; /* 0: not watched */
+    int uart_byte;    /* offered 20 ms after the start */
+    int hold;         /* --watch-hold-boot-vectors */
 };
 
 struct chk_run_out {
-    char *events;                  /* the observer's lines (free()) */
+    char *events; /* the observer's lines (free()) */
     size_t events_len;
-    char *uart;                    /* what the application sent on USART1 (free()) */
+    char *uart; /* what the application sent on USART1 (free()) */
     size_t uart_len;
-    char sim_log[2048];            /* f0sim's stderr, the last part */
+    char sim_log[2048]; /* f0sim's stderr, the last part */
     int sim_exit;
 };
 

@@ -41,12 +41,14 @@ static int str(struct rd *r, char *out, size_t n)
             if (r->p >= r->end)
                 return -1;
             ch = *r->p++;
-            if (ch == 'n') ch = '\n';
-            else if (ch == 't') ch = '\t';
+            if (ch == 'n')
+                ch = '\n';
+            else if (ch == 't')
+                ch = '\t';
             else if (ch == 'u') {
                 if (r->end - r->p < 4)
                     return -1;
-                char hex[5] = { r->p[0], r->p[1], r->p[2], r->p[3], 0 };
+                char hex[5] = {r->p[0], r->p[1], r->p[2], r->p[3], 0};
                 long v = strtol(hex, NULL, 16);
                 ch = v < 0x80 ? (char)v : '?';
                 r->p += 4;
@@ -117,8 +119,8 @@ static int counts(struct rd *r, uint64_t *cnt)
 static enum chk_kind kind_of(const char *s)
 {
     static const char *const names[] = {
-        "", "pc", "reset", "exception", "mem_mode", "int_enable", "wfi", "masked", "write",
-        "flash_op", "fault", "unmodelled", "uart_offer", "held",
+        "",       "pc",    "reset",    "exception", "mem_mode",   "int_enable", "wfi",
+        "masked", "write", "flash_op", "fault",     "unmodelled", "uart_offer", "held",
     };
     for (size_t i = 1; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(s, names[i]) == 0)
@@ -131,30 +133,55 @@ static uint32_t u32(const char *s) { return (uint32_t)strtoul(s, NULL, 0); }
 /* One member of an event. */
 static void member(struct chk_ev *e, struct chk_end *end, const char *k, const char *v)
 {
-    if (strcmp(k, "ev") == 0) e->kind = kind_of(v);
-    else if (strcmp(k, "t_us") == 0) e->t_us = strtoull(v, NULL, 10);
-    else if (strcmp(k, "since_us") == 0) e->since_us = strtoull(v, NULL, 10);
-    else if (strcmp(k, "pc") == 0) e->pc = u32(v);
-    else if (strcmp(k, "addr") == 0) e->addr = u32(v);
-    else if (strcmp(k, "value") == 0) e->value = u32(v);
-    else if (strcmp(k, "vector") == 0) e->vector = u32(v);
-    else if (strcmp(k, "from") == 0) { e->from = u32(v); e->mode_from = (int)e->from; }
-    else if (strcmp(k, "to") == 0) e->mode_to = (int)u32(v);
-    else if (strcmp(k, "exc") == 0) e->exc = (int)u32(v);
-    else if (strcmp(k, "size") == 0) e->size = (int)u32(v);
-    else if (strcmp(k, "primask") == 0) e->primask = (int)u32(v);
-    else if (strcmp(k, "lockup") == 0) e->lockup = strcmp(v, "true") == 0;
-    else if (strcmp(k, "write") == 0) e->write = strcmp(v, "true") == 0;
-    else if (strcmp(k, "index") == 0) e->index = (int)u32(v);
-    else if (strcmp(k, "pending") == 0) e->pending = (int)u32(v);
-    else if (strcmp(k, "map") == 0) snprintf(e->map, sizeof e->map, "%s", v);
-    else if (strcmp(k, "why") == 0) snprintf(e->why, sizeof e->why, "%s", v);
-    else if (strcmp(k, "op") == 0) snprintf(e->op, sizeof e->op, "%s", v);
-    else if (strcmp(k, "stop") == 0) snprintf(end->stop, sizeof end->stop, "%s", v);
-    else if (strcmp(k, "detail") == 0) snprintf(end->detail, sizeof end->detail, "%s", v);
-    else if (strcmp(k, "stop_pc") == 0) end->stop_pc = u32(v);
-    else if (strcmp(k, "wfi_masked") == 0) end->wfi_masked = strtoull(v, NULL, 10);
-    else if (strcmp(k, "dropped") == 0) end->dropped = strtoull(v, NULL, 10);
+    if (strcmp(k, "ev") == 0)
+        e->kind = kind_of(v);
+    else if (strcmp(k, "t_us") == 0)
+        e->t_us = strtoull(v, NULL, 10);
+    else if (strcmp(k, "since_us") == 0)
+        e->since_us = strtoull(v, NULL, 10);
+    else if (strcmp(k, "pc") == 0)
+        e->pc = u32(v);
+    else if (strcmp(k, "addr") == 0)
+        e->addr = u32(v);
+    else if (strcmp(k, "value") == 0)
+        e->value = u32(v);
+    else if (strcmp(k, "vector") == 0)
+        e->vector = u32(v);
+    else if (strcmp(k, "from") == 0) {
+        e->from = u32(v);
+        e->mode_from = (int)e->from;
+    } else if (strcmp(k, "to") == 0)
+        e->mode_to = (int)u32(v);
+    else if (strcmp(k, "exc") == 0)
+        e->exc = (int)u32(v);
+    else if (strcmp(k, "size") == 0)
+        e->size = (int)u32(v);
+    else if (strcmp(k, "primask") == 0)
+        e->primask = (int)u32(v);
+    else if (strcmp(k, "lockup") == 0)
+        e->lockup = strcmp(v, "true") == 0;
+    else if (strcmp(k, "write") == 0)
+        e->write = strcmp(v, "true") == 0;
+    else if (strcmp(k, "index") == 0)
+        e->index = (int)u32(v);
+    else if (strcmp(k, "pending") == 0)
+        e->pending = (int)u32(v);
+    else if (strcmp(k, "map") == 0)
+        snprintf(e->map, sizeof e->map, "%s", v);
+    else if (strcmp(k, "why") == 0)
+        snprintf(e->why, sizeof e->why, "%s", v);
+    else if (strcmp(k, "op") == 0)
+        snprintf(e->op, sizeof e->op, "%s", v);
+    else if (strcmp(k, "stop") == 0)
+        snprintf(end->stop, sizeof end->stop, "%s", v);
+    else if (strcmp(k, "detail") == 0)
+        snprintf(end->detail, sizeof end->detail, "%s", v);
+    else if (strcmp(k, "stop_pc") == 0)
+        end->stop_pc = u32(v);
+    else if (strcmp(k, "wfi_masked") == 0)
+        end->wfi_masked = strtoull(v, NULL, 10);
+    else if (strcmp(k, "dropped") == 0)
+        end->dropped = strtoull(v, NULL, 10);
 }
 
 /* One line: an event appended to ev, or the end record. */
@@ -180,7 +207,7 @@ static int line(struct rd *r, struct chk_events *ev)
     } while (eat(r, ','));
     if (!eat(r, '}'))
         return -1;
-    if (end.stop[0] && !ev->end.seen) {      /* the "end" record */
+    if (end.stop[0] && !ev->end.seen) { /* the "end" record */
         end.seen = 1;
         end.t_us = e.t_us;
         ev->end = end;
@@ -205,7 +232,7 @@ int chk_events_parse(const char *text, size_t len, struct chk_events *ev, char *
     for (long no = 1; p < end; no++) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
-        struct rd r = { p, le };
+        struct rd r = {p, le};
         ws(&r);
         if (r.p < le) {
             int rc = line(&r, ev);

@@ -13,13 +13,23 @@
 void chk_exc_name(int exc, char *buf, size_t n)
 {
     static const char *const sys[16] = {
-        "", "Reset", "NMI", "HardFault", "", "", "", "", "", "", "", "SVC", "", "", "PendSV",
-        "SysTick",
+        "", "Reset", "NMI", "HardFault", "", "", "",       "",
+        "", "",      "",    "SVC",       "", "", "PendSV", "SysTick",
     };
     static const char *const irq[32] = {
-        [9] = "DMA1_Channel1", [10] = "DMA1_Channel2_3", [11] = "DMA1_Channel4_5",
-        [13] = "TIM1_BRK_UP", [16] = "TIM3", [17] = "TIM6", [19] = "TIM14", [21] = "TIM16",
-        [22] = "TIM17", [27] = "USART1", [28] = "USART2", [3] = "FLASH", [4] = "RCC",
+        [9] = "DMA1_Channel1",
+        [10] = "DMA1_Channel2_3",
+        [11] = "DMA1_Channel4_5",
+        [13] = "TIM1_BRK_UP",
+        [16] = "TIM3",
+        [17] = "TIM6",
+        [19] = "TIM14",
+        [21] = "TIM16",
+        [22] = "TIM17",
+        [27] = "USART1",
+        [28] = "USART2",
+        [3] = "FLASH",
+        [4] = "RCC",
     };
     if (exc < 16 && sys[exc][0])
         snprintf(buf, n, "%s", sys[exc]);
@@ -129,13 +139,14 @@ static void start_and_main(const struct chk_ctx *ctx, const struct chk_events *e
             r->main_us = e->t_us;
         }
     }
-    const struct chk_ev *m = r->started ? first(ev, CHK_EV_MEM_MODE, r->start_us, to_sram, ctx) : NULL;
+    const struct chk_ev *m = r->started ? first(ev, CHK_EV_MEM_MODE, r->start_us, to_sram, ctx)
+                                        : NULL;
     if (m) {
         r->remapped = 1;
         r->remap_us = m->t_us;
         r->remap_pc = m->pc;
     }
-    for (int e = 14; e < CHK_EXC_MAX; e++)     /* PendSV, SysTick, the IRQs */
+    for (int e = 14; e < CHK_EXC_MAX; e++) /* PendSV, SysTick, the IRQs */
         r->irqs += ev->end.exc_sram[e];
 }
 
@@ -143,20 +154,21 @@ static void not_started(const struct chk_ctx *ctx, const struct chk_events *ev,
                         struct chk_result *r)
 {
     const struct chk_ev *f = first(ev, CHK_EV_FAULT, 0, NULL, ctx);
-    struct chk_finding *x = add(r, "not-started", CHK_PITFALL,
-        "check the image with `f0boot info` (a container) or `f0boot pack` (its lint); "
-        "the bootloader starts an image whose header, commit word and first two vectors "
-        "hold, and waits its boot window (50 ms) for a host first",
-        "the bootloader did not start the application (its reset handler 0x%08x was never "
-        "reached) in %u ms; the run ended with %s: %s%s%s", ctx->reset_pc, ctx->ms,
-        ev->end.stop, ev->end.detail, f ? "; fault: " : "", f ? f->why : "");
+    struct chk_finding *x =
+        add(r, "not-started", CHK_PITFALL,
+            "check the image with `f0boot info` (a container) or `f0boot pack` (its lint); "
+            "the bootloader starts an image whose header, commit word and first two vectors "
+            "hold, and waits its boot window (50 ms) for a host first",
+            "the bootloader did not start the application (its reset handler 0x%08x was never "
+            "reached) in %u ms; the run ended with %s: %s%s%s",
+            ctx->reset_pc, ctx->ms, ev->end.stop, ev->end.detail, f ? "; fault: " : "",
+            f ? f->why : "");
     at(x, ev->end.stop_pc);
 }
 
 /* ---- an interrupt through the bootloader's table ---------------------------------------- */
 
-static void boot_table(const struct chk_ctx *ctx, const struct chk_events *ev,
-                       struct chk_result *r)
+static void boot_table(const struct chk_ctx *ctx, const struct chk_events *ev, struct chk_result *r)
 {
     const struct chk_ev *x = first(ev, CHK_EV_EXCEPTION, r->start_us, through_boot, ctx);
     if (!x)
@@ -166,8 +178,8 @@ static void boot_table(const struct chk_ctx *ctx, const struct chk_events *ev,
     const struct chk_ev *fault = first(ev, CHK_EV_FAULT, x->t_us, NULL, ctx);
     char then[240] = "";
     if (fault)
-        snprintf(then, sizeof then, "; then %s at PC 0x%08x: %s", fault->lockup ? "lockup" :
-                 "HardFault", fault->pc, fault->why);
+        snprintf(then, sizeof then, "; then %s at PC 0x%08x: %s",
+                 fault->lockup ? "lockup" : "HardFault", fault->pc, fault->why);
     const struct chk_ev *en = enable_of(ev, r->start_us, x->exc);
     struct chk_finding *f;
     if (r->remapped && r->remap_us > x->t_us) {
@@ -178,9 +190,9 @@ static void boot_table(const struct chk_ctx *ctx, const struct chk_events *ev,
                 "%s was taken at %.3f ms through address 0 while it still mapped the "
                 "bootloader's flash: the core read its vector at 0x%08x (the bootloader's, "
                 "0x%08x) instead of the application's copy at 0x%08x; the remap came later, at "
-                "%.3f ms, after the interrupt had been enabled%s%s", name, ms(x->t_us), x->from,
-                x->vector, F0B_SRAM_BASE + (uint32_t)x->exc * 4u, ms(r->remap_us),
-                en ? " (the enable: below)" : "", then);
+                "%.3f ms, after the interrupt had been enabled%s%s",
+                name, ms(x->t_us), x->from, x->vector, F0B_SRAM_BASE + (uint32_t)x->exc * 4u,
+                ms(r->remap_us), en ? " (the enable: below)" : "", then);
         near(f, en ? en->pc : r->remap_pc);
     } else {
         f = add(r, "boot-table-no-remap", CHK_PITFALL,
@@ -190,8 +202,8 @@ static void boot_table(const struct chk_ctx *ctx, const struct chk_events *ev,
                 "%s was taken at %.3f ms through address 0 while it mapped the bootloader's "
                 "flash: the core read its vector at 0x%08x (the bootloader's, 0x%08x) instead "
                 "of the application's copy at 0x%08x; the application never set "
-                "SYSCFG MEM_MODE to SRAM before it%s", name, ms(x->t_us), x->from, x->vector,
-                F0B_SRAM_BASE + (uint32_t)x->exc * 4u, then);
+                "SYSCFG MEM_MODE to SRAM before it%s",
+                name, ms(x->t_us), x->from, x->vector, F0B_SRAM_BASE + (uint32_t)x->exc * 4u, then);
         if (en)
             near(f, en->pc);
         r->need_hold_run = !r->remapped;
@@ -208,12 +220,15 @@ void chk_find_hold(const struct chk_ctx *ctx, const struct chk_events *hold, str
     const struct chk_ev *m = s ? first(hold, CHK_EV_MEM_MODE, s->t_us, to_sram, ctx) : NULL;
     if (!m) {
         size_t k = strlen(f->what);
-        snprintf(f->what + k, sizeof f->what - k, " (nor did it later: a second run holding "
-                 "that interrupt back saw no remap in %u ms)", ctx->ms);
+        snprintf(f->what + k, sizeof f->what - k,
+                 " (nor did it later: a second run holding "
+                 "that interrupt back saw no remap in %u ms)",
+                 ctx->ms);
         return;
     }
     f->id = "boot-table-late-remap";
-    snprintf(f->fix, sizeof f->fix, "move the remap (f0boot_app_remap(), or the vector copy "
+    snprintf(f->fix, sizeof f->fix,
+             "move the remap (f0boot_app_remap(), or the vector copy "
              "and SYSCFG MEM_MODE = 11) to the top of SystemInit()/Reset_Handler, before "
              "anything enables SysTick or an NVIC interrupt (HAL_Init, an RTOS scheduler start)");
     char *p = strstr(f->what, "; the application never set");
@@ -224,9 +239,11 @@ void chk_find_hold(const struct chk_ctx *ctx, const struct chk_events *hold, str
     if (p)
         *p = 0;
     size_t k = strlen(f->what);
-    snprintf(f->what + k, sizeof f->what - k, "; the application remaps only later (at PC "
+    snprintf(f->what + k, sizeof f->what - k,
+             "; the application remaps only later (at PC "
              "0x%08x, seen in a second run that held the interrupt back), after it had "
-             "enabled the interrupt%s", m->pc, rest);
+             "enabled the interrupt%s",
+             m->pc, rest);
 }
 
 /* ---- PRIMASK left set --------------------------------------------------------------------- */
@@ -248,13 +265,14 @@ static void masked(const struct chk_ctx *ctx, const struct chk_events *ev, struc
                 "HAL_Init(): the bootloader jumps with PRIMASK = 1, unlike a reset",
                 "interrupts were never enabled after the jump: %s has been pending since "
                 "%.3f ms with PRIMASK set (the bootloader starts the application with interrupts "
-                "masked) and no interrupt was taken%s", name, ms(m->since_us), wfi);
+                "masked) and no interrupt was taken%s",
+                name, ms(m->since_us), wfi);
     } else {
         f = add(r, "irq-masked", CHK_PITFALL,
                 "keep critical sections (cpsid i ... cpsie i) short, and re-enable with the "
                 "saved PRIMASK",
-                "%s was pending for more than 10 ms with PRIMASK set (since %.3f ms)%s",
-                name, ms(m->since_us), wfi);
+                "%s was pending for more than 10 ms with PRIMASK set (since %.3f ms)%s", name,
+                ms(m->since_us), wfi);
     }
     at(f, w ? w->pc : m->pc);
 }
@@ -308,28 +326,32 @@ static void writes(const struct chk_ctx *ctx, const struct chk_events *ev, struc
         uint32_t word = (w->addr - ctx->vt_start) / 4u;
         char name[40];
         chk_exc_name((int)word, name, sizeof name);
-        struct chk_finding *f = add(r, "vector-area-write", CHK_PITFALL,
+        struct chk_finding *f = add(
+            r, "vector-area-write", CHK_PITFALL,
             "keep 0x20000000-0x200000BF out of the application's RAM (RAM ORIGIN = "
             "0x200000C0, LENGTH = SRAM - 192) and find the pointer that writes there; only "
             "the vector copy and the update request (f0boot_app_request_update()) belong there",
             "%zu write%s into the reserved vector area 0x%08x-0x%08x that %s neither the vector "
             "copy nor the update request; the first at %.3f ms: %d byte%s 0x%08x to 0x%08x "
-            "(the copy's vector of %s, which should hold 0x%08x)", n, n == 1 ? "" : "s",
-            ctx->vt_start, ctx->vt_end - 1u, n == 1 ? "is" : "are", ms(w->t_us), w->size,
-            w->size == 1 ? "" : "s", w->value, w->addr, name,
+            "(the copy's vector of %s, which should hold 0x%08x)",
+            n, n == 1 ? "" : "s", ctx->vt_start, ctx->vt_end - 1u, n == 1 ? "is" : "are",
+            ms(w->t_us), w->size, w->size == 1 ? "" : "s", w->value, w->addr, name,
             app_word(ctx, w->addr - ctx->vt_start));
         near(f, w->pc);
     }
     const struct chk_ev *o = first(ev, CHK_EV_FLASH_OP, r->start_us, app_flash_op, ctx);
     if (o) {
         int rec = o->addr >= ctx->rec_start && o->addr < ctx->rec_end;
-        struct chk_finding *f = add(r, rec ? "record-write" : "bootloader-write", CHK_PITFALL,
-            rec ? "leave the last flash page to the bootloader: end the application's FLASH "
-                  "region (and any EEPROM emulation) below it" :
-                  "never erase or program the first 4 KB: that is the bootloader",
-            "the application started a flash %s at 0x%08x at %.3f ms, in %s", o->op, o->addr,
-            ms(o->t_us), rec ? "the boot record page (the bootloader's header and commit word "
-            "of the installed image)" : "the bootloader's flash");
+        struct chk_finding *f =
+            add(r, rec ? "record-write" : "bootloader-write", CHK_PITFALL,
+                rec ? "leave the last flash page to the bootloader: end the application's FLASH "
+                      "region (and any EEPROM emulation) below it"
+                    : "never erase or program the first 4 KB: that is the bootloader",
+                "the application started a flash %s at 0x%08x at %.3f ms, in %s", o->op, o->addr,
+                ms(o->t_us),
+                rec ? "the boot record page (the bootloader's header and commit word "
+                      "of the installed image)"
+                    : "the bootloader's flash");
         near(f, o->pc);
     }
 }
@@ -342,21 +364,26 @@ static void faults(const struct chk_ctx *ctx, const struct chk_events *ev, struc
     if (!x)
         return;
     if (strstr(x->why, "not modelled")) {
-        struct chk_finding *f = add(r, "sim-cannot-run", CHK_SIM,
-            "nothing to fix in the application for this; the check cannot say more until "
-            "f0sim models it (docs/f0sim.md, Known limits)",
-            "f0sim cannot run this application as the chip would: at %.3f ms, PC 0x%08x: %s",
-            ms(x->t_us), x->pc, x->why);
+        struct chk_finding *f =
+            add(r, "sim-cannot-run", CHK_SIM,
+                "nothing to fix in the application for this; the check cannot say more until "
+                "f0sim models it (docs/f0sim.md, Known limits)",
+                "f0sim cannot run this application as the chip would: at %.3f ms, PC 0x%08x: %s",
+                ms(x->t_us), x->pc, x->why);
         at(f, x->pc);
         return;
     }
     if (first(ev, CHK_EV_EXCEPTION, r->start_us, through_boot, ctx))
-        return;             /* the consequence of the interrupt through the wrong table */
-    struct chk_finding *f = add(r, x->lockup ? "lockup" : "hardfault", CHK_PITFALL,
-        "look at the faulting access at that line: a bad pointer, an address past the end "
-        "of SRAM, a peripheral whose clock is off, a store to flash",
-        "%s at %.3f ms, PC 0x%08x: %s (address 0x%08x)", x->lockup ? "lockup (a fault while "
-        "handling a fault)" : "HardFault", ms(x->t_us), x->pc, x->why, x->addr);
+        return; /* the consequence of the interrupt through the wrong table */
+    struct chk_finding *f =
+        add(r, x->lockup ? "lockup" : "hardfault", CHK_PITFALL,
+            "look at the faulting access at that line: a bad pointer, an address past the end "
+            "of SRAM, a peripheral whose clock is off, a store to flash",
+            "%s at %.3f ms, PC 0x%08x: %s (address 0x%08x)",
+            x->lockup ? "lockup (a fault while "
+                        "handling a fault)"
+                      : "HardFault",
+            ms(x->t_us), x->pc, x->why, x->addr);
     at(f, x->pc);
 }
 
@@ -379,11 +406,13 @@ static void unmodelled(const struct chk_events *ev, struct chk_result *r)
     }
     if (!first_one)
         return;
-    struct chk_finding *f = add(r, "sim-unmodelled", CHK_SIM,
-        "nothing to fix in the application for this; what depends on those registers was not "
-        "checked (docs/f0sim.md lists what f0sim models)",
-        "the application used %zu register%s f0sim does not model (reads 0, writes ignored): "
-        "%s%s", n, n == 1 ? "" : "s", list, n > 6 ? ", ..." : "");
+    struct chk_finding *f =
+        add(r, "sim-unmodelled", CHK_SIM,
+            "nothing to fix in the application for this; what depends on those registers was not "
+            "checked (docs/f0sim.md lists what f0sim models)",
+            "the application used %zu register%s f0sim does not model (reads 0, writes ignored): "
+            "%s%s",
+            n, n == 1 ? "" : "s", list, n > 6 ? ", ..." : "");
     near(f, first_one->pc);
 }
 
@@ -395,33 +424,39 @@ static void main_and_notes(const struct chk_ctx *ctx, const struct chk_events *e
             "whether the application reaches main() could not be checked: %s",
             ctx->have_elf ? "the ELF has no `main` symbol" : "no symbols without the ELF");
     } else if (!r->reached_main) {
-        struct chk_finding *f = add(r, "no-main", CHK_PITFALL,
-            "look at where it stopped: a clock that never becomes ready (HSE, PLL), a wait for "
-            "an interrupt that never comes, an early fault",
-            "the application started at %.3f ms but never reached main() (0x%08x) in %u ms; "
-            "the run ended at PC 0x%08x (%s)", ms(r->start_us), ctx->main_pc, ctx->ms,
-            ev->end.stop_pc, ev->end.detail);
+        struct chk_finding *f =
+            add(r, "no-main", CHK_PITFALL,
+                "look at where it stopped: a clock that never becomes ready (HSE, PLL), a wait for "
+                "an interrupt that never comes, an early fault",
+                "the application started at %.3f ms but never reached main() (0x%08x) in %u ms; "
+                "the run ended at PC 0x%08x (%s)",
+                ms(r->start_us), ctx->main_pc, ctx->ms, ev->end.stop_pc, ev->end.detail);
         at(f, ev->end.stop_pc);
     }
     const struct chk_ev *en = first(ev, CHK_EV_INT_ENABLE, r->start_us, NULL, ctx);
-    if (en && r->remapped && en->t_us < r->remap_us && !first(ev, CHK_EV_EXCEPTION, r->start_us,
-                                                              through_boot, ctx)) {
+    if (en && r->remapped && en->t_us < r->remap_us &&
+        !first(ev, CHK_EV_EXCEPTION, r->start_us, through_boot, ctx)) {
         char name[40];
         chk_exc_name(en->exc, name, sizeof name);
-        struct chk_finding *f = add(r, "remap-order", CHK_NOTE,
-            "do the remap before enabling any interrupt",
-            "%s was enabled (%.3f ms) before the remap (%.3f ms); no interrupt came in between "
-            "in this run, because PRIMASK was %s", name, ms(en->t_us), ms(r->remap_us),
-            en->primask ? "set" : "clear and none was due yet");
+        struct chk_finding *f =
+            add(r, "remap-order", CHK_NOTE, "do the remap before enabling any interrupt",
+                "%s was enabled (%.3f ms) before the remap (%.3f ms); no interrupt came in between "
+                "in this run, because PRIMASK was %s",
+                name, ms(en->t_us), ms(r->remap_us),
+                en->primask ? "set" : "clear and none was due yet");
         near(f, en->pc);
     }
     if (r->started && !en && !r->pitfalls)
-        add(r, "no-interrupts", CHK_NOTE, NULL, "the application enabled no interrupt in %u ms: "
-            "its vector table was not exercised", ctx->ms);
+        add(r, "no-interrupts", CHK_NOTE, NULL,
+            "the application enabled no interrupt in %u ms: "
+            "its vector table was not exercised",
+            ctx->ms);
     unmodelled(ev, r);
     if (ev->end.dropped)
-        add(r, "events-dropped", CHK_NOTE, NULL, "f0sim's observer left out %llu events past "
-            "its cap: the findings come from the first ones", (unsigned long long)ev->end.dropped);
+        add(r, "events-dropped", CHK_NOTE, NULL,
+            "f0sim's observer left out %llu events past "
+            "its cap: the findings come from the first ones",
+            (unsigned long long)ev->end.dropped);
 }
 
 void chk_find(const struct chk_ctx *ctx, const struct chk_events *ev, struct chk_result *r)
@@ -437,11 +472,13 @@ void chk_find(const struct chk_ctx *ctx, const struct chk_events *ev, struct chk
     writes(ctx, ev, r);
     faults(ctx, ev, r);
     if (strcmp(ev->end.stop, "sleep-forever") == 0) {
-        struct chk_finding *f = add(r, "sleep-forever", CHK_PITFALL,
-            "enable the interrupt the application waits for (NVIC_ISER, SysTick TICKINT) and "
-            "PRIMASK (cpsie i)",
-            "the application went to sleep (WFI) at %.3f ms with nothing enabled that could "
-            "ever wake it", ms(ev->end.t_us));
+        struct chk_finding *f =
+            add(r, "sleep-forever", CHK_PITFALL,
+                "enable the interrupt the application waits for (NVIC_ISER, SysTick TICKINT) and "
+                "PRIMASK (cpsie i)",
+                "the application went to sleep (WFI) at %.3f ms with nothing enabled that could "
+                "ever wake it",
+                ms(ev->end.t_us));
         at(f, ev->end.stop_pc);
     }
     main_and_notes(ctx, ev, r);

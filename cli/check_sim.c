@@ -85,28 +85,30 @@ static int locate(const char *const *beside, const char *env, const char *path_n
     const char *e = getenv(env);
     if (e && *e) {
         snprintf(out, n, "%s", e);
-        return 1;      /* given explicitly: a bad one is reported when it is used */
+        return 1; /* given explicitly: a bad one is reported when it is used */
     }
     return on_path(path_name, out, n);
 }
 
 int chk_find_tools(const char *bootloader_arg, struct chk_tools *t, char *err, size_t n)
 {
-    static const char *const sim_beside[] = { "f0sim", "../sim/f0sim", NULL };
-    static const char *const boot_beside[] = { "bootloader.elf", "../share/f0boot/bootloader.elf",
-                                               "../target/bootloader/bootloader.elf", NULL };
+    static const char *const sim_beside[] = {"f0sim", "../sim/f0sim", NULL};
+    static const char *const boot_beside[] = {"bootloader.elf", "../share/f0boot/bootloader.elf",
+                                              "../target/bootloader/bootloader.elf", NULL};
     memset(t, 0, sizeof *t);
     if (!locate(sim_beside, "F0SIM", "f0sim", 1, t->f0sim, sizeof t->f0sim)) {
-        snprintf(err, n, "f0sim (the virtual board) not found beside f0boot, in $F0SIM or on "
+        snprintf(err, n,
+                 "f0sim (the virtual board) not found beside f0boot, in $F0SIM or on "
                  "PATH: build it (make build: build/release/sim/f0sim) and set "
                  "F0SIM=path/to/f0sim, or put it on PATH");
         return -1;
     }
     if (bootloader_arg) {
         snprintf(t->bootloader, sizeof t->bootloader, "%s", bootloader_arg);
-    } else if (!locate(boot_beside, "F0BOOT_BOOTLOADER", "f0boot-bootloader.elf", 0,
-                       t->bootloader, sizeof t->bootloader)) {
-        snprintf(err, n, "the bootloader binary was not found beside f0boot, in "
+    } else if (!locate(boot_beside, "F0BOOT_BOOTLOADER", "f0boot-bootloader.elf", 0, t->bootloader,
+                       sizeof t->bootloader)) {
+        snprintf(err, n,
+                 "the bootloader binary was not found beside f0boot, in "
                  "$F0BOOT_BOOTLOADER or on PATH (as f0boot-bootloader.elf): give it with "
                  "--bootloader FILE (the build's target/bootloader/bootloader.elf, for the "
                  "part of the image)");
@@ -135,9 +137,10 @@ static int put_bootloader(const char *path, uint8_t *flash, char *err, size_t n)
         snprintf(err, n, "--bootloader %s: %s", path, ie.detail);
         rc = F0B_EXIT_INPUT_FORMAT;
     } else if (f0b_image_start(&img) != F0B_FLASH_BASE || flen > F0B_BOOT_SIZE) {
-        snprintf(err, n, "--bootloader %s: not a bootloader: it spans 0x%08x-0x%08x, not "
-                 "0x%08x-0x%08x", path, f0b_image_start(&img),
-                 (uint32_t)f0b_image_end(&img) - 1u, F0B_FLASH_BASE,
+        snprintf(err, n,
+                 "--bootloader %s: not a bootloader: it spans 0x%08x-0x%08x, not "
+                 "0x%08x-0x%08x",
+                 path, f0b_image_start(&img), (uint32_t)f0b_image_end(&img) - 1u, F0B_FLASH_BASE,
                  F0B_FLASH_BASE + F0B_BOOT_SIZE - 1u);
         rc = F0B_EXIT_INPUT_FORMAT;
     } else {
@@ -157,7 +160,8 @@ static int build_flash(const struct chk_run_req *q, uint8_t **out, char *err, si
     struct f0b_img_hdr h;
     f0b_hdr_decode(q->cnt, &h);
     uint32_t rec = f0b_part_record_addr(p) - F0B_FLASH_BASE;
-    if (h.load_addr < F0B_FLASH_BASE || h.load_addr - F0B_FLASH_BASE + (uint64_t)h.payload_size > rec) {
+    if (h.load_addr < F0B_FLASH_BASE ||
+        h.load_addr - F0B_FLASH_BASE + (uint64_t)h.payload_size > rec) {
         snprintf(err, n, "the payload 0x%08x + %u bytes does not fit the application region",
                  h.load_addr, h.payload_size);
         return F0B_EXIT_INPUT_FORMAT;
@@ -248,30 +252,40 @@ static void slurp(const char *path, char **buf, size_t *len)
 }
 
 /* The f0sim command line of one run. */
-static void sim_args(const struct chk_run_req *q, const struct tmpdir *t, char s[][64],
-                     char **argv)
+static void sim_args(const struct chk_run_req *q, const struct tmpdir *t, char s[][64], char **argv)
 {
     int a = 0, k = 0;
     uint32_t rec = f0b_part_record_addr(q->part);
     struct f0b_img_hdr h;
     f0b_hdr_decode(q->cnt, &h);
     argv[a++] = (char *)q->tools->f0sim;
-#define ARG(x) (argv[a++] = (char *)(x))
+#define ARG(x)    (argv[a++] = (char *)(x))
 #define ARGF(...) (snprintf(s[k], 64, __VA_ARGS__), argv[a++] = s[k++])
-    ARG("--part"); ARG(q->part->name);
-    ARG("--flash"); ARG(t->flash);
-    ARG("--fast"); ARG("--uart"); ARG("stdio");
-    ARG("--until-ms"); ARGF("%u", q->ms);
-    ARG("--watch"); ARG(t->events);
-    ARG("--watch-pc"); ARGF("0x%08x", h.reset_vec & ~1u);
+    ARG("--part");
+    ARG(q->part->name);
+    ARG("--flash");
+    ARG(t->flash);
+    ARG("--fast");
+    ARG("--uart");
+    ARG("stdio");
+    ARG("--until-ms");
+    ARGF("%u", q->ms);
+    ARG("--watch");
+    ARG(t->events);
+    ARG("--watch-pc");
+    ARGF("0x%08x", h.reset_vec & ~1u);
     if (q->main_pc) {
         ARG("--watch-pc");
         ARGF("0x%08x", q->main_pc);
     }
-    ARG("--watch-write"); ARGF("0x%08x-0x%08x", F0B_SRAM_BASE, F0B_SRAM_BASE + F0B_VT_MAX - 1u);
-    ARG("--watch-write"); ARGF("0x%08x-0x%08x", rec, rec + q->part->page - 1u);
-    ARG("--watch-write"); ARGF("0x%08x-0x%08x", F0B_FLASH_BASE, F0B_APP_START - 1u);
-    ARG("--watch-uart"); ARGF("%d@20", q->uart_byte);
+    ARG("--watch-write");
+    ARGF("0x%08x-0x%08x", F0B_SRAM_BASE, F0B_SRAM_BASE + F0B_VT_MAX - 1u);
+    ARG("--watch-write");
+    ARGF("0x%08x-0x%08x", rec, rec + q->part->page - 1u);
+    ARG("--watch-write");
+    ARGF("0x%08x-0x%08x", F0B_FLASH_BASE, F0B_APP_START - 1u);
+    ARG("--watch-uart");
+    ARGF("%d@20", q->uart_byte);
     if (q->hold)
         ARG("--watch-hold-boot-vectors");
     argv[a] = NULL;
@@ -304,7 +318,8 @@ int chk_run(const struct chk_run_req *q, struct chk_run_out *o, char *err, size_
         size_t loglen;
         slurp(t.log, &log, &loglen);
         size_t from = loglen > sizeof o->sim_log - 1 ? loglen - (sizeof o->sim_log - 1) : 0;
-        snprintf(o->sim_log, sizeof o->sim_log, "%.*s", (int)(loglen - from), log ? log + from : "");
+        snprintf(o->sim_log, sizeof o->sim_log, "%.*s", (int)(loglen - from),
+                 log ? log + from : "");
         free(log);
         if (o->sim_exit < 0 || o->sim_exit == F0B_EXIT_USAGE || !o->events) {
             snprintf(err, n, "%s did not run (exit %d): %s", q->tools->f0sim, o->sim_exit,
@@ -361,7 +376,7 @@ void chk_source_lines(const struct chk_tools *t, const char *elf, struct chk_res
             return;
         close(fd);
         snprintf(addr, sizeof addr, "0x%08x", r->f[i].pc);
-        char *argv[] = { (char *)t->addr2line, "-f", "-i", "-s", "-e", (char *)elf, addr, NULL };
+        char *argv[] = {(char *)t->addr2line, "-f", "-i", "-s", "-e", (char *)elf, addr, NULL};
         char *out = NULL;
         size_t len = 0;
         if (run_prog(argv, tmpl, NULL) == 0)

@@ -13,7 +13,7 @@
 #include "pack.h"
 
 #define DEFAULT_MS 300u
-#define UART_BYTE  0x0D          /* a carriage return: harmless to a line-based application */
+#define UART_BYTE  0x0D /* a carriage return: harmless to a line-based application */
 
 static const char check_usage[] =
     "usage: f0boot check IMAGE [--ms N] [--bootloader FILE] [--part P] [--json]\n"
@@ -48,11 +48,14 @@ static int check_parse(struct out *o, int argc, char **argv, struct check_args *
         if (strcmp(s, "--json") == 0)
             continue;
         if (cli_is_opt(s, "--ms") || cli_is_opt(s, "--bootloader") || cli_is_opt(s, "--part")) {
-            const char *name = cli_is_opt(s, "--ms") ? "--ms" : cli_is_opt(s, "--part") ? "--part"
-                                                                              : "--bootloader";
+            const char *name = cli_is_opt(s, "--ms")     ? "--ms"
+                               : cli_is_opt(s, "--part") ? "--part"
+                                                         : "--bootloader";
             if (!(v = cli_optval(argc, argv, &i, name)))
-                return out_fail(o, F0B_EXIT_USAGE, "%s needs a value; see f0boot check --help", name);
-            if (strcmp(name, "--ms") == 0 && (cli_parse_u32(v, &a->ms) || a->ms < 100 || a->ms > 10000))
+                return out_fail(o, F0B_EXIT_USAGE, "%s needs a value; see f0boot check --help",
+                                name);
+            if (strcmp(name, "--ms") == 0 &&
+                (cli_parse_u32(v, &a->ms) || a->ms < 100 || a->ms > 10000))
                 return out_fail(o, F0B_EXIT_USAGE, "--ms %s: expected 100-10000 ms", v);
             if (strcmp(name, "--part") == 0)
                 a->part = v;
@@ -96,8 +99,10 @@ static int check_load(struct out *o, const struct check_args *a, struct check_im
         rc = f0b_container_verify(buf, len, &im->h, &chk, &err);
         if (rc) {
             free(buf);
-            return out_fail(o, pack_img_exit(rc) == F0B_EXIT_INPUT_FORMAT ? F0B_EXIT_INPUT_FORMAT
-                            : F0B_EXIT_CONTAINER, "%s: %s", a->in, err.detail);
+            return out_fail(o,
+                            pack_img_exit(rc) == F0B_EXIT_INPUT_FORMAT ? F0B_EXIT_INPUT_FORMAT
+                                                                       : F0B_EXIT_CONTAINER,
+                            "%s: %s", a->in, err.detail);
         }
         im->cnt = buf;
         im->len = len;
@@ -108,7 +113,8 @@ static int check_load(struct out *o, const struct check_args *a, struct check_im
     struct packed p;
     if (!r.part) {
         free(buf);
-        return out_fail(o, F0B_EXIT_USAGE, "unknown part '%s'; f0boot pack --help lists them", a->part);
+        return out_fail(o, F0B_EXIT_USAGE, "unknown part '%s'; f0boot pack --help lists them",
+                        a->part);
     }
     rc = pack_image(o, &r, buf, len, &p);
     if (rc == 0) {
@@ -153,8 +159,10 @@ static int check_one_run(struct out *o, const struct chk_run_req *q, struct chk_
     if (chk_events_parse(ro->events, ro->events_len, ev, err, sizeof err) != 0)
         return out_fail(o, F0B_EXIT_CHECK_RUN, "%s", err);
     if (!ev->end.seen)
-        return out_fail(o, F0B_EXIT_CHECK_RUN, "f0sim stopped without finishing its report "
-                        "(exit %d): %s", ro->sim_exit, ro->sim_log);
+        return out_fail(o, F0B_EXIT_CHECK_RUN,
+                        "f0sim stopped without finishing its report "
+                        "(exit %d): %s",
+                        ro->sim_exit, ro->sim_log);
     return 0;
 }
 
@@ -208,7 +216,8 @@ static void report_findings(struct report *p, const struct chk_result *r)
                                              .text = p->line[i][0]));
         r_add(p, (struct out_field)OUT_F_STR("what", f->what));
         if (f->has_pc) {
-            r_add(p, (struct out_field)OUT_F_HEX("pc", f->pc, .label = "  at", .text = p->line[i][2]));
+            r_add(p,
+                  (struct out_field)OUT_F_HEX("pc", f->pc, .label = "  at", .text = p->line[i][2]));
             r_add(p, (struct out_field)OUT_F_BOOL("pc_is_block_start", f->pc_block));
             r_add(p, (struct out_field)OUT_F_STR("source", f->where));
         }
@@ -237,39 +246,50 @@ static void check_report(struct out *o, const struct check_args *a, const struct
     static struct report rp;
     struct report *p = &rp;
     memset(p, 0, sizeof *p);
-    snprintf(p->title, sizeof p->title, "f0boot check: %s behind the bootloader on the virtual "
-             "board, %u ms", a->in, a->ms);
-    snprintf(p->started, sizeof p->started, r->started ? "at %.3f ms (the bootloader's jump)" :
-             "never", (double)r->start_us / 1000.0);
+    snprintf(p->title, sizeof p->title,
+             "f0boot check: %s behind the bootloader on the virtual "
+             "board, %u ms",
+             a->in, a->ms);
+    snprintf(p->started, sizeof p->started,
+             r->started ? "at %.3f ms (the bootloader's jump)" : "never",
+             (double)r->start_us / 1000.0);
     if (r->reached_main)
         snprintf(p->main, sizeof p->main, "reached at %.3f ms", (double)r->main_us / 1000.0);
     else
         snprintf(p->main, sizeof p->main, "%s", r->started ? "not reached (or not known)" : "-");
-    snprintf(p->remap, sizeof p->remap, r->remapped ? "MEM_MODE = SRAM at %.3f ms (PC 0x%08x)" :
-             "none", (double)r->remap_us / 1000.0, r->remap_pc);
+    snprintf(p->remap, sizeof p->remap,
+             r->remapped ? "MEM_MODE = SRAM at %.3f ms (PC 0x%08x)" : "none",
+             (double)r->remap_us / 1000.0, r->remap_pc);
     report_irqs(ev, p->irqs, sizeof p->irqs);
     first_line(ro, p->uart, sizeof p->uart);
     r_add(p, (struct out_field)OUT_F_STR("image", a->in, .label = "image"));
     r_add(p, (struct out_field)OUT_F_STR("bootloader", t->bootloader, .label = "bootloader"));
     r_add(p, (struct out_field)OUT_F_UINT("ms", a->ms));
-    r_add(p, (struct out_field)OUT_F_BOOL("started", r->started, .label = "started", .text = p->started));
+    r_add(p, (struct out_field)OUT_F_BOOL("started", r->started, .label = "started",
+                                          .text = p->started));
     r_add(p, (struct out_field)OUT_F_REAL("start_ms", (double)r->start_us / 1000.0));
-    r_add(p, (struct out_field)OUT_F_BOOL("reached_main", r->reached_main, .label = "main", .text = p->main));
-    r_add(p, (struct out_field)OUT_F_BOOL("remapped", r->remapped, .label = "remap", .text = p->remap));
+    r_add(p, (struct out_field)OUT_F_BOOL("reached_main", r->reached_main, .label = "main",
+                                          .text = p->main));
+    r_add(p, (struct out_field)OUT_F_BOOL("remapped", r->remapped, .label = "remap",
+                                          .text = p->remap));
     r_add(p, (struct out_field)OUT_F_STR("interrupts", p->irqs, .label = "interrupts",
                                          .note = " (through the application's table)"));
     r_add(p, (struct out_field)OUT_F_UINT("uart_bytes", ro->uart_len));
     r_add(p, (struct out_field)OUT_F_STR("uart_first_line", p->uart, .label = "uart"));
-    r_add(p, (struct out_field)OUT_F_STR("verdict", r->pitfalls ? "pitfalls" :
-                                         r->sim_problems ? "not-checked" : "ok"));
+    r_add(p, (struct out_field)OUT_F_STR("verdict", r->pitfalls       ? "pitfalls"
+                                                    : r->sim_problems ? "not-checked"
+                                                                      : "ok"));
     r_add(p, (struct out_field)OUT_F_STR("stop", ev->end.stop));
     r_add(p, (struct out_field)OUT_F_UINT("pitfalls", (uint64_t)r->pitfalls));
     report_findings(p, r);
     if (r->pitfalls)
-        snprintf(p->footer, sizeof p->footer, "%d pitfall%s found: the application would not "
-                 "work behind the bootloader as it is", r->pitfalls, r->pitfalls == 1 ? "" : "s");
+        snprintf(p->footer, sizeof p->footer,
+                 "%d pitfall%s found: the application would not "
+                 "work behind the bootloader as it is",
+                 r->pitfalls, r->pitfalls == 1 ? "" : "s");
     else if (r->sim_problems)
-        snprintf(p->footer, sizeof p->footer, "not checked to the end: f0sim could not run "
+        snprintf(p->footer, sizeof p->footer,
+                 "not checked to the end: f0sim could not run "
                  "the application as the chip would (above)");
     else
         snprintf(p->footer, sizeof p->footer, "OK: no pitfall found");
@@ -297,8 +317,12 @@ int cmd_check(int argc, char **argv)
     if ((rc = check_load(&o, &a, &im)) != 0)
         return rc;
     check_ctx(&a, &im, &x);
-    struct chk_run_req q = {.tools = &t, .part = im.part, .cnt = im.cnt, .cnt_len = im.len,
-                            .ms = a.ms, .main_pc = im.have_main ? im.main_pc : 0,
+    struct chk_run_req q = {.tools = &t,
+                            .part = im.part,
+                            .cnt = im.cnt,
+                            .cnt_len = im.len,
+                            .ms = a.ms,
+                            .main_pc = im.have_main ? im.main_pc : 0,
                             .uart_byte = UART_BYTE};
     rc = check_one_run(&o, &q, &ro, &ev);
     if (rc == 0) {

@@ -17,11 +17,11 @@
 #include "machine.h"
 #include "regs/rcc.h"
 
-#define MAX_EVENTS   4000u          /* lines written at most; the rest are counted */
-#define SAMPLE_PS    PS_PER_MS      /* PRIMASK sampling period */
+#define MAX_EVENTS 4000u     /* lines written at most; the rest are counted */
+#define SAMPLE_PS  PS_PER_MS /* PRIMASK sampling period */
 
 enum { MAP_FLASH, MAP_SYSMEM, MAP_SRAM, MAP_N };
-static const char *const map_names[MAP_N] = { "flash", "sysmem", "sram" };
+static const char *const map_names[MAP_N] = {"flash", "sysmem", "sram"};
 
 struct watch {
     struct watch_opts o;
@@ -29,8 +29,8 @@ struct watch {
     int write_error;
     uint64_t events, dropped;
     uint8_t pc_hit[WATCH_MAX_PCS];
-    uint64_t start_ps;              /* first --watch-pc reached; T_NEVER before */
-    uint64_t uart_at;               /* when the byte is offered; T_NEVER: not (yet) */
+    uint64_t start_ps; /* first --watch-pc reached; T_NEVER before */
+    uint64_t uart_at;  /* when the byte is offered; T_NEVER: not (yet) */
     int uart_done;
     uint64_t next_sample, masked_since;
     int masked_said, wfi_said, held_said;
@@ -132,13 +132,14 @@ static int opt_uart(struct watch_opts *w, const char *a, char *err, size_t n)
     w->uart_after_ms = ms;
     return 0;
 bad:
-    snprintf(err, n, "--watch-uart %s: expected BYTE@MS (a byte 0-255, ms after the first "
-             "--watch-pc is reached)", a);
+    snprintf(err, n,
+             "--watch-uart %s: expected BYTE@MS (a byte 0-255, ms after the first "
+             "--watch-pc is reached)",
+             a);
     return -1;
 }
 
-int watch_option(struct watch_opts *w, const char *name, const char *arg, char *err,
-                 size_t errlen)
+int watch_option(struct watch_opts *w, const char *name, const char *arg, char *err, size_t errlen)
 {
     uint32_t v;
     if (strcmp(name, "watch") == 0) {
@@ -174,7 +175,8 @@ static void hook_pc(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 {
     struct chip *c = ud;
     struct watch *w = c->watch;
-    (void)uc; (void)size;
+    (void)uc;
+    (void)size;
     for (int i = 0; i < w->o.npc; i++) {
         if (w->o.pcs[i] != (uint32_t)addr || w->pc_hit[i])
             continue;
@@ -201,10 +203,11 @@ static void hook_store(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
     struct chip *c = ud;
     struct watch *w = c->watch;
     uint32_t a = (uint32_t)addr;
-    (void)uc; (void)type;
+    (void)uc;
+    (void)type;
     if (a < SRAM_BASE) {
         if (c->alias_mode != 3)
-            return;          /* address 0 is not SRAM: a flash store, the flash model's */
+            return; /* address 0 is not SRAM: a flash store, the flash model's */
         a += SRAM_BASE;
     }
     for (int i = 0; i < w->o.nrange; i++) {
@@ -232,12 +235,12 @@ static int install_hooks(struct chip *c, char *err, size_t n)
     for (int i = 0; i < w->o.nrange && e == UC_ERR_OK; i++) {
         uint32_t lo = w->o.lo[i], hi = w->o.hi[i];
         if (lo < SRAM_BASE || lo >= SRAM_BASE + c->sram_map)
-            continue;        /* flash ranges: the flash model reports its operations */
+            continue; /* flash ranges: the flash model reports its operations */
         e = uc_hook_add(c->uc, &h, UC_HOOK_MEM_WRITE, (void *)hook_store, c, lo, hi);
         /* the same bytes through the address-0 alias, while MEM_MODE maps SRAM there */
         if (e == UC_ERR_OK)
-            e = uc_hook_add(c->uc, &h, UC_HOOK_MEM_WRITE, (void *)hook_store, c,
-                            lo - SRAM_BASE, hi - SRAM_BASE);
+            e = uc_hook_add(c->uc, &h, UC_HOOK_MEM_WRITE, (void *)hook_store, c, lo - SRAM_BASE,
+                            hi - SRAM_BASE);
     }
     if (e != UC_ERR_OK) {
         snprintf(err, n, "--watch: Unicorn refused a hook: %s", uc_strerror(e));
@@ -276,7 +279,8 @@ static void counts(struct json *j, const char *key, const struct watch *w, int s
 {
     json_obj(j, key);
     for (int e = 0; e < EXC_COUNT; e++) {
-        uint64_t n = sram ? w->exc_n[e][MAP_SRAM] : w->exc_n[e][MAP_FLASH] + w->exc_n[e][MAP_SYSMEM];
+        uint64_t n = sram ? w->exc_n[e][MAP_SRAM]
+                          : w->exc_n[e][MAP_FLASH] + w->exc_n[e][MAP_SYSMEM];
         char k[8];
         snprintf(k, sizeof k, "%d", e);
         if (n)
@@ -291,7 +295,7 @@ int watch_close(struct chip *c)
     if (!w)
         return 0;
     struct json j;
-    w->events = 0;             /* the end event is always written */
+    w->events = 0; /* the end event is always written */
     ev_begin(c, &j, "end");
     json_str(&j, "stop", stop_reason_name(c->stop));
     json_str(&j, "detail", c->stop_detail);
@@ -326,9 +330,9 @@ void watch_exception(struct chip *c, int exc, uint32_t vector)
 {
     struct watch *w = c->watch;
     int map = c->alias_mode == 3 ? MAP_SRAM : c->alias_mode == 1 ? MAP_SYSMEM : MAP_FLASH;
-    static const uint32_t base[MAP_N] = { FLASH_BASE, SYSMEM_BASE, SRAM_BASE };
+    static const uint32_t base[MAP_N] = {FLASH_BASE, SYSMEM_BASE, SRAM_BASE};
     if (w->exc_n[exc][map]++ && map == MAP_SRAM)
-        return;              /* through the copy: the first one of each is enough */
+        return; /* through the copy: the first one of each is enough */
     uint32_t ret = 0;
     uc_reg_read(c->uc, UC_ARM_REG_PC, &ret);
     struct json j;
@@ -511,5 +515,7 @@ static uint64_t watch_next_event(struct chip *c)
 }
 
 const struct dev_ops dev_watch = {
-    .name = "watch", .next_event = watch_next_event, .service = watch_service,
+    .name = "watch",
+    .next_event = watch_next_event,
+    .service = watch_service,
 };

@@ -43,23 +43,22 @@
 
 /* What the command line asked to watch (options.c fills it). */
 struct watch_opts {
-    const char *path;                       /* --watch FILE; NULL: no observer */
-    uint32_t pcs[WATCH_MAX_PCS];            /* --watch-pc ADDR (first one: the start) */
+    const char *path;            /* --watch FILE; NULL: no observer */
+    uint32_t pcs[WATCH_MAX_PCS]; /* --watch-pc ADDR (first one: the start) */
     int npc;
-    uint32_t lo[WATCH_MAX_RANGES], hi[WATCH_MAX_RANGES];   /* --watch-write LO-HI, inclusive */
+    uint32_t lo[WATCH_MAX_RANGES], hi[WATCH_MAX_RANGES]; /* --watch-write LO-HI, inclusive */
     int nrange;
-    int uart_byte;                          /* --watch-uart BYTE@MS; -1: none */
-    uint32_t uart_after_ms;                 /* after the first --watch-pc is reached */
-    uint32_t masked_ms;                     /* --watch-masked-ms (default 10) */
-    int hold_boot_vectors;                  /* --watch-hold-boot-vectors */
+    int uart_byte;          /* --watch-uart BYTE@MS; -1: none */
+    uint32_t uart_after_ms; /* after the first --watch-pc is reached */
+    uint32_t masked_ms;     /* --watch-masked-ms (default 10) */
+    int hold_boot_vectors;  /* --watch-hold-boot-vectors */
 };
 
 struct chip;
 
 /* Parse one --watch* option (name without the dashes) into w. 0, or -1 with a message in
  * err; 1 when name is not a watch option. */
-int watch_option(struct watch_opts *w, const char *name, const char *arg, char *err,
-                 size_t errlen);
+int watch_option(struct watch_opts *w, const char *name, const char *arg, char *err, size_t errlen);
 void watch_opts_init(struct watch_opts *w);
 
 /* Open FILE and install the observer on the chip (after chip_init). 0, or -1 with a
@@ -75,8 +74,8 @@ void watch_fault(struct chip *c, uint32_t pc, const char *why, uint32_t addr, in
 void watch_wfi(struct chip *c, uint32_t pc);
 void watch_mem_mode(struct chip *c, uint32_t from, uint32_t to);
 void watch_int_enable(struct chip *c, int exc);
-void watch_iser(struct chip *c, uint32_t newly_set);          /* NVIC_ISER bits turned on */
-void watch_flash_op(struct chip *c, int kind, uint32_t off);   /* 1 program, 2 page, 3 mass */
+void watch_iser(struct chip *c, uint32_t newly_set);         /* NVIC_ISER bits turned on */
+void watch_flash_op(struct chip *c, int kind, uint32_t off); /* 1 program, 2 page, 3 mass */
 void watch_unmodelled(struct chip *c, uint32_t addr, int write);
 /* 1: do not take exception exc now (--watch-hold-boot-vectors: it would be fetched through
  * the bootloader's table after the start). */
