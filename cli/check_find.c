@@ -194,6 +194,22 @@ static void boot_table(const struct chk_ctx *ctx, const struct chk_events *ev, s
                 name, ms(x->t_us), x->from, x->vector, F0B_SRAM_BASE + (uint32_t)x->exc * 4u,
                 ms(r->remap_us), en ? " (the enable: below)" : "", then);
         near(f, en ? en->pc : r->remap_pc);
+    } else if (r->remapped) {
+        /* remapped, then address 0 was switched back to flash before the interrupt */
+        const struct chk_ev *back = NULL;
+        for (size_t i = 0; i < ev->n && ev->v[i].t_us <= x->t_us; i++)
+            if (ev->v[i].kind == CHK_EV_MEM_MODE && ev->v[i].mode_to != 3)
+                back = &ev->v[i];
+        f = add(r, "boot-table-mem-mode", CHK_PITFALL,
+                "leave SYSCFG_CFGR1.MEM_MODE at 11 (SRAM) once the vector table is copied: "
+                "write CFGR1 with a read-modify-write that keeps MEM_MODE",
+                "%s was taken at %.3f ms through address 0 while it mapped the bootloader's "
+                "flash again: the application had remapped at %.3f ms, then SYSCFG MEM_MODE was "
+                "set to %d%s%s",
+                name, ms(x->t_us), ms(r->remap_us), back ? back->mode_to : 0,
+                back ? " by the code block at the PC below" : "", then);
+        if (back)
+            near(f, back->pc);
     } else {
         f = add(r, "boot-table-no-remap", CHK_PITFALL,
                 "copy the vector table to 0x20000000 and set SYSCFG_CFGR1.MEM_MODE = 11 before "
@@ -206,7 +222,7 @@ static void boot_table(const struct chk_ctx *ctx, const struct chk_events *ev, s
                 name, ms(x->t_us), x->from, x->vector, F0B_SRAM_BASE + (uint32_t)x->exc * 4u, then);
         if (en)
             near(f, en->pc);
-        r->need_hold_run = !r->remapped;
+        r->need_hold_run = 1;
         r->boot_table_idx = r->n - 1;
     }
 }
