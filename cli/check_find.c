@@ -177,7 +177,10 @@ static void boot_table(const struct chk_ctx *ctx, const struct chk_events *ev, s
     chk_exc_name(x->exc, name, sizeof name);
     const struct chk_ev *fault = first(ev, CHK_EV_FAULT, x->t_us, NULL, ctx);
     char then[240] = "";
-    if (fault)
+    if (fault && fault->pc == (x->vector & ~1u))
+        snprintf(then, sizeof then, "; the CPU then ran at that value, 0x%08x, and faulted (%s)",
+                 fault->pc, fault->why);
+    else if (fault)
         snprintf(then, sizeof then, "; then %s at PC 0x%08x: %s",
                  fault->lockup ? "lockup" : "HardFault", fault->pc, fault->why);
     const struct chk_ev *en = enable_of(ev, r->start_us, x->exc);
@@ -235,11 +238,16 @@ void chk_find_hold(const struct chk_ctx *ctx, const struct chk_events *hold, str
     const struct chk_ev *s = first(hold, CHK_EV_PC, 0, NULL, ctx);
     const struct chk_ev *m = s ? first(hold, CHK_EV_MEM_MODE, s->t_us, to_sram, ctx) : NULL;
     if (!m) {
-        size_t k = strlen(f->what);
-        snprintf(f->what + k, sizeof f->what - k,
-                 " (nor did it later: a second run holding "
-                 "that interrupt back saw no remap in %u ms)",
-                 ctx->ms);
+        /* "... before it (nor later: ...); then ..." */
+        char *p = strstr(f->what, " before it");
+        char rest[400];
+        if (!p)
+            return;
+        p += strlen(" before it");
+        snprintf(rest, sizeof rest, "%s", p);
+        snprintf(p, sizeof f->what - (size_t)(p - f->what),
+                 ", nor later (a second run holding that interrupt back saw no remap in %u ms)%s",
+                 ctx->ms, rest);
         return;
     }
     f->id = "boot-table-late-remap";
