@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "commands.h"
@@ -228,6 +229,17 @@ static void report_findings(struct report *p, const struct chk_result *r)
     r_add(p, (struct out_field)OUT_F_END("findings"));
 }
 
+/* path relative to the working directory when it is below it (the report stays short) */
+static const char *shown_path(const char *path)
+{
+    static char cwd[4096];
+    size_t n;
+    if (!getcwd(cwd, sizeof cwd))
+        return path;
+    n = strlen(cwd);
+    return strncmp(path, cwd, n) == 0 && path[n] == '/' ? path + n + 1 : path;
+}
+
 /* The first line the application sent, for the report. */
 static void first_line(const struct chk_run_out *ro, char *b, size_t n)
 {
@@ -263,7 +275,8 @@ static void check_report(struct out *o, const struct check_args *a, const struct
     report_irqs(ev, p->irqs, sizeof p->irqs);
     first_line(ro, p->uart, sizeof p->uart);
     r_add(p, (struct out_field)OUT_F_STR("image", a->in, .label = "image"));
-    r_add(p, (struct out_field)OUT_F_STR("bootloader", t->bootloader, .label = "bootloader"));
+    r_add(p, (struct out_field)OUT_F_STR("bootloader", shown_path(t->bootloader),
+                                         .label = "bootloader"));
     r_add(p, (struct out_field)OUT_F_UINT("ms", a->ms));
     r_add(p, (struct out_field)OUT_F_BOOL("started", r->started, .label = "started",
                                           .text = p->started));
