@@ -168,6 +168,42 @@ static void not_started(const struct chk_ctx *ctx, const struct chk_events *ev,
 
 /* ---- an interrupt through the bootloader's table ---------------------------------------- */
 
+/* What followed an interrupt through the bootloader's table: "; then ..." or "". */
+static void then_text(const struct chk_ctx *ctx, const struct chk_events *ev,
+                      const struct chk_ev *x, char *then, size_t n)
+{
+    const struct chk_ev *fault = first(ev, CHK_EV_FAULT, x->t_us, NULL, ctx);
+    then[0] = 0;
+    if (fault && fault->pc == (x->vector & ~1u))
+        snprintf(then, n, "; the CPU then ran at that value, 0x%08x, and faulted (%s)", fault->pc,
+                 fault->why);
+    else if (fault)
+        snprintf(then, n, "; then %s at PC 0x%08x: %s", fault->lockup ? "lockup" : "HardFault",
+                 fault->pc, fault->why);
+}
+
+/* The interrupt came through the bootloader's table after a remap: MEM_MODE was set back. */
+static void boot_table_back(const struct chk_events *ev, const struct chk_ev *x,
+                            struct chk_result *r, const char *name, const char *then)
+{
+    struct chk_finding *f;
+    /* remapped, then address 0 was switched back to flash before the interrupt */
+    const struct chk_ev *back = NULL;
+    for (size_t i = 0; i < ev->n && ev->v[i].t_us <= x->t_us; i++)
+        if (ev->v[i].kind == CHK_EV_MEM_MODE && ev->v[i].mode_to != 3)
+            back = &ev->v[i];
+    f = add(r, "boot-table-mem-mode", CHK_PITFALL,
+            "leave SYSCFG_CFGR1.MEM_MODE at 11 (SRAM) once the vector table is copied: "
+            "write CFGR1 with a read-modify-write that keeps MEM_MODE",
+            "%s was taken at %.3f ms through address 0 while it mapped the bootloader's "
+            "flash again: the application had remapped at %.3f ms, then SYSCFG MEM_MODE was "
+            "set to %d%s%s",
+            name, ms(x->t_us), ms(r->remap_us), back ? back->mode_to : 0,
+            back ? " by the code block at the PC below" : "", then);
+    if (back)
+        near(f, back->pc);
+}
+
 static void boot_table(const struct chk_ctx *ctx, const struct chk_events *ev, struct chk_result *r)
 {
     const struct chk_ev *x = first(ev, CHK_EV_EXCEPTION, r->start_us, through_boot, ctx);
@@ -175,14 +211,8 @@ static void boot_table(const struct chk_ctx *ctx, const struct chk_events *ev, s
         return;
     char name[40];
     chk_exc_name(x->exc, name, sizeof name);
-    const struct chk_ev *fault = first(ev, CHK_EV_FAULT, x->t_us, NULL, ctx);
-    char then[240] = "";
-    if (fault && fault->pc == (x->vector & ~1u))
-        snprintf(then, sizeof then, "; the CPU then ran at that value, 0x%08x, and faulted (%s)",
-                 fault->pc, fault->why);
-    else if (fault)
-        snprintf(then, sizeof then, "; then %s at PC 0x%08x: %s",
-                 fault->lockup ? "lockup" : "HardFault", fault->pc, fault->why);
+    char then[240];
+    then_text(ctx, ev, x, then, sizeof then);
     const struct chk_ev *en = enable_of(ev, r->start_us, x->exc);
     struct chk_finding *f;
     if (r->remapped && r->remap_us > x->t_us) {
@@ -198,21 +228,7 @@ static void boot_table(const struct chk_ctx *ctx, const struct chk_events *ev, s
                 ms(r->remap_us), en ? " (the enable: below)" : "", then);
         near(f, en ? en->pc : r->remap_pc);
     } else if (r->remapped) {
-        /* remapped, then address 0 was switched back to flash before the interrupt */
-        const struct chk_ev *back = NULL;
-        for (size_t i = 0; i < ev->n && ev->v[i].t_us <= x->t_us; i++)
-            if (ev->v[i].kind == CHK_EV_MEM_MODE && ev->v[i].mode_to != 3)
-                back = &ev->v[i];
-        f = add(r, "boot-table-mem-mode", CHK_PITFALL,
-                "leave SYSCFG_CFGR1.MEM_MODE at 11 (SRAM) once the vector table is copied: "
-                "write CFGR1 with a read-modify-write that keeps MEM_MODE",
-                "%s was taken at %.3f ms through address 0 while it mapped the bootloader's "
-                "flash again: the application had remapped at %.3f ms, then SYSCFG MEM_MODE was "
-                "set to %d%s%s",
-                name, ms(x->t_us), ms(r->remap_us), back ? back->mode_to : 0,
-                back ? " by the code block at the PC below" : "", then);
-        if (back)
-            near(f, back->pc);
+        boot_table_back(ev, x, r, name, then);
     } else {
         f = add(r, "boot-table-no-remap", CHK_PITFALL,
                 "copy the vector table to 0x20000000 and set SYSCFG_CFGR1.MEM_MODE = 11 before "

@@ -35,33 +35,47 @@ struct check_args {
     uint32_t ms;
 };
 
+/* A value option (--ms, --part, --bootloader) at argv[*i]: 1 if it was one (and *rc set
+ * to an exit code when it is bad, else -1), 0 if not. */
+static int check_valopt(struct out *o, int argc, char **argv, int *i, struct check_args *a, int *rc)
+{
+    static const char *const names[] = {"--ms", "--part", "--bootloader"};
+    const char **dst[] = {NULL, &a->part, &a->boot};
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        if (!cli_is_opt(argv[*i], names[k]))
+            continue;
+        const char *v = cli_optval(argc, argv, i, names[k]);
+        *rc = -1;
+        if (!v)
+            *rc =
+                out_fail(o, F0B_EXIT_USAGE, "%s needs a value; see f0boot check --help", names[k]);
+        else if (dst[k])
+            *dst[k] = v;
+        else if (cli_parse_u32(v, &a->ms) || a->ms < 100 || a->ms > 10000)
+            *rc = out_fail(o, F0B_EXIT_USAGE, "--ms %s: expected 100-10000 ms", v);
+        return 1;
+    }
+    return 0;
+}
+
+/* Returns -1 to go on, or the exit code (after --help or a usage error). */
 static int check_parse(struct out *o, int argc, char **argv, struct check_args *a)
 {
     memset(a, 0, sizeof *a);
     a->ms = DEFAULT_MS;
     a->part = "stm32f030xc";
     for (int i = 1; i < argc; i++) {
-        const char *s = argv[i], *v;
+        const char *s = argv[i];
+        int rc;
         if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
             fputs(check_usage, stdout);
             return F0B_EXIT_OK;
         }
         if (strcmp(s, "--json") == 0)
             continue;
-        if (cli_is_opt(s, "--ms") || cli_is_opt(s, "--bootloader") || cli_is_opt(s, "--part")) {
-            const char *name = cli_is_opt(s, "--ms")     ? "--ms"
-                               : cli_is_opt(s, "--part") ? "--part"
-                                                         : "--bootloader";
-            if (!(v = cli_optval(argc, argv, &i, name)))
-                return out_fail(o, F0B_EXIT_USAGE, "%s needs a value; see f0boot check --help",
-                                name);
-            if (strcmp(name, "--ms") == 0 &&
-                (cli_parse_u32(v, &a->ms) || a->ms < 100 || a->ms > 10000))
-                return out_fail(o, F0B_EXIT_USAGE, "--ms %s: expected 100-10000 ms", v);
-            if (strcmp(name, "--part") == 0)
-                a->part = v;
-            else if (strcmp(name, "--bootloader") == 0)
-                a->boot = v;
+        if (check_valopt(o, argc, argv, &i, a, &rc)) {
+            if (rc >= 0)
+                return rc;
             continue;
         }
         if (s[0] == '-' && s[1])
@@ -105,9 +119,14 @@ static int check_load(struct out *o, const struct check_args *a, struct check_im
                                                                        : F0B_EXIT_CONTAINER,
                             "%s: %s", a->in, err.detail);
         }
+        im->part = f0b_part_by_code(im->h.part);
+        if (!im->part) { /* verify checked it: only a part table out of step gets here */
+            free(buf);
+            return out_fail(o, F0B_EXIT_INPUT_FORMAT, "%s: unknown part code %u", a->in,
+                            (unsigned)im->h.part);
+        }
         im->cnt = buf;
         im->len = len;
-        im->part = f0b_part_by_code(im->h.part);
         return 0;
     }
     struct pack_req r = {.in = a->in, .verb = "check", .part = f0b_part_by_name(a->part)};

@@ -63,7 +63,7 @@ void watch_opts_init(struct watch_opts *w);
 
 /* Open FILE and install the observer on the chip (after chip_init). 0, or -1 with a
  * message in err (the file cannot be created, or Unicorn refused a hook). */
-int watch_open(struct chip *c, const struct watch_opts *w, char *err, size_t errlen);
+int watch_open(struct chip *c, const struct watch_opts *o, char *err, size_t errlen);
 /* Write the "end" event and close the file. 0, or -1 when the file could not be written. */
 int watch_close(struct chip *c);
 
