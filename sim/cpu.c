@@ -180,8 +180,7 @@ void chip_free(struct chip *c)
 void chip_reset(struct chip *c)
 {
     c->st.resets++;
-    if (c->watch)
-        watch_reset(c);
+    watch_on_reset(c);
     nvic_reset(c);
     c->in_wfi = 0;
     c->reset_req = 0;
@@ -278,7 +277,7 @@ static void sleep_until_event(struct chip *c)
         /* any pending exception wakes WFI, even if PRIMASK masks it */
         for (int e = 2; e < EXC_COUNT; e++)
             if (c->nv.pending[e] && (e < EXC_IRQ0 || (c->nv.iser & (1u << (e - EXC_IRQ0)))) &&
-                !(c->watch && watch_hold(c, e)))
+                !watch_holds(c, e))
                 return;
         chip_reschedule(c);
         if (c->next_event == T_NEVER) {
@@ -348,8 +347,7 @@ int chip_run(struct chip *c)
         if (c->reset_req || c->fault_reason)
             continue;
         if (is_wfi_at(c, pc)) {
-            if (c->watch)
-                watch_wfi(c, pc - 2u);
+            watch_on_wfi(c, pc - 2u);
             c->in_wfi = 1;
             sleep_until_event(c);
             c->in_wfi = 0;

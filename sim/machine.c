@@ -95,8 +95,7 @@ void chip_unmodelled(struct chip *c, uint32_t addr, int write, uint32_t val)
             return;
     if (c->nseen < (int)(sizeof c->seen / sizeof c->seen[0]))
         c->seen[c->nseen++] = addr;
-    if (c->watch)
-        watch_unmodelled(c, addr, write);
+    watch_on_unmodelled(c, addr, write);
     uint32_t pc = 0;
     uc_reg_read(c->uc, UC_ARM_REG_PC, &pc);
     if (write)

@@ -38,6 +38,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "machine.h"
+#include "regs/scs.h"
+#include "regs/syscfg.h"
+
 #define WATCH_MAX_PCS    8
 #define WATCH_MAX_RANGES 8
 
@@ -80,5 +84,60 @@ void watch_unmodelled(struct chip *c, uint32_t addr, int write);
 /* 1: do not take exception exc now (--watch-hold-boot-vectors: it would be fetched through
  * the bootloader's table after the start). */
 int watch_hold(struct chip *c, int exc);
+
+/* The hooks as the CPU glue and the devices call them: one line each, a NULL test when the
+ * observer is off (the functions above do the work). */
+static inline void watch_on_reset(struct chip *c)
+{
+    if (c->watch)
+        watch_reset(c);
+}
+static inline void watch_on_exception(struct chip *c, int exc, uint32_t vector)
+{
+    if (c->watch)
+        watch_exception(c, exc, vector);
+}
+static inline void watch_on_fault(struct chip *c, uint32_t pc, const char *why, uint32_t addr,
+                                  int lockup)
+{
+    if (c->watch)
+        watch_fault(c, pc, why, addr, lockup);
+}
+static inline void watch_on_wfi(struct chip *c, uint32_t pc)
+{
+    if (c->watch)
+        watch_wfi(c, pc);
+}
+/* before SYSCFG_CFGR1 takes v: the MEM_MODE change (10 maps flash, as 00) */
+static inline void watch_on_cfgr1(struct chip *c, uint32_t v)
+{
+    uint32_t m = v & SYSCFG_CFGR1_MEM_MODE_MASK;
+    if (c->watch)
+        watch_mem_mode(c, c->alias_mode, m == 2u ? 0u : m);
+}
+/* before SYST_CSR takes v: SysTick becoming able to interrupt */
+static inline void watch_on_systick_csr(struct chip *c, uint32_t v)
+{
+    const uint32_t on = SYST_CSR_ENABLE | SYST_CSR_TICKINT;
+    if (c->watch && (v & on) == on && (c->nv.st_csr & on) != on)
+        watch_int_enable(c, EXC_SYSTICK);
+}
+/* before NVIC_ISER takes v */
+static inline void watch_on_iser(struct chip *c, uint32_t v)
+{
+    if (c->watch && (v & ~c->nv.iser))
+        watch_iser(c, v & ~c->nv.iser);
+}
+static inline void watch_on_flash_op(struct chip *c, int kind, uint32_t off)
+{
+    if (c->watch)
+        watch_flash_op(c, kind, off);
+}
+static inline void watch_on_unmodelled(struct chip *c, uint32_t addr, int write)
+{
+    if (c->watch)
+        watch_unmodelled(c, addr, write);
+}
+static inline int watch_holds(struct chip *c, int exc) { return c->watch && watch_hold(c, exc); }
 
 #endif
