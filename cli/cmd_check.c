@@ -122,8 +122,9 @@ static int check_load(struct out *o, const struct check_args *a, struct check_im
         im->part = f0b_part_by_code(im->h.part);
         if (!im->part) { /* verify checked it: only a part table out of step gets here */
             free(buf);
-            return out_fail(o, F0B_EXIT_INPUT_FORMAT, "%s: unknown part code %u", a->in,
-                            (unsigned)im->h.part);
+            out_fail(o, F0B_EXIT_INPUT_FORMAT, "%s: unknown part code %u", a->in,
+                     (unsigned)im->h.part);
+            return F0B_EXIT_INPUT_FORMAT;
         }
         im->cnt = buf;
         im->len = len;
