@@ -347,8 +347,8 @@ int cmd_check(int argc, char **argv)
         return rc;
     if (chk_find_tools(a.boot, &t, err, sizeof err) != 0)
         return out_fail(&o, F0B_EXIT_CHECK_RUN, "%s", err);
-    if ((rc = check_load(&o, &a, &im)) != 0)
-        return rc;
+    if ((rc = check_load(&o, &a, &im)) != 0 || !im.part)
+        return rc ? rc : F0B_EXIT_INTERNAL;
     check_ctx(&a, &im, &x);
     struct chk_run_req q = {.tools = &t,
                             .part = im.part,
