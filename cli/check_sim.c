@@ -196,6 +196,7 @@ struct tmpdir {
 static int tmp_make(struct tmpdir *t, char *err, size_t n)
 {
     const char *base = getenv("TMPDIR");
+    memset(t, 0, sizeof *t);
     snprintf(t->dir, sizeof t->dir, "%s/f0boot-check.XXXXXX", base && *base ? base : "/tmp");
     if (!mkdtemp(t->dir)) {
         snprintf(err, n, "cannot create a temporary directory in %s: %s (set TMPDIR)",
