@@ -194,7 +194,8 @@ static int check_one_run(struct out *o, const struct chk_run_req *q, struct chk_
 struct report {
     struct out_field f[NF];
     size_t n;
-    char started[80], main[80], remap[120], irqs[200], uart[160], title[300], footer[200];
+    char started[80], main[80], remap[120], irqs[200], uart[160], offer[120], title[300],
+        footer[200];
     char line[CHK_MAX_FINDINGS][3][720];
 };
 
@@ -290,7 +291,7 @@ static void check_report(struct out *o, const struct check_args *a, const struct
     else
         snprintf(p->main, sizeof p->main, "%s", r->started ? "not reached (or not known)" : "-");
     snprintf(p->remap, sizeof p->remap,
-             r->remapped ? "MEM_MODE = SRAM at %.3f ms (PC 0x%08x)" : "none",
+             r->remapped ? "MEM_MODE = SRAM at %.3f ms (PC 0x%08x)" : "none in this run",
              (double)r->remap_us / 1000.0, r->remap_pc);
     report_irqs(ev, p->irqs, sizeof p->irqs);
     first_line(ro, p->uart, sizeof p->uart);
@@ -309,6 +310,17 @@ static void check_report(struct out *o, const struct check_args *a, const struct
                                          .note = " (through the application's table)"));
     r_add(p, (struct out_field)OUT_F_UINT("uart_bytes", ro->uart_len));
     r_add(p, (struct out_field)OUT_F_STR("uart_first_line", p->uart, .label = "uart"));
+    const struct chk_ev *offer = NULL;
+    for (size_t i = 0; i < ev->n && !offer; i++)
+        if (ev->v[i].kind == CHK_EV_UART_OFFER)
+            offer = &ev->v[i];
+    if (offer)
+        snprintf(p->offer, sizeof p->offer, "0x%02x on USART1 at %.3f ms", UART_BYTE,
+                 (double)offer->t_us / 1000.0);
+    else
+        snprintf(p->offer, sizeof p->offer, "none (the application did not run long enough)");
+    r_add(p, (struct out_field)OUT_F_BOOL("uart_offered", offer != NULL, .label = "offered",
+                                          .text = p->offer));
     r_add(p, (struct out_field)OUT_F_STR("verdict", r->pitfalls       ? "pitfalls"
                                                     : r->sim_problems ? "not-checked"
                                                                       : "ok"));
