@@ -38,7 +38,7 @@ struct chk_ev {
     enum chk_kind kind;
     uint64_t t_us, since_us;
     uint32_t pc, addr, value, vector, from;
-    int exc, size, primask, lockup, index, pending, mode_from, mode_to, write;
+    int exc, size, primask, lockup, index, pending, mode_from, mode_to, write, dma;
     char map[8], why[160], op[16];
 };
 

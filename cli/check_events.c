@@ -3,6 +3,7 @@
  * are strings, numbers, booleans, and (in "end") objects of counts. A small reader for that
  * shape only: anything else is refused with the line number, never guessed at.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,42 +131,53 @@ static enum chk_kind kind_of(const char *s)
 
 static uint32_t u32(const char *s) { return (uint32_t)strtoul(s, NULL, 0); }
 
+/* The members that are numbers (decimal or "0x..." strings) or booleans, by offset. */
+enum mtype { M_U32, M_INT, M_U64, M_BOOL };
+static const struct {
+    const char *key;
+    enum mtype type;
+    size_t off;
+} members[] = {
+    {"t_us", M_U64, offsetof(struct chk_ev, t_us)},
+    {"since_us", M_U64, offsetof(struct chk_ev, since_us)},
+    {"pc", M_U32, offsetof(struct chk_ev, pc)},
+    {"addr", M_U32, offsetof(struct chk_ev, addr)},
+    {"value", M_U32, offsetof(struct chk_ev, value)},
+    {"vector", M_U32, offsetof(struct chk_ev, vector)},
+    {"from", M_U32, offsetof(struct chk_ev, from)},
+    {"from", M_INT, offsetof(struct chk_ev, mode_from)},
+    {"to", M_INT, offsetof(struct chk_ev, mode_to)},
+    {"exc", M_INT, offsetof(struct chk_ev, exc)},
+    {"size", M_INT, offsetof(struct chk_ev, size)},
+    {"primask", M_INT, offsetof(struct chk_ev, primask)},
+    {"index", M_INT, offsetof(struct chk_ev, index)},
+    {"pending", M_INT, offsetof(struct chk_ev, pending)},
+    {"lockup", M_BOOL, offsetof(struct chk_ev, lockup)},
+    {"write", M_BOOL, offsetof(struct chk_ev, write)},
+    {"dma", M_BOOL, offsetof(struct chk_ev, dma)},
+};
+
+static void set_member(struct chk_ev *e, size_t i, const char *v)
+{
+    char *p = (char *)e + members[i].off;
+    uint64_t u64 = strtoull(v, NULL, 10);
+    uint32_t u = u32(v);
+    int n = members[i].type == M_BOOL ? strcmp(v, "true") == 0 : (int)u;
+    switch (members[i].type) {
+    case M_U64: memcpy(p, &u64, sizeof u64); break;
+    case M_U32: memcpy(p, &u, sizeof u); break;
+    default: memcpy(p, &n, sizeof n); break;
+    }
+}
+
 /* One member of an event. */
 static void member(struct chk_ev *e, struct chk_end *end, const char *k, const char *v)
 {
+    for (size_t i = 0; i < sizeof members / sizeof members[0]; i++)
+        if (strcmp(k, members[i].key) == 0)
+            set_member(e, i, v);
     if (strcmp(k, "ev") == 0)
         e->kind = kind_of(v);
-    else if (strcmp(k, "t_us") == 0)
-        e->t_us = strtoull(v, NULL, 10);
-    else if (strcmp(k, "since_us") == 0)
-        e->since_us = strtoull(v, NULL, 10);
-    else if (strcmp(k, "pc") == 0)
-        e->pc = u32(v);
-    else if (strcmp(k, "addr") == 0)
-        e->addr = u32(v);
-    else if (strcmp(k, "value") == 0)
-        e->value = u32(v);
-    else if (strcmp(k, "vector") == 0)
-        e->vector = u32(v);
-    else if (strcmp(k, "from") == 0) {
-        e->from = u32(v);
-        e->mode_from = (int)e->from;
-    } else if (strcmp(k, "to") == 0)
-        e->mode_to = (int)u32(v);
-    else if (strcmp(k, "exc") == 0)
-        e->exc = (int)u32(v);
-    else if (strcmp(k, "size") == 0)
-        e->size = (int)u32(v);
-    else if (strcmp(k, "primask") == 0)
-        e->primask = (int)u32(v);
-    else if (strcmp(k, "lockup") == 0)
-        e->lockup = strcmp(v, "true") == 0;
-    else if (strcmp(k, "write") == 0)
-        e->write = strcmp(v, "true") == 0;
-    else if (strcmp(k, "index") == 0)
-        e->index = (int)u32(v);
-    else if (strcmp(k, "pending") == 0)
-        e->pending = (int)u32(v);
     else if (strcmp(k, "map") == 0)
         snprintf(e->map, sizeof e->map, "%s", v);
     else if (strcmp(k, "why") == 0)

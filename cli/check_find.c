@@ -372,12 +372,14 @@ static void writes(const struct chk_ctx *ctx, const struct chk_events *ev, struc
             "0x200000C0, LENGTH = SRAM - 192) and find the pointer that writes there; only "
             "the vector copy and the update request (f0boot_app_request_update()) belong there",
             "%zu write%s into the reserved vector area 0x%08x-0x%08x that %s neither the vector "
-            "copy nor the update request; the first at %.3f ms: %d byte%s 0x%08x to 0x%08x "
+            "copy nor the update request; the first at %.3f ms: %d byte%s 0x%08x to 0x%08x%s "
             "(the copy's vector of %s, which should hold 0x%08x)",
             n, n == 1 ? "" : "s", ctx->vt_start, ctx->vt_end - 1u, n == 1 ? "is" : "are",
-            ms(w->t_us), w->size, w->size == 1 ? "" : "s", w->value, w->addr, name,
+            ms(w->t_us), w->size, w->size == 1 ? "" : "s", w->value, w->addr,
+            w->dma ? " by DMA1 (its CMAR points there)" : "", name,
             app_word(ctx, w->addr - ctx->vt_start));
-        near(f, w->pc);
+        if (!w->dma)
+            near(f, w->pc);
     }
     const struct chk_ev *o = first(ev, CHK_EV_FLASH_OP, r->start_us, app_flash_op, ctx);
     if (o) {

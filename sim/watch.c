@@ -225,6 +225,25 @@ static void hook_store(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
     }
 }
 
+void watch_dma_write(struct chip *c, uint32_t addr, uint8_t byte)
+{
+    struct watch *w = c->watch;
+    for (int i = 0; i < w->o.nrange; i++) {
+        if (addr < w->o.lo[i] || addr > w->o.hi[i])
+            continue;
+        struct json j;
+        if (ev_begin(c, &j, "write")) {
+            json_hex32(&j, "pc", 0);
+            json_hex32(&j, "addr", addr);
+            json_u64(&j, "size", 1);
+            json_hex32(&j, "value", byte);
+            json_bool(&j, "dma", 1);
+            ev_end(c, &j);
+        }
+        return;
+    }
+}
+
 static int install_hooks(struct chip *c, char *err, size_t n)
 {
     struct watch *w = c->watch;

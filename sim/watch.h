@@ -20,7 +20,7 @@
  *   masked      an enabled exception ("exc") has been pending with PRIMASK set for
  *               --watch-masked-ms ("since_us"); once per reset
  *   write       a store into a --watch-write range of SRAM, also through the address-0 alias
- *               ("addr" as SRAM address, "size", "value")
+ *               ("addr" as SRAM address, "size", "value"; "dma": true and "pc" 0 for DMA1's)
  *   flash_op    a flash program / page erase / mass erase ("op") touching a --watch-write
  *               range of flash ("addr": the half-word or the page)
  *   fault       a fault the core took or stopped at: "why", "addr" (the faulting access),
@@ -81,6 +81,7 @@ void watch_int_enable(struct chip *c, int exc);
 void watch_iser(struct chip *c, uint32_t newly_set);         /* NVIC_ISER bits turned on */
 void watch_flash_op(struct chip *c, int kind, uint32_t off); /* 1 program, 2 page, 3 mass */
 void watch_unmodelled(struct chip *c, uint32_t addr, int write);
+void watch_dma_write(struct chip *c, uint32_t addr, uint8_t byte); /* a DMA1 store */
 /* 1: do not take exception exc now (--watch-hold-boot-vectors: it would be fetched through
  * the bootloader's table after the start). */
 int watch_hold(struct chip *c, int exc);
@@ -137,6 +138,13 @@ static inline void watch_on_unmodelled(struct chip *c, uint32_t addr, int write)
 {
     if (c->watch)
         watch_unmodelled(c, addr, write);
+}
+/* a byte DMA1 stores to memory (not through the CPU, so not seen by the store hook); b */
+static inline uint8_t watch_on_dma_write(struct chip *c, uint32_t addr, uint8_t b)
+{
+    if (c->watch)
+        watch_dma_write(c, addr, b);
+    return b;
 }
 static inline int watch_holds(struct chip *c, int exc) { return c->watch && watch_hold(c, exc); }
 

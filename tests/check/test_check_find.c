@@ -120,6 +120,14 @@ static void vector_copy_and_request_are_fine(void **s)
     find(text, &r);
     assert_non_null(has(&r, "vector-area-write"));
     assert_int_equal(r.pitfalls, 1);
+    /* DMA1 writing there (a receive buffer address gone wrong): no CPU PC to show */
+    find(START REMAP MAIN "{\"ev\":\"write\",\"t_us\":60000,\"pc\":\"0x00000000\",\"addr\":"
+                          "\"0x20000010\",\"size\":1,\"value\":\"0x00000041\",\"dma\":true}\n" END,
+         &r);
+    const struct chk_finding *f = has(&r, "vector-area-write");
+    assert_non_null(f);
+    assert_false(f->has_pc);
+    assert_non_null(strstr(f->what, "DMA1"));
 }
 
 static void record_and_bootloader_flash(void **s)
