@@ -27,8 +27,8 @@ static const char check_usage[] =
     "  --json           the result as one JSON object\n"
     "f0sim is found beside f0boot, in $F0SIM or on PATH. The image is put into the virtual\n"
     "board's flash as the bootloader commits it, the board is powered on, and a SysTick and a\n"
-    "USART1 byte (20 ms after the jump) are offered. Exit 0: no pitfall; 16: pitfalls (each\n"
-    "with its fix); 17: the virtual board could not run it.\n";
+    "USART1 byte (20 ms after the jump) are offered. Exit 0: no pitfall; 17: pitfalls (each\n"
+    "with its fix); 18: the virtual board could not run it.\n";
 
 struct check_args {
     const char *in, *boot, *part;

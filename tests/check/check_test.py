@@ -3,10 +3,10 @@
 
 usage: check_test.py F0BOOT MODE ARGS...
   ok IMAGE                  exit 0, "OK: no pitfall found", JSON verdict ok, no pitfall
-  pitfall IMAGE ID[:TEXT]...  exit 16; the pitfalls found are exactly the IDs, each with a fix,
+  pitfall IMAGE ID[:TEXT]...  exit 17; the pitfalls found are exactly the IDs, each with a fix,
                             each named in the text output; TEXT (optional) must be in the
                             finding's source line (or, without an ELF, its description)
-  app IMAGE                 an application written right: exit 0, or exit 17 naming what f0sim
+  app IMAGE                 an application written right: exit 0, or exit 18 naming what f0sim
                             does not model; never a pitfall
   errors APP_ELF            bad input and missing tools: the exit codes and messages
   sim-usage F0SIM           f0sim refuses --watch-* options without --watch
@@ -55,7 +55,7 @@ def mode_ok(f0boot, image):
 def mode_pitfall(f0boot, image, specs):
     want = dict((s.split(":", 1) + [""])[:2] for s in specs)
     code, text, err, j = check(f0boot, image)
-    assert code == 16, "exit %d, want 16:\n%s%s" % (code, text, err)
+    assert code == 17, "exit %d, want 17:\n%s%s" % (code, text, err)
     got = pitfalls(j)
     assert set(got) == set(want), "pitfalls %s, want %s:\n%s" % (sorted(got), sorted(want), text)
     assert j["ok"] is False and j["verdict"] == "pitfalls", j
@@ -72,9 +72,9 @@ def mode_pitfall(f0boot, image, specs):
 
 def mode_app(f0boot, image):
     code, text, err, j = check(f0boot, image)
-    assert code in (0, 17), "exit %d, want 0 (or 17: f0sim cannot run it):\n%s%s" % (code, text, err)
+    assert code in (0, 18), "exit %d, want 0 (or 18: f0sim cannot run it):\n%s%s" % (code, text, err)
     assert not pitfalls(j), "a pitfall in an application written right:\n" + text
-    if code == 17:
+    if code == 18:
         lim = [k for k, v in j["findings"].items() if v["severity"] == "f0sim"]
         assert lim and "not checked" in text, text
         print("%s: not checked to the end, f0sim limit: %s" % (image, j["findings"][lim[0]]["what"]))
@@ -108,10 +108,10 @@ def mode_errors(f0boot, app_elf):
         env = dict(os.environ, PATH="/usr/bin:/bin")
         env.pop("F0SIM", None)
         env.pop("F0BOOT_BOOTLOADER", None)
-        expect([lone, "check", app_elf], 17, "F0SIM=", env)
+        expect([lone, "check", app_elf], 18, "F0SIM=", env)
         # with F0SIM but no bootloader anywhere: --bootloader is the way
         env["F0SIM"] = os.path.join(os.path.dirname(os.path.abspath(f0boot)), "..", "sim", "f0sim")
-        expect([lone, "check", app_elf], 17, "--bootloader FILE", env)
+        expect([lone, "check", app_elf], 18, "--bootloader FILE", env)
         # a HEX (no symbols): checked, and main said to be unchecked
         hexf = os.path.join(tmp, "app.hex")
         subprocess.run(["arm-none-eabi-objcopy", "-O", "ihex", app_elf, hexf], check=True)
