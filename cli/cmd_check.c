@@ -17,13 +17,15 @@
 #define UART_BYTE  0x0D /* a carriage return: harmless to a line-based application */
 
 static const char check_usage[] =
-    "usage: f0boot check IMAGE [--ms N] [--bootloader FILE] [--part P] [--json]\n"
+    "usage: f0boot check IMAGE [--ms N] [--bootloader FILE] [--part P] [--force] [--json]\n"
     "  IMAGE            the application: ELF (best: source lines, main), Intel HEX or a\n"
     "                   container from f0boot pack\n"
     "  --ms N           virtual milliseconds to run from power-on (default 300; 100-10000)\n"
     "  --bootloader F   the bootloader (ELF, HEX or binary at 0x08000000); default: beside\n"
     "                   f0boot, $F0BOOT_BOOTLOADER, or f0boot-bootloader.elf on PATH\n"
     "  --part P         part of an ELF or HEX (default stm32f030xc)\n"
+    "  --force          run even when the lint of f0boot pack finds errors (to see what the\n"
+    "                   bootloader and the chip make of them)\n"
     "  --json           the result as one JSON object\n"
     "f0sim is found beside f0boot, in $F0SIM or on PATH. The image is put into the virtual\n"
     "board's flash as the bootloader commits it, the board is powered on, and a SysTick and a\n"
@@ -33,6 +35,7 @@ static const char check_usage[] =
 struct check_args {
     const char *in, *boot, *part;
     uint32_t ms;
+    int force;
 };
 
 /* A value option (--ms, --part, --bootloader) at argv[*i]: 1 if it was one (and *rc set
@@ -71,8 +74,10 @@ static int check_parse(struct out *o, int argc, char **argv, struct check_args *
             fputs(check_usage, stdout);
             return F0B_EXIT_OK;
         }
-        if (strcmp(s, "--json") == 0)
+        if (strcmp(s, "--json") == 0 || strcmp(s, "--force") == 0) {
+            a->force |= strcmp(s, "--force") == 0;
             continue;
+        }
         if (check_valopt(o, argc, argv, &i, a, &rc)) {
             if (rc >= 0)
                 return rc;
@@ -130,7 +135,10 @@ static int check_load(struct out *o, const struct check_args *a, struct check_im
         im->len = len;
         return 0;
     }
-    struct pack_req r = {.in = a->in, .verb = "check", .part = f0b_part_by_name(a->part)};
+    struct pack_req r = {.in = a->in,
+                         .verb = "check",
+                         .force = a->force,
+                         .part = f0b_part_by_name(a->part)};
     struct packed p;
     if (!r.part) {
         free(buf);
@@ -148,6 +156,24 @@ static int check_load(struct out *o, const struct check_args *a, struct check_im
     }
     free(buf);
     return rc;
+}
+
+/* An image the bootloader refuses (its header rules: load address, size, vectors) never
+ * reaches the flash: nothing to run, and that is the finding. */
+static int check_boot_rules(struct out *o, const struct check_args *a, struct check_img *im)
+{
+    struct f0b_img_hdr h;
+    struct f0b_container_check chk;
+    struct f0b_img_error err;
+    if (f0b_container_verify(im->cnt, im->len, &h, &chk, &err) == 0)
+        return 0;
+    free(im->cnt);
+    im->cnt = NULL;
+    out_fail(o, F0B_EXIT_CHECK,
+             "%s: the bootloader would refuse this image before writing "
+             "anything, so it never runs: %s",
+             a->in, err.detail);
+    return F0B_EXIT_CHECK;
 }
 
 static void check_ctx(const struct check_args *a, const struct check_img *im, struct chk_ctx *x)
@@ -361,6 +387,8 @@ int cmd_check(int argc, char **argv)
         return out_fail(&o, F0B_EXIT_CHECK_RUN, "%s", err);
     if ((rc = check_load(&o, &a, &im)) != 0 || !im.part)
         return rc ? rc : F0B_EXIT_INTERNAL;
+    if ((rc = check_boot_rules(&o, &a, &im)) != 0)
+        return rc;
     check_ctx(&a, &im, &x);
     struct chk_run_req q = {.tools = &t,
                             .part = im.part,

@@ -29,7 +29,7 @@ static const struct command commands[] = {
     {"verify", cmd_verify, "PORT IMAGE [--json]",
      "compare the device's flash with an image (page CRCs), nothing written"},
     {"erase", cmd_erase, "PORT [--json]", "invalidate the application (erase the boot record)"},
-    {"check", cmd_check, "IMAGE [--ms N] [--bootloader FILE] [--part P] [--json]",
+    {"check", cmd_check, "IMAGE [--ms N] [--bootloader FILE] [--part P] [--force] [--json]",
      "run the image behind the real bootloader on the virtual board, name the pitfalls"},
     {"ports", cmd_ports, "[--json]", "list serial ports with their USB ids, serial and by-id names"},
 };

@@ -112,6 +112,13 @@ def mode_errors(f0boot, app_elf):
         # with F0SIM but no bootloader anywhere: --bootloader is the way
         env["F0SIM"] = os.path.join(os.path.dirname(os.path.abspath(f0boot)), "..", "sim", "f0sim")
         expect([lone, "check", app_elf], 18, "--bootloader FILE", env)
+        # linked at 0x08000000: the lint refuses it (5); with --force, the bootloader's header
+        # rules would, so nothing is run and that is the pitfall (17)
+        at0 = os.path.join(tmp, "at0.elf")
+        subprocess.run(["arm-none-eabi-objcopy", "--change-addresses", "-0x1000", app_elf, at0],
+                       check=True, capture_output=True)
+        expect([f0boot, "check", at0], 5, "[load-addr]")
+        expect([f0boot, "check", at0, "--force"], 17, "would refuse this image")
         # a HEX (no symbols): checked, and main said to be unchecked
         hexf = os.path.join(tmp, "app.hex")
         subprocess.run(["arm-none-eabi-objcopy", "-O", "ihex", app_elf, hexf], check=True)
