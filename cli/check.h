@@ -157,8 +157,9 @@ struct chk_run_out {
 
 /* Build the flash (bootloader, payload, boot record with the commit word), run f0sim in a
  * temporary directory that is removed afterwards. Returns 0 (see out->sim_exit), or an
- * f0b_exit code with a message in err: OUTPUT (the bootloader file unreadable or too big,
- * the temporary files), CHECK_RUN (f0sim could not be started or failed on its options). */
+ * f0b_exit code with a message in err: INPUT_IO/INPUT_FORMAT (the bootloader file), OUTPUT
+ * (the temporary files), CHECK_RUN (f0sim could not be started or failed on its options),
+ * ABORTED (SIGINT/SIGTERM during the run: passed on to f0sim; the files are removed). */
 int chk_run(const struct chk_run_req *req, struct chk_run_out *out, char *err, size_t n);
 void chk_run_free(struct chk_run_out *out);
 

@@ -11,6 +11,7 @@
 #include <gelf.h>
 #include <libelf.h>
 #include <limits.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,6 +220,16 @@ static void tmp_remove(const struct tmpdir *t)
     rmdir(t->dir);
 }
 
+static volatile sig_atomic_t g_signal;
+static volatile pid_t g_child;
+
+static void on_signal(int sig)
+{
+    g_signal = sig;
+    if (g_child > 0)
+        kill(g_child, sig);
+}
+
 /* Run argv with stdin from /dev/null, stdout to out_path, stderr to err_path (NULL: the
  * same as stdout, or /dev/null when out_path is NULL too). The exit status, or -1. */
 static int run_prog(char *const *argv, const char *out_path, const char *err_path)
@@ -235,10 +246,19 @@ static int run_prog(char *const *argv, const char *out_path, const char *err_pat
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0)
         return -1;
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
-            return -1;
+    /* Ctrl-C or SIGTERM: passed on to the child, which stops; then the caller cleans up */
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    g_child = pid;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    g_child = 0;
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 }
 
@@ -313,6 +333,11 @@ int chk_run(const struct chk_run_req *q, struct chk_run_out *o, char *err, size_
         char *argv[40];
         sim_args(q, &t, s, argv);
         o->sim_exit = run_prog(argv, t.uart, t.log);
+        if (g_signal) {
+            tmp_remove(&t);
+            snprintf(err, n, "interrupted (signal %d): nothing checked", (int)g_signal);
+            return F0B_EXIT_ABORTED;
+        }
         slurp(t.events, &o->events, &o->events_len);
         slurp(t.uart, &o->uart, &o->uart_len);
         char *log;
