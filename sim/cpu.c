@@ -276,7 +276,7 @@ static void sleep_until_event(struct chip *c)
             return;
         /* any pending exception wakes WFI, even if PRIMASK masks it */
         for (int e = 2; e < EXC_COUNT; e++)
-            if (c->nv.pending[e] && (e < EXC_IRQ0 || (c->nv.iser & (1u << (e - EXC_IRQ0)))) &&
+            if ((e < EXC_IRQ0 || (c->nv.iser & (1u << (e - EXC_IRQ0)))) && c->nv.pending[e] &&
                 !watch_holds(c, e))
                 return;
         chip_reschedule(c);

@@ -90,7 +90,10 @@ static void lockup(struct chip *c, uint32_t pc, const char *why)
     c->stop_pc = pc;
 }
 
-/* Take exception exc with return address ret_pc. Returns 0, or -1 on lockup. */
+/* Take exception exc with return address ret_pc. Returns 0, or -1 on lockup. It calls
+ * itself one level deep at most: a vector without the Thumb bit escalates to HardFault, and
+ * a HardFault vector without it locks up instead. */
+/* NOLINTNEXTLINE(misc-no-recursion): bounded at one level, see above */
 int exc_enter(struct chip *c, int exc, uint32_t ret_pc)
 {
     static const int regs[6] = { UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3,

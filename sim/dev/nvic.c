@@ -67,8 +67,7 @@ static uint64_t nvic_read(struct chip *c, uint32_t w)
     case SYST_RVR_OFF: v = c->nv.st_rvr; break;
     case SYST_CVR_OFF: v = systick_current(c); break;
     case SYST_CALIB_OFF: v = SYST_CALIB_NOREF | (c->hclk / 8u / 100u); break;   /* TENMS */
-    case NVIC_ISER_OFF: v = c->nv.iser; break;
-    case NVIC_ICER_OFF: v = c->nv.iser; break;
+    case NVIC_ISER_OFF: case NVIC_ICER_OFF: v = c->nv.iser; break;   /* both read the enables */
     case NVIC_ISPR_OFF: case NVIC_ICPR_OFF:
         for (int i = 0; i < 32; i++)
             if (c->nv.pending[EXC_IRQ0 + i]) v |= 1u << i;
