@@ -37,11 +37,12 @@ struct enc_img {
 static void enc_make(struct enc_img *e, const uint8_t key[16], uint32_t size, uint32_t seed,
                      uint8_t major)
 {
-    struct f0b_aes a;
+    struct f0b_aes a = {0};
     struct f0b_cmac c;
-    uint8_t *h = e->t.hdr, ctr0[16] = {0}, mac[16];
+    uint8_t *h, ctr0[16] = {0}, mac[16];
 
     test_img_make(&e->t, &L, size, seed);
+    h = e->t.hdr;
     e->plain = malloc(size);
     assert_non_null(e->plain);
     memcpy(e->plain, e->t.payload, size);

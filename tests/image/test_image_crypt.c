@@ -117,7 +117,7 @@ static void t_roundtrip(void **state)
 static void t_firmware_agrees(void **state)
 {
     struct pair p;
-    struct f0b_aes a;
+    struct f0b_aes a = {0};
     struct f0b_cmac c;
     uint8_t tag[16], ctr0[16] = {0}, crcb[4];
     (void)state;
@@ -262,42 +262,42 @@ static void t_cli(void **state)
     snprintf(img2, sizeof img2, "%s/b.img", dir);
     snprintf(out, sizeof out, "%s/out.json", dir);
 
-    assert_int_equal(run(NULL, "keygen", "-o", key, NULL), 0);
+    assert_int_equal(run(NULL, "keygen", "-o", key, (char *)NULL), 0);
     assert_int_equal(stat(key, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
     uint8_t *k1 = readall(key, &kn), kb[16];
     assert_int_equal(kn, 33);
     assert_int_equal(f0b_key_parse(k1, kn, kb, NULL), 0);
     /* never overwritten */
-    assert_int_equal(run(NULL, "keygen", "-o", key, NULL), 6);
+    assert_int_equal(run(NULL, "keygen", "-o", key, (char *)NULL), 6);
     uint8_t *k1b = readall(key, NULL);
     assert_memory_equal(k1, k1b, 33);
-    assert_int_equal(run(NULL, "keygen", "-o", key2, NULL), 0);
+    assert_int_equal(run(NULL, "keygen", "-o", key2, (char *)NULL), 0);
 
-    assert_int_equal(run(NULL, "pack", DATA_DIR "/app.elf", "-o", img, "--key", key, NULL), 0);
-    assert_int_equal(run(NULL, "pack", DATA_DIR "/app.elf", "-o", img2, "--key", key, NULL), 0);
+    assert_int_equal(run(NULL, "pack", DATA_DIR "/app.elf", "-o", img, "--key", key, (char *)NULL), 0);
+    assert_int_equal(run(NULL, "pack", DATA_DIR "/app.elf", "-o", img2, "--key", key, (char *)NULL), 0);
     uint8_t *a = readall(img, &n1), *b = readall(img2, &n2);
     assert_int_equal(n1, n2);
     assert_memory_not_equal(a + 36, b + 36, 8);         /* a fresh nonce per image */
     assert_memory_not_equal(a + 64, b + 64, 64);
 
-    assert_int_equal(run(out, "info", img, "--json", NULL), 0);
+    assert_int_equal(run(out, "info", img, "--json", (char *)NULL), 0);
     char *j = (char *)readall(out, NULL);
     assert_non_null(strstr(j, "\"encrypted\":true"));
     assert_non_null(strstr(j, "\"mac_checked\":false"));
     free(j);
-    assert_int_equal(run(out, "info", img, "--key", key, "--json", NULL), 0);
+    assert_int_equal(run(out, "info", img, "--key", key, "--json", (char *)NULL), 0);
     j = (char *)readall(out, NULL);
     assert_non_null(strstr(j, "\"mac_ok\":true"));
     k1[32] = 0;
     assert_null(strstr(j, (char *)k1));                 /* the key is never shown */
     free(j);
-    assert_int_equal(run(out, "info", img, "--key", key2, "--json", NULL), 7);
+    assert_int_equal(run(out, "info", img, "--key", key2, "--json", (char *)NULL), 7);
     j = (char *)readall(out, NULL);
     assert_non_null(strstr(j, "\"mac_ok\":false"));
     free(j);
     /* a malformed key file: a usage error, nothing written */
-    assert_int_equal(run(NULL, "pack", DATA_DIR "/app.elf", "-o", out, "--key", img, NULL), 2);
+    assert_int_equal(run(NULL, "pack", DATA_DIR "/app.elf", "-o", out, "--key", img, (char *)NULL), 2);
 
     free(a);
     free(b);
