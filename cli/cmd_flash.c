@@ -9,6 +9,7 @@
 #include "common/util.h"
 #include "f0boot/flash.h"
 #include "f0boot/image.h"
+#include "flash_multi.h"
 #include "format.h"
 #include "output.h"
 #include "pack.h"
@@ -320,6 +321,7 @@ static void flash_usage(FILE *f)
             "  --json            one JSON object per line on stdout (events, then the result)\n"
             "  -q, --quiet       no progress output, only warnings, errors and the result\n\n%s",
             port_text, exit_text);
+    flash_multi_usage(f);
 }
 
 static void print_result(struct out *u, const struct f0b_flash_result *r, const char *port)
@@ -360,6 +362,8 @@ int cmd_flash(int argc, char **argv)
     size_t cnt_len = 0;
     int rc;
 
+    if (flash_multi_wanted(argc, argv))
+        return flash_multi(argc, argv);
     out_init(&u, "flash", 1, argc, argv);
     rc = parse(&u, argc, argv, &c, 1, flash_usage);
     if (rc >= 0)
