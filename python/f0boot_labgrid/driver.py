@@ -1,0 +1,378 @@
+"""F0bootDriver: a labgrid driver that flashes, probes and verifies an STM32F0 board through
+its f0boot bootloader, by running the f0boot tool on the board's serial port.
+
+It binds to a SerialPort (RawSerialPort, USBSerialPort: a port on this host) or a
+NetworkSerialPort (an exporter's ser2net, raw TCP or RFC 2217) and hands f0boot the port as
+f0boot names it (/dev/..., socket://HOST:PORT, rfc2217://HOST:PORT). Every answer comes from
+f0boot's --json stream; every failure is an F0bootError carrying f0boot's exit code.
+"""
+import contextlib
+import json
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+
+import attr
+import serial
+
+from labgrid.binding import BindingState
+from labgrid.driver.common import Driver
+from labgrid.driver.exception import ExecutionError
+from labgrid.factory import target_factory
+from labgrid.resource import SerialPort
+from labgrid.step import step
+from labgrid.util.proxy import proxymanager
+
+# The bytes that ask a running application (one built with f0boot's application library)
+# to re-enter its bootloader: F0B_APP_REQUEST in include/f0boot/layout.h, docs/protocol.md.
+APP_REQUEST = b"\xff" + b"f0boot:update" + b"\xfe"
+
+# f0boot's exit codes (README "Exit codes", `f0boot --help`).
+EXIT_CODES = {
+    0: "success", 1: "internal error", 2: "usage", 3: "input unreadable",
+    4: "input malformed", 5: "lint refused", 6: "output unwritable", 7: "container damaged",
+    10: "port won't open", 11: "no bootloader answered", 12: "protocol version",
+    13: "transfer failed after retries", 14: "device refused the image",
+    15: "read-back check failed", 20: "boards failed in different ways",
+    130: "interrupted",
+}
+
+_opt = attr.validators.optional
+_int = attr.validators.instance_of(int)
+_str = attr.validators.instance_of(str)
+
+
+@attr.s(eq=False)
+class F0bootError(ExecutionError):
+    """f0boot failed: exit_code is its exit status (EXIT_CODES names it), result its JSON
+    result object (with "error"), events the JSON events before it."""
+    exit_code = attr.ib(default=None)
+    result = attr.ib(default=None)
+    events = attr.ib(default=None)
+
+    def __str__(self):
+        return self.msg
+
+
+@target_factory.reg_driver
+@attr.s(eq=False)
+class F0bootDriver(Driver):
+    """Flash, verify and probe a board through its f0boot bootloader.
+
+    Args (all optional, from the environment file):
+        f0boot (str): the f0boot executable; default: the environment's `tools: f0boot:`,
+            else `f0boot` on PATH
+        image (str): key in the environment's `images:` flashed when flash() gets no image
+        baud (int): line rate to greet at; default the resource's speed (115200)
+        fast_baud (int): switch to this rate for the transfer (0: stay)
+        timeout (int): answer timeout per request, ms (f0boot --timeout)
+        retries (int): attempts without progress before giving up (f0boot --retries)
+        wait (int): how long to keep greeting for the bootloader, ms (f0boot --wait)
+        part (str): part to pack an ELF/HEX image for (f0boot --part)
+        expect_timeout (int): how long to wait for the application's text, ms
+    """
+    bindings = {"port": {"SerialPort", "NetworkSerialPort"}}
+
+    f0boot = attr.ib(default=None, validator=_opt(_str))
+    image = attr.ib(default=None, validator=_opt(_str))
+    baud = attr.ib(default=None, validator=_opt(_int))
+    fast_baud = attr.ib(default=0, validator=_int)
+    timeout = attr.ib(default=1000, validator=_int)
+    retries = attr.ib(default=5, validator=_int)
+    wait = attr.ib(default=3000, validator=_int)
+    part = attr.ib(default=None, validator=_opt(_str))
+    expect_timeout = attr.ib(default=10000, validator=_int)
+
+    def __attrs_post_init__(self):
+        super().__attrs_post_init__()
+        self.logger = logging.getLogger(f"{self}({self.target})")
+        self._tool = None
+        self._help = {}
+        self.last_events = []
+
+    def on_activate(self):
+        tool = self.f0boot or self.target.env and self.target.env.config.get_tool("f0boot")
+        self._tool = shutil.which(tool or "f0boot") or tool
+        if not self._tool:
+            raise ExecutionError("f0boot not found: put it on PATH or name it in the "
+                                 "environment (tools: f0boot: /path/to/f0boot)")
+
+    def on_deactivate(self):
+        pass
+
+    # ---- the port, as f0boot names it ----------------------------------------------------
+
+    def port_url(self):
+        """The PORT argument f0boot gets: the device path of a local SerialPort, or
+        socket://HOST:PORT (raw) / rfc2217://HOST:PORT for a NetworkSerialPort (through
+        labgrid's proxy when the exporter is only reachable through SSH)."""
+        if isinstance(self.port, SerialPort):
+            return self.port.port
+        host, port = proxymanager.get_host_and_port(self.port)
+        if self.port.protocol == "raw":
+            return f"socket://{host}:{port}"
+        if self.port.protocol == "rfc2217":
+            return f"rfc2217://{host}:{port}"
+        raise ExecutionError(f"NetworkSerialPort protocol {self.port.protocol!r}: f0boot "
+                             "speaks raw and rfc2217")
+
+    def _baud(self):
+        return self.baud or getattr(self.port, "speed", None) or 115200
+
+    @contextlib.contextmanager
+    def _port_free(self):
+        """Other active drivers on the same port (a SerialDriver console) let go of it while
+        f0boot holds it: a serial port has one owner (f0boot opens it exclusively; ser2net
+        serves one client)."""
+        held = [d for d in self.target.drivers
+                if d is not self and getattr(d, "port", None) is self.port
+                and d.state is BindingState.active]
+        for d in held:
+            self.target.deactivate(d)
+        try:
+            yield
+        finally:
+            for d in held:
+                self.target.activate(d)
+
+    # ---- running f0boot ------------------------------------------------------------------
+
+    def supports(self, command, option=None):
+        """True when this f0boot has command (and option in its --help)."""
+        key = (command, option)
+        if key not in self._help:
+            p = subprocess.run([self._tool, command, "--help"], capture_output=True, text=True,
+                               timeout=60)
+            self._help[key] = p.returncode == 0 and (option is None or option in p.stdout)
+        return self._help[key]
+
+    def _common_args(self, wait=None):
+        return ["--baud", str(self._baud()), "--timeout", str(self.timeout),
+                "--wait", str(self.wait if wait is None else wait)]
+
+    def run(self, command, *args, wait=None):
+        """Run `f0boot COMMAND PORT ARGS... --json` on this board and return its result
+        object; the events before it are in self.last_events. Raises F0bootError with
+        f0boot's exit code when it fails."""
+        cmd = ([self._tool, command, self.port_url()] + list(args) + self._common_args(wait)
+               + ["--json"])
+        self.logger.debug("running %s", " ".join(cmd))
+        with self._port_free():
+            try:
+                p = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
+            except subprocess.TimeoutExpired as e:
+                raise F0bootError(f"f0boot {command} on {self.port_url()} did not end within "
+                                  "an hour", exit_code=None) from e
+        objs = []
+        for line in p.stdout.splitlines():
+            try:
+                objs.append(json.loads(line))
+            except ValueError:
+                continue
+        result = next((o for o in reversed(objs) if o.get("event") == "result"
+                       or "event" not in o), None)
+        self.last_events = [o for o in objs if o is not result]
+        if p.returncode != 0 or not result or not result.get("ok"):
+            code = p.returncode if p.returncode != 0 else 1
+            why = (result or {}).get("error") or p.stderr.strip().splitlines()[-1:] or ["?"]
+            why = why if isinstance(why, str) else why[0]
+            raise F0bootError(f"f0boot {command} on {self.port_url()}: exit {code} "
+                              f"({EXIT_CODES.get(code, 'unknown')}): {why}",
+                              stdout=p.stdout.splitlines(), stderr=p.stderr.splitlines(),
+                              exit_code=code, result=result, events=self.last_events)
+        return result
+
+    def _image(self, image):
+        if image is None:
+            if not self.image:
+                raise ExecutionError("no image: pass one, or set the driver's image to a key "
+                                     "of the environment's images")
+            image = self.image
+        try:
+            return self.target.env.config.get_image_path(image)
+        except (KeyError, AttributeError):
+            return image
+
+    # ---- what a test calls ---------------------------------------------------------------
+
+    @Driver.check_active
+    @step(args=["image"])
+    def flash(self, image=None, *, expect=None, expect_timeout=None, fast_baud=None,
+              skip_unchanged=False, no_boot=False):
+        """Write image (a path, or a key of the environment's images; default the driver's
+        image) through the bootloader, verify it by read-back CRC, commit it and start it.
+        expect: text the application must print once started (f0boot --expect; with an
+        f0boot that lacks it, the port is read here). Returns f0boot's result object
+        (bytes, written, ms, baud, crc, retries, ...)."""
+        path = self._image(image)
+        args = [path]
+        fb = self.fast_baud if fast_baud is None else fast_baud
+        if fb:
+            args += ["--fast-baud", str(fb)]
+        if self.part:
+            args += ["--part", self.part]
+        if self.retries is not None:
+            args += ["--retries", str(self.retries)]
+        if skip_unchanged:
+            args.append("--skip-unchanged")
+        if no_boot:
+            args.append("--no-boot")
+        tmo = self.expect_timeout if expect_timeout is None else expect_timeout
+        native = expect and not no_boot and self.supports("flash", "--expect")
+        if native:
+            args += ["--expect", expect, "--expect-timeout", str(tmo)]
+        result = self.run("flash", *args)
+        if expect and not no_boot and not native:
+            result["expect_output"] = self.wait_for_output(expect, tmo)
+        return result
+
+    @Driver.check_active
+    @step()
+    def probe(self, wait=None):
+        """What the bootloader reports (f0boot probe: versions, chip, part, flash, app_state,
+        the committed application's version and CRC). The board must be in its bootloader
+        (enter_bootloader())."""
+        return self.run("probe", wait=wait)
+
+    @Driver.check_active
+    @step(args=["image"])
+    def verify(self, image=None):
+        """Check that the board holds image, writing nothing: `f0boot verify` (the device's
+        CRCs against the image) where this f0boot has it; otherwise the bootloader's boot
+        record against the image's header (the record is written only after the device's
+        read-back CRC of the whole payload matched). The board must be in its bootloader.
+        Returns a result object; raises F0bootError (exit 15) when the board holds something
+        else."""
+        path = self._image(image)
+        if self.supports("verify"):
+            return self.run("verify", path)
+        info = self.probe()
+        img = self._image_header(path)
+        app = info.get("app", {})
+        same = (info.get("app_state") == "valid" and app.get("payload_crc") == img["payload_crc"]
+                and app.get("payload_size") == img["payload_size"])
+        result = {"ok": same, "port": self.port_url(), "method": "record",
+                  "app_state": info.get("app_state"), "device": app,
+                  "image": {k: img[k] for k in ("payload_crc", "payload_size", "version")}}
+        if not same:
+            raise F0bootError(f"verify on {self.port_url()}: the board holds "
+                              f"{info.get('app_state')} {app or ''}, not {path} "
+                              f"(crc32 {img['payload_crc']})", exit_code=15, result=result)
+        return result
+
+    def _image_header(self, path):
+        """The header fields of image path as f0boot info shows them; an ELF/HEX is packed
+        first (into a temporary directory) as f0boot flash packs it."""
+        with tempfile.TemporaryDirectory(prefix="f0boot-lg-") as tmp:
+            with open(path, "rb") as f:
+                is_container = f.read(4) == b"F0IM"
+            if not is_container:
+                cnt = os.path.join(tmp, "image.img")
+                cmd = [self._tool, "pack", path, "-o", cnt] + (
+                    ["--part", self.part] if self.part else [])
+                p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+                if p.returncode != 0:
+                    raise F0bootError(f"f0boot pack {path}: exit {p.returncode}: "
+                                      f"{p.stderr.strip()}", exit_code=p.returncode)
+                path = cnt
+            p = subprocess.run([self._tool, "info", path, "--json"], capture_output=True,
+                               text=True, timeout=60)
+        if p.returncode != 0:
+            raise F0bootError(f"f0boot info {path}: exit {p.returncode}: {p.stderr.strip()}",
+                              exit_code=p.returncode)
+        return json.loads(p.stdout.splitlines()[-1])
+
+    @Driver.check_active
+    @step()
+    def boot(self, expect=None, expect_timeout=None):
+        """Start the committed application (f0boot boot); with expect, wait until it prints
+        that text. Returns f0boot's result object."""
+        result = self.run("boot")
+        if expect:
+            result["expect_output"] = self.wait_for_output(
+                expect, self.expect_timeout if expect_timeout is None else expect_timeout)
+        return result
+
+    @Driver.check_active
+    @step()
+    def enter_bootloader(self, power_on=None):
+        """Get the board into its bootloader and return what it reports (probe). A board
+        already in its bootloader answers at once. Otherwise, without power_on, the running
+        application is asked (the request sequence of docs/protocol.md, which an application
+        built with f0boot's application library obeys); with power_on (a callable: the
+        rig's power switch, labgrid's PowerProtocol.on), f0boot greets while the board is
+        powered up and catches the bootloader's boot window. The bootloader serves until
+        the idle timeout (5 s by default) after the last frame: call the next f0boot step
+        within it."""
+        if power_on is not None:
+            return self._probe_during(power_on)
+        try:
+            return self.probe(wait=min(self.wait, 300))
+        except F0bootError as e:
+            if e.exit_code != 11:
+                raise
+        self.send(APP_REQUEST)
+        return self.probe()
+
+    def _probe_during(self, power_on):
+        cmd = [self._tool, "probe", self.port_url(), "--json"] + self._common_args()
+        with self._port_free():
+            p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            time.sleep(0.2)     # f0boot has the port and greets before the power comes
+            power_on()
+            out, err = p.communicate(timeout=3600)
+        result = json.loads(out.splitlines()[-1]) if out.strip() else {}
+        if p.returncode != 0:
+            raise F0bootError(f"f0boot probe on {self.port_url()} while powering up: exit "
+                              f"{p.returncode}: {result.get('error') or err.strip()}",
+                              exit_code=p.returncode, result=result)
+        return result
+
+    # ---- the port itself ----------------------------------------------------------------
+
+    def _open(self, timeout):
+        url = self.port_url()
+        if url.startswith("rfc2217://"):
+            url += f"?ign_set_control&timeout={max(timeout, 1.0)}"
+        s = serial.serial_for_url(url, do_not_open=True, baudrate=self._baud(), timeout=0.1)
+        s.dtr = False       # boards wire DTR/RTS to NRST/BOOT0: opening must not reset
+        s.rts = False
+        s.open()
+        return s
+
+    @Driver.check_active
+    def send(self, data):
+        """Write bytes to the board's UART (the application sees them)."""
+        with self._port_free():
+            s = self._open(3.0)
+            try:
+                s.write(data)
+                s.flush()
+                time.sleep(0.05)
+            finally:
+                s.close()
+
+    @Driver.check_active
+    @step(args=["text"])
+    def wait_for_output(self, text, timeout_ms=None):
+        """Read the board's UART until text appears; returns what was read. Raises
+        F0bootError (exit code None) when it does not appear within timeout_ms."""
+        want = text.encode() if isinstance(text, str) else text
+        tmo = (self.expect_timeout if timeout_ms is None else timeout_ms) / 1000.0
+        data = b""
+        with self._port_free():
+            s = self._open(tmo)
+            try:
+                end = time.monotonic() + tmo
+                while want not in data and time.monotonic() < end:
+                    data += s.read(4096)
+            finally:
+                s.close()
+        if want not in data:
+            raise F0bootError(f"{self.port_url()}: the application did not print {text!r} "
+                              f"within {tmo:.1f} s (it printed {data[-200:]!r})",
+                              exit_code=None)
+        return data.decode(errors="replace")

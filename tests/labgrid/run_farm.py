@@ -1,0 +1,108 @@
+#!/usr/bin/python3
+"""make test's labgrid check (issue 15): a virtual farm of six f0sim boards behind ser2net,
+and labgrid's pytest plugin running tests/labgrid/test_farm.py on it with the f0boot driver.
+
+    run_farm.py --build BUILD_DIR
+
+Boards: three on raw TCP (one with a labgrid SerialDriver console sharing the port), one
+over RFC 2217 switching to 921600 baud for the transfer, one of another part (its
+bootloader refuses the image: exit 14) and one on a noisy line (exit 11 or 13). Passes when
+labgrid reports exactly the four good boards passed and the two bad ones failed with
+f0boot's exit codes, all six having run.
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from farm_local import Board, Farm  # noqa: E402
+
+PYTHON_DIR = os.path.join(HERE, "..", "..", "python")
+
+
+def boards(build):
+    x8 = os.path.join(build, "target", "parts", "stm32f030x8", "bootloader.elf")
+    quick = {"timeout": 3000, "wait": 3000}
+    return [
+        Board("board0", driver=quick),
+        Board("board1", driver=quick, console=True),
+        Board("board2", "rfc2217", driver=dict(quick, fast_baud=921600)),
+        Board("board3", driver=quick, preflash=True),
+        Board("wrongpart", sim_args=["--part", "stm32f030x8"], bootloader=x8, driver=quick),
+        Board("noisy", sim_args=["--uart-noise", "0.05", "--seed", "7"],
+              driver={"timeout": 500, "retries": 2, "wait": 2000}),
+    ]
+
+
+def outcomes(junit):
+    """{board: (passed, failure text)} from pytest's JUnit XML."""
+    res = {}
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        m = re.search(r"\[(.+)\]$", case.get("name", ""))
+        if not m:
+            continue
+        bad = case.find("failure")
+        if bad is None:
+            bad = case.find("error")
+        skipped = case.find("skipped") is not None
+        res[m.group(1)] = (bad is None and not skipped,
+                           "" if bad is None else (bad.get("message", "") + (bad.text or "")))
+    return res
+
+
+def check(res):
+    errors = []
+    want = {"board0", "board1", "board2", "board3", "wrongpart", "noisy"}
+    if set(res) != want:
+        errors.append("test cases %s, expected one per board %s" % (sorted(res), sorted(want)))
+    for b in ("board0", "board1", "board2", "board3"):
+        if not res.get(b, (False,))[0]:
+            errors.append("%s should pass: %s" % (b, res.get(b, (0, "not run"))[1][-1500:]))
+    rules = {"wrongpart": r"exit 14 \(device refused the image\)",
+             "noisy": r"exit 1[13] \((no bootloader answered|transfer failed after retries)\)"}
+    for b, pat in rules.items():
+        ok, text = res.get(b, (True, ""))
+        if ok or not re.search(pat, text):
+            errors.append("%s should fail with F0bootError /%s/: %s" % (b, pat, text[-800:]))
+    return errors
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", required=True)
+    ap.add_argument("--keep", action="store_true", help="keep the farm's files")
+    a = ap.parse_args()
+    build = os.path.abspath(a.build)
+    tmp = tempfile.mkdtemp(prefix="f0b-farm-")
+    image = os.path.join(build, "target", "app_template", "app_v2.elf")
+    farm = Farm(build, tmp, boards(build), image, "app v2.0.0", os.path.abspath(PYTHON_DIR))
+    try:
+        farm.start()
+        junit = os.path.join(tmp, "junit.xml")
+        p = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-v",
+                            "--lg-env", farm.env_file, "--junitxml", junit,
+                            os.path.join(HERE, "test_farm.py")], cwd=tmp,
+                           capture_output=True, text=True, timeout=1200)
+        print(p.stdout[-6000:])
+        res = outcomes(junit)
+        errors = check(res)
+    finally:
+        farm.stop()
+    if errors:
+        print("FAIL labgrid farm (files in %s):\n  %s" % (tmp, "\n  ".join(errors)))
+        return 1
+    if not a.keep:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("PASS labgrid farm: %s" % ", ".join("%s %s" % (b, "passed" if ok else "failed")
+                                               for b, (ok, _) in sorted(res.items())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
