@@ -366,6 +366,26 @@ static void on_erase_count(struct an3155 *m)
 
 /* --- byte input --------------------------------------------------------------------- */
 
+/* A byte of Extended Erase's page list (big-endian page numbers, then the checksum). */
+static void on_erase_page_byte(struct an3155 *m, uint8_t byte)
+{
+    m->xsum ^= byte;
+    m->got++;
+    if (m->got == m->need) {
+        do_page_erase(m);
+        return;
+    }
+    if ((m->got & 1u) == 0) {
+        /* second byte of a page number: buf[0] holds the first */
+        if (m->npages < AN3155_MAX_ERASE_PAGES)
+            m->pages[m->npages] = (uint16_t)((m->buf[0] << 8) | byte);
+        if (m->npages < 0xFFFFu)
+            m->npages++;
+    } else {
+        m->buf[0] = byte;
+    }
+}
+
 void an3155_rx(struct an3155 *m, uint8_t byte)
 {
     switch (m->state) {
@@ -433,21 +453,7 @@ void an3155_rx(struct an3155 *m, uint8_t byte)
         return;
 
     case ST_EE_PAGES:
-        m->xsum ^= byte;
-        m->got++;
-        if (m->got == m->need) {
-            do_page_erase(m);
-            return;
-        }
-        if ((m->got & 1u) == 0) {
-            /* second byte of a page number: buf[0] holds the first */
-            if (m->npages < AN3155_MAX_ERASE_PAGES)
-                m->pages[m->npages] = (uint16_t)((m->buf[0] << 8) | byte);
-            if (m->npages < 0xFFFFu)
-                m->npages++;
-        } else {
-            m->buf[0] = byte;
-        }
+        on_erase_page_byte(m, byte);
         return;
 
     case ST_LEFT:

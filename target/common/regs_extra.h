@@ -55,7 +55,6 @@
 
 /* --- Cortex-M0 system control block --------------------------------------------------- */
 #define SCB_ICSR_PENDSVSET     (1u << 28)
-#define SCB_SHPR3              F0_REG(0xE000ED20u)
 #define SCB_SHPR3_PRI_14(p)    ((uint32_t)(p) << 16)   /* PendSV */
 #define SCB_SHPR3_PRI_15(p)    ((uint32_t)(p) << 24)   /* SysTick */
 

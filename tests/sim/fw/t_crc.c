@@ -21,12 +21,12 @@ int main(void)
 
     CRC_CR = 1u | (1u << 7) | (1u << 5);
     for (uint32_t i = 0; i < CRC_BUF_LEN; i++)
-        REG8(0x40023000u) = buf[i];
+        CRC_DR8 = buf[i];
     CHECK(~CRC_DR == CRC_EXPECT_BUF, "bytes, REV_IN=01", ~CRC_DR);
 
     CRC_CR = 1u | (1u << 7) | (2u << 5);
     for (uint32_t i = 0; i < CRC_BUF_LEN; i += 2)
-        REG16(0x40023000u) = (uint16_t)(buf[i] | buf[i + 1] << 8);
+        REG16(CRC_BASE_R + CRC_DR_OFF) = (uint16_t)(buf[i] | buf[i + 1] << 8);
     CHECK(~CRC_DR == CRC_EXPECT_BUF, "half-words, REV_IN=10", ~CRC_DR);
 
     CRC_CR = 1u | (1u << 7) | (3u << 5);
@@ -45,14 +45,14 @@ int main(void)
     static const char digits[] = "123456789";
     CRC_CR = 1u | (1u << 7) | (1u << 5);
     for (int i = 0; i < 9; i++)
-        REG8(0x40023000u) = (uint8_t)digits[i];
+        CRC_DR8 = (uint8_t)digits[i];
     CHECK(~CRC_DR == CRC_EXPECT_CHECK, "check value 123456789", ~CRC_DR);
     CHECK(CRC_EXPECT_CHECK == 0xCBF43926u, "zlib check constant", CRC_EXPECT_CHECK);
 
     CRC_INIT = 0x12345678u;
     CRC_CR = 1u;
     CHECK(CRC_DR == 0x12345678u, "RESET loads INIT", CRC_DR);
-    REG(0x40023004u) = 0xA5u;
-    CHECK(REG(0x40023004u) == 0xA5u, "IDR", REG(0x40023004u));
+    CRC_IDR = 0xA5u;
+    CHECK(CRC_IDR == 0xA5u, "IDR", CRC_IDR);
     return 0;
 }

@@ -8,8 +8,8 @@
 
 static void unlock(void)
 {
-    FLASH_KEYR = 0x45670123u;
-    FLASH_KEYR = 0xCDEF89ABu;
+    FLASH_KEYR = FLASH_KEY1;
+    FLASH_KEYR = FLASH_KEY2;
 }
 
 static void systick_free(void)

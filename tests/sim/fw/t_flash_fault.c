@@ -11,8 +11,8 @@ void HardFault_Handler(void)
 int main(void)
 {
     uart_init(0x45);
-    FLASH_KEYR = 0x45670123u;
-    FLASH_KEYR = 0xCDEF89ABu;
+    FLASH_KEYR = FLASH_KEY1;
+    FLASH_KEYR = FLASH_KEY2;
     FLASH_CR = FLASH_CR_PG;
     *(volatile uint32_t *)0x08010000u = 0x12345678u;
     puts_("FAIL no fault\n");

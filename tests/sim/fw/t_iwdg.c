@@ -2,10 +2,6 @@
  * RCC_CSR.IWDGRSTF tells the next boot. */
 #include "fw.h"
 
-#define IWDG_KR  REG(0x40003000u)
-#define IWDG_PR  REG(0x40003004u)
-#define IWDG_RLR REG(0x40003008u)
-
 int main(void)
 {
     uart_init(0x45);
@@ -15,11 +11,11 @@ int main(void)
         return 0;
     }
     puts_("starting IWDG\n");
-    IWDG_KR = 0x5555u;
+    IWDG_KR = IWDG_KR_ACCESS;
     IWDG_PR = 0;
     IWDG_RLR = 99u;            /* 100 x 4 / 40 kHz = 10 ms */
-    IWDG_KR = 0xCCCCu;         /* at ~1.1 ms, after the message above */
-    IWDG_KR = 0xAAAAu;         /* one reload, then left to expire at ~11.2 ms */
+    IWDG_KR = IWDG_KR_START;          /* at ~1.1 ms, after the message above */
+    IWDG_KR = IWDG_KR_RELOAD;         /* one reload, then left to expire at ~11.2 ms */
     for (;;)
         ;
 }

@@ -11,8 +11,8 @@ static uint16_t val(uint32_t i) { return (uint16_t)(0x5AC3u ^ (i * 0x1111u)); }
 
 static void unlock(void)
 {
-    FLASH_KEYR = 0x45670123u;
-    FLASH_KEYR = 0xCDEF89ABu;
+    FLASH_KEYR = FLASH_KEY1;
+    FLASH_KEYR = FLASH_KEY2;
 }
 
 static void program(uint32_t a, uint16_t v)

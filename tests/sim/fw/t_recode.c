@@ -32,8 +32,8 @@ static uint32_t call(void)
 int main(void)
 {
     uart_init(0x45);
-    FLASH_KEYR = 0x45670123u;
-    FLASH_KEYR = 0xCDEF89ABu;
+    FLASH_KEYR = FLASH_KEY1;
+    FLASH_KEYR = FLASH_KEY2;
     for (uint32_t v = 1; v <= 3; v++) {
         erase(CODE);
         program(CODE, (uint16_t)(0x2000u | v));     /* movs r0, #v */

@@ -27,8 +27,8 @@ int main(void)
     RCC_CSR |= 1u << 24;                   /* RMVF */
     if (COUNT < 3u) {
         uart_flush();
-        FLASH_KEYR = 0x45670123u;          /* leave state behind that reset must clear */
-        FLASH_KEYR = 0xCDEF89ABu;
+        FLASH_KEYR = FLASH_KEY1;          /* leave state behind that reset must clear */
+        FLASH_KEYR = FLASH_KEY2;
         __asm volatile ("dsb" ::: "memory");
         SCB_AIRCR = 0x05FA0004u;
         __asm volatile ("dsb" ::: "memory");

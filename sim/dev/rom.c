@@ -5,7 +5,8 @@
  * are loaded from the vector table at the Go address and the CPU starts there, with main
  * flash mapped at 0 (a simplification, see docs/f0sim.md).
  */
-#include "sim.h"
+#include "../machine.h"
+#include "dev.h"
 
 #include <string.h>
 
@@ -20,10 +21,10 @@ static void op_tx(void *ctx, const uint8_t *bytes, uint32_t n, uint64_t delay_ns
 {
     struct chip *c = ctx_chip(ctx);
     uint64_t t = c->now + delay_ns * 1000u;
-    if (ring_count(&c->rom_out) == 0 && c->rom_tx_at < t)
-        c->rom_tx_at = t;
-    for (uint32_t i = 0; i < n && ring_space(&c->rom_out); i++)
-        ring_put(&c->rom_out, bytes[i]);
+    if (ring_count(&c->rom.out) == 0 && c->rom.tx_at < t)
+        c->rom.tx_at = t;
+    for (uint32_t i = 0; i < n && ring_space(&c->rom.out); i++)
+        ring_put(&c->rom.out, bytes[i]);
     chip_reschedule(c);
 }
 
@@ -49,8 +50,8 @@ static void op_go(void *ctx, uint32_t addr)
         return;
     }
     chip_logf(c, "ROM bootloader: Go 0x%08x (MSP 0x%08x, PC 0x%08x)", addr, v[0], v[1]);
-    c->rom_pending_go = 1;
-    c->rom_go_addr = addr;
+    c->rom.pending_go = 1;
+    c->rom.go_addr = addr;
 }
 
 static const struct an3155_ops rom_ops = {
@@ -60,42 +61,41 @@ static const struct an3155_ops rom_ops = {
 
 void rom_start(struct chip *c)
 {
-    an3155_init(&c->rom, &rom_ops, c, c->o.part->chip_id);
-    c->rom.map.flash_size = c->o.part->flash_size;
-    c->rom.map.page_size = c->o.part->page_size;
-    c->rom.map.sram_size = c->o.part->sram_size;
-    c->rom_running = 1;
-    c->rom_pending_go = 0;
-    c->rom_busy = 0;
-    c->rom_tx_at = c->now;
-    c->rom_rx_free = c->now;
-    c->rom_out.head = c->rom_out.tail = 0;
+    an3155_init(&c->rom.m, &rom_ops, c, c->o.part->chip_id);
+    c->rom.m.map.flash_size = c->o.part->flash_size;
+    c->rom.m.map.page_size = c->o.part->page_size;
+    c->rom.m.map.sram_size = c->o.part->sram_size;
+    c->rom.running = 1;
+    c->rom.pending_go = 0;
+    c->rom.busy = 0;
+    c->rom.tx_at = c->now;
+    c->rom.rx_free = c->now;
+    c->rom.out.head = c->rom.out.tail = 0;
 }
 
-uint64_t rom_next_event(struct chip *c)
+static uint64_t rom_next_event(struct chip *c)
 {
     uint64_t t = T_NEVER;
-    if (!c->rom_running)
+    if (!c->rom.running)
         return t;
-    if (ring_count(&c->rom_out))
-        t = c->rom_tx_at + rom_char_ps(c);
-    if (c->rom_busy && c->rom_rx_done < t)
-        t = c->rom_rx_done;
-    if (!c->rom_busy && c->host && ring_count(host_input(c->host)) && c->now < t)
+    if (ring_count(&c->rom.out))
+        t = c->rom.tx_at + rom_char_ps(c);
+    if (c->rom.busy && c->rom.rx_done < t)
+        t = c->rom.rx_done;
+    if (!c->rom.busy && chip_host_input(c) && ring_count(chip_host_input(c)) && c->now < t)
         t = c->now;
-    if (c->rom_pending_go && !ring_count(&c->rom_out))
+    if (c->rom.pending_go && !ring_count(&c->rom.out))
         t = c->now;      /* the Go ACK has left: jump now */
     return t;
 }
 
 static void rom_leave(struct chip *c)
 {
-    uint32_t v[2], addr = c->rom_go_addr;
-    c->rom_pending_go = 0;
-    c->rom_running = 0;
+    uint32_t v[2], addr = c->rom.go_addr;
+    c->rom.pending_go = 0;
+    c->rom.running = 0;
     uc_mem_read(c->uc, addr, v, 8);
-    chip_remap(c, 0);
-    c->syscfg_cfgr1 &= ~3u;
+    syscfg_mem_mode(c, 0);
     uint32_t msp = v[0] & ~3u, pc = v[1] & ~1u;
     uc_reg_write(c->uc, UC_ARM_REG_MSP, &msp);
     uc_reg_write(c->uc, UC_ARM_REG_SP, &msp);
@@ -105,34 +105,40 @@ static void rom_leave(struct chip *c)
     }
 }
 
-extern void main_uart_tx(struct chip *c, uint8_t b);
-
-void rom_service(struct chip *c)
+static void rom_service(struct chip *c)
 {
+    if (!c->rom.running)
+        return;
     uint64_t ct = rom_char_ps(c);
-    while (ring_count(&c->rom_out) && c->now >= c->rom_tx_at + ct) {
-        c->rom_tx_at += ct;
+    while (ring_count(&c->rom.out) && c->now >= c->rom.tx_at + ct) {
+        c->rom.tx_at += ct;
         c->st.uart_tx++;
-        main_uart_tx(c, ring_get(&c->rom_out));
+        chip_uart_out(c, ring_get(&c->rom.out));
     }
-    struct ring *in = c->host ? host_input(c->host) : NULL;
+    struct ring *in = chip_host_input(c);
     for (;;) {
-        if (c->rom_busy && c->now >= c->rom_rx_done) {
-            c->rom_busy = 0;
-            c->rom_rx_free = c->rom_rx_done;
+        if (c->rom.busy && c->now >= c->rom.rx_done) {
+            c->rom.busy = 0;
+            c->rom.rx_free = c->rom.rx_done;
             c->st.uart_rx++;
-            an3155_rx(&c->rom, c->rom_rx_byte);
+            an3155_rx(&c->rom.m, c->rom.rx_byte);
             if (c->stop != STOP_NONE)
                 return;
         }
-        if (c->rom_busy || !in || !ring_count(in) || c->rom_pending_go)
+        if (c->rom.busy || !in || !ring_count(in) || c->rom.pending_go)
             break;
-        c->rom_rx_byte = ring_get(in);
-        if (chip_line_noise(c, &c->rom_rx_byte) < 0)
+        c->rom.rx_byte = ring_get(in);
+        if (chip_line_noise(c, &c->rom.rx_byte) < 0)
             continue;                   /* lost on the line */
-        c->rom_busy = 1;
-        c->rom_rx_done = (c->rom_rx_free > c->line_avail ? c->rom_rx_free : c->line_avail) + ct;
+        c->rom.busy = 1;
+        c->rom.rx_done = (c->rom.rx_free > c->line_avail ? c->rom.rx_free : c->line_avail) + ct;
     }
-    if (c->rom_pending_go && !ring_count(&c->rom_out))
+    if (c->rom.pending_go && !ring_count(&c->rom.out))
         rom_leave(c);   /* after the ACK of Go has left */
 }
+
+/* Not on the bus: the ROM model is a behaviour of the chip booted into system memory; it
+ * takes part in the scheduler only. */
+const struct dev_ops dev_rom = {
+    .name = "ROM", .next_event = rom_next_event, .service = rom_service,
+};

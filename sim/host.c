@@ -4,11 +4,11 @@
  * (--usb-latency-ms: device->host bytes wait in a 62-byte packet that leaves when it is
  * full or when the latency timer expires, as an FTDI chip does).
  *
- * Host reads never happen in the CPU's hot path: the core calls host_poll() between time
- * slices (every ~100 us of virtual time) and when the CPU sleeps.
+ * Host reads never happen in the CPU's hot path: the link (pace.c) calls host_poll() between
+ * time slices (every ~100 us of virtual time) and when the CPU sleeps.
  */
 #define _GNU_SOURCE 1   /* ppoll */
-#include "sim.h"
+#include "host.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -26,6 +27,8 @@
 #include <unistd.h>
 
 #define USB_PACKET 62u
+#define PS_PER_MS 1000000000ull
+#define T_NEVER UINT64_MAX
 
 enum host_kind { HOST_STDIO, HOST_TCP, HOST_PTY };
 
@@ -68,10 +71,8 @@ static int set_nonblock(int fd)
     return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
-struct host *host_open(const char *spec, uint32_t usb_latency_ms, int port_file_fd, char *err,
-                       size_t errlen)
+struct host *host_open(const char *spec, uint32_t usb_latency_ms, char *err, size_t errlen)
 {
-    (void)port_file_fd;
     struct host *h = calloc(1, sizeof *h);
     if (!h) {
         snprintf(err, errlen, "out of memory");
@@ -170,6 +171,15 @@ void host_close(struct host *h)
 }
 
 int host_connected(const struct host *h) { return h->fd >= 0; }
+
+int host_present(const struct host *h)
+{
+    switch (h->kind) {
+    case HOST_TCP: return h->fd >= 0;                 /* a client has connected */
+    case HOST_PTY: return ring_count(&h->in) > 0;     /* the host has sent its first byte */
+    default: return 1;                                /* stdio is there from the start */
+    }
+}
 int host_is_stdio(const struct host *h) { return h->kind == HOST_STDIO; }
 int host_eof(const struct host *h) { return h->eof; }
 int host_port(const struct host *h) { return h->port; }

@@ -1,3 +1,0 @@
-/* Forwards to the shared library's header cli/common/json.h, which new code includes by
- * name: f0sim's sources still include this path. */
-#include "common/json.h"

@@ -1,0 +1,148 @@
+/*
+ * Realtime pacing and the host I/O of the machine (see pace.h). In realtime mode virtual
+ * time follows the wall clock: the machine waits when it is ahead, and runs unpaced to
+ * catch up when it fell behind (descheduled by a loaded host, an oversleep), so that lags
+ * do not add up and do not eat into the host's answer timeouts. Lags beyond PACE_MAX_LAG_S
+ * (stopped, or slower than real time for long) are given up rather than raced through.
+ */
+#include "pace.h"
+
+#include <string.h>
+
+#include "host.h"
+#include "machine.h"
+
+#define PACE_MAX_LAG_S 0.5
+/* Longest idle skip while paced: each skip is also a wait on the wall clock that host
+ * input only ends at its own granularity (1 ms skips made a 921600-baud update 2.5x
+ * slower than the flash allows). Behind the wall clock by more than PACE_BEHIND_S there is
+ * no wait, and skips run to the machine's own limit (as in --fast) to catch up. */
+#define PACE_IDLE_STEP_PS 50000000ull
+#define PACE_BEHIND_S 0.002
+
+static double since_s(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) * 1e-9;
+}
+
+static void wall0_forward(struct pace *p, double s)
+{
+    p->wall0.tv_nsec += (long)(s * 1e9);
+    while (p->wall0.tv_nsec >= 1000000000L) {
+        p->wall0.tv_nsec -= 1000000000L;
+        p->wall0.tv_sec++;
+    }
+}
+
+static void link_poll(void *ctx, struct chip *c)
+{
+    struct pace *p = ctx;
+    if (*p->signal) {
+        chip_stop(c, STOP_SIGNAL, "signal %d", (int)*p->signal);
+        return;
+    }
+    int wait_us = 0;
+    if (p->realtime) {
+        double virt = (double)(c->now - p->virt0) * 1e-12;
+        double ahead = virt - since_s(&p->wall0);
+        if (ahead > 0.0005)
+            wait_us = (int)(ahead * 1e6);
+        else if (ahead < -PACE_MAX_LAG_S)
+            wall0_forward(p, -ahead - PACE_MAX_LAG_S);
+    }
+    struct ring *in = host_input(p->h);
+    int was_empty = ring_count(in) == 0;
+    host_poll(p->h, in, wait_us);
+    if (was_empty && ring_count(in))
+        c->line_avail = c->now;     /* on the host's side of the line from now on */
+}
+
+/* Idle polling wants virtual time to move to target: in realtime mode wait for the wall
+ * clock to get there, or less if the host sends something first. */
+static uint64_t link_idle(void *ctx, struct chip *c, uint64_t target)
+{
+    struct pace *p = ctx;
+    if (!p->realtime || *p->signal)
+        return target;
+    if (since_s(&p->wall0) - (double)(c->now - p->virt0) * 1e-12 > PACE_BEHIND_S)
+        return target;
+    if (target > c->now + PACE_IDLE_STEP_PS)
+        target = c->now + PACE_IDLE_STEP_PS;
+    double ahead = (double)(target - p->virt0) * 1e-12 - since_s(&p->wall0);
+    if (ahead > 0.0)
+        host_poll(p->h, host_input(p->h), (int)(ahead * 1e6));
+    double w = since_s(&p->wall0);
+    uint64_t v = p->virt0 + (uint64_t)(w > 0 ? w * 1e12 : 0);
+    return v < target ? (v > c->now ? v : c->now) : target;
+}
+
+static void link_tx(void *ctx, uint8_t b, uint64_t t)
+{
+    struct pace *p = ctx;
+    host_tx(p->h, b, t);
+}
+
+static uint64_t link_next_event(void *ctx)
+{
+    const struct pace *p = ctx;
+    return host_next_event(p->h);
+}
+
+static void link_service(void *ctx, uint64_t now)
+{
+    struct pace *p = ctx;
+    host_service(p->h, now);
+}
+
+static struct ring *link_input(void *ctx)
+{
+    struct pace *p = ctx;
+    return host_input(p->h);
+}
+
+/* --until-uart watches the bytes as the host receives them (after noise and the USB
+ * adapter's packet timer). */
+static void watch_uart(void *ctx, uint8_t b)
+{
+    struct chip *c = ctx;
+    const char *pat = c->o.until_uart;
+    if (pat && *pat) {
+        size_t n = strlen(pat);
+        /* naive restart is enough for the short patterns this is used with */
+        if ((uint8_t)pat[c->uart_match] == b) {
+            if (++c->uart_match == n)
+                chip_stop(c, STOP_UART, "saw \"%s\" on the UART", pat);
+        } else {
+            c->uart_match = (uint8_t)pat[0] == b ? 1u : 0u;
+        }
+    }
+}
+
+void pace_init(struct pace *p, struct chip *c, struct host *h, int realtime,
+               volatile sig_atomic_t *signal_flag)
+{
+    memset(p, 0, sizeof *p);
+    p->h = h;
+    p->c = c;
+    p->realtime = realtime;
+    p->signal = signal_flag;
+    p->link = (struct sim_link){
+        .ctx = p, .poll = link_poll, .idle = link_idle, .tx = link_tx,
+        .next_event = link_next_event, .service = link_service, .input = link_input,
+    };
+    host_set_deliver(h, watch_uart, c);
+}
+
+void pace_start(struct pace *p)
+{
+    clock_gettime(CLOCK_MONOTONIC, &p->wall0);
+    p->start = p->wall0;
+    p->virt0 = p->c->now;
+}
+
+double pace_host_seconds(const struct pace *p)
+{
+    return since_s(&p->start);
+}
