@@ -22,9 +22,9 @@
 
 /* The options of `f0boot flash` that take a value (as "--opt V" or "--opt=V"): needed to
  * tell PORTs from option values. A new value option of flash belongs here too. */
-static const char *const value_opts[] = {"--baud", "--fast-baud", "--timeout", "--retries",
-                                         "--wait", "--part", "--expect", "--expect-timeout",
-                                         "--reset"};
+static const char *const value_opts[] = {"--baud",    "--fast-baud",      "--timeout",
+                                         "--retries", "--wait",           "--part",
+                                         "--expect",  "--expect-timeout", "--reset"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -33,16 +33,16 @@ struct args {
     char **pos, **opt;
     int npos, nopt;
     int help, json, force;
-    const char *part;       /* --part, for packing an ELF/HEX once */
+    const char *part; /* --part, for packing an ELF/HEX once */
 };
 
 struct multi {
     struct out u;
     struct args a;
-    char **ports;           /* the boards' PORTs, expanded (owned) */
+    char **ports; /* the boards' PORTs, expanded (owned) */
     size_t n, cap;
-    const char *image;      /* what each child flashes */
-    char tmp[64];           /* the container packed here (removed at the end), or "" */
+    const char *image; /* what each child flashes */
+    char tmp[64];      /* the container packed here (removed at the end), or "" */
     struct board *b;
 };
 
@@ -164,8 +164,8 @@ static int add_selected(struct multi *m, const char *spec, const struct f0b_port
             rc = add_port(m, l.v[i].dev, strlen(l.v[i].dev));
     if (rc == 0 && m->n == before) {
         f0b_ports_summary(&l, present, sizeof present);
-        rc = out_fail(&m->u, F0B_EXIT_PORT, "no serial port matches %s; ports present: %s",
-                      spec, present);
+        rc = out_fail(&m->u, F0B_EXIT_PORT, "no serial port matches %s; ports present: %s", spec,
+                      present);
     }
     f0b_ports_free(&l);
     return rc;
@@ -209,15 +209,16 @@ static int add_list(struct multi *m, const char *path)
         if (l == 0 || *s == '#')
             continue;
         if (*s == '@' || memchr(s, 0, l))
-            rc = out_fail(&m->u, F0B_EXIT_USAGE, "%s: line %zu: a PORT (a list file cannot "
-                          "name another, nor hold NUL bytes)", path, ln);
+            rc = out_fail(&m->u, F0B_EXIT_USAGE,
+                          "%s: line %zu: a PORT (a list file cannot "
+                          "name another, nor hold NUL bytes)",
+                          path, ln);
         else
             rc = add_spec(m, s, l);
     }
     free(buf);
     if (rc == 0 && m->n == before)
-        rc = out_fail(&m->u, F0B_EXIT_USAGE, "port list %s names no port: one PORT per line",
-                      path);
+        rc = out_fail(&m->u, F0B_EXIT_USAGE, "port list %s names no port: one PORT per line", path);
     return rc;
 }
 
@@ -227,6 +228,8 @@ static int expand_ports(struct multi *m)
 
     for (int i = 0; i + 1 < m->a.npos && rc == 0; i++) {
         const char *p = m->a.pos[i];
+        if (!p)
+            break;
         rc = p[0] == '@' ? add_list(m, p + 1) : add_spec(m, p, strlen(p));
     }
     return rc;
@@ -252,9 +255,11 @@ static int prepare_image(struct multi *m)
         return 0;
     }
     r.part = f0b_part_by_name(m->a.part);
-    rc = r.part ? pack_image(&m->u, &r, buf, len, &p) :
-         out_fail(&m->u, F0B_EXIT_USAGE, "unknown part '%s'; f0boot pack --help lists the "
-                  "parts", m->a.part);
+    rc = r.part ? pack_image(&m->u, &r, buf, len, &p)
+                : out_fail(&m->u, F0B_EXIT_USAGE,
+                           "unknown part '%s'; f0boot pack --help lists the "
+                           "parts",
+                           m->a.part);
     free(buf);
     if (rc)
         return rc;
@@ -262,8 +267,8 @@ static int prepare_image(struct multi *m)
              tmpdir && strlen(tmpdir) < 40 ? tmpdir : "/tmp");
     fd = mkstemp(m->tmp);
     if (fd < 0 || write(fd, p.cnt, p.len) != (ssize_t)p.len) {
-        rc = out_fail(&m->u, F0B_EXIT_OUTPUT, "cannot write the packed image to %s: %s",
-                      m->tmp, strerror(errno));
+        rc = out_fail(&m->u, F0B_EXIT_OUTPUT, "cannot write the packed image to %s: %s", m->tmp,
+                      strerror(errno));
         if (fd >= 0)
             unlink(m->tmp);
         m->tmp[0] = 0;
@@ -348,7 +353,7 @@ static void take(struct view *v, struct board *b, int k, const char *buf, size_t
                 b->line[k] = p;
                 b->line_cap[k] = cap;
             }
-            if (b->line_n[k] + 1 < b->line_cap[k])
+            if (b->line[k] && b->line_n[k] + 1 < b->line_cap[k])
                 b->line[k][b->line_n[k]++] = buf[i];
             continue;
         }
@@ -385,8 +390,10 @@ static void reap(struct view *v, struct board *b)
 
     while (waitpid(b->pid, &st, 0) < 0 && errno == EINTR)
         ;
-    view_finish(v, b, WIFEXITED(st) ? WEXITSTATUS(st) :
-                WIFSIGNALED(st) ? 128 + WTERMSIG(st) : F0B_EXIT_INTERNAL);
+    view_finish(v, b,
+                WIFEXITED(st)     ? WEXITSTATUS(st)
+                : WIFSIGNALED(st) ? 128 + WTERMSIG(st)
+                                  : F0B_EXIT_INTERNAL);
 }
 
 /* Ctrl-C (or SIGTERM) reached this process: every child is asked to stop as it would be
@@ -398,35 +405,54 @@ static void pass_interrupt(struct multi *m)
             kill(m->b[i].pid, SIGINT);
 }
 
+/* The open pipes of every board into p (who[j]: 2 * board + fd). Returns how many. */
+static size_t poll_set(const struct multi *m, struct pollfd *p, size_t *who)
+{
+    size_t np = 0;
+
+    for (size_t i = 0; i < m->n; i++)
+        for (int k = 0; k < 2; k++) {
+            if (m->b[i].fd[k] < 0)
+                continue;
+            p[np] = (struct pollfd){.fd = m->b[i].fd[k], .events = POLLIN};
+            who[np++] = 2 * i + (size_t)k;
+        }
+    return np;
+}
+
+/* Reap the children whose pipes are both closed; returns how many are still running. */
+static size_t reap_ended(struct multi *m, struct view *v)
+{
+    size_t live = 0;
+
+    for (size_t i = 0; i < m->n; i++) {
+        struct board *b = &m->b[i];
+        if (b->pid > 0 && b->fd[0] < 0 && b->fd[1] < 0)
+            reap(v, b);
+        live += b->pid > 0;
+    }
+    return live;
+}
+
 /* Until every child has ended: its output to the view, then its exit. */
 static void pump(struct multi *m, struct view *v)
 {
-    struct pollfd *p = calloc(2 * m->n, sizeof *p);
-    size_t *who = calloc(2 * m->n, sizeof *who);
+    struct pollfd *p = m->n ? calloc(2 * m->n, sizeof *p) : NULL;
+    size_t *who = m->n ? calloc(2 * m->n, sizeof *who) : NULL;
     int passed = 0;
 
     for (size_t live = m->n; live > 0 && p && who;) {
-        size_t np = 0;
-        for (size_t i = 0; i < m->n; i++)
-            for (int k = 0; k < 2; k++)
-                if (m->b[i].fd[k] >= 0) {
-                    p[np] = (struct pollfd){.fd = m->b[i].fd[k], .events = POLLIN};
-                    who[np++] = 2 * i + (size_t)k;
-                }
+        size_t np = poll_set(m, p, who);
         if (np && poll(p, np, 100) < 0 && errno != EINTR)
             break;
-        if (interrupted && !passed)
-            pass_interrupt(m), passed = 1;
+        if (interrupted && !passed) {
+            pass_interrupt(m);
+            passed = 1;
+        }
         for (size_t j = 0; j < np; j++)
             if (p[j].revents)
                 drain_fd(v, &m->b[who[j] / 2], (int)(who[j] % 2));
-        live = 0;
-        for (size_t i = 0; i < m->n; i++) {
-            struct board *b = &m->b[i];
-            if (b->pid > 0 && b->fd[0] < 0 && b->fd[1] < 0)
-                reap(v, b);
-            live += b->pid > 0;
-        }
+        live = reap_ended(m, v);
         view_redraw(v, 0);
     }
     free(p);
@@ -475,7 +501,8 @@ int flash_multi(int argc, char **argv)
     if (split_args(argc, argv, &m.a) != 0)
         rc = out_fail(&m.u, F0B_EXIT_INTERNAL, "out of memory");
     else if (m.a.npos < 2)
-        rc = out_fail(&m.u, F0B_EXIT_USAGE, "need PORTs and an IMAGE: f0boot flash PORT... "
+        rc = out_fail(&m.u, F0B_EXIT_USAGE,
+                      "need PORTs and an IMAGE: f0boot flash PORT... "
                       "IMAGE (or @LIST, or a usb: selector)");
     else
         rc = expand_ports(&m);
@@ -497,14 +524,16 @@ int flash_multi(int argc, char **argv)
 
 void flash_multi_usage(FILE *f)
 {
-    fprintf(f, "\nSeveral boards at once: f0boot flash PORT PORT... IMAGE, f0boot flash @LIST IMAGE\n"
-            "(LIST: one PORT per line, # comments), or a usb: selector that matches several\n"
-            "ports (usb:0483:5740:*). Each board runs in a process of its own with its own\n"
-            "timeouts and retries; a slow or dead board does not hold up the others. On a\n"
-            "terminal one status line per board; otherwise a line per board and step. With\n"
-            "--json one stream: every object carries its \"port\", then a summary object\n"
-            "{\"event\":\"summary\",\"boards\",\"ok\",\"failed\",\"exit\",\"failures\":{PORT:{\"exit\",\n"
-            "\"error\"}}}. Exit status: 0 when every board succeeded; when every failed board\n"
-            "failed the same way, that code; otherwise %d (boards failed in different ways).\n",
-            F0B_EXIT_MULTI_MIXED);
+    fprintf(
+        f,
+        "\nSeveral boards at once: f0boot flash PORT PORT... IMAGE, f0boot flash @LIST IMAGE\n"
+        "(LIST: one PORT per line, # comments), or a usb: selector that matches several\n"
+        "ports (usb:0483:5740:*). Each board runs in a process of its own with its own\n"
+        "timeouts and retries; a slow or dead board does not hold up the others. On a\n"
+        "terminal one status line per board; otherwise a line per board and step. With\n"
+        "--json one stream: every object carries its \"port\", then a summary object\n"
+        "{\"event\":\"summary\",\"boards\",\"ok\",\"failed\",\"exit\",\"failures\":{PORT:{\"exit\",\n"
+        "\"error\"}}}. Exit status: 0 when every board succeeded; when every failed board\n"
+        "failed the same way, that code; otherwise %d (boards failed in different ways).\n",
+        F0B_EXIT_MULTI_MIXED);
 }

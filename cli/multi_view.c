@@ -50,12 +50,12 @@ static const char *skip_val(const char *p)
         }
         if (!*p)
             return NULL;
+        if (depth == 0 && (*p == '}' || *p == ']' || *p == ','))
+            return p;
         if (*p == '{' || *p == '[')
             depth++;
-        else if ((*p == '}' || *p == ']') && depth-- == 0)
-            return p;
-        else if (*p == ',' && depth == 0)
-            return p;
+        else if (*p == '}' || *p == ']')
+            depth--;
         p++;
     }
 }
@@ -111,13 +111,11 @@ static void decode_str(const char *p, const char *end, char *out, size_t n)
     size_t o = 0, used;
 
     while (p < end && o + 5 < n) {
-        const char *e;
-        if (*p != '\\') {
-            out[o++] = *p++;
-        } else if (p[1] == 'u' && end - p >= 6) {
+        const char *e = p[0] == '\\' && p + 1 < end && p[1] ? strchr(from, p[1]) : NULL;
+        if (p[0] == '\\' && p[1] == 'u' && end - p >= 6) {
             o += put_utf8(out + o, unescape_u(p + 1, &used));
             p += 1 + used;
-        } else if (p + 1 < end && p[1] && (e = strchr(from, p[1])) != NULL) {
+        } else if (e) {
             out[o++] = to[e - from];
             p += 2;
         } else {
@@ -273,10 +271,13 @@ static void done_text(struct board *b, const char *line)
 
     jget(line, "crc", crc, sizeof crc);
     if (jtrue(line, "unchanged"))
-        snprintf(b->done_text, sizeof b->done_text, "unchanged (%llu bytes, crc32 %s already "
-                 "on the device), nothing written", (unsigned long long)jnum(line, "bytes"), crc);
+        snprintf(b->done_text, sizeof b->done_text,
+                 "unchanged (%llu bytes, crc32 %s already "
+                 "on the device), nothing written",
+                 (unsigned long long)jnum(line, "bytes"), crc);
     else
-        snprintf(b->done_text, sizeof b->done_text, "%llu bytes verified (crc32 %s), %llu sent "
+        snprintf(b->done_text, sizeof b->done_text,
+                 "%llu bytes verified (crc32 %s), %llu sent "
                  "in %.2f s at %llu baud, %llu pages skipped, %llu retries",
                  (unsigned long long)jnum(line, "bytes"), crc,
                  (unsigned long long)jnum(line, "written"), secs,
@@ -291,7 +292,9 @@ static void on_result(struct board *b, const char *line)
 
     b->have_result = 1;
     b->ok = jtrue(line, "ok");
-    b->exit = jget(line, "exit", ex, sizeof ex) == 2 ? atoi(ex) : b->ok ? 0 : F0B_EXIT_INTERNAL;
+    b->exit = jget(line, "exit", ex, sizeof ex) == 2 ? (int)strtol(ex, NULL, 10)
+              : b->ok                                ? 0
+                                                     : F0B_EXIT_INTERNAL;
     if (b->ok)
         done_text(b, line);
     else if (!jget(line, "error", b->error, sizeof b->error))
@@ -509,7 +512,7 @@ int view_summary(struct view *v)
         return code;
     }
     view_redraw(v, 1);
-    v->tty = 0;     /* the block stays as it is: the summary goes below it */
+    v->tty = 0; /* the block stays as it is: the summary goes below it */
     say(v, stdout, 0, "%zu boards: %zu flashed, %zu failed%s", v->n, ok, v->n - ok,
         code == F0B_EXIT_MULTI_MIXED ? " in different ways (exit 20)" : "");
     for (size_t i = 0; i < v->n; i++)

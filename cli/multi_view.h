@@ -12,31 +12,31 @@
 
 /* One board: its port and what its child has reported so far. */
 struct board {
-    const char *port;       /* the PORT its child flashes (a path, a URL) */
-    int pid;                /* the child; 0 before it starts or after it was reaped */
-    int fd[2];              /* read ends of the child's stdout and stderr; -1 when closed */
-    char *line[2];          /* bytes of an unfinished line from fd[k] */
+    const char *port; /* the PORT its child flashes (a path, a URL) */
+    int pid;          /* the child; 0 before it starts or after it was reaped */
+    int fd[2];        /* read ends of the child's stdout and stderr; -1 when closed */
+    char *line[2];    /* bytes of an unfinished line from fd[k] */
     size_t line_n[2], line_cap[2];
-    char phase[16];         /* the phase it is in ("connect", "write", ...) */
-    char msg[200];          /* that phase's message, or the latest warning */
-    uint64_t done, total;   /* write progress, bytes */
-    uint64_t t_ms, write_t0;/* the child's clock at its last event and when writing began */
-    int finished;           /* the child has exited and been reaped */
-    int have_result;        /* its result object was seen */
-    int ok;                 /* it succeeded (exit 0 and an ok result) */
-    int exit;               /* its exit code (128+N when killed by signal N) */
-    char error[512];        /* the failure message of its result (or why there is none) */
-    char done_text[256];    /* the one-line account of a success */
-    char err_tail[512];     /* the last stderr of its child, shown when no result came */
+    char phase[16];          /* the phase it is in ("connect", "write", ...) */
+    char msg[200];           /* that phase's message, or the latest warning */
+    uint64_t done, total;    /* write progress, bytes */
+    uint64_t t_ms, write_t0; /* the child's clock at its last event and when writing began */
+    int finished;            /* the child has exited and been reaped */
+    int have_result;         /* its result object was seen */
+    int ok;                  /* it succeeded (exit 0 and an ok result) */
+    int exit;                /* its exit code (128+N when killed by signal N) */
+    char error[512];         /* the failure message of its result (or why there is none) */
+    char done_text[256];     /* the one-line account of a success */
+    char err_tail[512];      /* the last stderr of its child, shown when no result came */
 };
 
 /* The whole run. */
 struct view {
-    struct out *u;          /* cmd "flash": json and quiet as given */
-    int tty;                /* status lines redrawn in place on stderr */
-    int cols;               /* terminal width (tty) */
-    int drawn;              /* lines of the status block now on the terminal */
-    uint64_t last_draw;     /* ms (monotonic) of the last redraw */
+    struct out *u;      /* cmd "flash": json and quiet as given */
+    int tty;            /* status lines redrawn in place on stderr */
+    int cols;           /* terminal width (tty) */
+    int drawn;          /* lines of the status block now on the terminal */
+    uint64_t last_draw; /* ms (monotonic) of the last redraw */
     struct board *b;
     size_t n;
 };
