@@ -13,6 +13,9 @@ Scenarios:
             board and the summary
   stall     a board that never answers (the test holds its TCP line open and silent) does
             not hold up the others: their results are in the stream while it still waits
+  tty       stderr a terminal: one status line per board, redrawn in place (the block is
+            moved over with cursor-up), the last frame shows each board done or FAILED, and
+            no single-board progress bar
   selector  usb:0483:5740:* against a sysfs tree (F0BOOT_PORTS_ROOT) with three matching
             adapters and one other: three boards, named by their device paths
 """
@@ -171,6 +174,47 @@ def scenario_stall(env):
     check(rc == res[0]["exit"] and rc != 0, "exit %d for one failure %s" % (rc, res[0]))
     for s in good:
         expect_app(s, "1.0.0")
+
+
+def scenario_tty(env):
+    import pty
+    import re
+    import select
+    good = [Sim(env, env.flash_file()) for _ in range(2)]
+    dead = dead_port()
+    ports = [s.url() for s in good] + [dead]
+    master, slave = pty.openpty()
+    p = subprocess.Popen([env.f0boot, "flash"] + ports + [env.app1, "--timeout", "3000",
+                         "--wait", "1000"], stdout=subprocess.PIPE, stderr=slave, text=True)
+    os.close(slave)
+    term = b""
+    while True:
+        r, _, _ = select.select([master], [], [], 60)
+        if not r:
+            break
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        term += chunk
+    out = p.stdout.read()
+    rc = p.wait(120)
+    os.close(master)
+    text = term.decode(errors="replace")
+    check(rc == 10, "exit %d, expected 10 (one dead port): %s" % (rc, text[-800:]))
+    check("\x1b[3A" in text, "the 3-line block was never redrawn in place: %r" % text[-800:])
+    last = text[text.rfind("\x1b[3A"):]
+    lines = [re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", l).strip("\r") for l in last.split("\n")]
+    lines = [l for l in lines if l]
+    for s in good:
+        check(any(l.startswith(s.url()) and " done " in l for l in lines),
+              "last frame has no done line for %s: %s" % (s.url(), lines))
+    check(any(l.startswith(dead) and "FAILED  exit 10" in l for l in lines),
+          "last frame has no FAILED line for %s: %s" % (dead, lines))
+    check("ETA" not in text, "a single-board progress bar on the terminal")
+    check("3 boards: 2 flashed, 1 failed" in out, "summary on stdout: %s" % out)
 
 
 def fake_adapter(root, name, vid, pid, serial, n):
