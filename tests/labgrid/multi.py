@@ -4,8 +4,8 @@
     multi.py --build BUILD_DIR SCENARIO
 
 Scenarios:
-  mixed     three good boards, a dead port and a board of another part (wrong part): the
-            three are flashed and run the application, the two failures are reported with
+  mixed     two good boards, a dead port and a board of another part (wrong part): the
+            two are flashed and run the application, the two failures are reported with
             their own exit codes, every JSON object carries its port, the summary counts
             them, the exit status is 20 (failed in different ways)
   same      a list file (@FILE, with comments) of two good boards and two dead ports: the
@@ -49,8 +49,13 @@ def wrong_part_sim(env):
                load_bootloader=False)
 
 
-def run_multi(env, ports, image, *opts, timeout=300):
-    p = subprocess.run([env.f0boot, "flash"] + list(ports) + [image] + list(opts),
+# Every f0sim board costs the host a share of a core in real time (issue 15) and the machine
+# may be busy: patient answer timeouts and retries, so only a dead board fails.
+PATIENT = ["--timeout", "3000", "--retries", "20"]
+
+
+def run_multi(env, ports, image, *opts, timeout=600):
+    p = subprocess.run([env.f0boot, "flash"] + list(ports) + [image] + list(opts) + PATIENT,
                        capture_output=True, text=True, timeout=timeout)
     return p.returncode, p.stdout, p.stderr
 
@@ -69,11 +74,11 @@ def parse_stream(out):
 
 
 def scenario_mixed(env):
-    good = [Sim(env, env.flash_file()) for _ in range(3)]
+    good = [Sim(env, env.flash_file()) for _ in range(2)]
     wrong = wrong_part_sim(env)
     dead = dead_port()
     ports = [s.url() for s in good] + [dead, wrong.url()]
-    rc, out, err = run_multi(env, ports, env.app1, "--json", "--timeout", "3000")
+    rc, out, err = run_multi(env, ports, env.app1, "--json")
     objs, results, summary = parse_stream(out)
     check(set(results) == set(ports), "results for %s, expected %s" % (sorted(results), ports))
     for s in good:
@@ -84,7 +89,7 @@ def scenario_mixed(env):
     check(results[dead]["exit"] == 10, "dead port: %s" % results[dead])
     check(results[wrong.url()]["exit"] == 14, "wrong part: %s" % results[wrong.url()])
     check("another part" in results[wrong.url()]["error"], "wrong part: %s" % results[wrong.url()])
-    check(summary["boards"] == 5 and summary["ok"] == 3 and summary["failed"] == 2,
+    check(summary["boards"] == 4 and summary["ok"] == 2 and summary["failed"] == 2,
           "summary: %s" % summary)
     check(summary["failures"] == {dead: {"exit": 10, "error": results[dead]["error"]},
                                   wrong.url(): {"exit": 14, "error": results[wrong.url()]["error"]}},
@@ -105,7 +110,7 @@ def scenario_same(env):
     with open(lst, "w") as f:
         f.write("# the rig\n%s\n\n  %s  \n%s\n# spare: socket://127.0.0.1:9\n%s\n"
                 % (good[0].url(), dead[0], good[1].url(), dead[1]))
-    rc, out, err = run_multi(env, ["@" + lst], env.app1, "--timeout", "3000", "--wait", "1000")
+    rc, out, err = run_multi(env, ["@" + lst], env.app1, "--wait", "1000")
     check(rc == 10, "exit %d, expected 10 (both failures are 10): %s %s" % (rc, out, err[-800:]))
     lines = out.splitlines()
     for s in good:
@@ -145,8 +150,8 @@ def scenario_stall(env):
     srv, held, silent = silent_server()
     ports = [silent] + [s.url() for s in good]
     # The silent board would greet for ten minutes: only the test ends it.
-    p = subprocess.Popen([env.f0boot, "flash"] + ports + [env.app1, "--json", "--timeout",
-                         "3000", "--wait", "600000"], stdout=subprocess.PIPE, text=True)
+    p = subprocess.Popen([env.f0boot, "flash"] + ports + [env.app1, "--json", "--wait",
+                         "600000"] + PATIENT, stdout=subprocess.PIPE, text=True)
     try:
         done = {}
         for line in p.stdout:
@@ -184,8 +189,8 @@ def scenario_tty(env):
     dead = dead_port()
     ports = [s.url() for s in good] + [dead]
     master, slave = pty.openpty()
-    p = subprocess.Popen([env.f0boot, "flash"] + ports + [env.app1, "--timeout", "3000",
-                         "--wait", "1000"], stdout=subprocess.PIPE, stderr=slave, text=True)
+    p = subprocess.Popen([env.f0boot, "flash"] + ports + [env.app1, "--wait", "1000"] + PATIENT,
+                         stdout=subprocess.PIPE, stderr=slave, text=True)
     os.close(slave)
     term = b""
     while True:
