@@ -307,15 +307,20 @@ class F0bootDriver(Driver):
         powered up and catches the bootloader's boot window. The bootloader serves until
         the idle timeout (5 s by default) after the last frame: call the next f0boot step
         within it."""
+        return self._enter_bootloader(power_on)
+
+    def _enter_bootloader(self, power_on=None):
+        # No labgrid steps in here: flash_all() runs it for several boards at once, and
+        # labgrid's step log is not made for threads.
         if power_on is not None:
             return self._probe_during(power_on)
         try:
-            return self.probe(wait=min(self.wait, 300))
+            return self.run("probe", wait=min(self.wait, 300))
         except F0bootError as e:
             if e.exit_code != 11:
                 raise
-        self.send(APP_REQUEST)
-        return self.probe()
+        self._send(APP_REQUEST)
+        return self.run("probe")
 
     def _probe_during(self, power_on):
         cmd = [self._tool, "probe", self.port_url(), "--json"] + self._common_args()
@@ -346,6 +351,9 @@ class F0bootDriver(Driver):
     @Driver.check_active
     def send(self, data):
         """Write bytes to the board's UART (the application sees them)."""
+        self._send(data)
+
+    def _send(self, data):
         with self._port_free():
             s = self._open(3.0)
             try:
@@ -376,3 +384,69 @@ class F0bootDriver(Driver):
                               f"within {tmo:.1f} s (it printed {data[-200:]!r})",
                               exit_code=None)
         return data.decode(errors="replace")
+
+
+def flash_all(drivers, image=None, *, enter_bootloader=True, check=True):
+    """Flash several boards at once with one `f0boot flash PORT... IMAGE --json` (each
+    board in a process of its own: a slow or dead board holds up nobody).
+
+    drivers: F0bootDriver objects (active), one per board. image: as for flash(), else the
+    first driver's. The answer timeout, retries, wait and part come from the first driver;
+    fast_baud is used only when every driver has the same. enter_bootloader: first ask every
+    board that does not answer into its bootloader, all at once (a board that cannot be
+    asked is left to the flash, which then reports it).
+
+    Returns (results, summary): results maps each board's port (driver.port_url()) to its
+    JSON result, summary is f0boot's summary object (boards, ok, failed, exit, failures).
+    With check, a run where any board failed raises F0bootError whose exit_code is the
+    run's exit status (the failures' shared code, or 20), result the summary and events
+    the per-board results.
+    """
+    import threading
+
+    drivers = list(drivers)
+    if not drivers:
+        raise ValueError("flash_all needs at least one driver")
+    first = drivers[0]
+    if enter_bootloader:
+        def enter(d):
+            try:
+                d._enter_bootloader()  # pylint: disable=protected-access
+            except (F0bootError, serial.SerialException, OSError):
+                pass
+        threads = [threading.Thread(target=enter, args=(d,)) for d in drivers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    cmd = [first._tool, "flash"] + [d.port_url() for d in drivers] + [first._image(image)]
+    cmd += first._common_args() + ["--retries", str(first.retries), "--json"]
+    if first.part:
+        cmd += ["--part", first.part]
+    rates = {d.fast_baud for d in drivers}
+    if len(rates) == 1 and first.fast_baud:
+        cmd += ["--fast-baud", str(first.fast_baud)]
+    with contextlib.ExitStack() as stack:
+        for d in drivers:
+            stack.enter_context(d._port_free())
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
+    objs = []
+    for line in p.stdout.splitlines():
+        try:
+            objs.append(json.loads(line))
+        except ValueError:
+            continue
+    results = {o["port"]: o for o in objs if o.get("event") == "result" and "port" in o}
+    summary = next((o for o in objs if o.get("event") == "summary"), None)
+    if summary is None:
+        raise F0bootError(f"f0boot flash on {len(drivers)} boards ended without a summary "
+                          f"(exit {p.returncode}): {p.stderr.strip()[-500:]}",
+                          exit_code=p.returncode, stderr=p.stderr.splitlines())
+    if check and p.returncode != 0:
+        bad = ", ".join(f"{port}: exit {f['exit']}" for port, f in summary["failures"].items())
+        raise F0bootError(f"f0boot flash: {summary['failed']} of {summary['boards']} boards "
+                          f"failed (exit {p.returncode}: "
+                          f"{EXIT_CODES.get(p.returncode, 'unknown')}): {bad}",
+                          exit_code=p.returncode, result=summary, events=list(results.values()),
+                          stdout=p.stdout.splitlines(), stderr=p.stderr.splitlines())
+    return results, summary

@@ -8,7 +8,9 @@ Boards: three on raw TCP (one with a labgrid SerialDriver console sharing the po
 over RFC 2217 switching to 921600 baud for the transfer, one of another part (its
 bootloader refuses the image: exit 14) and one on a noisy line (exit 11 or 13). Passes when
 labgrid reports exactly the four good boards passed and the two bad ones failed with
-f0boot's exit codes, all six having run.
+f0boot's exit codes, all six having run; then test_parallel.py flashes all six at once
+(f0boot_labgrid.flash_all: one `f0boot flash PORT... IMAGE`) and checks each board's
+outcome in the one JSON stream.
 """
 import argparse
 import os
@@ -46,7 +48,8 @@ def outcomes(junit):
     """{board: (passed, failure text)} from pytest's JUnit XML."""
     res = {}
     for case in ET.parse(junit).getroot().iter("testcase"):
-        m = re.search(r"\[(.+)\]$", case.get("name", ""))
+        m = re.search(r"\[(.+)\]$", case.get("name", "")) or \
+            re.search(r"^test_(flash_all)", case.get("name", ""))
         if not m:
             continue
         bad = case.find("failure")
@@ -60,10 +63,10 @@ def outcomes(junit):
 
 def check(res):
     errors = []
-    want = {"board0", "board1", "board2", "board3", "wrongpart", "noisy"}
+    want = {"board0", "board1", "board2", "board3", "wrongpart", "noisy", "flash_all"}
     if set(res) != want:
         errors.append("test cases %s, expected one per board %s" % (sorted(res), sorted(want)))
-    for b in ("board0", "board1", "board2", "board3"):
+    for b in ("board0", "board1", "board2", "board3", "flash_all"):
         if not res.get(b, (False,))[0]:
             errors.append("%s should pass: %s" % (b, res.get(b, (0, "not run"))[1][-1500:]))
     rules = {"wrongpart": r"exit 14 \(device refused the image\)",
@@ -89,7 +92,9 @@ def main():
         junit = os.path.join(tmp, "junit.xml")
         p = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-v",
                             "--lg-env", farm.env_file, "--junitxml", junit,
-                            os.path.join(HERE, "test_farm.py")], cwd=tmp,
+                            os.path.join(HERE, "test_farm.py"),
+                            os.path.join(HERE, "test_parallel.py")], cwd=tmp,
+                           env=dict(os.environ, PYTHONPATH=os.path.abspath(PYTHON_DIR)),
                            capture_output=True, text=True, timeout=1200)
         print(p.stdout[-6000:])
         res = outcomes(junit)
