@@ -16,6 +16,9 @@ Scenarios:
   tty       stderr a terminal: one status line per board, redrawn in place (the block is
             moved over with cursor-up), the last frame shows each board done or FAILED, and
             no single-board progress bar
+  interrupt SIGINT to f0boot (only to it, as `kill -INT` does) while two boards wait: it is
+            passed to each board's process, every board ends with 130 in its result, the
+            summary comes, the exit status is 130
   selector  usb:0483:5740:* against a sysfs tree (F0BOOT_PORTS_ROOT) with three matching
             adapters and one other: three boards, named by their device paths
 """
@@ -220,6 +223,37 @@ def scenario_tty(env):
           "last frame has no FAILED line for %s: %s" % (dead, lines))
     check("ETA" not in text, "a single-board progress bar on the terminal")
     check("3 boards: 2 flashed, 1 failed" in out, "summary on stdout: %s" % out)
+
+
+def scenario_interrupt(env):
+    import signal
+    import time
+    servers = [silent_server() for _ in range(2)]
+    ports = [url for _, _, url in servers]
+    p = subprocess.Popen([env.f0boot, "flash"] + ports + [env.app1, "--json", "--wait",
+                         "600000"] + PATIENT, stdout=subprocess.PIPE, text=True)
+    try:
+        # Both boards' processes are on their lines: f0boot is flashing.
+        end = time.time() + 60
+        while not all(held for _, held, _ in servers) and time.time() < end:
+            time.sleep(0.05)
+        check(all(held for _, held, _ in servers), "the boards' processes never connected")
+        p.send_signal(signal.SIGINT)
+        out, _ = p.communicate(timeout=120)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        for srv, held, _ in servers:
+            srv.close()
+            for c in held:
+                c.close()
+    objs, results, summary = parse_stream(out)
+    check(set(results) == set(ports), "results %s" % results)
+    for r in results.values():
+        check(r["ok"] is False and r["exit"] == 130, "interrupted board: %s" % r)
+    check(p.returncode == 130 and summary["exit"] == 130 and summary["failed"] == 2,
+          "exit %d, summary %s" % (p.returncode, summary))
 
 
 def fake_adapter(root, name, vid, pid, serial, n):
