@@ -6,9 +6,7 @@
 
 #include <stdio.h>
 
-/* Exit code of a run where boards failed in different ways (each board's own code is in
- * the summary). When every failed board failed the same way, that code is the exit code. */
-#define F0B_EXIT_MULTI_MIXED 20
+#include "common/exit_codes.h"
 
 /* 1 when the arguments of `f0boot flash` (argv[0] "flash") name more than one board:
  * three or more positional arguments (PORT... IMAGE), a list file (@FILE) as a PORT, or a
@@ -17,7 +15,9 @@
 int flash_multi_wanted(int argc, char **argv);
 
 /* Flash every board argv names (see flash_multi_wanted) and report: returns the exit code
- * (0 only when every board succeeded; the failures' common code; F0B_EXIT_MULTI_MIXED). */
+ * (0 only when every board succeeded; the failures' common code when they all failed
+ * the same way; F0B_EXIT_MULTI_MIXED (20) when they differ: each board's own code is in
+ * the summary). */
 int flash_multi(int argc, char **argv);
 
 /* The part of `f0boot flash --help` about several boards. */

@@ -48,6 +48,7 @@ static const struct {
     {F0B_EXIT_TRANSFER, "transfer failed after retries"},
     {F0B_EXIT_REFUSED, "device refused the image (reason printed)"},
     {F0B_EXIT_VERIFY, "read-back check failed"},
+    {F0B_EXIT_MULTI_MIXED, "several boards failed in different ways (each board's code is in the summary)"},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

@@ -17,6 +17,7 @@ enum f0b_exit {
     F0B_EXIT_TRANSFER = 13,     /* transfer failed after retries */
     F0B_EXIT_REFUSED = 14,      /* device refused the image (reason printed) */
     F0B_EXIT_VERIFY = 15,       /* read-back check failed */
+    F0B_EXIT_MULTI_MIXED = 20,  /* several boards (flash PORT... IMAGE) failed in different ways */
 };
 
 #endif
