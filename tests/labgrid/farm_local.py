@@ -27,7 +27,8 @@ def free_port():
 
 
 class Board:
-    """name; protocol "raw" or "rfc2217"; sim_args: extra f0sim options (a fault, another
+    """name; protocol "raw" or "rfc2217" (through ser2net), or "local" (a RawSerialPort: the
+    pty itself, as a board on the runner's own serial port); sim_args: extra f0sim options (a fault, another
     part); bootloader: its ELF; driver: F0bootDriver options in the environment; console:
     a labgrid SerialDriver on the same port too; preflash: the example application v1 is
     flashed before the tests, so the board starts with an application running."""
@@ -80,7 +81,8 @@ class Farm:
         for b in self.boards:
             if not b.preflash:
                 continue
-            p = subprocess.run([f0boot, "flash", "socket://127.0.0.1:%d" % b.tcp, app,
+            port = b.tty if b.protocol == "local" else "socket://127.0.0.1:%d" % b.tcp
+            p = subprocess.run([f0boot, "flash", port, app,
                                 "--timeout", "5000", "--retries", "20", "-q"], capture_output=True, text=True,
                                timeout=300)
             if p.returncode != 0:
@@ -101,6 +103,8 @@ class Farm:
     def _start_ser2net(self):
         conf = ["%YAML 1.1", "---"]
         for b in self.boards:
+            if b.protocol == "local":
+                continue
             acc = "tcp" if b.protocol == "raw" else "telnet(rfc2217),tcp"
             conf += ["connection: &%s" % b.name,
                      "    accepter: %s,127.0.0.1,%d" % (acc, b.tcp),
@@ -121,6 +125,8 @@ class Farm:
                 raise FarmError("ser2net exited (%d): see %s" % (self.ser2net.returncode,
                                                                  log.name))
             for b in self.boards:
+                if b.protocol == "local":
+                    continue
                 try:
                     socket.create_connection(("127.0.0.1", b.tcp), timeout=1).close()
                 except OSError:
@@ -135,11 +141,12 @@ class Farm:
                    "F0bootStrategy": {"expect": self.expect}}
             if b.console:
                 drv = dict({"SerialDriver": {}}, **drv)
-            targets[b.name] = {
-                "resources": {"NetworkSerialPort": {"host": "127.0.0.1", "port": b.tcp,
-                                                    "speed": 115200, "protocol": b.protocol}},
-                "drivers": drv,
-            }
+            if b.protocol == "local":
+                res = {"RawSerialPort": {"port": b.tty, "speed": 115200}}
+            else:
+                res = {"NetworkSerialPort": {"host": "127.0.0.1", "port": b.tcp,
+                                             "speed": 115200, "protocol": b.protocol}}
+            targets[b.name] = {"resources": res, "drivers": drv}
         env = {"targets": targets,
                "images": {"app": self.image},
                "tools": {"f0boot": os.path.join(self.build, "cli", "f0boot")},

@@ -1,14 +1,16 @@
 #!/usr/bin/python3
-"""make test's labgrid check (issue 15): a virtual farm of six f0sim boards behind ser2net,
-and labgrid's pytest plugin running tests/labgrid/test_farm.py on it with the f0boot driver.
+"""make test's labgrid check (issue 15): a virtual farm of seven f0sim boards, six behind
+ser2net and one on a local serial port (its pty, a RawSerialPort), and labgrid's pytest
+plugin running tests/labgrid/test_farm.py on it with the f0boot driver.
 
     run_farm.py --build BUILD_DIR
 
 Boards: three on raw TCP (one with a labgrid SerialDriver console sharing the port), one
 over RFC 2217 switching to 921600 baud for the transfer, one of another part (its
-bootloader refuses the image: exit 14) and one on a noisy line (exit 11 or 13). Passes when
-labgrid reports exactly the four good boards passed and the two bad ones failed with
-f0boot's exit codes, all six having run; then test_parallel.py flashes all six at once
+bootloader refuses the image: exit 14) and one on a noisy line (exit 11 or 13); the local
+one starts with the application running. Passes when labgrid reports exactly the five good
+boards passed and the two bad ones failed with f0boot's exit codes, all seven having run;
+then test_parallel.py flashes all seven at once
 (f0boot_labgrid.flash_all: one `f0boot flash PORT... IMAGE`) and checks each board's
 outcome in the one JSON stream.
 """
@@ -38,6 +40,7 @@ def boards(build):
         Board("board1", driver=quick, console=True),
         Board("board2", "rfc2217", driver=dict(quick, fast_baud=921600)),
         Board("board3", driver=quick, preflash=True),
+        Board("local0", "local", driver=quick, preflash=True),
         Board("wrongpart", sim_args=["--part", "stm32f030x8"], bootloader=x8, driver=quick),
         Board("noisy", sim_args=["--uart-noise", "0.05", "--seed", "7"],
               driver={"timeout": 500, "retries": 2, "wait": 2000}),
@@ -63,10 +66,11 @@ def outcomes(junit):
 
 def check(res):
     errors = []
-    want = {"board0", "board1", "board2", "board3", "wrongpart", "noisy", "flash_all"}
+    want = {"board0", "board1", "board2", "board3", "local0", "wrongpart", "noisy",
+            "flash_all"}
     if set(res) != want:
         errors.append("test cases %s, expected one per board %s" % (sorted(res), sorted(want)))
-    for b in ("board0", "board1", "board2", "board3", "flash_all"):
+    for b in ("board0", "board1", "board2", "board3", "local0", "flash_all"):
         if not res.get(b, (False,))[0]:
             errors.append("%s should pass: %s" % (b, res.get(b, (0, "not run"))[1][-1500:]))
     rules = {"wrongpart": r"exit 14 \(device refused the image\)",

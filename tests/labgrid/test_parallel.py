@@ -1,5 +1,5 @@
 """All the farm's boards flashed at once through ser2net: f0boot_labgrid.flash_all, one
-`f0boot flash PORT... IMAGE`. Run by run_farm.py after test_farm.py, on its farm: the four
+`f0boot flash PORT... IMAGE`. Run by run_farm.py after test_farm.py, on its farm: the five
 good boards succeed, the wrong part (14) and the noisy line (11 or 13) fail on their own, and
 the run's exit status is 20 (failed in different ways)."""
 import pytest
@@ -14,8 +14,8 @@ def test_flash_all_at_once(env):
         flash_all(drivers.values())
     summary, results = e.value.result, {r["port"]: r for r in e.value.events}
     assert e.value.exit_code == 20 and summary["exit"] == 20
-    assert summary["boards"] == len(names) == 6
-    assert summary["ok"] == 4 and summary["failed"] == 2
+    assert summary["boards"] == len(names) == 7
+    assert summary["ok"] == 5 and summary["failed"] == 2
     for name, d in drivers.items():
         r = results[d.port_url()]
         if name == "wrongpart":
@@ -25,5 +25,5 @@ def test_flash_all_at_once(env):
         else:
             assert r["ok"] and r["crc"].startswith("0x"), r
     # The good boards run what was flashed.
-    for name in ("board0", "board2"):
+    for name in ("board0", "board2", "local0"):
         drivers[name].wait_for_output("app v2.0.0", 30000)
