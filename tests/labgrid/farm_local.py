@@ -26,6 +26,22 @@ def free_port():
     return port
 
 
+def listening_ports():
+    """TCP ports in LISTEN state on this machine (/proc/net/tcp and tcp6)."""
+    ports = set()
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(name) as f:
+                next(f)
+                for line in f:
+                    fields = line.split()
+                    if fields[3] == "0A":
+                        ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+        except OSError:
+            continue
+    return ports
+
+
 class Board:
     """name; protocol "raw" or "rfc2217" (through ser2net), or "local" (a RawSerialPort: the
     pty itself, as a board on the runner's own serial port); sim_args: extra f0sim options (a fault, another
@@ -121,17 +137,14 @@ class Farm:
                                         stdout=log, stderr=subprocess.STDOUT)
 
         def listening():
+            # Read the kernel's table instead of connecting: a probe connection to an
+            # RFC 2217 accepter opens the device and can cost the next real client its
+            # connection (found by the farm.py work).
             if self.ser2net.poll() is not None:
                 raise FarmError("ser2net exited (%d): see %s" % (self.ser2net.returncode,
                                                                  log.name))
-            for b in self.boards:
-                if b.protocol == "local":
-                    continue
-                try:
-                    socket.create_connection(("127.0.0.1", b.tcp), timeout=1).close()
-                except OSError:
-                    return False
-            return True
+            want = {b.tcp for b in self.boards if b.protocol != "local"}
+            return want <= listening_ports()
         self._wait(listening, "ser2net to listen")
 
     def _write_env(self):
