@@ -26,6 +26,32 @@ def free_port():
     return port
 
 
+def target_drivers(b, expect):
+    """The drivers of board b's target: the f0boot driver and strategy, a console if asked."""
+    drv = {"F0bootDriver": dict({"image": "app"}, **b.driver),
+           "F0bootStrategy": {"expect": expect}}
+    return dict({"SerialDriver": {}}, **drv) if b.console else drv
+
+
+def write_env(path, targets, image, build, python_dir):
+    env = {"targets": targets,
+           "images": {"app": image},
+           "tools": {"f0boot": os.path.join(build, "cli", "f0boot")},
+           "imports": [os.path.join(python_dir, "f0boot_labgrid", "__init__.py")]}
+    with open(path, "w") as f:
+        yaml.safe_dump(env, f, sort_keys=False)
+
+
+def preflash(build, port):
+    """The example application v1 flashed and started on the board at port."""
+    f0boot = os.path.join(build, "cli", "f0boot")
+    app = os.path.join(build, "target", "app_template", "app.elf")
+    p = subprocess.run([f0boot, "flash", port, app, "--timeout", "5000", "--retries", "20",
+                        "-q"], capture_output=True, text=True, timeout=300)
+    if p.returncode != 0:
+        raise FarmError("preflash of %s: exit %d: %s" % (port, p.returncode, p.stderr))
+
+
 def listening_ports():
     """TCP ports in LISTEN state on this machine (/proc/net/tcp and tcp6)."""
     ports = set()
@@ -45,16 +71,16 @@ def listening_ports():
 class Board:
     """name; protocol "raw" or "rfc2217" (through ser2net), or "local" (a RawSerialPort: the
     pty itself, as a board on the runner's own serial port); sim_args: extra f0sim options (a fault, another
-    part); bootloader: its ELF; driver: F0bootDriver options in the environment; console:
+    part); part: another part than the STM32F030xC, with that part's bootloader; driver: F0bootDriver options in the environment; console:
     a labgrid SerialDriver on the same port too; preflash: the example application v1 is
     flashed before the tests, so the board starts with an application running."""
 
-    def __init__(self, name, protocol="raw", sim_args=(), bootloader=None, driver=None,
+    def __init__(self, name, protocol="raw", sim_args=(), part=None, driver=None,
                  console=False, preflash=False):
         self.name = name
         self.protocol = protocol
         self.sim_args = list(sim_args)
-        self.bootloader = bootloader
+        self.part = part            # another part than f0sim's default (with its bootloader)
         self.driver = dict(driver or {})
         self.console = console
         self.preflash = preflash
@@ -79,31 +105,26 @@ class Farm:
         for b in self.boards:
             b.tty = os.path.join(self.tmp, b.name + ".tty")
             b.tcp = free_port()
-            bl = b.bootloader or os.path.join(self.build, "target", "bootloader",
-                                              "bootloader.elf")
+            fw = os.path.join(self.build, "target")
+            bl = os.path.join(fw, "parts", b.part, "bootloader.elf") if b.part else \
+                os.path.join(fw, "bootloader", "bootloader.elf")
+            part = ["--part", b.part] if b.part else []
             log = open(os.path.join(self.tmp, b.name + ".sim.log"), "w")
             b.proc = subprocess.Popen(
                 [f0sim, "--load", bl, "--flash", os.path.join(self.tmp, b.name + ".bin"),
-                 "--uart", "pty:" + b.tty, "--quiet", "--until-ms", "3600000"] + b.sim_args,
-                stdout=log, stderr=subprocess.STDOUT)
+                 "--uart", "pty:" + b.tty, "--quiet", "--until-ms", "3600000"] + part +
+                b.sim_args, stdout=log, stderr=subprocess.STDOUT)
         self._wait(lambda: all(os.path.islink(b.tty) for b in self.boards), "f0sim ptys")
-        self._start_ser2net()
+        if any(b.protocol != "local" for b in self.boards):
+            self._start_ser2net()
         self._preflash()
         self._write_env()
 
     def _preflash(self):
-        f0boot = os.path.join(self.build, "cli", "f0boot")
-        app = os.path.join(self.build, "target", "app_template", "app.elf")
         for b in self.boards:
-            if not b.preflash:
-                continue
-            port = b.tty if b.protocol == "local" else "socket://127.0.0.1:%d" % b.tcp
-            p = subprocess.run([f0boot, "flash", port, app,
-                                "--timeout", "5000", "--retries", "20", "-q"], capture_output=True, text=True,
-                               timeout=300)
-            if p.returncode != 0:
-                raise FarmError("preflash of %s: exit %d: %s" % (b.name, p.returncode,
-                                                                 p.stderr))
+            if b.preflash:
+                preflash(self.build, b.tty if b.protocol == "local" else
+                         "socket://127.0.0.1:%d" % b.tcp)
 
     def _wait(self, cond, what, seconds=30):
         end = time.time() + seconds
@@ -150,22 +171,13 @@ class Farm:
     def _write_env(self):
         targets = {}
         for b in self.boards:
-            drv = {"F0bootDriver": dict({"image": "app"}, **b.driver),
-                   "F0bootStrategy": {"expect": self.expect}}
-            if b.console:
-                drv = dict({"SerialDriver": {}}, **drv)
             if b.protocol == "local":
                 res = {"RawSerialPort": {"port": b.tty, "speed": 115200}}
             else:
                 res = {"NetworkSerialPort": {"host": "127.0.0.1", "port": b.tcp,
                                              "speed": 115200, "protocol": b.protocol}}
-            targets[b.name] = {"resources": res, "drivers": drv}
-        env = {"targets": targets,
-               "images": {"app": self.image},
-               "tools": {"f0boot": os.path.join(self.build, "cli", "f0boot")},
-               "imports": [os.path.join(self.python_dir, "f0boot_labgrid", "__init__.py")]}
-        with open(self.env_file, "w") as f:
-            yaml.safe_dump(env, f, sort_keys=False)
+            targets[b.name] = {"resources": res, "drivers": target_drivers(b, self.expect)}
+        write_env(self.env_file, targets, self.image, self.build, self.python_dir)
 
     def stop(self):
         procs = [b.proc for b in self.boards if b.proc] + ([self.ser2net] if self.ser2net else [])

@@ -25,13 +25,13 @@ import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import farm_py  # noqa: E402
 from farm_local import Board, Farm  # noqa: E402
 
 PYTHON_DIR = os.path.join(HERE, "..", "..", "python")
 
 
 def boards(build):
-    x8 = os.path.join(build, "target", "parts", "stm32f030x8", "bootloader.elf")
     # Patient: every f0sim board costs the host a share of a core, and the machine may be
     # busy; only the boards made to fail should fail.
     quick = {"timeout": 3000, "retries": 20, "wait": 3000}
@@ -41,7 +41,7 @@ def boards(build):
         Board("board2", "rfc2217", driver=dict(quick, fast_baud=921600)),
         Board("board3", driver=quick, preflash=True),
         Board("local0", "local", driver=quick, preflash=True),
-        Board("wrongpart", sim_args=["--part", "stm32f030x8"], bootloader=x8, driver=quick),
+        Board("wrongpart", part="stm32f030x8", driver=quick),
         Board("noisy", sim_args=["--uart-noise", "0.05", "--seed", "7"],
               driver={"timeout": 500, "retries": 2, "wait": 2000}),
     ]
@@ -86,11 +86,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
     ap.add_argument("--keep", action="store_true", help="keep the farm's files")
+    ap.add_argument("--local-farm", action="store_true",
+                    help="farm_local.py even when scripts/farm.py is there")
     a = ap.parse_args()
     build = os.path.abspath(a.build)
     tmp = tempfile.mkdtemp(prefix="f0b-farm-")
     image = os.path.join(build, "target", "app_template", "app_v2.elf")
-    farm = Farm(build, tmp, boards(build), image, "app v2.0.0", os.path.abspath(PYTHON_DIR))
+    # scripts/farm.py (the virtual farm command) when the tree has it, else farm_local
+    kind = farm_py.FarmPy if farm_py.available() and not a.local_farm else Farm
+    farm = kind(build, tmp, boards(build), image, "app v2.0.0", os.path.abspath(PYTHON_DIR))
+    print("farm: %s" % ("scripts/farm.py" if kind is farm_py.FarmPy else "farm_local.py"))
     try:
         farm.start()
         junit = os.path.join(tmp, "junit.xml")
