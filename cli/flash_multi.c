@@ -22,9 +22,9 @@
 
 /* The options of `f0boot flash` that take a value (as "--opt V" or "--opt=V"): needed to
  * tell PORTs from option values. A new value option of flash belongs here too. */
-static const char *const value_opts[] = {"--baud",    "--fast-baud",      "--timeout",
-                                         "--retries", "--wait",           "--part",
-                                         "--expect",  "--expect-timeout", "--reset"};
+static const char *const value_opts[] = {"--baud",  "--fast-baud", "--timeout", "--retries",
+                                         "--wait",  "--part",      "--expect",  "--expect-timeout",
+                                         "--reset", "--app-baud"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 

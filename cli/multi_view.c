@@ -301,6 +301,17 @@ static void on_result(struct board *b, const char *line)
         snprintf(b->error, sizeof b->error, "failed (exit %d)", b->exit);
 }
 
+/* The application's output (--expect): a plain line per line it printed; on the status
+ * line the last one. */
+static void on_output(struct view *v, struct board *b, char *msg)
+{
+    for (char *l = strtok(msg, "\r\n"); l; l = strtok(NULL, "\r\n")) {
+        snprintf(b->msg, sizeof b->msg, "%s", l);
+        if (!v->u->json && !v->tty && !v->u->quiet)
+            say(v, stderr, 0, "%s: %-8s %s", b->port, "output", l);
+    }
+}
+
 /* An event other than the result: the board's state, and a plain line where one is due. */
 static void on_event(struct view *v, struct board *b, const char *ev, const char *line)
 {
@@ -316,6 +327,10 @@ static void on_event(struct view *v, struct board *b, const char *ev, const char
     if (strcmp(ev, "warn") == 0) {
         if (!v->u->json)
             say(v, stderr, 1, "%s: warning: %s", b->port, msg);
+        return;
+    }
+    if (strcmp(ev, "output") == 0) {
+        on_output(v, b, msg);
         return;
     }
     if (strcmp(ev, "phase") == 0) {
