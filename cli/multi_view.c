@@ -305,7 +305,9 @@ static void on_result(struct board *b, const char *line)
  * line the last one. */
 static void on_output(struct view *v, struct board *b, char *msg)
 {
-    for (char *l = strtok(msg, "\r\n"); l; l = strtok(NULL, "\r\n")) {
+    char *save = NULL;
+
+    for (char *l = strtok_r(msg, "\r\n", &save); l; l = strtok_r(NULL, "\r\n", &save)) {
         snprintf(b->msg, sizeof b->msg, "%s", l);
         if (!v->u->json && !v->tty && !v->u->quiet)
             say(v, stderr, 0, "%s: %-8s %s", b->port, "output", l);
