@@ -12,7 +12,7 @@ or by path, relative to the environment file (labgrid loads a .py path as a file
       - ../f0boot/python/f0boot_labgrid/__init__.py
 """
 if __package__:
-    from .driver import APP_REQUEST, EXIT_CODES, F0bootDriver, F0bootError, flash_all  # noqa: F401
+    from .driver import EXIT_CODES, F0bootDriver, F0bootError, flash_all  # noqa: F401
     from .strategy import F0bootStrategy, Status  # noqa: F401
 else:
     # Loaded by path (labgrid's `imports:` with a .py file): import the package itself once,

@@ -9,10 +9,8 @@ f0boot's --json stream; every failure is an F0bootError carrying f0boot's exit c
 import contextlib
 import json
 import logging
-import os
 import shutil
 import subprocess
-import tempfile
 import time
 
 import attr
@@ -26,17 +24,14 @@ from labgrid.resource import SerialPort
 from labgrid.step import step
 from labgrid.util.proxy import proxymanager
 
-# The bytes that ask a running application (one built with f0boot's application library)
-# to re-enter its bootloader: F0B_APP_REQUEST in include/f0boot/layout.h, docs/protocol.md.
-APP_REQUEST = b"\xff" + b"f0boot:update" + b"\xfe"
-
 # f0boot's exit codes (README "Exit codes", `f0boot --help`).
 EXIT_CODES = {
     0: "success", 1: "internal error", 2: "usage", 3: "input unreadable",
     4: "input malformed", 5: "lint refused", 6: "output unwritable", 7: "container damaged",
     10: "port won't open", 11: "no bootloader answered", 12: "protocol version",
     13: "transfer failed after retries", 14: "device refused the image",
-    15: "read-back check failed", 20: "boards failed in different ways",
+    15: "read-back check failed", 16: "the application did not print the expected text",
+    20: "boards failed in different ways",
     130: "interrupted",
 }
 
@@ -73,6 +68,8 @@ class F0bootDriver(Driver):
         wait (int): how long to keep greeting for the bootloader, ms (f0boot --wait)
         part (str): part to pack an ELF/HEX image for (f0boot --part)
         expect_timeout (int): how long to wait for the application's text, ms
+        reset (str): f0boot --reset, the DTR/RTS sequence of boards wired to NRST/BOOT0
+        app_baud (int): f0boot --app-baud, the application's rate for the entry request
     """
     bindings = {"port": {"SerialPort", "NetworkSerialPort"}}
 
@@ -85,12 +82,13 @@ class F0bootDriver(Driver):
     wait = attr.ib(default=3000, validator=_int)
     part = attr.ib(default=None, validator=_opt(_str))
     expect_timeout = attr.ib(default=10000, validator=_int)
+    reset = attr.ib(default=None, validator=_opt(_str))
+    app_baud = attr.ib(default=None, validator=_opt(_int))
 
     def __attrs_post_init__(self):
         super().__attrs_post_init__()
         self.logger = logging.getLogger(f"{self}({self.target})")
         self._tool = None
-        self._help = {}
         self.last_events = []
 
     def on_activate(self):
@@ -140,18 +138,21 @@ class F0bootDriver(Driver):
 
     # ---- running f0boot ------------------------------------------------------------------
 
-    def supports(self, command, option=None):
-        """True when this f0boot has command (and option in its --help)."""
-        key = (command, option)
-        if key not in self._help:
-            p = subprocess.run([self._tool, command, "--help"], capture_output=True, text=True,
-                               timeout=60)
-            self._help[key] = p.returncode == 0 and (option is None or option in p.stdout)
-        return self._help[key]
-
     def _common_args(self, wait=None):
-        return ["--baud", str(self._baud()), "--timeout", str(self.timeout),
+        """The options every device command takes: the line, timeouts, the way in."""
+        args = ["--baud", str(self._baud()), "--timeout", str(self.timeout),
                 "--wait", str(self.wait if wait is None else wait)]
+        if self.reset:
+            args += ["--reset", self.reset]
+        if self.app_baud:
+            args += ["--app-baud", str(self.app_baud)]
+        return args
+
+    def _expect_args(self, expect, expect_timeout):
+        if not expect:
+            return []
+        tmo = self.expect_timeout if expect_timeout is None else expect_timeout
+        return ["--expect", expect, "--expect-timeout", str(tmo)]
 
     def run(self, command, *args, wait=None):
         """Run `f0boot COMMAND PORT ARGS... --json` on this board and return its result
@@ -204,109 +205,60 @@ class F0bootDriver(Driver):
               skip_unchanged=False, no_boot=False):
         """Write image (a path, or a key of the environment's images; default the driver's
         image) through the bootloader, verify it by read-back CRC, commit it and start it.
-        expect: text the application must print once started (f0boot --expect; with an
-        f0boot that lacks it, the port is read here). Returns f0boot's result object
-        (bytes, written, ms, baud, crc, retries, ...)."""
-        path = self._image(image)
-        args = [path]
+        A board whose application runs is asked into its bootloader by f0boot itself.
+        expect: text the application must print once started (f0boot --expect; exit 16
+        when it does not). Returns f0boot's result object (bytes, written, ms, baud, crc,
+        retries, entry, ...)."""
+        args = [self._image(image)]
         fb = self.fast_baud if fast_baud is None else fast_baud
         if fb:
             args += ["--fast-baud", str(fb)]
         if self.part:
             args += ["--part", self.part]
-        if self.retries is not None:
-            args += ["--retries", str(self.retries)]
+        args += ["--retries", str(self.retries)]
         if skip_unchanged:
             args.append("--skip-unchanged")
         if no_boot:
             args.append("--no-boot")
-        tmo = self.expect_timeout if expect_timeout is None else expect_timeout
-        native = expect and not no_boot and self.supports("flash", "--expect")
-        if native:
-            args += ["--expect", expect, "--expect-timeout", str(tmo)]
-        result = self.run("flash", *args)
-        if expect and not no_boot and not native:
-            result["expect_output"] = self.wait_for_output(expect, tmo)
-        return result
+        return self.run("flash", *args, *self._expect_args(expect, expect_timeout))
 
     @Driver.check_active
     @step()
     def probe(self, wait=None):
         """What the bootloader reports (f0boot probe: versions, chip, part, flash, app_state,
-        the committed application's version and CRC). The board must be in its bootloader
-        (enter_bootloader())."""
+        stay_reason, the committed application's version and CRC). A board whose
+        application runs is asked into its bootloader first, and stays there until the
+        idle timeout."""
         return self.run("probe", wait=wait)
 
     @Driver.check_active
     @step(args=["image"])
     def verify(self, image=None):
-        """Check that the board holds image, writing nothing: `f0boot verify` (the device's
-        CRCs against the image) where this f0boot has it; otherwise the bootloader's boot
-        record against the image's header (the record is written only after the device's
-        read-back CRC of the whole payload matched). The board must be in its bootloader.
-        Returns a result object; raises F0bootError (exit 15) when the board holds something
-        else."""
-        path = self._image(image)
-        if self.supports("verify"):
-            return self.run("verify", path)
-        info = self.probe()
-        img = self._image_header(path)
-        app = info.get("app", {})
-        same = (info.get("app_state") == "valid" and app.get("payload_crc") == img["payload_crc"]
-                and app.get("payload_size") == img["payload_size"])
-        result = {"ok": same, "port": self.port_url(), "method": "record",
-                  "app_state": info.get("app_state"), "device": app,
-                  "image": {k: img[k] for k in ("payload_crc", "payload_size", "version")}}
-        if not same:
-            raise F0bootError(f"verify on {self.port_url()}: the board holds "
-                              f"{info.get('app_state')} {app or ''}, not {path} "
-                              f"(crc32 {img['payload_crc']})", exit_code=15, result=result)
-        return result
-
-    def _image_header(self, path):
-        """The header fields of image path as f0boot info shows them; an ELF/HEX is packed
-        first (into a temporary directory) as f0boot flash packs it."""
-        with tempfile.TemporaryDirectory(prefix="f0boot-lg-") as tmp:
-            with open(path, "rb") as f:
-                is_container = f.read(4) == b"F0IM"
-            if not is_container:
-                cnt = os.path.join(tmp, "image.img")
-                cmd = [self._tool, "pack", path, "-o", cnt] + (
-                    ["--part", self.part] if self.part else [])
-                p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-                if p.returncode != 0:
-                    raise F0bootError(f"f0boot pack {path}: exit {p.returncode}: "
-                                      f"{p.stderr.strip()}", exit_code=p.returncode)
-                path = cnt
-            p = subprocess.run([self._tool, "info", path, "--json"], capture_output=True,
-                               text=True, timeout=60)
-        if p.returncode != 0:
-            raise F0bootError(f"f0boot info {path}: exit {p.returncode}: {p.stderr.strip()}",
-                              exit_code=p.returncode)
-        return json.loads(p.stdout.splitlines()[-1])
+        """Check that the board holds image, writing nothing (f0boot verify: the boot record
+        against the image's header, then the CRC of every page). The board stays in its
+        bootloader. Returns f0boot's result; raises F0bootError (exit 15, naming the first
+        page that differs) when the board holds something else."""
+        return self.run("verify", self._image(image))
 
     @Driver.check_active
     @step()
     def boot(self, expect=None, expect_timeout=None):
-        """Start the committed application (f0boot boot); with expect, wait until it prints
-        that text. Returns f0boot's result object."""
-        result = self.run("boot")
-        if expect:
-            result["expect_output"] = self.wait_for_output(
-                expect, self.expect_timeout if expect_timeout is None else expect_timeout)
-        return result
+        """Start the committed application (f0boot boot); with expect, succeed only once it
+        prints that text (f0boot --expect; exit 16 when it does not). Returns f0boot's
+        result object."""
+        return self.run("boot", *self._expect_args(expect, expect_timeout))
 
     @Driver.check_active
     @step()
     def enter_bootloader(self, power_on=None):
-        """Get the board into its bootloader and return what it reports (probe). A board
-        already in its bootloader answers at once. Otherwise, without power_on, the running
-        application is asked (the request sequence of docs/protocol.md, which an application
-        built with f0boot's application library obeys); with power_on (a callable: the
-        rig's power switch, labgrid's PowerProtocol.on), f0boot greets while the board is
-        powered up and catches the bootloader's boot window. The bootloader serves until
-        the idle timeout (5 s by default) after the last frame: call the next f0boot step
-        within it."""
+        """Get the board into its bootloader and return what it reports (probe). f0boot does
+        the asking: a board already in its bootloader answers at once, a running application
+        is sent the request sequence (docs/protocol.md), then the driver's reset sequence
+        runs (option reset), then f0boot greets until wait has passed. With power_on (a
+        callable: the rig's power switch, labgrid's PowerProtocol.on), f0boot is already
+        greeting when the board powers up and catches its boot window. The bootloader
+        serves until its idle timeout (5 s by default) after the last frame: make the next
+        f0boot call within it."""
         return self._enter_bootloader(power_on)
 
     def _enter_bootloader(self, power_on=None):
@@ -314,12 +266,6 @@ class F0bootDriver(Driver):
         # labgrid's step log is not made for threads.
         if power_on is not None:
             return self._probe_during(power_on)
-        try:
-            return self.run("probe", wait=min(self.wait, 300))
-        except F0bootError as e:
-            if e.exit_code != 11:
-                raise
-        self._send(APP_REQUEST)
         return self.run("probe")
 
     def _probe_during(self, power_on):
@@ -349,25 +295,11 @@ class F0bootDriver(Driver):
         return s
 
     @Driver.check_active
-    def send(self, data):
-        """Write bytes to the board's UART (the application sees them)."""
-        self._send(data)
-
-    def _send(self, data):
-        with self._port_free():
-            s = self._open(3.0)
-            try:
-                s.write(data)
-                s.flush()
-                time.sleep(0.05)
-            finally:
-                s.close()
-
-    @Driver.check_active
     @step(args=["text"])
     def wait_for_output(self, text, timeout_ms=None):
-        """Read the board's UART until text appears; returns what was read. Raises
-        F0bootError (exit code None) when it does not appear within timeout_ms."""
+        """Read the board's UART until the running application prints text (no f0boot
+        involved); returns what was read. Raises F0bootError (exit code 16) when it does
+        not appear within timeout_ms."""
         want = text.encode() if isinstance(text, str) else text
         tmo = (self.expect_timeout if timeout_ms is None else timeout_ms) / 1000.0
         data = b""
@@ -382,7 +314,7 @@ class F0bootDriver(Driver):
         if want not in data:
             raise F0bootError(f"{self.port_url()}: the application did not print {text!r} "
                               f"within {tmo:.1f} s (it printed {data[-200:]!r})",
-                              exit_code=None)
+                              exit_code=16)
         return data.decode(errors="replace")
 
 
@@ -391,10 +323,11 @@ def flash_all(drivers, image=None, *, enter_bootloader=True, check=True):
     board in a process of its own: a slow or dead board holds up nobody).
 
     drivers: F0bootDriver objects (active), one per board. image: as for flash(), else the
-    first driver's. The answer timeout, retries, wait and part come from the first driver;
-    fast_baud is used only when every driver has the same. enter_bootloader: first ask every
-    board that does not answer into its bootloader, all at once (a board that cannot be
-    asked is left to the flash, which then reports it).
+    first driver's. The answer timeout, retries, wait, reset, app_baud and part come from
+    the first driver; fast_baud is used only when every driver has the same. f0boot asks
+    each board whose application runs into its bootloader itself; enter_bootloader: do that
+    for every board first, all at once (a board that cannot be asked is left to the flash,
+    which then reports it).
 
     Returns (results, summary): results maps each board's port (driver.port_url()) to its
     JSON result, summary is f0boot's summary object (boards, ok, failed, exit, failures).
@@ -412,7 +345,7 @@ def flash_all(drivers, image=None, *, enter_bootloader=True, check=True):
         def enter(d):
             try:
                 d._enter_bootloader()  # pylint: disable=protected-access
-            except (F0bootError, serial.SerialException, OSError):
+            except F0bootError:
                 pass
         threads = [threading.Thread(target=enter, args=(d,)) for d in drivers]
         for t in threads:
