@@ -16,6 +16,7 @@
 static const struct dev_ops *const devices[] = {
     &dev_flash, &dev_rom, &dev_usart1, &dev_iwdg, &dev_nvic,
     &dev_rcc, &dev_syscfg, &dev_gpio, &dev_crc, &dev_dbgmcu, &dev_dma1,
+    &dev_tim6, &dev_tim14, &dev_tim16, &dev_tim17,
 };
 #define NDEV (sizeof devices / sizeof devices[0])
 

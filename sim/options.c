@@ -37,6 +37,9 @@ void options_usage(FILE *f)
 "  --summary FILE           JSON summary at the end ('-' = stdout)\n"
 "  --flash-prog-us X        half-word program time (default 53.5)\n"
 "  --flash-erase-ms X       page erase time (default 30); --flash-mass-erase-ms X (30)\n"
+"  --hse-hz N               the board's HSE crystal (default 8000000; 0 = none, HSERDY never sets)\n"
+"  --sram-random            SRAM holds seeded random bytes at power-on (--seed), not zeros\n"
+"  --sram-word ADDR=VALUE   a 32-bit word in SRAM at power-on (repeatable, after --sram-random)\n"
 "  --rom-baud N             line rate the ROM model's 8E1 characters are timed at (115200)\n"
 "  --on-fault stop|run      stop at a HardFault (default) or run the firmware's handler\n"
 "  --strict                 stop at the first unmodelled register access\n"
@@ -224,6 +227,35 @@ static int o_rom_baud(struct optctx *x, const char *a)
     return 0;
 }
 
+static int o_hse_hz(struct optctx *x, const char *a)
+{
+    double d;
+    /* DS9773: a 4-32 MHz crystal, or an external clock (HSEBYP) up to 32 MHz */
+    if (parse_num(a, &d) || d > 32000000 || (d > 0 && d < 1000000) || d != (double)(uint32_t)d)
+        return BAD(x, "--hse-hz %s: expected 0 (no crystal) or 1000000-32000000 Hz", a);
+    x->o->hse_hz = (uint32_t)d;
+    return 0;
+}
+
+static int o_sram_random(struct optctx *x, const char *a) { (void)a; x->o->sram_random = 1; return 0; }
+
+static int o_sram_word(struct optctx *x, const char *a)
+{
+    char *end;
+    unsigned long long addr = strtoull(a, &end, 0), val;
+    if (end == a || *end != '=')
+        return BAD(x, "--sram-word %s: expected ADDR=VALUE (e.g. 0x20000000=0xb007f00d)", a);
+    const char *v = end + 1;
+    val = strtoull(v, &end, 0);
+    if (end == v || *end || val > 0xFFFFFFFFull || (addr & 3u) || addr > 0xFFFFFFFFull)
+        return BAD(x, "--sram-word %s: expected a word-aligned ADDR and a 32-bit VALUE", a);
+    if (x->o->nsram_words == 16)
+        return BAD(x, "at most 16 --sram-word options");
+    x->o->sram_words[x->o->nsram_words].addr = (uint32_t)addr;
+    x->o->sram_words[x->o->nsram_words++].val = (uint32_t)val;
+    return 0;
+}
+
 static int o_on_fault(struct optctx *x, const char *a)
 {
     if (strcmp(a, "run") != 0 && strcmp(a, "stop") != 0)
@@ -247,6 +279,8 @@ static const struct sim_opt {
     { "uart-noise", 1, o_noise }, { "seed", 1, o_seed }, { "summary", 1, o_summary },
     { "flash-prog-us", 1, o_prog_us }, { "flash-erase-ms", 1, o_erase_ms },
     { "flash-mass-erase-ms", 1, o_mass_ms }, { "rom-baud", 1, o_rom_baud },
+    { "hse-hz", 1, o_hse_hz }, { "sram-random", 0, o_sram_random },
+    { "sram-word", 1, o_sram_word },
     { "on-fault", 1, o_on_fault }, { "strict", 0, o_strict }, { "quiet", 0, o_quiet },
     { "no-idle-skip", 0, o_no_idle }, { "profile", 1, o_profile },
     { "wait-host", 0, o_wait_host }, { "help", 0, o_help },
@@ -266,6 +300,7 @@ static void defaults(struct chip_opts *o, struct sim_cli *cli)
     o->mass_erase_ps = 30ull * PS_PER_MS;
     o->seed = 1;
     o->rom_baud = 115200;
+    o->hse_hz = 8000000u;
     cli->uart = "stdio";
     cli->realtime = -1;
 }
@@ -294,5 +329,11 @@ int options_parse(int argc, char **argv, struct chip_opts *o, struct sim_cli *cl
     }
     if (optind < argc)
         return BAD(&x, "unexpected argument '%s' (images go after --load)", argv[optind]);
+    for (int i = 0; i < o->nsram_words; i++) {
+        uint32_t a = o->sram_words[i].addr;
+        if (a < SRAM_BASE || a - SRAM_BASE > o->part->sram_size - 4u)
+            return BAD(&x, "--sram-word 0x%08x: outside the %s's SRAM (0x%08x-0x%08x)", a,
+                       o->part->name, SRAM_BASE, SRAM_BASE + o->part->sram_size - 1u);
+    }
     return 0;
 }
