@@ -10,6 +10,7 @@
 #include "dev/dev.h"
 #include "machine.h"
 #include "regs/rcc.h"
+#include "watch.h"
 
 #define BC_BITS  16u
 
@@ -180,6 +181,7 @@ void chip_free(struct chip *c)
 void chip_reset(struct chip *c)
 {
     c->st.resets++;
+    watch_on_reset(c);
     nvic_reset(c);
     c->in_wfi = 0;
     c->reset_req = 0;
@@ -300,7 +302,8 @@ static void sleep_until_event(struct chip *c)
             return;
         /* any pending exception wakes WFI, even if PRIMASK masks it */
         for (int e = 2; e < EXC_COUNT; e++)
-            if ((e < EXC_IRQ0 || (c->nv.iser & (1u << (e - EXC_IRQ0)))) && c->nv.pending[e])
+            if ((e < EXC_IRQ0 || (c->nv.iser & (1u << (e - EXC_IRQ0)))) && c->nv.pending[e] &&
+                !watch_holds(c, e))
                 return;
         chip_reschedule(c);
         if (c->next_event == T_NEVER) {
@@ -344,6 +347,7 @@ static void after_stop(struct chip *c, uc_err e, uint32_t pc)
     if (c->reset_req || c->fault_reason)
         return;
     if (half_at(c, pc - 2u) == T_WFI) {
+        watch_on_wfi(c, pc - 2u);
         wfi(c, pc);
         return;
     }

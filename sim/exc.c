@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "machine.h"
+#include "watch.h"
 
 int exc_prio(const struct chip *c, int exc)
 {
@@ -94,6 +95,7 @@ static int stack_ok(const struct chip *c, uint32_t sp, uint32_t n)
 static void lockup(struct chip *c, uint32_t pc, const char *why)
 {
     c->st.faults++;
+    watch_on_fault(c, pc, why, pc, 1);
     chip_stop(c, STOP_LOCKUP, "lockup at PC 0x%08x: %s", pc, why);
     c->stop_pc = pc;
 }
@@ -151,6 +153,7 @@ int exc_enter(struct chip *c, int exc, uint32_t ret_pc)
         lockup(c, ret_pc, "vector fetch outside the memory at address 0");
         return -1;
     }
+    watch_on_exception(c, exc, v);
     uint32_t exc_ret = ipsr ? EXC_RETURN_HANDLER : on_psp ? EXC_RETURN_THREAD_PSP
                                                           : EXC_RETURN_THREAD_MSP;
     uint32_t nx = (xpsr & 0xF0000000u) | (1u << 24) | (uint32_t)exc;
@@ -193,6 +196,7 @@ void exc_fault(struct chip *c, uint32_t pc, const char *why, uint32_t addr)
         lockup(c, pc, why);
         return;
     }
+    watch_on_fault(c, pc, why, addr, 0);
     chip_logf(c, "HardFault at PC 0x%08x: %s (address 0x%08x)", pc, why, addr);
     if (!c->o.fault_continue) {
         chip_stop(c, STOP_HARDFAULT, "HardFault at PC 0x%08x: %s (address 0x%08x)", pc, why, addr);
@@ -209,6 +213,8 @@ void exc_try(struct chip *c, uint32_t pc)
         c->pend_check = 0;
         return;
     }
+    if (watch_holds(c, e))
+        return;
     if (exc_prio(c, e) < exc_exec_prio(c))
         exc_enter(c, e, pc);
 }

@@ -71,6 +71,7 @@ struct part_desc {
 
 struct chip;
 struct dev_ops;
+struct watch;
 typedef void (*chip_log_fn)(struct chip *c, const char *msg);
 
 struct chip_opts {
@@ -201,6 +202,9 @@ struct chip {
     /* --profile: cycles per block start address (open addressing, PROF_SLOTS entries) */
     struct prof_ent *prof;
     struct prof_ent *prof_last;   /* the block that ran last: flash stalls are charged to it */
+
+    /* --watch: the observer (watch.h); NULL when off, and every hook checks that first */
+    struct watch *watch;
 };
 
 /* machine.c: logging, run control, the bus, the scheduler, idle skip */

@@ -46,6 +46,15 @@ void options_usage(FILE *f)
 "  --no-idle-skip           run polling loops instruction by instruction (slower)\n"
 "  --profile FILE           cycles and flash stalls per code block, costliest first\n"
 "  --quiet                  no log lines on stderr\n"
+"  --watch FILE             observer: JSON lines of what the chip did (sim/watch.h), with\n"
+"    --watch-pc ADDR          the first time the CPU reaches ADDR (repeatable; the first is\n"
+"                             the start, e.g. the application's reset handler)\n"
+"    --watch-write LO-HI      stores into SRAM LO-HI (also through address 0), flash\n"
+"                             operations on flash LO-HI (repeatable)\n"
+"    --watch-uart BYTE@MS     put BYTE on USART1's line MS ms after the start\n"
+"    --watch-masked-ms N      report an exception pending with PRIMASK set this long (10)\n"
+"    --watch-hold-boot-vectors  diagnostic: after the start, exceptions wait while address 0\n"
+"                             maps flash instead of being taken through its table\n"
 "exit: 0 stopped as asked, 2 usage, 3/4 --load unreadable/malformed, 6 --flash file,\n"
 "      20 HardFault/lockup, 21 --until-uart not seen in time, 22 CPU asleep forever, 23 --strict\n",
         f);
@@ -101,6 +110,17 @@ static int o_quiet(struct optctx *x, const char *a) { (void)a; x->cli->quiet = 1
 static int o_help(struct optctx *x, const char *a) { (void)a; x->cli->help = 1; return 0; }
 static int o_strict(struct optctx *x, const char *a) { (void)a; x->o->trace_unmodelled_stop = 1; return 0; }
 static int o_no_idle(struct optctx *x, const char *a) { (void)a; x->o->no_idle_skip = 1; return 0; }
+/* --watch and its options: parsed by watch.c; the name is the option's, without dashes */
+static int o_watch_any(struct optctx *x, const char *name, const char *a)
+{
+    return watch_option(&x->cli->watch, name, a, x->err, x->errlen) == 0 ? 0 : -1;
+}
+static int o_watch(struct optctx *x, const char *a) { return o_watch_any(x, "watch", a); }
+static int o_watch_pc(struct optctx *x, const char *a) { return o_watch_any(x, "watch-pc", a); }
+static int o_watch_write(struct optctx *x, const char *a) { return o_watch_any(x, "watch-write", a); }
+static int o_watch_uart(struct optctx *x, const char *a) { return o_watch_any(x, "watch-uart", a); }
+static int o_watch_masked(struct optctx *x, const char *a) { return o_watch_any(x, "watch-masked-ms", a); }
+static int o_watch_hold(struct optctx *x, const char *a) { return o_watch_any(x, "watch-hold-boot-vectors", a); }
 static int o_seed(struct optctx *x, const char *a) { x->o->seed = strtoull(a, NULL, 0); return 0; }
 
 static int o_load(struct optctx *x, const char *a)
@@ -284,6 +304,9 @@ static const struct sim_opt {
     { "on-fault", 1, o_on_fault }, { "strict", 0, o_strict }, { "quiet", 0, o_quiet },
     { "no-idle-skip", 0, o_no_idle }, { "profile", 1, o_profile },
     { "wait-host", 0, o_wait_host }, { "help", 0, o_help },
+    { "watch", 1, o_watch }, { "watch-pc", 1, o_watch_pc }, { "watch-write", 1, o_watch_write },
+    { "watch-uart", 1, o_watch_uart }, { "watch-masked-ms", 1, o_watch_masked },
+    { "watch-hold-boot-vectors", 0, o_watch_hold },
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
@@ -303,6 +326,7 @@ static void defaults(struct chip_opts *o, struct sim_cli *cli)
     o->hse_hz = 8000000u;
     cli->uart = "stdio";
     cli->realtime = -1;
+    watch_opts_init(&cli->watch);
 }
 
 int options_parse(int argc, char **argv, struct chip_opts *o, struct sim_cli *cli, char *err,
@@ -335,5 +359,8 @@ int options_parse(int argc, char **argv, struct chip_opts *o, struct sim_cli *cl
             return BAD(&x, "--sram-word 0x%08x: outside the %s's SRAM (0x%08x-0x%08x)", a,
                        o->part->name, SRAM_BASE, SRAM_BASE + o->part->sram_size - 1u);
     }
+    if (!cli->watch.path && (cli->watch.npc || cli->watch.nrange || cli->watch.uart_byte >= 0 ||
+                             cli->watch.hold_boot_vectors))
+        return BAD(&x, "the --watch-* options need --watch FILE");
     return 0;
 }

@@ -12,6 +12,7 @@
 #include "regs/scs.h"
 #include "regs/syscfg.h"
 #include "regs/usart.h"
+#include "../watch.h"
 
 struct dma_ch *dma_req(struct chip *c, int tx)
 {
@@ -48,7 +49,7 @@ int dma_xfer(struct chip *c, struct dma_ch *d, uint8_t *byte)
     if (d->ccr & DMA_CCR_DIR)
         *byte = *m;
     else
-        *m = *byte;
+        *m = watch_on_dma_write(c, a, *byte);
     if (d->ccr & DMA_CCR_MINC)
         d->cur += 1u << ((d->ccr >> DMA_CCR_MSIZE_SHIFT) & 3u);
     d->cndtr--;

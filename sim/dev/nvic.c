@@ -13,6 +13,7 @@
 #include "dev.h"
 #include "regs/rcc.h"
 #include "regs/scs.h"
+#include "../watch.h"
 
 static uint64_t st_tick(const struct chip *c)
 {
@@ -113,6 +114,7 @@ static void st_restart(struct chip *c)
 static void systick_csr_write(struct chip *c, uint32_t v)
 {
     uint32_t was = c->nv.st_csr & SYST_CSR_ENABLE;
+    watch_on_systick_csr(c, v);
     c->nv.st_csr = (c->nv.st_csr & SYST_CSR_COUNTFLAG) | (v & 7u);
     if ((v & SYST_CSR_ENABLE) && !was) {
         uint32_t cur = 0;
@@ -152,7 +154,7 @@ static void nvic_write(struct chip *c, uint32_t off, uint32_t v, unsigned size)
     case SYST_CSR_OFF: systick_csr_write(c, v); break;
     case SYST_RVR_OFF: c->nv.st_rvr = v & SYST_RVR_MASK; break;
     case SYST_CVR_OFF: c->nv.st_csr &= ~SYST_CSR_COUNTFLAG; st_restart(c); break;
-    case NVIC_ISER_OFF: c->nv.iser |= v; c->pend_check = 1; break;
+    case NVIC_ISER_OFF: watch_on_iser(c, v); c->nv.iser |= v; c->pend_check = 1; break;
     case NVIC_ICER_OFF: c->nv.iser &= ~v; break;
     case NVIC_ISPR_OFF:
         for (int i = 0; i < 32; i++)
