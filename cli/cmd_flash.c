@@ -11,6 +11,7 @@
 #include "common/util.h"
 #include "f0boot/flash.h"
 #include "f0boot/image.h"
+#include "flash_multi.h"
 #include "format.h"
 #include "output.h"
 #include "pack.h"
@@ -37,6 +38,7 @@ static void flash_usage(FILE *f)
             "  --json            one JSON object per line on stdout (events, then the result)\n"
             "  -q, --quiet       no progress output, only warnings, errors and the result\n\n%s",
             dev_port_text, dev_entry_text, dev_exit_text);
+    flash_multi_usage(f);
 }
 
 static void print_result(struct out *u, const struct f0b_flash_result *r, const char *port,
@@ -86,6 +88,8 @@ int cmd_flash(int argc, char **argv)
     size_t cnt_len = 0;
     int rc;
 
+    if (flash_multi_wanted(argc, argv))
+        return flash_multi(argc, argv);
     out_init(&u, "flash", 1, argc, argv);
     rc = dev_parse(&u, argc, argv, &c, DEV_IMAGE | DEV_BOOTS | DEV_FLASH, flash_usage);
     if (rc >= 0)
