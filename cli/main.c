@@ -60,6 +60,7 @@ static const struct {
     {F0B_EXIT_EXPECT, "--expect: the application did not print the text in time"},
     {F0B_EXIT_CHECK, "check: the run behind the bootloader found pitfalls (named, with the fix)"},
     {F0B_EXIT_CHECK_RUN, "check: the virtual board could not run the image (what is missing is printed)"},
+    {F0B_EXIT_MULTI_MIXED, "several boards failed in different ways (each board's code is in the summary)"},
     {F0B_EXIT_ABORTED, "interrupted (Ctrl-C, SIGTERM); the device stays in its bootloader"},
 };
 
