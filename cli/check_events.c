@@ -170,6 +170,16 @@ static void set_member(struct chk_ev *e, size_t i, const char *v)
     }
 }
 
+/* Copy s into d (n bytes), cut at n - 1: the event fields are short by design, and a longer
+ * value from f0sim is kept as far as it fits. */
+static void put_str(char *d, size_t n, const char *s)
+{
+    size_t k = strnlen(s, n - 1);
+
+    memcpy(d, s, k);
+    d[k] = '\0';
+}
+
 /* One member of an event. */
 static void member(struct chk_ev *e, struct chk_end *end, const char *k, const char *v)
 {
@@ -179,15 +189,15 @@ static void member(struct chk_ev *e, struct chk_end *end, const char *k, const c
     if (strcmp(k, "ev") == 0)
         e->kind = kind_of(v);
     else if (strcmp(k, "map") == 0)
-        snprintf(e->map, sizeof e->map, "%s", v);
+        put_str(e->map, sizeof e->map, v);
     else if (strcmp(k, "why") == 0)
-        snprintf(e->why, sizeof e->why, "%s", v);
+        put_str(e->why, sizeof e->why, v);
     else if (strcmp(k, "op") == 0)
-        snprintf(e->op, sizeof e->op, "%s", v);
+        put_str(e->op, sizeof e->op, v);
     else if (strcmp(k, "stop") == 0)
-        snprintf(end->stop, sizeof end->stop, "%s", v);
+        put_str(end->stop, sizeof end->stop, v);
     else if (strcmp(k, "detail") == 0)
-        snprintf(end->detail, sizeof end->detail, "%s", v);
+        put_str(end->detail, sizeof end->detail, v);
     else if (strcmp(k, "stop_pc") == 0)
         end->stop_pc = u32(v);
     else if (strcmp(k, "wfi_masked") == 0)

@@ -79,7 +79,11 @@ static int locate(const char *const *beside, const char *env, const char *path_n
         char p[PATH_MAX + 64], real[PATH_MAX];
         snprintf(p, sizeof p, "%s/%s", dir, beside[i]);
         if (exec ? is_exec(p) : is_file(p)) {
-            snprintf(out, n, "%s", realpath(p, real) ? real : p);
+            const char *r = realpath(p, real) ? real : p;
+            size_t len = strlen(r);
+            if (len >= n)
+                continue; /* a path too long to keep whole is no path at all */
+            memcpy(out, r, len + 1);
             return 1;
         }
     }
