@@ -23,6 +23,7 @@ port is taken or a process did not start (nothing is left running); 5 no farm in
 import argparse
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -32,6 +33,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FLASH_SIZE = 256 * 1024          # STM32F030xC, f0sim's default part
 PAGE = 2048
+DEFAULT_PART = "stm32f030xc"
 APP_START = 0x08001000
 COMMIT_MAGIC = 0x0C0FFEE5        # F0B_COMMIT_MAGIC, include/f0boot/layout.h
 START_WAIT_S = 20.0
@@ -47,12 +49,22 @@ class FarmError(Exception):
 
 # ---- flash images -------------------------------------------------------------------------
 
-def flash_image(bootloader_bin, container=None):
+def parts():
+    """name -> (flash bytes, page bytes), from include/f0boot/parts.def."""
+    out = {}
+    for line in open(os.path.join(ROOT, "include", "f0boot", "parts.def")):
+        m = re.match(r'F0B_PART\(\s*\d+,\s*"([^"]+)",\s*\w+,\s*(\d+),\s*(\d+),', line)
+        if m:
+            out[m.group(1)] = (int(m.group(2)) * 1024, int(m.group(3)))
+    return out
+
+
+def flash_image(bootloader_bin, container=None, size=FLASH_SIZE, page=PAGE):
     """A flash holding the bootloader and, given a container (f0boot pack output), that
     application committed: payload at the application start, the container header and the
     commit word at the start of the last page (the boot record, include/f0boot/layout.h),
     as a finished update leaves it."""
-    data = bytearray(b"\xff" * FLASH_SIZE)
+    data = bytearray(b"\xff" * size)
     bl = open(bootloader_bin, "rb").read()
     data[:len(bl)] = bl
     if container:
@@ -60,7 +72,7 @@ def flash_image(bootloader_bin, container=None):
         hdr, payload = cont[:64], cont[64:]
         off = APP_START - 0x08000000
         data[off:off + len(payload)] = payload
-        rec = FLASH_SIZE - PAGE
+        rec = size - page
         data[rec:rec + 64] = hdr
         data[rec + 64:rec + 68] = COMMIT_MAGIC.to_bytes(4, "little")
     return bytes(data)
@@ -188,13 +200,13 @@ def stop_pids(pids, sig, wait_s):
 
 # ---- commands -----------------------------------------------------------------------------
 
-def parse_board_args(items, n):
-    """--sim-args I=ARGS (repeatable): extra f0sim options for board I."""
+def parse_board_args(items, n, opt):
+    """OPT I=ARGS (repeatable): a per-board setting, split at blanks."""
     extra = {}
     for it in items or []:
         idx, sep, args = it.partition("=")
         if not sep or not idx.isdigit() or int(idx) >= n:
-            raise FarmError(EXIT_USAGE, "--sim-args %r: expected I=ARGS with I a board number below %d" % (it, n))
+            raise FarmError(EXIT_USAGE, "%s %r: expected I=VALUE with I a board number below %d" % (opt, it, n))
         extra.setdefault(int(idx), []).extend(args.split())
     return extra
 
@@ -217,7 +229,12 @@ def plan(a):
     if a.n < 1 or a.n > 200:
         raise FarmError(EXIT_USAGE, "N must be 1-200 (got %d)" % a.n)
     rfc = parse_index_list(a.rfc2217, a.n, "--rfc2217")
-    extra = parse_board_args(a.sim_args, a.n)
+    extra = parse_board_args(a.sim_args, a.n, "--sim-args")
+    part_of = {i: " ".join(v) for i, v in parse_board_args(a.part, a.n, "--part").items()}
+    known = parts()
+    for i, pt in part_of.items():
+        if pt not in known:
+            raise FarmError(EXIT_USAGE, "--part %d=%s: unknown part (one of %s)" % (i, pt, ", ".join(sorted(known))))
     boards = []
     for i in range(a.n):
         name = "board%d" % i
@@ -228,7 +245,7 @@ def plan(a):
                        "flash": os.path.join(a.dir, name + ".flash"),
                        "log": os.path.join(a.dir, name + ".log"),
                        "summary": os.path.join(a.dir, name + ".summary.json"),
-                       "sim_args": extra.get(i, [])})
+                       "part": part_of.get(i, DEFAULT_PART), "sim_args": extra.get(i, [])})
     return boards
 
 
@@ -247,14 +264,29 @@ def tools(a):
     return t
 
 
-def write_files(a, boards, flash):
+def bootloader_for(t, part):
+    """The release build's bootloader for part: the default part's, or target/parts/PART/."""
+    if part == DEFAULT_PART:
+        return t["bootloader"]
+    path = os.path.join(t["build"], "target", "parts", part, "bootloader.bin")
+    if not os.path.exists(path):
+        raise FarmError(EXIT_MISSING, "no bootloader built for %s (%s): the firmware build makes "
+                        "target/parts/PART/ for the parts it checks" % (part, path))
+    return path
+
+
+def write_files(a, t, boards, container):
     os.makedirs(a.dir, exist_ok=True)
+    known = parts()
     for b in boards:
         if a.keep_flash and os.path.exists(b["flash"]):
             continue
+        size, page = known[b["part"]]
+        # a container is committed only on boards of its own part
+        app = container if container and b["part"] == DEFAULT_PART else None
         tmp = b["flash"] + ".tmp"
         with open(tmp, "wb") as f:
-            f.write(flash)
+            f.write(flash_image(bootloader_for(t, b["part"]), app, size, page))
         os.replace(tmp, b["flash"])
         if os.path.exists(b["summary"]):
             os.unlink(b["summary"])
@@ -270,8 +302,8 @@ def start_all(a, t, boards):
     started = []
     try:
         for b in boards:
-            cmd = [t["f0sim"], "--flash", b["flash"], "--uart", "pty:" + b["pty"], "--summary", b["summary"],
-                   "--realtime"] + (["--wait-host"] if a.wait_host else []) + b["sim_args"]
+            cmd = [t["f0sim"], "--part", b["part"], "--flash", b["flash"], "--uart", "pty:" + b["pty"],
+                   "--summary", b["summary"], "--realtime"] + (["--wait-host"] if a.wait_host else []) + b["sim_args"]
             b["pid"] = spawn(cmd, b["log"]).pid
             b["cmd"] = cmd
             started.append(b["pid"])
@@ -317,7 +349,7 @@ def cmd_up(a):
         container = a.app
     else:
         raise FarmError(EXIT_USAGE, "--app %r: expected none, example or a container file (f0boot pack output)" % a.app)
-    write_files(a, boards, flash_image(t["bootloader"], container))
+    write_files(a, t, boards, container)
     s2n = start_all(a, t, boards)
     farm = {"host": a.host, "boards": boards, "ser2net_pid": s2n, "app": a.app, "wait_host": a.wait_host,
             "f0sim": t["f0sim"], "f0boot": t["f0boot"], "started": time.time()}
@@ -382,6 +414,9 @@ def main(argv=None):
                     "reset until its host sends a first byte")
     up.add_argument("--sim-args", action="append", metavar="I=ARGS",
                     help="extra f0sim options for board I (e.g. '2=--uart-noise 0.01 --seed 7')")
+    up.add_argument("--part", action="append", metavar="I=PART",
+                    help="board I is another part (its own bootloader build, flash size; e.g. "
+                    "3=stm32f030x8): a board an image for the default part does not fit")
     up.add_argument("--keep-flash", action="store_true", help="keep existing boardI.flash files")
     up.add_argument("--lg-import", action="append", metavar="FILE", help="a Python file farm.yaml imports "
                     "(a labgrid driver)")
