@@ -48,6 +48,15 @@ def check_flash(path, binf):
     return None
 
 
+def proc_cpu(pid):
+    """CPU seconds (user + system) of a running process, from /proc/PID/stat."""
+    try:
+        f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+        return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def one_batch(a, n, run):
     d = os.path.join(a.out, "farm%d-%d" % (n, run))
     rc = farm.main(["up", str(n), "--dir", d, "--app", "none", "--port-base", str(a.port_base),
@@ -63,14 +72,20 @@ def one_batch(a, n, run):
                "--baud", "115200", "--no-boot", "--json", "--timeout", TIMEOUT_MS]
         out = open(os.path.join(d, b["name"] + ".f0boot.json"), "w")
         procs.append((b, subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT), out))
-    ends = {}
+    ends, f0boot_cpu = {}, 0.0
     while len(ends) < len(procs):
         for b, p, out in procs:
-            if b["name"] not in ends and p.poll() is not None:
+            if b["name"] in ends:
+                continue
+            pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+            if pid == p.pid:
                 ends[b["name"]] = time.monotonic() - t0
+                p.returncode = os.waitstatus_to_exitcode(status)
+                f0boot_cpu += ru.ru_utime + ru.ru_stime
                 out.close()
         time.sleep(0.01)
     boards = [{"name": b["name"], "exit": p.returncode, "s": ends[b["name"]]} for b, p, _ in procs]
+    s2n_cpu = proc_cpu(info["ser2net_pid"])
     batch = time.monotonic() - t0
     load1 = os.getloadavg()[0]
     farm.main(["down", "--dir", d])
@@ -84,7 +99,8 @@ def one_batch(a, n, run):
             b["overruns"] = None
         why = None if b["exit"] == 0 else "f0boot exit %d" % b["exit"]
         b["failure"] = why or check_flash(bi["flash"], a.image)
-    return {"n": n, "batch_s": batch, "boards": boards, "load": [load0, load1], "sim_cpu_s": cpu}
+    return {"n": n, "batch_s": batch, "boards": boards, "load": [load0, load1], "sim_cpu_s": cpu,
+            "f0boot_cpu_s": f0boot_cpu, "ser2net_cpu_s": s2n_cpu}
 
 
 def stats(v):
@@ -104,7 +120,7 @@ def render(a, results):
          "64 KB image (%s) at 115200, raw TCP through ser2net, one f0boot process per board." % (
              time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), os.uname().nodename, os.cpu_count(),
              a.runs, "" if a.runs == 1 else "s", os.path.basename(a.image)), "",
-         "| boards | all done s | per board s | x one board | failures | f0sim CPU s per batch | load average |",
+         "| boards | all done s | per board s | x one board | failures | CPU s per batch: f0sim / f0boot / ser2net | load average |",
          "|---|---|---|---|---|---|---|"]
     for n in a.boards:
         rs = [r for r in results if r["n"] == n]
@@ -113,7 +129,9 @@ def render(a, results):
         ratio = "%.2f" % (statistics.median([r["batch_s"] for r in rs]) / one) if one else "-"
         L.append("| %d | %s | %s | %s | %d of %d | %s | %s |" % (
             n, fmt([r["batch_s"] for r in rs]), fmt(per), ratio, len(fails), len(per),
-            fmt([r["sim_cpu_s"] for r in rs], "%.1f"),
+            "%.1f / %.2f / %.2f" % (statistics.median([r["sim_cpu_s"] for r in rs]),
+                                    statistics.median([r["f0boot_cpu_s"] for r in rs]),
+                                    statistics.median([r["ser2net_cpu_s"] for r in rs])),
             "%.1f-%.1f" % (min(min(r["load"]) for r in rs), max(max(r["load"]) for r in rs))))
     fails = [(r["n"], b["name"], b["failure"]) for r in results for b in r["boards"] if b["failure"]]
     if fails:

@@ -140,8 +140,11 @@ def port_spec(b, host):
 
 def port_free(host, port):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # as ser2net binds: a port whose last connections are in TIME_WAIT is free
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         s.bind((host, port))
+        s.listen(1)
         return True
     except OSError:
         return False
