@@ -32,10 +32,7 @@ static double since_s(const struct timespec *t0)
     return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) * 1e-9;
 }
 
-static double virt_s(const struct pace *p, uint64_t t)
-{
-    return (double)(t - p->virt0) * 1e-12;
-}
+static double virt_s(const struct pace *p, uint64_t t) { return (double)(t - p->virt0) * 1e-12; }
 
 static void wall0_forward(struct pace *p, double s)
 {
@@ -59,7 +56,7 @@ static void link_poll(void *ctx, struct chip *c)
         if (ahead > PACE_AHEAD_S) {
             wait_us = (int)(ahead * 1e6);
         } else if (t - p->polled_s < PACE_POLL_S) {
-            host_flush(p->h);           /* nothing new can be there yet: no syscall */
+            host_flush(p->h); /* nothing new can be there yet: no syscall */
             return;
         } else if (ahead < -PACE_MAX_LAG_S) {
             wall0_forward(p, -ahead - PACE_MAX_LAG_S);
@@ -70,7 +67,7 @@ static void link_poll(void *ctx, struct chip *c)
     int was_empty = ring_count(in) == 0;
     host_poll(p->h, in, wait_us);
     if (was_empty && ring_count(in))
-        c->line_avail = c->now;     /* on the host's side of the line from now on */
+        c->line_avail = c->now; /* on the host's side of the line from now on */
 }
 
 /* Idle polling wants virtual time to move to target. In realtime mode, when that puts the
@@ -94,7 +91,7 @@ static uint64_t link_idle(void *ctx, struct chip *c, uint64_t target)
     double w = since_s(&p->wall0);
     uint64_t v = p->virt0 + (uint64_t)(w > 0 ? w * 1e12 : 0);
     v = v < c->now ? c->now : (v > target ? target : v);
-    c->line_avail = v;               /* on the host's side of the line from then on */
+    c->line_avail = v; /* on the host's side of the line from then on */
     return v;
 }
 
@@ -149,8 +146,13 @@ void pace_init(struct pace *p, struct chip *c, struct host *h, int realtime,
     p->realtime = realtime;
     p->signal = signal_flag;
     p->link = (struct sim_link){
-        .ctx = p, .poll = link_poll, .idle = link_idle, .tx = link_tx,
-        .next_event = link_next_event, .service = link_service, .input = link_input,
+        .ctx = p,
+        .poll = link_poll,
+        .idle = link_idle,
+        .tx = link_tx,
+        .next_event = link_next_event,
+        .service = link_service,
+        .input = link_input,
     };
     host_set_deliver(h, watch_uart, c);
 }
@@ -162,7 +164,4 @@ void pace_start(struct pace *p)
     p->virt0 = p->c->now;
 }
 
-double pace_host_seconds(const struct pace *p)
-{
-    return since_s(&p->start);
-}
+double pace_host_seconds(const struct pace *p) { return since_s(&p->start); }
