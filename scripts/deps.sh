@@ -15,6 +15,9 @@ ser2net python3-labgrid"
 # ser2net (4.3) and python3-labgrid (0.4.1): the virtual farm (scripts/farm.py, docs/farm.md).
 
 missing=""
+# The real-serial-path rig (tests/serial), with a Debian kernel that tests/serial/kernel.sh
+# fetches into build/cache/kernel (below).
+PKGS="$PKGS qemu-system-x86 busybox-static cpio"
 for p in $PKGS; do
     # dpkg-query reports "install ok installed" only for a fully installed package.
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
@@ -22,7 +25,19 @@ for p in $PKGS; do
     fi
 done
 
-[ -z "$missing" ] && exit 0
+# The rig's kernel: apt-get download + dpkg-deb -x into build/cache/kernel (no root needed;
+# does nothing once it is there). Runs after the packages, whichever way this script ends.
+# Without it (offline, say) everything else still builds and tests; the serial_qemu test
+# then fails and says why.
+kernel() {
+    "$(dirname "$0")/../tests/serial/kernel.sh" ||
+        echo "f0boot: warning: no kernel for the serial test rig; serial_qemu will fail" >&2
+}
+
+if [ -z "$missing" ]; then
+    kernel
+    exit 0
+fi
 
 echo "f0boot: installing missing Debian packages:$missing"
 if [ "$(id -u)" -ne 0 ]; then
@@ -43,3 +58,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing
+kernel

@@ -240,7 +240,7 @@ static void send_frame(uint8_t *f, uint32_t plen)
 static void make_ref(uint32_t size, uint32_t seed)
 {
     uint32_t x = seed * 2654435761u + 1u;
-    uint32_t sp = L.sram_start + L.sram_size - F0B_SHARED_SIZE;
+    uint32_t sp = L.sram_start + L.sram_size; /* _estack at the end of SRAM, as the article links */
     uint32_t rv = (L.app_start + 0xC0u) | 1u;
     uint8_t *h = ref_hdr;
 
