@@ -6,10 +6,11 @@ is done, beside the single-board time. Medians and (min-max) over the runs; ever
 flash file is checked afterwards (payload and commit word), and a board that fails, or
 holds the wrong flash, counts as a failure.
 
-    bench/parallel.sh [--boards 1,8,32] [--runs 3] [--host-build DIR] [--out DIR] [--no-docs]
+    bench/parallel.sh [--boards 1,8,32] [--runs 3] [--protocol raw|rfc2217] [--fast-baud N]
+                      [--host-build DIR] [--out DIR] [--no-docs] [--json FILE]
 
-Writes the table into docs/benchmarks.md between the FARM markers (unless --no-docs or
---boards is given) and prints it.
+Writes the table into docs/benchmarks.md between the FARM markers (only for the default
+set: no --no-docs, --boards, --protocol rfc2217 or --fast-baud) and prints it.
 """
 import argparse
 import json
@@ -60,7 +61,7 @@ def proc_cpu(pid):
 def one_batch(a, n, run):
     d = os.path.join(a.out, "farm%d-%d" % (n, run))
     rc = farm.main(["up", str(n), "--dir", d, "--app", "none", "--port-base", str(a.port_base),
-                    "--host-build", a.host_build])
+                    "--host-build", a.host_build] + (["--rfc2217", "all"] if a.protocol == "rfc2217" else []))
     if rc != 0:
         raise SystemExit("farm up failed (%d)" % rc)
     info = json.load(open(os.path.join(d, "farm.json")))
@@ -68,8 +69,10 @@ def one_batch(a, n, run):
     procs = []
     t0 = time.monotonic()
     for b in info["boards"]:
-        cmd = [info["f0boot"], "flash", "socket://%s:%d" % (info["host"], b["raw_port"]), a.image,
+        cmd = [info["f0boot"], "flash", farm.port_spec(b, info["host"]), a.image,
                "--baud", "115200", "--no-boot", "--json", "--timeout", TIMEOUT_MS]
+        if a.fast_baud:
+            cmd += ["--fast-baud", str(a.fast_baud)]
         out = open(os.path.join(d, b["name"] + ".f0boot.json"), "w")
         procs.append((b, subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT), out))
     ends, f0boot_cpu = {}, 0.0
@@ -117,9 +120,11 @@ def render(a, results):
     single = [r["batch_s"] for r in results if r["n"] == 1]
     one = statistics.median(single) if single else None
     L = ["Measured %s on %s (%d CPUs); %d run%s per figure: median, (min-max); seconds of wall time. "
-         "64 KB image (%s) at 115200, raw TCP through ser2net, one f0boot process per board." % (
+         "64 KB image (%s) at %s, %s through ser2net, one f0boot process per board." % (
              time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), os.uname().nodename, os.cpu_count(),
-             a.runs, "" if a.runs == 1 else "s", os.path.basename(a.image)), "",
+             a.runs, "" if a.runs == 1 else "s", os.path.basename(a.image),
+             "115200 then %d" % a.fast_baud if a.fast_baud else "115200",
+             "RFC 2217" if a.protocol == "rfc2217" else "raw TCP"), "",
          "| boards | all done s | per board s | x one board | failures | CPU s per batch: f0sim / f0boot / ser2net | load average |",
          "|---|---|---|---|---|---|---|"]
     for n in a.boards:
@@ -157,10 +162,13 @@ def main():
     ap.add_argument("--host-build", default=os.path.join(ROOT, "build", "release"))
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "bench-farm"))
     ap.add_argument("--port-base", type=int, default=21000)
+    ap.add_argument("--protocol", choices=("raw", "rfc2217"), default="raw",
+                    help="how f0boot reaches the boards through ser2net")
+    ap.add_argument("--fast-baud", type=int, help="f0boot --fast-baud (with rfc2217 the far UART follows)")
     ap.add_argument("--no-docs", action="store_true")
     ap.add_argument("--json", help="write every figure here too")
     a = ap.parse_args()
-    docs = not a.no_docs and not a.boards
+    docs = not a.no_docs and not a.boards and a.protocol == "raw" and not a.fast_baud
     a.boards = [int(x) for x in (a.boards or "1,8,32").split(",")]
     subprocess.run(["cmake", "--build", a.host_build, "-j", "2", "--target", "f0boot", "f0sim", "firmware"],
                    check=True, stdout=subprocess.DEVNULL)

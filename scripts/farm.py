@@ -152,12 +152,20 @@ def port_free(host, port):
         s.close()
 
 
-def port_open(host, port):
-    try:
-        socket.create_connection((host, port), timeout=0.5).close()
-        return True
-    except OSError:
-        return False
+def listening_ports():
+    """Local TCP ports in LISTEN state (/proc/net/tcp, tcp6). Looked up there rather than by
+    connecting: a connection to an RFC 2217 accepter opens the board's device, and ser2net
+    drops a client of the board's other accepter while it closes it again."""
+    ports = set()
+    for f in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            for line in open(f).read().splitlines()[1:]:
+                cols = line.split()
+                if cols[3] == "0A":
+                    ports.add(int(cols[1].rsplit(":", 1)[1], 16))
+        except OSError:
+            pass
+    return ports
 
 
 def spawn(cmd, log):
@@ -321,13 +329,13 @@ def start_all(a, t, boards):
                    "-P", os.path.join(a.dir, "ser2net.pid")]
         s2n = spawn(s2n_cmd, os.path.join(a.dir, "ser2net.log")).pid
         started.append(s2n)
-        for b in boards:
-            for port in (b["raw_port"], b["rfc2217_port"]):
-                while not port_open(a.host, port):
-                    if not alive(s2n) or time.monotonic() > deadline:
-                        raise FarmError(EXIT_START, "ser2net does not serve %s:%d: %s\n%s" % (
-                            a.host, port, " ".join(s2n_cmd), open(os.path.join(a.dir, "ser2net.log")).read()[-1500:]))
-                    time.sleep(0.02)
+        want = {p for b in boards for p in (b["raw_port"], b["rfc2217_port"])}
+        while not want <= listening_ports():
+            if not alive(s2n) or time.monotonic() > deadline:
+                raise FarmError(EXIT_START, "ser2net does not serve ports %s: %s\n%s" % (
+                    sorted(want - listening_ports()), " ".join(s2n_cmd),
+                    open(os.path.join(a.dir, "ser2net.log")).read()[-1500:]))
+            time.sleep(0.02)
         return s2n
     except BaseException:
         stop_pids(started, signal.SIGTERM, 5)
