@@ -25,7 +25,10 @@ static const struct command commands[] = {
     {"flash", cmd_flash, "PORT IMAGE [--baud N] [--fast-baud N] [--skip-unchanged] [--no-boot] [--json]",
      "write an image through the bootloader, verify, commit and start it"},
     {"probe", cmd_probe, "PORT [--json]", "show what the bootloader on PORT reports (INFO)"},
-    {"boot", cmd_boot, "PORT [--json]", "start the committed application"},
+    {"boot", cmd_boot, "PORT [--expect TEXT] [--json]", "start the committed application"},
+    {"verify", cmd_verify, "PORT IMAGE [--json]",
+     "compare the device's flash with an image (page CRCs), nothing written"},
+    {"erase", cmd_erase, "PORT [--json]", "invalidate the application (erase the boot record)"},
     {"ports", cmd_ports, "[--json]", "list serial ports with their USB ids, serial and by-id names"},
 };
 
@@ -47,7 +50,9 @@ static const struct {
     {F0B_EXIT_VERSION, "bootloader speaks another protocol major version"},
     {F0B_EXIT_TRANSFER, "transfer failed after retries"},
     {F0B_EXIT_REFUSED, "device refused the image (reason printed)"},
-    {F0B_EXIT_VERIFY, "read-back check failed"},
+    {F0B_EXIT_VERIFY, "read-back check failed (verify: the device differs from the image)"},
+    {F0B_EXIT_EXPECT, "--expect: the application did not print the text in time"},
+    {F0B_EXIT_ABORTED, "interrupted (Ctrl-C, SIGTERM); the device stays in its bootloader"},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -60,9 +65,11 @@ static void usage(FILE *f)
     for (size_t i = 0; i < COUNT(commands); i++)
         fprintf(f, "  %-6s %s\n         %s\n", commands[i].name, commands[i].args,
                 commands[i].help);
+    fprintf(f, "\nenvironment: F0BOOT_PORT (PORT when none is given), F0BOOT_BAUD (--baud),\n"
+            "  F0BOOT_FAST_BAUD (--fast-baud); options on the command line win\n");
     fprintf(f, "\nexit codes:\n");
     for (size_t i = 0; i < COUNT(exit_help); i++)
-        fprintf(f, "  %2d  %s\n", exit_help[i].code, exit_help[i].what);
+        fprintf(f, "  %3d  %s\n", exit_help[i].code, exit_help[i].what);
 }
 
 int main(int argc, char **argv)

@@ -129,6 +129,24 @@ void out_msg(struct out *o, const char *fmt, ...)
     text_line(stderr, msg);
 }
 
+/* The device's output on stderr: carriage returns dropped, the rest through esc_text. */
+static void device_text(const char *s)
+{
+    char buf[256];
+    size_t k = 0;
+
+    for (; *s; s++) {
+        if (*s != '\r')
+            buf[k++] = *s;
+        if (k == sizeof buf - 1 || !s[1]) {
+            buf[k] = 0;
+            esc_text(stderr, buf);
+            k = 0;
+        }
+    }
+    fflush(stderr);
+}
+
 static void json_event(struct out *o, enum out_event kind, const char *phase, const char *msg,
                        uint64_t done, uint64_t total, uint64_t t_ms)
 {
@@ -139,7 +157,7 @@ static void json_event(struct out *o, enum out_event kind, const char *phase, co
     o->last_draw = t_ms;
     json_begin(&j, stdout);
     json_str(&j, "event", kind == OUT_EV_PHASE ? "phase" : kind == OUT_EV_WARN ? "warn" :
-             "progress");
+             kind == OUT_EV_OUTPUT ? "output" : "progress");
     json_str(&j, "phase", phase);
     if (msg)
         json_str(&j, "msg", msg);
@@ -186,6 +204,11 @@ void out_event(struct out *o, enum out_event kind, const char *phase, const char
     }
     if (o->quiet)
         return;
+    if (kind == OUT_EV_OUTPUT) {
+        end_bar(o);
+        device_text(msg ? msg : "");
+        return;
+    }
     if (kind == OUT_EV_PHASE) {
         char line[512];
         end_bar(o);

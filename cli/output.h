@@ -85,12 +85,14 @@ enum out_event {
     OUT_EV_PHASE,     /* a step starts: phase and msg */
     OUT_EV_WARN,      /* something went wrong but the command goes on: msg */
     OUT_EV_PROGRESS,  /* done of total bytes */
+    OUT_EV_OUTPUT,    /* what the device printed (msg, as received; --expect) */
 };
 
-/* A progress event of a streaming command: with --json {"event":"phase"|"warn"|"progress",
- * "phase":...,"msg":...,"done":...,"total":...,"t_ms":...} (progress at most every 200 ms
- * and the last one); else a warning line, a phase line (not with quiet), or a progress bar
- * on a terminal. msg may be NULL. */
+/* A progress event of a streaming command: with --json {"event":"phase"|"warn"|"progress"|
+ * "output","phase":...,"msg":...,"done":...,"total":...,"t_ms":...} (progress at most every
+ * 200 ms and the last one); else a warning line, a phase line (not with quiet), a progress
+ * bar on a terminal, or the device's output as it came (OUT_EV_OUTPUT, not with quiet:
+ * control characters escaped, carriage returns dropped). msg may be NULL. */
 void out_event(struct out *o, enum out_event kind, const char *phase, const char *msg,
                uint64_t done, uint64_t total, uint64_t t_ms);
 

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE 1   /* ppoll */
 #include "host.h"
+#include "rfc2217.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +50,8 @@ struct host {
     uint64_t pkt_due;
     void (*deliver)(void *ctx, uint8_t b);   /* sees each byte as it leaves for the host */
     void *deliver_ctx;
+    struct tnsrv *tn;     /* rfc2217:PORT: telnet with COM-PORT-CONTROL on the TCP side */
+    int nrst_rts;         /* rfc2217: NRST wired to RTS# instead of DTR# */
 };
 
 void host_set_deliver(struct host *h, void (*fn)(void *ctx, uint8_t b), void *ctx)
@@ -59,6 +62,8 @@ void host_set_deliver(struct host *h, void (*fn)(void *ctx, uint8_t b), void *ct
 
 static void out_put(struct host *h, uint8_t b)
 {
+    if (h->tn && b == 0xFF && ring_space(&h->out) >= 2)
+        ring_put(&h->out, b);     /* telnet: IAC doubled */
     if (ring_space(&h->out))
         ring_put(&h->out, b);
     if (h->deliver)
@@ -69,6 +74,32 @@ static int set_nonblock(int fd)
 {
     int fl = fcntl(fd, F_GETFL);
     return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+/* rfc2217:PORT[,nrst=dtr|rts]: the telnet server, and "tcp:PORT" into tcp for the listener. */
+static int rfc2217_spec(struct host *h, const char *spec, char *tcp, size_t n, char *err,
+                        size_t errlen)
+{
+    const char *port = spec + 8, *comma = strchr(port, ',');
+
+    if (comma && strcmp(comma, ",nrst=rts") != 0 && strcmp(comma, ",nrst=dtr") != 0) {
+        snprintf(err, errlen, "--uart %s: expected rfc2217:PORT[,nrst=dtr|rts]", spec);
+        return -1;
+    }
+    h->nrst_rts = comma && strcmp(comma, ",nrst=rts") == 0;
+    h->tn = calloc(1, sizeof *h->tn);
+    if (!h->tn) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    tnsrv_init(h->tn, h->nrst_rts);
+    snprintf(tcp, n, "tcp:%.*s", (int)(comma ? (size_t)(comma - port) : strlen(port)), port);
+    return 0;
+}
+
+int host_nrst_low(const struct host *h)
+{
+    return h->tn && h->fd >= 0 && tnsrv_nrst_low(h->tn);
 }
 
 struct host *host_open(const char *spec, uint32_t usb_latency_ms, char *err, size_t errlen)
@@ -89,6 +120,12 @@ struct host *host_open(const char *spec, uint32_t usb_latency_ms, char *err, siz
         /* stdin stays blocking (it may be the user's terminal): it is only read after
          * poll() says it has data */
         return h;
+    }
+    char tcp[64];
+    if (strncmp(spec, "rfc2217:", 8) == 0) {
+        if (rfc2217_spec(h, spec, tcp, sizeof tcp, err, errlen) != 0)
+            goto fail;
+        spec = tcp;
     }
     if (strncmp(spec, "tcp:", 4) == 0) {
         char *end;
@@ -137,7 +174,7 @@ struct host *host_open(const char *spec, uint32_t usb_latency_ms, char *err, siz
         h->out_fd = h->fd;
         return h;
     }
-    snprintf(err, errlen, "--uart %s: expected stdio, tcp:PORT or pty:PATH", spec);
+    snprintf(err, errlen, "--uart %s: expected stdio, tcp:PORT, rfc2217:PORT or pty:PATH", spec);
 fail:
     host_close(h);
     return NULL;
@@ -167,6 +204,7 @@ void host_close(struct host *h)
         close(h->slave_fd);
     if (h->link[0])
         unlink(h->link);
+    free(h->tn);
     free(h);
 }
 
@@ -217,6 +255,18 @@ void host_flush(struct host *h)
         flush_out(h);
 }
 
+/* Bytes from the host: data into in (through the telnet server with rfc2217, whose answers
+ * go out with the data). */
+static void take_input(struct host *h, struct ring *in, const uint8_t *buf, size_t n)
+{
+    if (h->tn) {
+        tnsrv_feed(h->tn, buf, n, in, &h->out);
+        return;
+    }
+    for (size_t k = 0; k < n; k++)
+        ring_put(in, buf[k]);
+}
+
 void host_poll(struct host *h, struct ring *in, int timeout_us)
 {
     struct pollfd p[2];
@@ -245,6 +295,8 @@ void host_poll(struct host *h, struct ring *in, int timeout_us)
                 setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
                 set_nonblock(cfd);
                 h->fd = h->out_fd = cfd;
+                if (h->tn)
+                    tnsrv_init(h->tn, h->nrst_rts);  /* a new client: lines negated */
             }
             continue;
         }
@@ -252,8 +304,7 @@ void host_poll(struct host *h, struct ring *in, int timeout_us)
         uint32_t room = ring_space(in) < sizeof buf ? ring_space(in) : (uint32_t)sizeof buf;
         ssize_t got = read(p[i].fd, buf, room);
         if (got > 0) {
-            for (ssize_t k = 0; k < got; k++)
-                ring_put(in, buf[k]);
+            take_input(h, in, buf, (size_t)got);
         } else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
             if (h->kind == HOST_TCP) {
                 close(h->fd);           /* the client left; wait for the next one */

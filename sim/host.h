@@ -12,7 +12,8 @@
 
 struct host;
 
-/* Open spec (stdio, tcp:PORT, pty:PATH). NULL with a message in err on failure. */
+/* Open spec (stdio, tcp:PORT, rfc2217:PORT[,nrst=dtr|rts], pty:PATH). NULL with a message
+ * in err on failure. */
 struct host *host_open(const char *spec, uint32_t usb_latency_ms, char *err, size_t errlen);
 void host_close(struct host *h);
 int host_connected(const struct host *h);
@@ -34,5 +35,8 @@ void host_set_deliver(struct host *h, void (*fn)(void *ctx, uint8_t b), void *ct
 int host_eof(const struct host *h);
 int host_port(const struct host *h);
 struct ring *host_input(struct host *h);
+/* rfc2217: 1 while the client asserts the modem line wired to NRST (DTR#, or RTS# with
+ * nrst=rts): the chip is held in reset. 0 otherwise, and for the other kinds. */
+int host_nrst_low(const struct host *h);
 
 #endif

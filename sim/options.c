@@ -20,6 +20,7 @@ void options_usage(FILE *f)
 "  --load FILE[@ADDR]       program ELF / Intel HEX / raw binary (needs @ADDR) into flash\n"
 "  --boot flash|rom         BOOT0 low (default) or high: the AN3155 ROM bootloader model\n"
 "  --uart stdio|tcp:PORT|pty:PATH   where USART1 goes (default stdio; tcp:0 picks a port)\n"
+"         rfc2217:PORT[,nrst=dtr|rts]   TCP with telnet RFC 2217: the host's DTR (or RTS) drives NRST\n"
 "  --port-file FILE         write the TCP port number there once listening\n"
 "  --usb-latency-ms N       device->host bytes leave in 62-byte packets or after N ms\n"
 "  --wait-host              hold the chip in reset until a host is on the line (tcp: a client\n"

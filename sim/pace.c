@@ -11,6 +11,7 @@
 
 #include "host.h"
 #include "machine.h"
+#include "regs/rcc.h"
 
 #define PACE_MAX_LAG_S 0.5
 /* How far virtual time may run ahead of the wall clock before the machine waits for it.
@@ -43,6 +44,28 @@ static void wall0_forward(struct pace *p, double s)
     }
 }
 
+/* NRST held low by the host (--uart rfc2217: a reset on DTR/RTS): nothing runs and the
+ * chip receives nothing until it is released, then it starts from a pin reset (RCC_CSR
+ * PINRSTF). Virtual time stands still meanwhile, so the boot window after the release is
+ * paced in real time like any other (not raced through to catch up). */
+static void hold_in_reset(struct pace *p, struct chip *c)
+{
+    struct timespec t0;
+    struct ring *in = host_input(p->h);
+
+    chip_logf(c, "NRST held low by the host's modem line: in reset");
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (host_nrst_low(p->h) && !*p->signal) {
+        host_poll(p->h, in, 1000);
+        in->tail = in->head;
+    }
+    if (p->realtime)
+        wall0_forward(p, since_s(&t0));
+    c->reset_req = 1;
+    c->reset_flags = RCC_CSR_PINRSTF;
+    chip_logf(c, "NRST released: pin reset");
+}
+
 static void link_poll(void *ctx, struct chip *c)
 {
     struct pace *p = ctx;
@@ -66,6 +89,8 @@ static void link_poll(void *ctx, struct chip *c)
     struct ring *in = host_input(p->h);
     int was_empty = ring_count(in) == 0;
     host_poll(p->h, in, wait_us);
+    if (host_nrst_low(p->h))
+        hold_in_reset(p, c);
     if (was_empty && ring_count(in))
         c->line_avail = c->now; /* on the host's side of the line from now on */
 }

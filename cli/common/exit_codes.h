@@ -16,7 +16,10 @@ enum f0b_exit {
     F0B_EXIT_VERSION = 12,      /* bootloader speaks another protocol major version */
     F0B_EXIT_TRANSFER = 13,     /* transfer failed after retries */
     F0B_EXIT_REFUSED = 14,      /* device refused the image (reason printed) */
-    F0B_EXIT_VERIFY = 15,       /* read-back check failed */
+    F0B_EXIT_VERIFY = 15,       /* read-back check failed (verify: the device differs) */
+    F0B_EXIT_EXPECT = 16,       /* --expect: the application did not print the text */
+    F0B_EXIT_ABORTED = 130,     /* interrupted (SIGINT/SIGTERM): the device is left in its
+                                 * bootloader, ready for the next update */
 };
 
 #endif

@@ -41,9 +41,9 @@
 #include <stdint.h>
 
 /* 2.0: frames other than INFO carry CRC-32/MPEG-2 (1.x: zlib crc32); INFO reports the idle
- * timeout. */
+ * timeout. 2.1: ERASE (the boot record) and F0B_FEAT_ERASE. */
 #define F0B_PROTO_MAJOR 2u
-#define F0B_PROTO_MINOR 0u
+#define F0B_PROTO_MINOR 1u
 
 #define F0B_FRAME_DELIM   0x00u
 #define F0B_FRAME_OVERHEAD 6u       /* type, seq, crc32 */
@@ -104,6 +104,11 @@ enum f0b_cmd {
     F0B_CMD_BAUD = 0x07,
     /* RESET: (empty) -> status, then a system reset once the response has left. */
     F0B_CMD_RESET = 0x08,
+    /* ERASE (2.1, F0B_FEAT_ERASE): (empty) -> status. Erases the boot record page: the
+     * application is invalidated (INFO app_state none) and the device stays in its
+     * bootloader at every reset until an update commits a new one. Application pages are
+     * left as they are. Closes an open update session. */
+    F0B_CMD_ERASE = 0x09,
 };
 
 #define F0B_T_NAK 0xFFu             /* unsolicited: status u8, next u32; seq 0 */
@@ -170,6 +175,7 @@ enum f0b_status {
 #define F0B_FEAT_CRC    (1u << 1)
 #define F0B_FEAT_SEEK   (1u << 2)
 #define F0B_FEAT_RESET  (1u << 3)
+#define F0B_FEAT_ERASE  (1u << 7)   /* ERASE (2.1) */
 
 enum f0b_app_state {
     F0B_APP_NONE = 0,          /* boot record erased or unreadable */

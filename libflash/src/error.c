@@ -19,6 +19,8 @@ const char *f0b_flash_strerror(int err)
     case F0B_E_PROTOCOL: return "malformed answer from the device";
     case F0B_E_NOMEM: return "out of memory";
     case F0B_E_BAUD: return "the port does not run at the rate asked for";
+    case F0B_E_ABORTED: return "aborted";
+    case F0B_E_NO_LINES: return "the port has no DTR/RTS lines to drive";
     default: return "unknown error";
     }
 }

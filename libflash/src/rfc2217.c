@@ -26,6 +26,8 @@ enum {
     CPC_SET_CONTROL = 5,
     CPC_SERVER = 100,           /* added to the code in the server's answers */
     CPC_PARITY_NONE = 1, CPC_STOPSIZE_1 = 1, CPC_CONTROL_NONE = 1,
+    /* SET-CONTROL values for the modem lines (RFC 2217: "ON" asserts the line) */
+    CPC_DTR_ON = 8, CPC_DTR_OFF = 9, CPC_RTS_ON = 11, CPC_RTS_OFF = 12,
 };
 
 /* Option states after RFC 1143 (the Q method, without the queue bit): answer a request only
@@ -331,6 +333,25 @@ static int rfc_set_baud(void *ctx, uint32_t baud)
     return rc == 1 && r->ack_val[CPC_SET_BAUDRATE] == baud ? 0 : F0B_E_IO;
 }
 
+/* DTR and RTS through SET-CONTROL, one line at a time, each confirmed by the server (its
+ * answer 105 carries the value it set). ser2net drives the real port's lines. */
+static int rfc_set_lines(void *ctx, int dtr, int rts)
+{
+    struct rfc *r = ctx;
+    const uint8_t v[2] = { dtr ? CPC_DTR_ON : CPC_DTR_OFF, rts ? CPC_RTS_ON : CPC_RTS_OFF };
+
+    if (r->us[TN_OPT_COMPORT] != Q_YES)
+        return F0B_E_IO;
+    for (int i = 0; i < 2; i++) {
+        r->acked &= ~(1u << CPC_SET_CONTROL);
+        cpc_send(r, CPC_SET_CONTROL, &v[i], 1);
+        int rc = r->failed ? F0B_E_IO : rfc_wait(r, 1u << CPC_SET_CONTROL, r->ack_ms);
+        if (rc != 1 || r->ack_val[CPC_SET_CONTROL] != v[i])
+            return F0B_E_IO;
+    }
+    return 0;
+}
+
 static int rfc_drain(void *ctx)
 {
     (void)ctx;                  /* the server's UART sends in its own time */
@@ -360,7 +381,8 @@ static void rfc_close(void *ctx)
 }
 
 static const struct f0b_port_ops rfc_ops = {
-    rfc_read, rfc_write, rfc_set_baud, rfc_drain, rfc_flush, rfc_close, NULL, NULL, NULL,
+    rfc_read, rfc_write, rfc_set_baud, rfc_drain, rfc_flush, rfc_close, NULL, rfc_set_lines,
+    NULL,
 };
 
 /* Negotiate COM-PORT-OPTION and set the far UART to 8N1 at baud, no flow control. */

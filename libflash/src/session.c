@@ -175,3 +175,15 @@ int f0b_sess_reset(struct f0b_session *s)
         return 0;
     return sess_fail_status(s, st);
 }
+
+int f0b_sess_erase(struct f0b_session *s)
+{
+    uint32_t n;
+    int st;
+
+    sess_event(s, F0B_EV_PHASE, "erase", "erasing the boot record", 0, 0);
+    st = sess_request(s, F0B_CMD_ERASE, NULL, 0, NULL, 0, &n, s->o.timeout_ms, sess_tries(s));
+    if (st == F0B_ST_OK)
+        return 0;
+    return sess_fail_status(s, st);
+}

@@ -13,6 +13,7 @@
 #include "frame.h"
 
 #define GREET_MS 100            /* INFO is repeated this often while connecting */
+#define STOP_POLL_MS 50         /* with a stop flag, reads wait at most this long at a time */
 
 struct f0b_session {
     struct f0b_port *port;
@@ -43,6 +44,8 @@ int sess_send_frame(struct f0b_session *s, uint8_t type, uint8_t seq, const uint
 /* Next frame with a good check before deadline: 1 (in s->rx.buf, *len bytes), 0 on
  * timeout, or the port's error. */
 int sess_recv_frame(struct f0b_session *s, uint64_t deadline, uint32_t *len);
+/* 1 once the caller's stop flag (opts.stop) is raised. */
+int sess_stopped(const struct f0b_session *s);
 /* Discard what the port and the deframer hold. */
 void sess_flush_input(struct f0b_session *s);
 /* Wait out ms on the line, discarding whatever arrives: 0 or the port's error. */

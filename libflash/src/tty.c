@@ -347,7 +347,7 @@ static int tty_set_lines(void *ctx, int dtr, int rts)
     int clr = (dtr ? 0 : TIOCM_DTR) | (rts ? 0 : TIOCM_RTS);
 
     if (!t->has_lines)
-        return F0B_E_IO;
+        return F0B_E_NO_LINES;
     if ((set && ioctl(t->fd, TIOCMBIS, &set) != 0) || (clr && ioctl(t->fd, TIOCMBIC, &clr) != 0))
         return F0B_E_IO;
     return 0;

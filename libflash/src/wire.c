@@ -59,6 +59,8 @@ int sess_send_frame(struct f0b_session *s, uint8_t type, uint8_t seq, const uint
         return F0B_E_ARG;
     if (!s->port->ops)
         return F0B_E_IO;
+    if (sess_stopped(s))
+        return F0B_E_ABORTED;   /* before a frame starts: one started is written whole */
     f[0] = type;
     f[1] = seq;
     if (plen)
@@ -91,15 +93,35 @@ int sess_recv_frame(struct f0b_session *s, uint64_t deadline, uint32_t *len)
             }
         }
         uint64_t t = sess_now(s);
+        if (sess_stopped(s))
+            return F0B_E_ABORTED;
         if (t >= deadline)
             return 0;
-        int got = s->port->ops->read(s->port->ctx, s->rbuf, sizeof s->rbuf,
-                                     (int)(deadline - t));
+        uint64_t wait = deadline - t;
+        if (s->o.stop && wait > STOP_POLL_MS)
+            wait = STOP_POLL_MS;    /* a signal does not end the transports' waits */
+        int got = s->port->ops->read(s->port->ctx, s->rbuf, sizeof s->rbuf, (int)wait);
         if (got < 0)
             return got;
         s->rpos = 0;
         s->rend = (size_t)got;
     }
+}
+
+size_t f0b_sess_take_input(struct f0b_session *s, uint8_t *buf, size_t max)
+{
+    size_t n = s->rend - s->rpos;
+
+    if (n > max)
+        n = max;
+    memcpy(buf, s->rbuf + s->rpos, n);
+    s->rpos += n;
+    return n;
+}
+
+int sess_stopped(const struct f0b_session *s)
+{
+    return s->o.stop && *s->o.stop;
 }
 
 void sess_flush_input(struct f0b_session *s)
@@ -208,6 +230,7 @@ static int parse_info(struct f0b_session *s, int st, const uint8_t *r, uint32_t 
     d->features = f0b_get_le32(r + F0B_INFO_FEATURES);
     d->max_baud = f0b_get_le32(r + F0B_INFO_MAX_BAUD);
     d->stay_reason = r[F0B_INFO_STAY_REASON];
+    d->idle_ms = f0b_get_le16(r + F0B_INFO_IDLE_MS);
     memcpy(d->record, r + F0B_INFO_RECORD, F0B_IMG_HDR_SIZE);
     if (d->page_size < 2 || (d->page_size & (d->page_size - 1)) || d->max_data < 2 ||
         d->window == 0)

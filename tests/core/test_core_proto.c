@@ -118,6 +118,53 @@ static void test_response_types_refused(void **state)
     assert_int_equal(RX.buf[2], F0B_ST_UNKNOWN_CMD);
 }
 
+static void send_header(uint8_t seq, const struct test_img *img, int expect);
+static void send_data(uint8_t seq, const struct test_img *img, uint32_t off, uint32_t n);
+static void make_state(int state, struct test_img *img);
+
+/* ERASE (2.1): INFO announces it; only after INFO; it erases the record page alone (the
+ * application's pages keep their bytes), the application is gone (boot refused), and an
+ * update open at the time is closed (its DATA refused, nothing programmed). */
+static void test_erase(void **state)
+{
+    (void)state;
+    struct test_img img;
+    uint8_t page0[2048];
+
+    make_state(F0B_APP_VALID, &img);
+    f0b_proto_init(&P, &L, F0B_STAY_REQUEST);
+    send_req(F0B_CMD_ERASE, 1, NULL, 0);
+    f0b_proto_poll(&P);
+    assert_int_equal(recv_resp(), 7);
+    assert_int_equal(RX.buf[2], F0B_ST_BAD_STATE);
+    assert_int_equal(f0b_app_state(&L), F0B_APP_VALID);
+    greet(2);
+    assert_true(f0b_get_le32(RX.buf + 3 + F0B_INFO_FEATURES) & F0B_FEAT_ERASE);
+    memcpy(page0, fake_flash_mem() + (L.app_start - F0B_FLASH_BASE), sizeof page0);
+    uint64_t erases = fake_flash_erases();
+    send_header(3, &img, F0B_ST_OK);        /* an update open at the time */
+    send_data(4, &img, 0, 1024);
+    send_req(F0B_CMD_ERASE, 5, NULL, 0);
+    assert_int_equal(f0b_proto_poll(&P), F0B_PROTO_IDLE);
+    assert_int_equal(recv_resp(), 7);
+    assert_int_equal(RX.buf[0], F0B_CMD_ERASE | F0B_RESP);
+    assert_int_equal(RX.buf[2], F0B_ST_OK);
+    assert_int_equal(f0b_app_state(&L), F0B_APP_NONE);
+    /* BEGIN erased the record and page 0 (rewritten by DATA), ERASE the record again */
+    assert_int_equal(fake_flash_erases(), erases + 3);
+    assert_memory_equal(fake_flash_mem() + (L.app_start - F0B_FLASH_BASE), page0, 1024);
+    uint8_t pl[F0B_DATA_HDR + 2] = { 0, 4, 0, 0, 0, 0, 1, 2 };
+    send_req(F0B_CMD_DATA, 6, pl, sizeof pl);
+    f0b_proto_poll(&P);
+    assert_int_equal(recv_resp(), 11);
+    assert_int_equal(RX.buf[2], F0B_ST_BAD_STATE);
+    send_req(F0B_CMD_BOOT, 7, NULL, 0);
+    assert_int_equal(f0b_proto_poll(&P), F0B_PROTO_IDLE);
+    assert_int_equal(recv_resp(), 7);
+    assert_int_equal(RX.buf[2], F0B_ST_NO_APP);
+    test_img_free(&img);
+}
+
 /* ---- the boot decision (issue 10): every combination ----------------------------------- */
 
 /* Leave the boot record in the given state. */
@@ -471,6 +518,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_response_types_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_boot_decide, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_erase, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idle_starts_valid_app, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idle_frames_keep_session, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idle_update_in_progress_stays, setup, teardown),

@@ -152,9 +152,11 @@ class Env:
                            timeout=timeout)
         return p.returncode, p.stdout, p.stderr
 
-    def probe(self, sim, timeout_ms=ANSWER_TIMEOUT_MS):
-        """f0boot probe --json: (exit code, the device's INFO as a dict or None, stderr)."""
-        rc, out, err = self.f0boot_run("probe", sim.url(), "--json", "--timeout", str(timeout_ms))
+    def probe(self, sim, timeout_ms=ANSWER_TIMEOUT_MS, *extra):
+        """f0boot probe --json: (exit code, the device's INFO as a dict or None, stderr).
+        extra: more options ("--no-ask": only a bootloader that runs already answers)."""
+        rc, out, err = self.f0boot_run("probe", sim.url(), "--json", "--timeout", str(timeout_ms),
+                                       *extra)
         return rc, (json.loads(out.splitlines()[-1]) if rc == 0 else None), err
 
     def flash(self, sim, image, *opts, expect=0, timeout_ms=ANSWER_TIMEOUT_MS):
@@ -295,7 +297,7 @@ def scenario_listen(env):
     check(os.path.exists(elf), "missing build output %s" % elf)
     sim = Sim(env, env.flash_file())
     env.flash(sim, elf)
-    rc, info, err = env.probe(sim, timeout_ms=300)
+    rc, info, err = env.probe(sim, 300, "--no-ask")
     check(rc == 11, "a probe of the running application got exit %d (expected 11, no "
           "bootloader): %s %s" % (rc, info, err))
     sim.uart(send=REQUEST_SEQ, seconds=0.3, until=lambda d: True)

@@ -1,5 +1,6 @@
 #include <stdlib.h>
 #include <string.h>
+#include "f0boot/layout.h"
 #include "link.h"
 #include "fake_board.h"
 #include "fake_flash.h"
@@ -142,6 +143,35 @@ static void run_device(struct link *k)
     }
 }
 
+/* The running application (cfg.app_listens) hears byte c sent at rate sent. */
+static void app_hears(struct link *k, uint8_t c, uint32_t sent)
+{
+    const uint8_t *req = (const uint8_t *)F0B_APP_REQUEST;
+    uint32_t rate = k->cfg.app_baud ? k->cfg.app_baud : k->cfg.baud;
+
+    if (!k->cfg.app_listens || k->app_reset_at)
+        return;
+    c = sample(k, c, sent, rate);
+    if (c == req[k->app_match])
+        k->app_match++;
+    else
+        k->app_match = c == req[0] ? 1 : 0;
+    if (k->app_match == F0B_APP_REQUEST_LEN)
+        k->app_reset_at = k->now_us + (uint64_t)k->cfg.app_reset_ms * 1000u + 1u;
+}
+
+/* The application's request done: a software reset into the bootloader, which stays. */
+static void app_to_bootloader(struct link *k)
+{
+    fake_board_init(k->cfg.baud, 0x442);
+    fake_board_rx_gate(gate);
+    f0b_proto_init(&k->dev, k->l, F0B_STAY_REQUEST);
+    k->booted = 0;
+    k->app_reset_at = 0;
+    k->app_match = 0;
+    k->resets++;
+}
+
 static void advance(void *ctx, uint32_t ms)
 {
     struct link *k = ctx;
@@ -153,10 +183,20 @@ static void advance(void *ctx, uint32_t ms)
             power_on(k);
         while (k->h2d.n && k->h2d.t[k->h2d.head] <= k->now_us) {
             size_t i = k->h2d.head;
-            if (!k->off_until)  /* a device without power hears nothing */
+            if (k->booted)
+                app_hears(k, k->h2d.c[i], k->h2d.baud[i]);
+            else if (!k->off_until)  /* a device without power hears nothing */
                 fake_board_rx_push(sample(k, k->h2d.c[i], k->h2d.baud[i], fake_board_baud()));
             k->h2d.head = (i + 1) % k->h2d.cap;
             k->h2d.n--;
+        }
+        if (k->app_reset_at && k->now_us >= k->app_reset_at)
+            app_to_bootloader(k);
+        if (k->cfg.restart_at_ms && k->now_us >= (uint64_t)k->cfg.restart_at_ms * 1000u) {
+            k->cfg.restart_at_ms = 0;
+            k->booted = 0;
+            k->resets++;
+            power_on(k);
         }
         if (!k->booted && !k->off_until && k->now_us >= k->busy_until)
             run_device(k);
@@ -209,6 +249,7 @@ void link_init(struct link *k, const struct link_cfg *c, const struct f0b_layout
     fake_board_init(c->baud, 0x442);
     fake_board_rx_gate(gate);
     f0b_proto_init(&k->dev, l, F0B_STAY_NO_APP);
+    k->booted = c->start_app;
     k->peer = (struct f0b_loop_peer){ h2d, d2h, advance, set_baud, now_ms, k };
     f0b_port_loop(&k->port, &k->peer);
 }

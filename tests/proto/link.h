@@ -30,6 +30,16 @@ struct link_cfg {
     int cut_after_commit;
     uint32_t cut_off_ms;
     uint32_t window_ms;
+    /* The application runs at start (link_init) instead of the bootloader. With app_listens
+     * it takes F0B_APP_REQUEST, received at app_baud (0: baud), and resets into the
+     * bootloader (stay reason request) app_reset_ms later; otherwise it answers nothing. */
+    int start_app;
+    int app_listens;
+    uint32_t app_baud;
+    uint32_t app_reset_ms;
+    /* The board restarts at this virtual time (a rig's power cycle; 0: never), as after a
+     * power cut: a valid application gets the window_ms boot window. */
+    uint32_t restart_at_ms;
 };
 
 struct lq {
@@ -55,6 +65,8 @@ struct link {
     uint64_t off_until;         /* powered off until (us) */
     uint64_t window_end;        /* boot window ends (us); 0: none */
     unsigned noise_events;
+    size_t app_match;           /* bytes of F0B_APP_REQUEST matched by the application */
+    uint64_t app_reset_at;      /* the application resets into the bootloader then (us) */
     struct f0b_loop_peer peer;
     struct f0b_port port;
 };

@@ -435,6 +435,33 @@ static void test_negotiation(void **state)
     assert_int_equal(S.n_data, 0);
 }
 
+/* DTR/RTS through SET-CONTROL (a reset sequence): each line set, in order, each answered
+ * before the next (RFC 2217: 8/9 DTR on/off, 11/12 RTS on/off). */
+static void test_set_lines(void **state)
+{
+    struct f0b_port p;
+    struct f0b_reset_seq seq;
+    char err[300];
+    (void)state;
+
+    srv_reset();
+    S.echo = 1;
+    tcpdev_start(&D, &echo_server);
+    assert_int_equal(open_port(&p, 2000, err, sizeof err), 0);
+    size_t n0 = S.n_cpc;
+    assert_int_equal(f0b_reset_parse("D1,W20,R1,D0", &seq, err, sizeof err), 0);
+    assert_int_equal(f0b_reset_run(&p, &seq, NULL), 0);
+    f0b_port_close(&p);
+    tcpdev_join(&D);
+    static const uint32_t want[] = { 8, 12, 8, 11, 9, 11 };
+    assert_int_equal(S.n_cpc - n0, 6);
+    for (size_t i = 0; i < 6; i++) {
+        assert_int_equal(S.cpc_code[n0 + i], 5);
+        assert_int_equal(S.cpc_val[n0 + i], want[i]);
+    }
+    assert_int_equal(S.n_data, 0);
+}
+
 static void test_set_baud(void **state)
 {
     struct f0b_port p;
@@ -690,6 +717,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_negotiation),
+        cmocka_unit_test(test_set_lines),
         cmocka_unit_test(test_set_baud),
         cmocka_unit_test(test_data_ff),
         cmocka_unit_test(test_split),

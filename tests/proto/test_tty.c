@@ -139,7 +139,7 @@ static void test_raw_8n1(void **state)
     assert_int_equal(p.ops->flush(p.ctx), 0);
     assert_int_equal(p.ops->read(p.ctx, got, sizeof got, 30), 0);
     /* a pty has no modem lines */
-    assert_int_equal(p.ops->set_lines(p.ctx, 0, 0), F0B_E_IO);
+    assert_int_equal(p.ops->set_lines(p.ctx, 0, 0), F0B_E_NO_LINES);
 
     f0b_port_close(&p);
     /* closing gives the exclusive flag back (f0sim keeps its pty open: the next opener

@@ -12,14 +12,13 @@ this order and share the boards, so each one that needs a bootloader asks for it
 """
 from collections import namedtuple
 
-# Scenarios that fail against today's f0boot, for work still to come (issue 12). A run reports
-# them XFAIL; one that passes is reported XPASS and fails the run, so that this list is kept
-# true: when a fix lands, delete its name here. (Before the termios transport was merged the
-# list also held uart_fastbaud_fallback, usb_by_id, usb_bare_name, usb_selector, ports_json
-# and usb_second_opener: each failed then and passes now.)
-EXPECTED_FAIL = {
-    "uart_expect",              # no --expect yet (exit 2)
-}
+# Scenarios that fail against today's f0boot, for work still to come. A run reports them
+# XFAIL; one that passes is reported XPASS and fails the run, so that this list is kept true:
+# when a fix lands, delete its name here. (Before the termios transport was merged the list
+# held uart_fastbaud_fallback, usb_by_id, usb_bare_name, usb_selector, ports_json and
+# usb_second_opener; before the hands-free work, uart_expect: each failed then and passes
+# now.)
+EXPECTED_FAIL = set()
 
 S = namedtuple("S", "name cmd rc out on timeout")
 S.__new__.__defaults__ = (0, (), (), 180)
@@ -121,7 +120,8 @@ SCENARIOS = [
     S("uart_handsfree", "{v2} || exit 99\n"
       "f0boot flash {p} /f0b/app.elf --json --timeout 3000 && appcheck {p} 1.0.0".format(
           v2=flash_and_run(UART, "app_v2.elf", "2.0.0"), p=UART),
-      0, [FLASH_OK + r'.*"booted":true', r"app v1\.0\.0"]),
+      0, [FLASH_OK + r'.*"entry":"request".*"booted":true', r'"phase":"enter","msg":"request: ',
+          r"app v1\.0\.0"]),
     # Never stranded: a session greeted and then abandoned ends by itself after the idle
     # timeout, and the committed application runs again (nobody resets the board).
     S("uart_abandoned", "{v1} || exit 99\ntobl {p}\n"
@@ -131,6 +131,46 @@ SCENARIOS = [
     # --expect: f0boot keeps the port open after BOOT until the application prints TEXT.
     S("uart_expect", "tobl {p}\nf0boot flash {p} /f0b/app_v2.elf --json --timeout 3000 "
       "--expect 'app v2.0.0'".format(p=UART), 0, [FLASH_OK]),
+    # DTR and RTS through the 8250 driver (f0boot's tty line control): a reset sequence that
+    # leaves both asserted shows in the kernel's view of the 16550's MCR
+    # (/proc/tty/driver/serial) and stays after f0boot has closed the port (HUPCL is clear);
+    # the next f0boot's open negates both. The application runs and ignores the lines: in
+    # this rig they end at QEMU's socket chardev, which passes no modem control on to the
+    # board, so the bootloader answers only when the greetings' bytes make the example
+    # application enter it ('B'), or not at all (a reset by DTR is shown on f0sim over
+    # RFC 2217 instead: e2e_hf_reset).
+    S("uart_reset_lines", "appcheck {p} 2.0.0 || exit 99\n"
+      "f0boot probe {p} --json --no-ask --reset D1,R1 --wait 300 --timeout 300; "
+      "echo \"probe=$?\"\n"
+      "l=$(grep '^1:' /proc/tty/driver/serial); echo \"$l\"\n"
+      "case \"$l\" in *RTS*DTR*) echo lines=on ;; *) echo lines=not-on ;; esac\n"
+      "f0boot probe {p} --json --wait 3000 --timeout 1000; echo \"probe=$?\"\n"
+      "l=$(grep '^1:' /proc/tty/driver/serial); echo \"$l\"\n"
+      "case \"$l\" in *RTS*|*DTR*) echo lines=still-on ;; *) echo lines=off ;; esac\n"
+      .format(p=UART), 0,
+      [r'"entry":"(reset|wait)"|probe=11\b', r"lines=on\b", r"lines=off\b",
+       r"probe=0\b"]),
+    # Hands-free by the names rig owners use, with the proof it came up: the application runs
+    # (v1), nobody sends 'B'; f0boot asks it for its bootloader, flashes, and waits for the
+    # new version's line (its output in JSON events).
+    S("usb_by_id_expect", "{v1} || exit 99\n"
+      "f0boot flash {b} /f0b/app_v2.elf --json --timeout 3000 --expect 'app v2.0.0'".format(
+          v1=flash_and_run(USB, "app.elf", "1.0.0"), b=BY_ID),
+      0, [FLASH_OK + r'.*"entry":"request","expect":"app v2\.0\.0"',
+          r'"event":"output","phase":"expect"']),
+    S("usb_selector_expect", "appcheck {u} 2.0.0 || exit 99\n"
+      "f0boot flash usb:0403:6001:{s} /f0b/app.elf --json --timeout 3000 "
+      "--expect 'app v1.0.0'".format(u=USB, s=SERIAL),
+      0, [FLASH_OK + r'.*"entry":"request","expect":"app v1\.0\.0"']),
+    # verify through the adapter: the image on the device matches, another one is exit 15
+    # naming the first page; erase then leaves the bootloader with no application.
+    S("usb_verify_erase", "appcheck {u} 1.0.0 || exit 99\n"
+      "f0boot verify {u} /f0b/app.elf --json --timeout 3000 || exit 1\n"
+      "f0boot verify {u} /f0b/app_v2.elf --timeout 3000; echo \"other=$?\"\n"
+      "f0boot erase {u} --json --timeout 3000 || exit 1\n"
+      "f0boot probe {u} --json --timeout 3000\n".format(u=USB),
+      0, [r'"match":true', r"other=15\b", r"differs first", r'"erased":true',
+          r'"app_state":"none"']),
 ]
 
 # Output that fails any scenario (the guest's f0boot is the sanitizer build).

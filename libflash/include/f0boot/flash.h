@@ -16,6 +16,7 @@
 #ifndef F0BOOT_FLASH_H
 #define F0BOOT_FLASH_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "f0boot/container.h"
@@ -35,6 +36,8 @@ enum f0b_flash_err {
     F0B_E_NOMEM = -10,
     F0B_E_BAUD = -11,       /* the port does not run at the rate asked for (set_baud): the
                              * driver or the UART cannot do it; get_baud says what it runs at */
+    F0B_E_ABORTED = -12,    /* the caller raised its stop flag (f0b_flash_opts.stop: Ctrl-C) */
+    F0B_E_NO_LINES = -13,   /* the port has no DTR/RTS to drive (raw TCP, a pty) */
 };
 
 /* A short description of err (an enum f0b_flash_err); "unknown error" for any other value.
@@ -64,8 +67,8 @@ struct f0b_port_ops {
      * virtual clock so tests are fast and reproducible. */
     uint64_t (*now_ms)(void *ctx);
     /* Drive the modem-control lines: nonzero asserts DTR / RTS (the adapter's DTR# and RTS#
-     * pins go low). 0, or F0B_E_IO when the port has no such lines (a pty). NULL: the
-     * transport has none (TCP). */
+     * pins go low). 0, F0B_E_NO_LINES when the port has no such lines (a pty), or
+     * F0B_E_IO. NULL: the transport has none (raw TCP). */
     int (*set_lines)(void *ctx, int dtr, int rts);
     /* The line rate the port runs at now, as the driver reports it; NULL or 0: unknown. */
     uint32_t (*get_baud)(void *ctx);
@@ -147,6 +150,10 @@ struct f0b_flash_opts {
     int skip_unchanged;     /* compare page CRCs and send only pages that differ */
     f0b_event_fn event;
     void *event_ctx;
+    /* NULL, or a flag a signal handler raises: every wait checks it at least every 50 ms
+     * and returns F0B_E_ABORTED once it is nonzero. A frame already started is always
+     * written whole (the device's deframer never holds half of ours). */
+    const volatile sig_atomic_t *stop;
 };
 
 /* Fill o with the defaults: 115200 baud, no fast baud, 1000 ms timeout, 5 retries, 3000 ms
@@ -162,6 +169,7 @@ struct f0b_dev_info {
     uint32_t flash_size, app_start, app_size;
     uint16_t max_data;
     uint8_t window, app_state, stay_reason;
+    uint16_t idle_ms;       /* a greeted bootloader's idle timeout (0: none) */
     uint32_t features, max_baud;
     uint8_t record[F0B_IMG_HDR_SIZE];
 };
@@ -242,5 +250,111 @@ int f0b_sess_boot(struct f0b_session *s);
 /* Reset the device (RESET). Returns 0, or F0B_E_REFUSED (not supported: see
  * f0b_sess_last_status()), F0B_E_TRANSFER (no answer after the retries), F0B_E_IO. */
 int f0b_sess_reset(struct f0b_session *s);
+
+/* Take up to max bytes the session read from the port after the last frame it used (an
+ * application's first output right behind BOOT's answer) into buf; they are removed from
+ * the session. Returns the count (0 if none). */
+size_t f0b_sess_take_input(struct f0b_session *s, uint8_t *buf, size_t max);
+
+/* Invalidate the application: ERASE erases the boot record (the bootloader then stays at
+ * every reset until an update commits a new application). Returns 0, or F0B_E_REFUSED
+ * (f0b_sess_last_status(): F0B_ST_UNKNOWN_CMD from a bootloader older than protocol 2.1,
+ * a flash status), F0B_E_TRANSFER (no answer), F0B_E_IO, F0B_E_ABORTED. */
+int f0b_sess_erase(struct f0b_session *s);
+
+/* What f0b_sess_compare() found. */
+struct f0b_compare {
+    int record_match;       /* the boot record holds exactly this image's header */
+    uint8_t app_state;      /* INFO's app_state (enum f0b_app_state) */
+    uint32_t pages;         /* pages the payload covers */
+    uint32_t bad_pages;     /* of them, pages whose device crc differs from the image's */
+    int32_t first_bad;      /* index of the first such page, -1 if none */
+    uint32_t first_bad_addr;    /* its flash address */
+    uint32_t crc;           /* the device's crc32 of the whole payload range */
+};
+
+/* Compare the device with a container (header hdr, size payload bytes) without writing
+ * anything: the boot record against hdr, then one crc32 per page of the payload range
+ * against the image's. Needs f0b_sess_connect() first. Returns 0 when the record holds hdr,
+ * the application is valid and every page matches; F0B_E_VERIFY when anything differs (r
+ * says what); F0B_E_ARG (no INFO yet, size 0 or not the header's payload size),
+ * F0B_E_REFUSED (the device refused CRC: f0b_sess_last_status()), F0B_E_PROTOCOL,
+ * F0B_E_TRANSFER, F0B_E_IO, F0B_E_ABORTED. */
+int f0b_sess_compare(struct f0b_session *s, const uint8_t *hdr, const uint8_t *payload,
+                     uint32_t size, struct f0b_compare *r);
+
+/* ---- into the bootloader without a button (entry.c) ---------------------------------- */
+
+/* How a bootloader came to answer (f0b_sess_enter()). */
+enum f0b_entry_how {
+    F0B_ENTRY_RUNNING = 0,  /* it answered the first greeting: it was running already */
+    F0B_ENTRY_REQUEST = 1,  /* the running application was asked (F0B_APP_REQUEST) */
+    F0B_ENTRY_RESET = 2,    /* the reset sequence on DTR/RTS */
+    F0B_ENTRY_WAIT = 3,     /* later, while greeting for up to opts.connect_ms: a reset or
+                             * power cycle from outside (a rig's relay, a button) */
+};
+
+/* "running", "request", "reset", "wait"; never NULL. */
+const char *f0b_entry_str(enum f0b_entry_how how);
+
+#define F0B_RESET_MAX_STEPS 32u
+#define F0B_RESET_MAX_WAIT_MS 10000u
+
+/* A reset sequence on the modem lines: steps run in order. */
+struct f0b_reset_step {
+    char what;              /* 'D' DTR, 'R' RTS (val 1 asserts, 0 negates), 'W' wait val ms */
+    uint32_t val;
+};
+struct f0b_reset_seq {
+    unsigned n;
+    struct f0b_reset_step step[F0B_RESET_MAX_STEPS];
+};
+
+/* Parse a reset sequence: a name (none, dtr, rts, dtr-rts, rts-dtr: docs/protocol.md says
+ * which wiring each is for) or a custom sequence of comma-separated steps D0 D1 R0 R1 (DTR
+ * or RTS negated/asserted) and Wms (wait, at most F0B_RESET_MAX_WAIT_MS), such as
+ * "D1,R0,W100,D0". "none" gives n == 0. Returns 0, or F0B_E_ARG with what is wrong in err. */
+int f0b_reset_parse(const char *text, struct f0b_reset_seq *seq, char *err, size_t errlen);
+
+/* Drive DTR and RTS (nonzero asserts: the adapter's DTR#/RTS# pins go low): a serial port
+ * through its driver, rfc2217:// through SET-CONTROL (the server confirms). Returns 0,
+ * F0B_E_NO_LINES (raw TCP, a pty: nothing to drive), F0B_E_IO. */
+int f0b_port_set_lines(struct f0b_port *p, int dtr, int rts);
+
+/* Run a reset sequence; DTR and RTS start negated (as f0b_port_open() leaves them).
+ * Waits check stop (may be NULL) every 10 ms. Returns 0, or the errors of
+ * f0b_port_set_lines(), F0B_E_ABORTED. */
+int f0b_reset_run(struct f0b_port *p, const struct f0b_reset_seq *seq,
+                  const volatile sig_atomic_t *stop);
+
+/* Ask the running application for its bootloader: F0B_APP_REQUEST sent at app_baud (the
+ * port is switched there and back to baud when they differ; the transmit drained first).
+ * Returns 0, or the port's error (F0B_E_IO, F0B_E_BAUD). */
+int f0b_app_ask(struct f0b_port *p, uint32_t app_baud, uint32_t baud);
+
+/* How f0b_sess_enter() tries. */
+struct f0b_entry_opts {
+    int ask;                /* send the request sequence when no bootloader answers at once */
+    uint32_t app_baud;      /* the rate the application listens at; 0: opts.baud */
+    int ask_ms;             /* greet this long after the request before trying on */
+    const struct f0b_reset_seq *reset;  /* NULL or no steps: no reset */
+    int reset_ms;           /* greet this long after the reset sequence before trying on */
+};
+
+/* Fill e with the defaults: ask at opts.baud, 500 ms for the application, no reset,
+ * 1000 ms after a reset. */
+void f0b_entry_opts_default(struct f0b_entry_opts *e);
+
+/* f0b_sess_connect() that also gets a running application into its bootloader, in this
+ * order, each way only when the ones before brought no answer: a greeting answered within
+ * 60 ms; the request sequence (e->ask), then greetings for e->ask_ms; the reset sequence
+ * (e->reset), then greetings for e->reset_ms; greetings until opts.connect_ms have passed
+ * since the call (a power cycle from outside). Greetings go every 15 ms after the first so
+ * a 50 ms boot window is not missed. A F0B_EV_PHASE event (phase "enter") names each way
+ * tried and the one that worked; *how says which (may be NULL). Returns what
+ * f0b_sess_connect() returns, and the errors of f0b_app_ask() and f0b_reset_run() (a reset
+ * asked for on a port without lines is F0B_E_NO_LINES), F0B_E_ABORTED. */
+int f0b_sess_enter(struct f0b_session *s, const struct f0b_entry_opts *e,
+                   enum f0b_entry_how *how);
 
 #endif

@@ -65,7 +65,7 @@ static uint32_t info(struct f0b_proto *p, uint8_t *r)
     r[F0B_INFO_WINDOW] = F0B_PROTO_WINDOW;
     r[F0B_INFO_APP_STATE] = (uint8_t)f0b_app_state(l);
     f0b_put_le32(r + F0B_INFO_FEATURES, F0B_FEAT_BAUD | F0B_FEAT_CRC | F0B_FEAT_SEEK |
-                 F0B_FEAT_RESET);
+                 F0B_FEAT_RESET | F0B_FEAT_ERASE);
     f0b_put_le32(r + F0B_INFO_MAX_BAUD, F0B_MAX_BAUD);
     r[F0B_INFO_STAY_REASON] = p->stay_reason;
     f0b_put_le16(r + F0B_INFO_IDLE_MS, F0B_IDLE_TIMEOUT_MS);
@@ -175,6 +175,12 @@ static int handle(struct f0b_proto *p, uint32_t n)
             break;
         case F0B_CMD_RESET:
             action = F0B_PROTO_RESET;
+            break;
+        case F0B_CMD_ERASE:
+            /* The application invalidated: no record, no commit word. An open update is
+             * closed first, so no DATA can follow into pages of an image that is gone. */
+            p->u.open = 0;
+            st = f0b_hal_flash_erase(p->l->record_addr);
             break;
         default:
             st = F0B_ST_UNKNOWN_CMD;
