@@ -84,11 +84,11 @@ static void link_poll(void *ctx, struct chip *c)
         } else if (ahead < -PACE_MAX_LAG_S) {
             wall0_forward(p, -ahead - PACE_MAX_LAG_S);
         }
-        p->polled_s = t + wait_us * 1e-6;
     }
     struct ring *in = host_input(p->h);
     int was_empty = ring_count(in) == 0;
     host_poll(p->h, in, wait_us);
+    p->polled_s = since_s(&p->start);   /* the wait may have ended early, on input */
     if (host_nrst_low(p->h))
         hold_in_reset(p, c);
     if (was_empty && ring_count(in))
