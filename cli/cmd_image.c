@@ -88,8 +88,6 @@ static int pack_parse(struct out *o, int argc, char **argv, struct pack_args *a)
     if (bad)
         return out_fail(o, F0B_EXIT_USAGE, "option '%s' needs a value; see f0boot pack --help",
                         argv[argc - 1]);
-    if (!a->in)
-        return out_fail(o, F0B_EXIT_USAGE, "need an input: f0boot pack app.elf [-o app.img]");
     return -1;
 }
 
@@ -114,6 +112,8 @@ static int pack_check(struct out *o, struct pack_args *a, struct pack_req *r)
     struct stat si, so;
 
     memset(r, 0, sizeof *r);
+    if (!a->in)     /* checked here, where it is used: a->in is never NULL below */
+        return out_fail(o, F0B_EXIT_USAGE, "need an input: f0boot pack app.elf [-o app.img]");
     r->in = a->in;
     r->force = a->force;
     r->verb = "pack";

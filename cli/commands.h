@@ -10,5 +10,6 @@ int cmd_boot(int argc, char **argv);   /* cmd_flash.c */
 int cmd_ports(int argc, char **argv);  /* cmd_ports.c */
 int cmd_verify(int argc, char **argv); /* cmd_verify.c */
 int cmd_erase(int argc, char **argv);  /* cmd_verify.c */
+int cmd_check(int argc, char **argv);  /* cmd_check.c */
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * What the commands that talk to a bootloader share (cmd_flash.c: flash, probe, boot;
+ * What the commands that talk to a bootloader share (device.c; used by cmd_flash.c: flash,
+ * cmd_probe.c: probe, boot;
  * cmd_verify.c: verify, erase): their options, connecting with the hands-free entry
  * (libflash's f0b_sess_enter()), session failures as messages and exit codes.
  */
@@ -53,6 +54,16 @@ void dev_disconnect(struct device *d);
 /* A session failure (enum f0b_flash_err) as a message that says what to do; returns the
  * exit code (F0B_EXIT_ABORTED for F0B_E_ABORTED). */
 int dev_fail(struct out *u, struct f0b_session *s, const char *port, int err);
+/* What --expect found, for the result. */
+struct expect_res {
+    int seen;
+    uint64_t ms;                /* after BOOT */
+};
+
+/* --expect after BOOT (cur_baud: the rate the session ran at): -1 when the text was seen
+ * (or there is no --expect), else the exit code (reported). */
+int dev_expect(struct out *u, struct common *c, struct device *d, uint32_t cur_baud,
+               struct expect_res *x);
 /* The container to send: the file itself, or an ELF/HEX packed as `f0boot pack` would.
  * 0, or the exit code (reported). */
 int dev_load_image(struct out *o, const char *path, const char *part_name, int force, uint8_t **cnt,

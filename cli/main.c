@@ -29,6 +29,8 @@ static const struct command commands[] = {
     {"verify", cmd_verify, "PORT IMAGE [--json]",
      "compare the device's flash with an image (page CRCs), nothing written"},
     {"erase", cmd_erase, "PORT [--json]", "invalidate the application (erase the boot record)"},
+    {"check", cmd_check, "IMAGE [--ms N] [--bootloader FILE] [--part P] [--force] [--json]",
+     "run the image behind the real bootloader on the virtual board, name the pitfalls"},
     {"ports", cmd_ports, "[--json]", "list serial ports with their USB ids, serial and by-id names"},
 };
 
@@ -52,6 +54,9 @@ static const struct {
     {F0B_EXIT_REFUSED, "device refused the image (reason printed)"},
     {F0B_EXIT_VERIFY, "read-back check failed (verify: the device differs from the image)"},
     {F0B_EXIT_EXPECT, "--expect: the application did not print the text in time"},
+    {F0B_EXIT_CHECK, "check: the run behind the bootloader found pitfalls (named, with the fix)"},
+    {F0B_EXIT_CHECK_RUN, "check: the virtual board could not run the image (what is missing is printed)"},
+    {F0B_EXIT_MULTI_MIXED, "several boards failed in different ways (each board's code is in the summary)"},
     {F0B_EXIT_ABORTED, "interrupted (Ctrl-C, SIGTERM); the device stays in its bootloader"},
 };
 

@@ -7,12 +7,13 @@ PKGS="build-essential cmake pkg-config python3
 gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
 libserialport-dev zlib1g-dev libelf-dev libcmocka-dev libunicorn-dev
 srecord stm32flash
-clang libclang-rt-14-dev clang-format clang-tidy cppcheck
-ser2net python3-labgrid"
+clang libclang-rt-14-dev clang-format clang-tidy cppcheck"
 # clang builds the fuzz targets (tests/fuzz) and the lint's second compiler build; libFuzzer's
 # runtime is libclang-rt-14-dev, only a Recommends of clang in Debian 12 (so not installed by
 # --no-install-recommends below). clang-format, clang-tidy and cppcheck: `make lint`.
-# ser2net (4.3) and python3-labgrid (0.4.1): the virtual farm (scripts/farm.py, docs/farm.md).
+# Many boards (tests/labgrid, python/f0boot_labgrid, the virtual farm scripts/farm.py): labgrid
+# 0.4.1 with its pytest plugin, and ser2net 4.3 serving the virtual boards as a rig's exporter would.
+PKGS="$PKGS python3-labgrid python3-pytest python3-serial python3-yaml ser2net"
 
 missing=""
 # The real-serial-path rig (tests/serial), with a Debian kernel that tests/serial/kernel.sh

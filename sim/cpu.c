@@ -10,6 +10,7 @@
 #include "dev/dev.h"
 #include "machine.h"
 #include "regs/rcc.h"
+#include "watch.h"
 
 #define BC_BITS  16u
 
@@ -133,6 +134,7 @@ int chip_init(struct chip *c, uint8_t *flash_buf)
         return -1;
     c->bc_gen = 1;
     c->rng = c->o.seed;
+    mem_sram_power_on(c);
     fill_sysmem(c);
     if ((e = uc_open(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS, &c->uc)) != UC_ERR_OK)
         goto fail;
@@ -179,6 +181,7 @@ void chip_free(struct chip *c)
 void chip_reset(struct chip *c)
 {
     c->st.resets++;
+    watch_on_reset(c);
     nvic_reset(c);
     c->in_wfi = 0;
     c->reset_req = 0;
@@ -258,12 +261,37 @@ static uint32_t pin_fault(struct chip *c, uint32_t pc)
     return pc;
 }
 
-static int is_wfi_at(struct chip *c, uint32_t pc)
+static uint32_t half_at(struct chip *c, uint32_t addr)
 {
     uint8_t b[2];
-    if (uc_mem_read(c->uc, pc - 2u, b, 2) != UC_ERR_OK)
+    if (uc_mem_read(c->uc, addr, b, 2) != UC_ERR_OK)
         return 0;
-    return b[0] == 0x30 && b[1] == 0xBF;
+    return (uint32_t)b[0] | ((uint32_t)b[1] << 8);
+}
+
+#define T_WFI   0xBF30u
+#define T_WFE   0xBF20u
+#define T_YIELD 0xBF10u
+
+/* Unicorn stops after WFE and YIELD (QEMU yields to its main loop) with "invalid
+ * instruction", PC past the hint. Told apart from a real undefined instruction at PC (which
+ * stops with PC on it) by the hint before PC and no UDF at PC. */
+static int is_hint_stop(struct chip *c, uint32_t pc)
+{
+    uint32_t h = half_at(c, pc - 2u);
+    return (h == T_WFE || h == T_YIELD) && (half_at(c, pc) & 0xFF00u) != 0xDE00u;
+}
+
+/* A WFI that did not sleep (an interrupt pending that PRIMASK or the priority keeps out:
+ * it wakes WFI but is not taken), a WFE or YIELD (which may complete at once: with no
+ * other core, nothing else signals an event): the loop around it spins as on the chip.
+ * Each is noted as an idle poll of its own address, so a loop doing nothing else moves time
+ * to the next event after a few turns (machine.c, idle polling), as fast as a sleep. */
+static void spin_note(struct chip *c, uint32_t pc)
+{
+    chip_read_note(c, pc, 0);
+    if (c->idle_skip && c->stop == STOP_NONE)
+        chip_idle_skip(c);
 }
 
 /* CPU asleep (WFI): move virtual time to the next event that could wake it. */
@@ -274,7 +302,8 @@ static void sleep_until_event(struct chip *c)
             return;
         /* any pending exception wakes WFI, even if PRIMASK masks it */
         for (int e = 2; e < EXC_COUNT; e++)
-            if (c->nv.pending[e] && (e < EXC_IRQ0 || (c->nv.iser & (1u << (e - EXC_IRQ0)))))
+            if ((e < EXC_IRQ0 || (c->nv.iser & (1u << (e - EXC_IRQ0)))) && c->nv.pending[e] &&
+                !watch_holds(c, e))
                 return;
         chip_reschedule(c);
         if (c->next_event == T_NEVER) {
@@ -287,6 +316,44 @@ static void sleep_until_event(struct chip *c)
             c->now = c->next_event;
         }
         chip_service(c);
+    }
+}
+
+/* WFI: sleep until an event that can wake the CPU; one that cannot sleep spins. */
+static void wfi(struct chip *c, uint32_t pc)
+{
+    uint64_t t0 = c->now;
+    c->in_wfi = 1;
+    sleep_until_event(c);
+    c->in_wfi = 0;
+    if (c->now == t0)
+        spin_note(c, pc);   /* did not sleep: something pending it cannot take */
+}
+
+/* Why uc_emu_start returned (e, PC pc): a hint (WFE, YIELD), a fault, WFI, a branch to 0. */
+static void after_stop(struct chip *c, uc_err e, uint32_t pc)
+{
+    if (e == UC_ERR_INSN_INVALID && !c->fault_reason && is_hint_stop(c, pc)) {
+        spin_note(c, pc);
+        return;
+    }
+    if (e != UC_ERR_OK) {
+        if (!c->fault_reason) {
+            c->fault_reason = uc_strerror(e);
+            c->fault_addr = pc;
+        }
+        return;
+    }
+    if (c->reset_req || c->fault_reason)
+        return;
+    if (half_at(c, pc - 2u) == T_WFI) {
+        watch_on_wfi(c, pc - 2u);
+        wfi(c, pc);
+        return;
+    }
+    if (pc == 0) {
+        c->fault_reason = "branch to address 0";
+        c->fault_addr = 0;
     }
 }
 
@@ -334,25 +401,7 @@ int chip_run(struct chip *c)
         if (c->stop != STOP_NONE)
             break;
         uc_reg_read(c->uc, UC_ARM_REG_PC, &pc);
-        if (e != UC_ERR_OK) {
-            if (!c->fault_reason) {
-                c->fault_reason = uc_strerror(e);
-                c->fault_addr = pc;
-            }
-            continue;
-        }
-        if (c->reset_req || c->fault_reason)
-            continue;
-        if (is_wfi_at(c, pc)) {
-            c->in_wfi = 1;
-            sleep_until_event(c);
-            c->in_wfi = 0;
-            continue;
-        }
-        if (pc == 0) {
-            c->fault_reason = "branch to address 0";
-            c->fault_addr = 0;
-        }
+        after_stop(c, e, pc);
     }
     return 0;
 }

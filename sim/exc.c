@@ -6,12 +6,23 @@
  * EXC_RETURN branch arrives there as EXCP_EXCEPTION_EXIT, intno 8). See
  * /work/shared/docs/emulation-notes.md for the measured facts this relies on.
  *
- * Stacks: only the main stack (MSP) is modelled; an exception from thread mode on PSP locks
- * up with a message, as does an EXC_RETURN to PSP (the later PSP work adds them here).
+ * Stacks (ARMv6-M ARM B1.5.6-B1.5.8): thread mode runs on MSP or, with CONTROL.SPSEL = 1,
+ * on PSP; handler mode always on MSP. Unicorn's M-class model (QEMU's v7m code) banks the
+ * two stack pointers itself: r13 is the one in use, MRS/MSR MSP/PSP/CONTROL work as the
+ * architecture says (an SPSEL write in thread mode swaps the banked SP; in handler mode it is
+ * ignored), and IPSR decides which is in use. So entry pushes the frame on the SP in use,
+ * then (from thread mode on PSP) clears SPSEL while still in thread mode, which moves r13 to
+ * MSP, and only then sets IPSR; return does the reverse. EXC_RETURN 0xFFFFFFF1 (handler,
+ * MSP), 0xFFFFFFF9 (thread, MSP) and 0xFFFFFFFD (thread, PSP) are honoured when the nesting
+ * allows them; any other value, or a return to thread mode with other exceptions still
+ * active (or to handler mode with none), is a HardFault: ARMv6-M leaves them UNPREDICTABLE
+ * and its only fault is HardFault.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "machine.h"
+#include "watch.h"
 
 int exc_prio(const struct chip *c, int exc)
 {
@@ -84,11 +95,39 @@ static int stack_ok(const struct chip *c, uint32_t sp, uint32_t n)
 static void lockup(struct chip *c, uint32_t pc, const char *why)
 {
     c->st.faults++;
+    watch_on_fault(c, pc, why, pc, 1);
     chip_stop(c, STOP_LOCKUP, "lockup at PC 0x%08x: %s", pc, why);
     c->stop_pc = pc;
 }
 
-/* Take exception exc with return address ret_pc. Returns 0, or -1 on lockup. */
+/* Push the 8-word frame at the SP in use: *sp_out is the new SP, *xpsr_io gets bit 9. */
+static int push_frame(struct chip *c, uint32_t sp, uint32_t frame[8], uint32_t *sp_out)
+{
+    uint32_t nsp = sp - 32u;
+    if (nsp & 4u) {
+        /* 8-byte stack alignment on entry; xPSR bit 9 records the padding */
+        nsp -= 4u;
+        frame[7] |= 1u << 9;
+    } else {
+        frame[7] &= ~(1u << 9);
+    }
+    if (!stack_ok(c, nsp, 32u))
+        return -1;
+    memcpy(c->sram + (nsp - SRAM_BASE), frame, 32);
+    *sp_out = nsp;
+    return 0;
+}
+
+static void set_pc(struct chip *c, uint32_t pc)
+{
+    uint32_t pct = pc | 1u;   /* Unicorn takes bit 0 as the Thumb state */
+    uc_reg_write(c->uc, UC_ARM_REG_PC, &pct);
+}
+
+/* Take exception exc with return address ret_pc. Returns 0, or -1 on lockup. It calls
+ * itself one level deep at most: a vector without the Thumb bit escalates to HardFault, and
+ * a HardFault vector without it locks up instead. */
+/* NOLINTNEXTLINE(misc-no-recursion): bounded at one level, see above */
 int exc_enter(struct chip *c, int exc, uint32_t ret_pc)
 {
     static const int regs[6] = { UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3,
@@ -98,35 +137,32 @@ int exc_enter(struct chip *c, int exc, uint32_t ret_pc)
         uc_reg_read(c->uc, regs[i], &frame[i]);
     uc_reg_read(c->uc, UC_ARM_REG_XPSR, &xpsr);
     uc_reg_read(c->uc, UC_ARM_REG_CONTROL, &control);
-    uc_reg_read(c->uc, UC_ARM_REG_SP, &sp);
+    uc_reg_read(c->uc, UC_ARM_REG_SP, &sp);   /* the SP in use: PSP in thread mode with SPSEL */
     uint32_t ipsr = xpsr & 0x3Fu;
-    if (ipsr == 0 && (control & 2u)) {
-        lockup(c, ret_pc, "exception from thread mode on PSP (CONTROL.SPSEL=1) is not modelled");
-        return -1;
-    }
+    int on_psp = ipsr == 0 && (control & 2u);
     frame[6] = ret_pc & ~1u;
     frame[7] = xpsr | (1u << 24);
-    uint32_t nsp = sp - 32u;
-    if (nsp & 4u) {
-        /* 8-byte stack alignment on entry; xPSR bit 9 records the padding */
-        nsp -= 4u;
-        frame[7] |= 1u << 9;
-    } else {
-        frame[7] &= ~(1u << 9);
-    }
-    if (!stack_ok(c, nsp, 32u)) {
-        lockup(c, ret_pc, "exception stack push outside SRAM (bad MSP)");
+    uint32_t nsp;
+    if (push_frame(c, sp, frame, &nsp) < 0) {
+        lockup(c, ret_pc, on_psp ? "exception stack push outside SRAM (bad PSP)"
+                                 : "exception stack push outside SRAM (bad MSP)");
         return -1;
     }
-    memcpy(c->sram + (nsp - SRAM_BASE), frame, 32);
     uint32_t v;
     if (read_vector(c, exc, &v) < 0) {
         lockup(c, ret_pc, "vector fetch outside the memory at address 0");
         return -1;
     }
-    uint32_t exc_ret = ipsr ? 0xFFFFFFF1u : 0xFFFFFFF9u;
+    watch_on_exception(c, exc, v);
+    uint32_t exc_ret = ipsr ? EXC_RETURN_HANDLER : on_psp ? EXC_RETURN_THREAD_PSP
+                                                          : EXC_RETURN_THREAD_MSP;
     uint32_t nx = (xpsr & 0xF0000000u) | (1u << 24) | (uint32_t)exc;
     uc_reg_write(c->uc, UC_ARM_REG_SP, &nsp);
+    if (on_psp) {
+        /* still in thread mode: clearing SPSEL banks PSP and puts MSP in r13 */
+        uint32_t ctl = control & ~2u;
+        uc_reg_write(c->uc, UC_ARM_REG_CONTROL, &ctl);
+    }
     uc_reg_write(c->uc, UC_ARM_REG_LR, &exc_ret);
     uc_reg_write(c->uc, UC_ARM_REG_XPSR, &nx);
     c->nv.pending[exc] = 0;
@@ -146,11 +182,7 @@ int exc_enter(struct chip *c, int exc, uint32_t ret_pc)
         c->fault_addr = v;
         return exc_enter(c, EXC_HARDFAULT, v);
     }
-    uint32_t pc = v & ~1u;
-    {
-        uint32_t pct = pc | 1u;   /* Unicorn takes bit 0 as the Thumb state */
-        uc_reg_write(c->uc, UC_ARM_REG_PC, &pct);
-    }
+    set_pc(c, v & ~1u);
     return 0;
 }
 
@@ -164,6 +196,7 @@ void exc_fault(struct chip *c, uint32_t pc, const char *why, uint32_t addr)
         lockup(c, pc, why);
         return;
     }
+    watch_on_fault(c, pc, why, addr, 0);
     chip_logf(c, "HardFault at PC 0x%08x: %s (address 0x%08x)", pc, why, addr);
     if (!c->o.fault_continue) {
         chip_stop(c, STOP_HARDFAULT, "HardFault at PC 0x%08x: %s (address 0x%08x)", pc, why, addr);
@@ -180,8 +213,36 @@ void exc_try(struct chip *c, uint32_t pc)
         c->pend_check = 0;
         return;
     }
+    if (watch_holds(c, e))
+        return;
     if (exc_prio(c, e) < exc_exec_prio(c))
         exc_enter(c, e, pc);
+}
+
+static int active_count(const struct chip *c)
+{
+    int n = 0;
+    for (int e = 2; e < EXC_COUNT; e++)
+        n += c->nv.active[e] != 0;
+    return n;
+}
+
+/* Why exc_ret may not return from exception cur now, or NULL (ARMv6-M ExceptionReturn()). */
+static const char *exc_return_invalid(const struct chip *c, int cur, uint32_t exc_ret)
+{
+    if ((exc_ret & 0x0FFFFFF0u) != 0x0FFFFFF0u)
+        return "invalid EXC_RETURN (bits 27:4 not all ones)";
+    if (!c->nv.active[cur])
+        return "exception return from an exception that is not active";
+    int nested = active_count(c);
+    switch (exc_ret & 0xFu) {
+    case 0x1u:
+        return nested > 1 ? NULL : "EXC_RETURN to handler mode with no other exception active";
+    case 0x9u: case 0xDu:
+        return nested == 1 ? NULL : "EXC_RETURN to thread mode with another exception active";
+    default:
+        return "invalid EXC_RETURN (bits 3:0 not 0001, 1001 or 1101)";
+    }
 }
 
 void exc_return(struct chip *c, uint32_t exc_ret)
@@ -190,16 +251,22 @@ void exc_return(struct chip *c, uint32_t exc_ret)
     uc_reg_read(c->uc, UC_ARM_REG_XPSR, &xpsr);
     int cur = (int)(xpsr & 0x3Fu);
     if (cur == 0) {
+        /* in thread mode 0xFxxxxxxx is an address, and execute-never */
         exc_fault(c, exc_ret, "EXC_RETURN branch in thread mode", exc_ret);
         return;
     }
-    if ((exc_ret & 0xFu) == 0xCu || ((exc_ret | 1u) != 0xFFFFFFF1u && (exc_ret | 1u) != 0xFFFFFFF9u)) {
-        exc_fault(c, exc_ret, "EXC_RETURN value not modelled (PSP or invalid)", exc_ret);
+    const char *bad = exc_return_invalid(c, cur, exc_ret);
+    if (bad) {
+        char why[160];
+        snprintf(why, sizeof why, "%s, returning from exception %d", bad, cur);
+        exc_fault(c, exc_ret, why, exc_ret);
         return;
     }
-    uc_reg_read(c->uc, UC_ARM_REG_SP, &sp);
+    int to_psp = (exc_ret & 0xFu) == 0xDu;
+    uc_reg_read(c->uc, to_psp ? UC_ARM_REG_PSP : UC_ARM_REG_MSP, &sp);
     if (!stack_ok(c, sp, 32u)) {
-        lockup(c, exc_ret, "exception return frame outside SRAM");
+        lockup(c, exc_ret, to_psp ? "exception return frame outside SRAM (bad PSP)"
+                                  : "exception return frame outside SRAM (bad MSP)");
         return;
     }
     uint32_t frame[8];
@@ -211,16 +278,26 @@ void exc_return(struct chip *c, uint32_t exc_ret)
         uc_reg_write(c->uc, regs[i], &frame[i]);
     sp += 32u + ((frame[7] & (1u << 9)) ? 4u : 0u);
     uint32_t nx = frame[7] & ~(1u << 9);
-    uint32_t pc = frame[6] & ~1u;
+    if ((exc_ret & 0xFu) != 0x1u)
+        nx &= ~0x3Fu;        /* thread mode: IPSR 0 whatever the frame says */
     uc_reg_write(c->uc, UC_ARM_REG_XPSR, &nx);
-    uc_reg_write(c->uc, UC_ARM_REG_SP, &sp);
-    {
-        uint32_t pct = pc | 1u;   /* Unicorn takes bit 0 as the Thumb state */
-        uc_reg_write(c->uc, UC_ARM_REG_PC, &pct);
+    if (to_psp) {
+        /* now in thread mode: setting SPSEL banks MSP and puts PSP in r13 */
+        uint32_t ctl = 0;
+        uc_reg_read(c->uc, UC_ARM_REG_CONTROL, &ctl);
+        ctl |= 2u;
+        uc_reg_write(c->uc, UC_ARM_REG_CONTROL, &ctl);
     }
+    uc_reg_write(c->uc, UC_ARM_REG_SP, &sp);
+    set_pc(c, frame[6] & ~1u);
     c->st.cycles += 16;
     c->now += 16ull * c->ps_per_cycle;
     c->pend_check = 1;   /* tail-chaining: a pending exception may now run */
     chip_idle_reset(c);
     devices_levels(c);   /* level-sensitive lines still asserted pend again */
+    if (!(frame[7] & (1u << 24))) {
+        /* EPSR.T clear in the frame: the first instruction after the return faults */
+        c->fault_reason = "exception return to a frame with xPSR.T clear (INVSTATE)";
+        c->fault_addr = frame[6];
+    }
 }

@@ -267,6 +267,39 @@ static void take_input(struct host *h, struct ring *in, const uint8_t *buf, size
         ring_put(in, buf[k]);
 }
 
+/* A TCP client knocks: it becomes the link (one at a time). */
+static void host_accept(struct host *h)
+{
+    int cfd = accept(h->lfd, NULL, NULL);
+    if (cfd >= 0) {
+        int one = 1;
+        setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        set_nonblock(cfd);
+        h->fd = h->out_fd = cfd;
+        if (h->tn)
+            tnsrv_init(h->tn, h->nrst_rts);  /* a new client: lines negated */
+    }
+}
+
+/* What fd has for the device, into in; the end of the input closes a TCP client (the next
+ * one may come) or ends stdio. */
+static void host_read(struct host *h, struct ring *in, int fd)
+{
+    uint8_t buf[4096];
+    uint32_t room = ring_space(in) < sizeof buf ? ring_space(in) : (uint32_t)sizeof buf;
+    ssize_t got = read(fd, buf, room);
+    if (got > 0) {
+        take_input(h, in, buf, (size_t)got);
+    } else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
+        if (h->kind == HOST_TCP) {
+            close(h->fd);           /* the client left; wait for the next one */
+            h->fd = h->out_fd = -1;
+        } else if (h->kind == HOST_STDIO) {
+            h->eof = 1;
+        }
+    }
+}
+
 void host_poll(struct host *h, struct ring *in, int timeout_us)
 {
     struct pollfd p[2];
@@ -288,31 +321,10 @@ void host_poll(struct host *h, struct ring *in, int timeout_us)
     for (int i = 0; r > 0 && i < n; i++) {
         if (!p[i].revents)
             continue;
-        if (p[i].fd == h->lfd) {
-            int cfd = accept(h->lfd, NULL, NULL);
-            if (cfd >= 0) {
-                int one = 1;
-                setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-                set_nonblock(cfd);
-                h->fd = h->out_fd = cfd;
-                if (h->tn)
-                    tnsrv_init(h->tn, h->nrst_rts);  /* a new client: lines negated */
-            }
-            continue;
-        }
-        uint8_t buf[4096];
-        uint32_t room = ring_space(in) < sizeof buf ? ring_space(in) : (uint32_t)sizeof buf;
-        ssize_t got = read(p[i].fd, buf, room);
-        if (got > 0) {
-            take_input(h, in, buf, (size_t)got);
-        } else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
-            if (h->kind == HOST_TCP) {
-                close(h->fd);           /* the client left; wait for the next one */
-                h->fd = h->out_fd = -1;
-            } else if (h->kind == HOST_STDIO) {
-                h->eof = 1;
-            }
-        }
+        if (p[i].fd == h->lfd)
+            host_accept(h);
+        else
+            host_read(h, in, p[i].fd);
     }
     flush_out(h);
 }

@@ -9,13 +9,15 @@
 #include "dev/dev.h"
 #include "machine.h"
 #include "regs/iwdg.h"
+#include "watch.h"
 
 /* The bus table: every device, in service order (the flash finishes an operation before
  * the line moves; SysTick last), with its place in the address map. A new peripheral is
  * one file in dev/ and one row here. */
 static const struct dev_ops *const devices[] = {
-    &dev_flash, &dev_rom, &dev_usart1, &dev_iwdg, &dev_nvic,
+    &dev_watch, &dev_flash, &dev_rom, &dev_usart1, &dev_iwdg, &dev_nvic,
     &dev_rcc, &dev_syscfg, &dev_gpio, &dev_crc, &dev_dbgmcu, &dev_dma1,
+    &dev_tim6, &dev_tim14, &dev_tim16, &dev_tim17,
 };
 #define NDEV (sizeof devices / sizeof devices[0])
 
@@ -94,6 +96,7 @@ void chip_unmodelled(struct chip *c, uint32_t addr, int write, uint32_t val)
             return;
     if (c->nseen < (int)(sizeof c->seen / sizeof c->seen[0]))
         c->seen[c->nseen++] = addr;
+    watch_on_unmodelled(c, addr, write);
     uint32_t pc = 0;
     uc_reg_read(c->uc, UC_ARM_REG_PC, &pc);
     if (write)

@@ -30,6 +30,7 @@
 #include "dev/rcc.h"
 #include "dev/rom.h"
 #include "dev/syscfg.h"
+#include "dev/tim.h"
 #include "dev/usart.h"
 #include "link.h"
 
@@ -50,6 +51,10 @@
 /* Exception numbers (ARMv6-M); EXC_COUNT is in dev/nvic.h. */
 enum { EXC_RESET = 1, EXC_NMI = 2, EXC_HARDFAULT = 3, EXC_SVC = 11, EXC_PENDSV = 14,
        EXC_SYSTICK = 15, EXC_IRQ0 = 16 };
+/* The EXC_RETURN values ARMv6-M defines (B1.5.8). */
+#define EXC_RETURN_HANDLER    0xFFFFFFF1u   /* to handler mode, frame on MSP */
+#define EXC_RETURN_THREAD_MSP 0xFFFFFFF9u   /* to thread mode, frame on MSP */
+#define EXC_RETURN_THREAD_PSP 0xFFFFFFFDu   /* to thread mode, frame on PSP, then PSP in use */
 
 enum stop_reason {
     STOP_NONE = 0, STOP_TIME, STOP_UART, STOP_RESETS, STOP_BREAK, STOP_HARDFAULT,
@@ -66,6 +71,7 @@ struct part_desc {
 
 struct chip;
 struct dev_ops;
+struct watch;
 typedef void (*chip_log_fn)(struct chip *c, const char *msg);
 
 struct chip_opts {
@@ -89,6 +95,11 @@ struct chip_opts {
     uint32_t usb_latency_ms;
     int trace_unmodelled_stop;
     int no_idle_skip;
+    uint32_t hse_hz;         /* the HSE crystal or external clock; 0 = none (HSERDY never sets) */
+    /* SRAM at power-on: seeded random bytes (else zeros), then words written over them */
+    int sram_random;
+    int nsram_words;
+    struct { uint32_t addr, val; } sram_words[16];
 };
 
 struct stats {
@@ -151,6 +162,7 @@ struct chip {
     struct usart u1;
     struct dma_state dma;
     struct rom_state rom;
+    struct tim_state tim;
 
     /* run control */
     enum stop_reason stop;
@@ -190,6 +202,9 @@ struct chip {
     /* --profile: cycles per block start address (open addressing, PROF_SLOTS entries) */
     struct prof_ent *prof;
     struct prof_ent *prof_last;   /* the block that ran last: flash stalls are charged to it */
+
+    /* --watch: the observer (watch.h); NULL when off, and every hook checks that first */
+    struct watch *watch;
 };
 
 /* machine.c: logging, run control, the bus, the scheduler, idle skip */
@@ -237,6 +252,8 @@ void exc_fault(struct chip *c, uint32_t pc, const char *why, uint32_t addr);
 
 /* memmap.c: memory map, address-0 alias, translated code of changed flash */
 uc_err mem_map(struct chip *c);
+/* SRAM as power-on leaves it: --sram-random, then the --sram-word values. */
+void mem_sram_power_on(struct chip *c);
 void fill_sysmem(struct chip *c);
 /* The memory MEM_MODE maps at 0: *buf and *len of it. */
 void alias_target(const struct chip *c, uint8_t **buf, uint32_t *len);

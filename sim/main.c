@@ -24,6 +24,7 @@
 #include "options.h"
 #include "pace.h"
 #include "report.h"
+#include "watch.h"
 
 static volatile sig_atomic_t g_signal;
 
@@ -113,6 +114,8 @@ static int open_machine(struct sim *s)
         return F0B_EXIT_INTERNAL;
     }
     c->next_poll = 0;
+    if (s->cli.watch.path && watch_open(c, &s->cli.watch, s->err, sizeof s->err) != 0)
+        return F0B_EXIT_OUTPUT;
     return F0B_EXIT_OK;
 }
 
@@ -145,6 +148,11 @@ static int run(struct sim *s)
                 cpu > 0 ? (double)c->st.insns / cpu / 1e6 : 0.0);
     if (s->cli.summary && write_summary(s->cli.summary, c, code, host_s, cpu) != 0) {
         fprintf(stderr, "f0sim: --summary %s: cannot write it: %s\n", s->cli.summary, strerror(errno));
+        if (code == F0B_EXIT_OK)
+            code = F0B_EXIT_OUTPUT;
+    }
+    if (c->watch && watch_close(c) != 0) {
+        fprintf(stderr, "f0sim: --watch %s: cannot write it: %s\n", s->cli.watch.path, strerror(errno));
         if (code == F0B_EXIT_OK)
             code = F0B_EXIT_OUTPUT;
     }

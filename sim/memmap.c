@@ -162,3 +162,18 @@ void fill_sysmem(struct chip *c)
     memcpy(s + (OPTB_ADDR - SYSMEM_MAP), ob, sizeof ob);
 }
 
+void mem_sram_power_on(struct chip *c)
+{
+    if (c->o.sram_random) {
+        /* its own stream of the seed, so the noise and torn writes stay as they were */
+        uint64_t keep = c->rng;
+        c->rng = c->o.seed ^ 0x5EED5A11C0FFEEull;
+        for (uint32_t i = 0; i < c->sram_map; i += 8u) {
+            uint64_t r = chip_rand(c);
+            memcpy(c->sram + i, &r, 8);
+        }
+        c->rng = keep;
+    }
+    for (int i = 0; i < c->o.nsram_words; i++)
+        memcpy(c->sram + (c->o.sram_words[i].addr - SRAM_BASE), &c->o.sram_words[i].val, 4);
+}

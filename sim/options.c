@@ -37,12 +37,24 @@ void options_usage(FILE *f)
 "  --summary FILE           JSON summary at the end ('-' = stdout)\n"
 "  --flash-prog-us X        half-word program time (default 53.5)\n"
 "  --flash-erase-ms X       page erase time (default 30); --flash-mass-erase-ms X (30)\n"
+"  --hse-hz N               the board's HSE crystal (default 8000000; 0 = none, HSERDY never sets)\n"
+"  --sram-random            SRAM holds seeded random bytes at power-on (--seed), not zeros\n"
+"  --sram-word ADDR=VALUE   a 32-bit word in SRAM at power-on (repeatable, after --sram-random)\n"
 "  --rom-baud N             line rate the ROM model's 8E1 characters are timed at (115200)\n"
 "  --on-fault stop|run      stop at a HardFault (default) or run the firmware's handler\n"
 "  --strict                 stop at the first unmodelled register access\n"
 "  --no-idle-skip           run polling loops instruction by instruction (slower)\n"
 "  --profile FILE           cycles and flash stalls per code block, costliest first\n"
 "  --quiet                  no log lines on stderr\n"
+"  --watch FILE             observer: JSON lines of what the chip did (sim/watch.h), with\n"
+"    --watch-pc ADDR          the first time the CPU reaches ADDR (repeatable; the first is\n"
+"                             the start, e.g. the application's reset handler)\n"
+"    --watch-write LO-HI      stores into SRAM LO-HI (also through address 0), flash\n"
+"                             operations on flash LO-HI (repeatable)\n"
+"    --watch-uart BYTE@MS     put BYTE on USART1's line MS ms after the start\n"
+"    --watch-masked-ms N      report an exception pending with PRIMASK set this long (10)\n"
+"    --watch-hold-boot-vectors  diagnostic: after the start, exceptions wait while address 0\n"
+"                             maps flash instead of being taken through its table\n"
 "exit: 0 stopped as asked, 2 usage, 3/4 --load unreadable/malformed, 6 --flash file,\n"
 "      20 HardFault/lockup, 21 --until-uart not seen in time, 22 CPU asleep forever, 23 --strict\n",
         f);
@@ -98,6 +110,17 @@ static int o_quiet(struct optctx *x, const char *a) { (void)a; x->cli->quiet = 1
 static int o_help(struct optctx *x, const char *a) { (void)a; x->cli->help = 1; return 0; }
 static int o_strict(struct optctx *x, const char *a) { (void)a; x->o->trace_unmodelled_stop = 1; return 0; }
 static int o_no_idle(struct optctx *x, const char *a) { (void)a; x->o->no_idle_skip = 1; return 0; }
+/* --watch and its options: parsed by watch.c; the name is the option's, without dashes */
+static int o_watch_any(struct optctx *x, const char *name, const char *a)
+{
+    return watch_option(&x->cli->watch, name, a, x->err, x->errlen) == 0 ? 0 : -1;
+}
+static int o_watch(struct optctx *x, const char *a) { return o_watch_any(x, "watch", a); }
+static int o_watch_pc(struct optctx *x, const char *a) { return o_watch_any(x, "watch-pc", a); }
+static int o_watch_write(struct optctx *x, const char *a) { return o_watch_any(x, "watch-write", a); }
+static int o_watch_uart(struct optctx *x, const char *a) { return o_watch_any(x, "watch-uart", a); }
+static int o_watch_masked(struct optctx *x, const char *a) { return o_watch_any(x, "watch-masked-ms", a); }
+static int o_watch_hold(struct optctx *x, const char *a) { return o_watch_any(x, "watch-hold-boot-vectors", a); }
 static int o_seed(struct optctx *x, const char *a) { x->o->seed = strtoull(a, NULL, 0); return 0; }
 
 static int o_load(struct optctx *x, const char *a)
@@ -224,6 +247,35 @@ static int o_rom_baud(struct optctx *x, const char *a)
     return 0;
 }
 
+static int o_hse_hz(struct optctx *x, const char *a)
+{
+    double d;
+    /* DS9773: a 4-32 MHz crystal, or an external clock (HSEBYP) up to 32 MHz */
+    if (parse_num(a, &d) || d > 32000000 || (d > 0 && d < 1000000) || d != (double)(uint32_t)d)
+        return BAD(x, "--hse-hz %s: expected 0 (no crystal) or 1000000-32000000 Hz", a);
+    x->o->hse_hz = (uint32_t)d;
+    return 0;
+}
+
+static int o_sram_random(struct optctx *x, const char *a) { (void)a; x->o->sram_random = 1; return 0; }
+
+static int o_sram_word(struct optctx *x, const char *a)
+{
+    char *end;
+    unsigned long long addr = strtoull(a, &end, 0), val;
+    if (end == a || *end != '=')
+        return BAD(x, "--sram-word %s: expected ADDR=VALUE (e.g. 0x20000000=0xb007f00d)", a);
+    const char *v = end + 1;
+    val = strtoull(v, &end, 0);
+    if (end == v || *end || val > 0xFFFFFFFFull || (addr & 3u) || addr > 0xFFFFFFFFull)
+        return BAD(x, "--sram-word %s: expected a word-aligned ADDR and a 32-bit VALUE", a);
+    if (x->o->nsram_words == 16)
+        return BAD(x, "at most 16 --sram-word options");
+    x->o->sram_words[x->o->nsram_words].addr = (uint32_t)addr;
+    x->o->sram_words[x->o->nsram_words++].val = (uint32_t)val;
+    return 0;
+}
+
 static int o_on_fault(struct optctx *x, const char *a)
 {
     if (strcmp(a, "run") != 0 && strcmp(a, "stop") != 0)
@@ -247,9 +299,14 @@ static const struct sim_opt {
     { "uart-noise", 1, o_noise }, { "seed", 1, o_seed }, { "summary", 1, o_summary },
     { "flash-prog-us", 1, o_prog_us }, { "flash-erase-ms", 1, o_erase_ms },
     { "flash-mass-erase-ms", 1, o_mass_ms }, { "rom-baud", 1, o_rom_baud },
+    { "hse-hz", 1, o_hse_hz }, { "sram-random", 0, o_sram_random },
+    { "sram-word", 1, o_sram_word },
     { "on-fault", 1, o_on_fault }, { "strict", 0, o_strict }, { "quiet", 0, o_quiet },
     { "no-idle-skip", 0, o_no_idle }, { "profile", 1, o_profile },
     { "wait-host", 0, o_wait_host }, { "help", 0, o_help },
+    { "watch", 1, o_watch }, { "watch-pc", 1, o_watch_pc }, { "watch-write", 1, o_watch_write },
+    { "watch-uart", 1, o_watch_uart }, { "watch-masked-ms", 1, o_watch_masked },
+    { "watch-hold-boot-vectors", 0, o_watch_hold },
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
@@ -266,8 +323,10 @@ static void defaults(struct chip_opts *o, struct sim_cli *cli)
     o->mass_erase_ps = 30ull * PS_PER_MS;
     o->seed = 1;
     o->rom_baud = 115200;
+    o->hse_hz = 8000000u;
     cli->uart = "stdio";
     cli->realtime = -1;
+    watch_opts_init(&cli->watch);
 }
 
 int options_parse(int argc, char **argv, struct chip_opts *o, struct sim_cli *cli, char *err,
@@ -294,5 +353,14 @@ int options_parse(int argc, char **argv, struct chip_opts *o, struct sim_cli *cl
     }
     if (optind < argc)
         return BAD(&x, "unexpected argument '%s' (images go after --load)", argv[optind]);
+    for (int i = 0; i < o->nsram_words; i++) {
+        uint32_t a = o->sram_words[i].addr;
+        if (a < SRAM_BASE || a - SRAM_BASE > o->part->sram_size - 4u)
+            return BAD(&x, "--sram-word 0x%08x: outside the %s's SRAM (0x%08x-0x%08x)", a,
+                       o->part->name, SRAM_BASE, SRAM_BASE + o->part->sram_size - 1u);
+    }
+    if (!cli->watch.path && (cli->watch.npc || cli->watch.nrange || cli->watch.uart_byte >= 0 ||
+                             cli->watch.hold_boot_vectors))
+        return BAD(&x, "the --watch-* options need --watch FILE");
     return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "machine.h"
+#include "watch.h"
 
 #define SIM_MAX_LOADS 16
 
@@ -18,6 +19,7 @@ struct sim_cli {
     int wait_host;
     int quiet;
     int help;
+    struct watch_opts watch;   /* --watch and its options (watch.h) */
 };
 
 /* Parse argv into *o (defaults first) and *cli. 0 on success (cli->help: --help was given),

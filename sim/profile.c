@@ -17,18 +17,15 @@ uint32_t block_cycles(const uint8_t *code, uint32_t size, uint32_t *ninsn)
         if ((h >> 11) >= 0x1Du) {            /* 32-bit: BL, MSR, MRS, barriers */
             cyc += 4;
             i += 2;
-        } else if ((h >> 12) >= 5u && (h >> 12) <= 9u) {
-            cyc += 2;                        /* load/store */
-        } else if ((h >> 11) == 9u) {
-            cyc += 2;                        /* LDR literal */
+        } else if (((h >> 12) >= 5u && (h >> 12) <= 9u) || (h >> 11) == 9u ||
+                   ((h >> 12) == 0xDu && (h >> 8) != 0xDFu)) {
+            cyc += 2;   /* load/store, LDR literal; conditional branch: average of taken/not */
         } else if ((h & 0xF600u) == 0xB400u) {
             cyc += 1u + (uint32_t)__builtin_popcount(h & 0x1FFu) + ((h & 0x0100u) && (h & 0x0800u) ? 2u : 0u);
         } else if ((h >> 12) == 0xCu) {
             cyc += 1u + (uint32_t)__builtin_popcount(h & 0xFFu);
         } else if ((h >> 11) == 0x1Cu || (h & 0xFF00u) == 0x4700u) {
             cyc += 3;                        /* B, BX, BLX */
-        } else if ((h >> 12) == 0xDu && (h >> 8) != 0xDFu) {
-            cyc += 2;                        /* conditional branch: average of taken/not */
         } else {
             cyc += 1;
         }

@@ -18,6 +18,10 @@ enum f0b_exit {
     F0B_EXIT_REFUSED = 14,      /* device refused the image (reason printed) */
     F0B_EXIT_VERIFY = 15,       /* read-back check failed (verify: the device differs) */
     F0B_EXIT_EXPECT = 16,       /* --expect: the application did not print the text */
+    F0B_EXIT_CHECK = 17,        /* check: the pre-flight run found pitfalls */
+    F0B_EXIT_CHECK_RUN = 18,    /* check: the virtual board could not run it (f0sim or the
+                                   bootloader missing, or f0sim does not model what it needs) */
+    F0B_EXIT_MULTI_MIXED = 20,  /* several boards (flash PORT... IMAGE) failed in different ways */
     F0B_EXIT_ABORTED = 130,     /* interrupted (SIGINT/SIGTERM): the device is left in its
                                  * bootloader, ready for the next update */
 };

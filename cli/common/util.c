@@ -145,9 +145,10 @@ int cli_read_file(const char *path, uint8_t **buf, size_t *len, char *msg, size_
 static int write_atomic(const char *path, const uint8_t *buf, size_t len, char *msg,
                         size_t msglen)
 {
+    static const char name[] = ".f0boot-pack-XXXXXX";
     const char *slash = strrchr(path, '/');
     size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
-    char *tmp = malloc(dirlen + 32);
+    char *tmp = malloc(dirlen + sizeof name);
     int fd, rc = F0B_EXIT_OUTPUT;
     mode_t mask;
 
@@ -156,7 +157,7 @@ static int write_atomic(const char *path, const uint8_t *buf, size_t len, char *
         return F0B_EXIT_INTERNAL;
     }
     memcpy(tmp, path, dirlen);
-    strcpy(tmp + dirlen, ".f0boot-pack-XXXXXX");
+    memcpy(tmp + dirlen, name, sizeof name);   /* the buffer was sized for it, NUL included */
     fd = mkstemp(tmp);
     if (fd < 0) {
         snprintf(msg, msglen, "cannot create a file next to %s: %s", path, strerror(errno));

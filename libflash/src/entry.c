@@ -18,6 +18,7 @@
     15                     /* greetings while waiting for a bootloader to start: a 50 ms
                              * boot window sees at least three */
 #define MIN_PHASE_MS   100 /* each way tried is given at least this, whatever --wait says */
+#define RESET_TRIES 3        /* reset sequences tried while the connect time lasts */
 #define SLEEP_SLICE_MS 10
 
 const char *f0b_entry_str(enum f0b_entry_how how)
@@ -217,10 +218,15 @@ static int try_ways(struct f0b_session *s, const struct f0b_entry_opts *e, uint6
         if (rc == 0)
             rc = greet_phase(s, e->ask_ms, end);
     }
-    if (rc == F0B_E_NO_ANSWER && e->reset && e->reset->n) {
+    /* A greeting that missed the boot window after a reset (the host descheduled, a slow
+     * USB adapter) gets another reset while time is left, as esptool retries its own. */
+    for (unsigned tries = 0; rc == F0B_E_NO_ANSWER && e->reset && e->reset->n &&
+                             tries < RESET_TRIES && (tries == 0 || sess_now(s) < end);
+         tries++) {
         *h = F0B_ENTRY_RESET;
         format_seq(e->reset, seq, sizeof seq);
-        snprintf(msg, sizeof msg, "resetting the board on DTR/RTS (%s)", seq);
+        snprintf(msg, sizeof msg, "resetting the board on DTR/RTS (%s)%s", seq,
+                 tries ? ", again" : "");
         sess_event(s, F0B_EV_PHASE, "enter", msg, 0, 0);
         sess_flush_input(s);
         rc = f0b_reset_run(s->port, e->reset, s->o.stop);

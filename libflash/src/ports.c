@@ -462,10 +462,10 @@ int f0b_port_resolve(const char *spec, char *path, size_t pathlen, char *err, si
                  "selector (usb:VID:PID[:SERIAL]) or socket://HOST:PORT");
         return F0B_E_ARG;
     }
-    if (strchr(spec, '/'))
+    /* a path as given; a bare name not in /dev: a file here, if any */
+    if (strchr(spec, '/') ||
+        (snprintf(path, pathlen, "/dev/%s", spec) < (int)pathlen && stat(path, &st) != 0))
         n = snprintf(path, pathlen, "%s", spec);
-    else if (snprintf(path, pathlen, "/dev/%s", spec) < (int)pathlen && stat(path, &st) != 0)
-        n = snprintf(path, pathlen, "%s", spec);  /* not in /dev: a file here, if any */
     else
         n = snprintf(path, pathlen, "/dev/%s", spec);
     if (n < 0 || (size_t)n >= pathlen) {

@@ -85,6 +85,29 @@ static void name_pid(long pid, char *out, size_t n)
         snprintf(out, n, "%s (pid %ld)", comm[0] ? comm : "a process", pid);
 }
 
+/* Whether process pid has real (a device path) open, from /proc/PID/fd (0 for another
+ * user's process: not ours to see). */
+static int pid_has_open(long pid, const char *real)
+{
+    char fdd[64], link[64 + 256], target[PATH_MAX];
+    DIR *fds;
+    int yes = 0;
+
+    snprintf(fdd, sizeof fdd, "/proc/%ld/fd", pid);
+    if (!(fds = opendir(fdd)))
+        return 0;
+    for (struct dirent *f; !yes && (f = readdir(fds));) {
+        snprintf(link, sizeof link, "%s/%s", fdd, f->d_name);
+        ssize_t r = readlink(link, target, sizeof target - 1);
+        if (r <= 0)
+            continue;
+        target[r] = 0;
+        yes = strcmp(target, real) == 0;
+    }
+    closedir(fds);
+    return yes;
+}
+
 /* Up to three processes other than this one with real (a device path) open, into out as
  * "f0sim (pid 12), python3 (pid 34)"; "" when none can be seen. */
 static void proc_holders(const char *real, char *out, size_t n)
@@ -99,54 +122,72 @@ static void proc_holders(const char *real, char *out, size_t n)
     if (!pd)
         return;
     while (found < 3 && (e = readdir(pd))) {
-        char *end, fdd[64], link[64 + 256], target[PATH_MAX];
+        char *end;
         long pid = strtol(e->d_name, &end, 10);
-        if (*end || pid <= 0 || pid == self)
+        if (*end || pid <= 0 || pid == self || !pid_has_open(pid, real))
             continue;
-        snprintf(fdd, sizeof fdd, "/proc/%ld/fd", pid);
-        DIR *fds = opendir(fdd);
-        if (!fds)
-            continue;       /* another user's process: not ours to see */
-        for (struct dirent *f; (f = readdir(fds));) {
-            snprintf(link, sizeof link, "%s/%s", fdd, f->d_name);
-            ssize_t r = readlink(link, target, sizeof target - 1);
-            if (r <= 0)
-                continue;
-            target[r] = 0;
-            if (strcmp(target, real) != 0)
-                continue;
-            if (k + 2 < n)
-                k += (size_t)snprintf(out + k, n - k, "%s", found ? ", " : "");
-            if (k + 1 < n)
-                name_pid(pid, out + k, n - k);
-            k = strlen(out);
-            found++;
-            break;
-        }
-        closedir(fds);
+        if (k + 2 < n)
+            k += (size_t)snprintf(out + k, n - k, "%s", found ? ", " : "");
+        if (k + 1 < n)
+            name_pid(pid, out + k, n - k);
+        k = strlen(out);
+        found++;
     }
     closedir(pd);
 }
 
+/* A number in base at *s that ends at the character stop; *s moves past stop. 0 when there
+ * is no number there or something else follows it. */
+static int take_num(const char **s, int base, char stop, unsigned long *v)
+{
+    char *end;
+
+    *v = strtoul(*s, &end, base);
+    if (end == *s || *end != stop)
+        return 0;
+    *s = end + 1;
+    return 1;
+}
+
+/* The pid of an FLOCK line of /proc/locks on the file (device maj:min, inode ino), or 0 for
+ * any other line (another file, a POSIX lock, a "->" waiter, a line cut short). Lines look
+ * like "1: FLOCK  ADVISORY  WRITE 4242 00:05:3 0 EOF" (pid, then the device of the file
+ * system in hex and the inode). strtoul, not sscanf: a malformed number is refused. */
+static long flock_line_pid(char *line, unsigned long maj, unsigned long min, unsigned long ino)
+{
+    char *fld[6], *save = NULL;
+    const char *s;
+    unsigned long pid, m, n, i;
+
+    for (int k = 0; k < 6; k++)
+        if (!(fld[k] = strtok_r(k ? NULL : line, " \t\n", &save)))
+            return 0;
+    s = fld[4];
+    if (strcmp(fld[1], "FLOCK") != 0 || !take_num(&s, 10, '\0', &pid) || pid > LONG_MAX)
+        return 0;
+    s = fld[5];
+    if (!take_num(&s, 16, ':', &m) || !take_num(&s, 16, ':', &n) || !take_num(&s, 10, '\0', &i))
+        return 0;
+    return m == maj && n == min && i == ino ? (long)pid : 0;
+}
+
 /* The process holding an flock on real, from /proc/locks (readable by every user): its
- * pid, or 0. Lines look like "1: FLOCK  ADVISORY  WRITE 4242 00:05:3 0 EOF" (the last
- * numbers: the device of the file system, the inode). */
+ * pid, or 0. */
 static long flock_holder(const char *real)
 {
-    char line[256], type[16];
-    unsigned maj, min;
-    unsigned long ino;
-    long pid, found = 0;
+    char line[256];
+    long found = 0;
     struct stat st;
     FILE *f;
 
     if (stat(real, &st) != 0 || !(f = fopen("/proc/locks", "r")))
         return 0;
-    while (!found && fgets(line, sizeof line, f))
-        if (sscanf(line, "%*d: %15s %*s %*s %ld %x:%x:%lu", type, &pid, &maj, &min, &ino) == 5 &&
-            strcmp(type, "FLOCK") == 0 && ino == (unsigned long)st.st_ino &&
-            maj == major(st.st_dev) && min == minor(st.st_dev) && pid != (long)getpid())
-            found = pid;
+    while (!found && fgets(line, sizeof line, f)) {
+        found = flock_line_pid(line, major(st.st_dev), minor(st.st_dev),
+                               (unsigned long)st.st_ino);
+        if (found == (long)getpid())
+            found = 0;
+    }
     fclose(f);
     return found;
 }

@@ -223,7 +223,8 @@ static void hex_next_line(const uint8_t *buf, size_t len, size_t *pos, size_t *s
 static int hex_lines(struct hex_state *st, const uint8_t *buf, size_t len, long *line,
                      struct f0b_img_error *err)
 {
-    uint8_t rec[REC_MAX];
+    uint8_t rec[REC_MAX] = {0};     /* zeroed once: hex_record never reads a byte no record
+                                     * wrote, even if an error path ever returned 0 */
     size_t pos = 0, nrec;
     int rc;
 

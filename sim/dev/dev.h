@@ -36,6 +36,8 @@ struct dev_ops {
 };
 
 extern const struct dev_ops dev_flash, dev_rcc, dev_usart1, dev_dma1, dev_crc, dev_iwdg,
-    dev_syscfg, dev_dbgmcu, dev_gpio, dev_nvic, dev_rom;
+    dev_syscfg, dev_dbgmcu, dev_gpio, dev_nvic, dev_rom, dev_tim6, dev_tim14, dev_tim16,
+    dev_tim17,
+    dev_watch;   /* watch.c: the observer (no registers) */
 
 #endif

@@ -12,6 +12,7 @@
 #include "regs/scs.h"
 #include "regs/syscfg.h"
 #include "regs/usart.h"
+#include "../watch.h"
 
 struct dma_ch *dma_req(struct chip *c, int tx)
 {
@@ -48,7 +49,7 @@ int dma_xfer(struct chip *c, struct dma_ch *d, uint8_t *byte)
     if (d->ccr & DMA_CCR_DIR)
         *byte = *m;
     else
-        *m = *byte;
+        *m = watch_on_dma_write(c, a, *byte);
     if (d->ccr & DMA_CCR_MINC)
         d->cur += 1u << ((d->ccr >> DMA_CCR_MSIZE_SHIFT) & 3u);
     d->cndtr--;
@@ -72,12 +73,33 @@ static uint64_t dma_read(struct chip *c, uint32_t r)
     if (r == DMA_IFCR_OFF) return 0;
     if (r < DMA_CCR_OFF(1) || r >= DMA_CCR_OFF(6)) return DEV_NONE;
     struct dma_ch *d = &c->dma.ch[(r - DMA_CCR_OFF(1)) / DMA_CH_STRIDE];
-    switch ((r - DMA_CCR_OFF(1)) % DMA_CH_STRIDE) {
-    case DMA_CCR_OFF(1) - DMA_CCR_OFF(1): return d->ccr;
-    case DMA_CNDTR_OFF(1) - DMA_CCR_OFF(1): return d->cndtr;
-    case DMA_CPAR_OFF(1) - DMA_CCR_OFF(1): return d->cpar;
-    case DMA_CMAR_OFF(1) - DMA_CCR_OFF(1): return d->cmar;
+    switch ((r - DMA_CCR_OFF(1)) % DMA_CH_STRIDE + DMA_CCR_OFF(1)) {   /* as channel 1's */
+    case DMA_CCR_OFF(1): return d->ccr;
+    case DMA_CNDTR_OFF(1): return d->cndtr;
+    case DMA_CPAR_OFF(1): return d->cpar;
+    case DMA_CMAR_OFF(1): return d->cmar;
     default: return DEV_NONE;
+    }
+}
+
+/* CCRx: setting EN latches the reload count and the base addresses. */
+static void dma_ccr_write(struct chip *c, struct dma_ch *d, uint32_t r, uint32_t v)
+{
+    int en = d->ccr & DMA_CCR_EN;
+    if (v & DMA_CCR_MEM2MEM)
+        chip_unmodelled(c, DMA1_BASE_R + r, 1, v);   /* MEM2MEM not modelled */
+    d->ccr = v & DMA_CCR_WRITABLE;
+    if ((v & DMA_CCR_EN) && !en) {
+        d->ndt_reload = d->cndtr;
+        d->mar_base = d->cur = d->cmar;
+        d->par_base = d->cpar;
+        if ((d->cpar & ~0xFFu) != USART1_BASE_R)
+            chip_logf(c, "DMA1 channel %d enabled with CPAR 0x%08x: only USART1 requests are modelled",
+                      (int)(d - c->dma.ch) + 1, d->cpar);
+        /* a pending request is served as soon as the channel is enabled */
+        if (d == dma_req(c, 0))
+            usart_dma_rx_ready(c);
+        usart_tx_load(c);
     }
 }
 
@@ -101,23 +123,7 @@ static void dma_write(struct chip *c, uint32_t off, uint32_t v, unsigned size)
     struct dma_ch *d = &c->dma.ch[(r - DMA_CCR_OFF(1)) / DMA_CH_STRIDE];
     int en = d->ccr & DMA_CCR_EN;
     switch (cr + DMA_CCR_OFF(1)) {
-    case DMA_CCR_OFF(1):
-        if (v & DMA_CCR_MEM2MEM)
-            chip_unmodelled(c, DMA1_BASE_R + r, 1, v);   /* MEM2MEM not modelled */
-        d->ccr = v & DMA_CCR_WRITABLE;
-        if ((v & DMA_CCR_EN) && !en) {
-            d->ndt_reload = d->cndtr;
-            d->mar_base = d->cur = d->cmar;
-            d->par_base = d->cpar;
-            if ((d->cpar & ~0xFFu) != USART1_BASE_R)
-                chip_logf(c, "DMA1 channel %d enabled with CPAR 0x%08x: only USART1 requests are modelled",
-                          (int)(d - c->dma.ch) + 1, d->cpar);
-            /* a pending request is served as soon as the channel is enabled */
-            if (d == dma_req(c, 0))
-                usart_dma_rx_ready(c);
-            usart_tx_load(c);
-        }
-        break;
+    case DMA_CCR_OFF(1): dma_ccr_write(c, d, r, v); break;
     case DMA_CNDTR_OFF(1): if (!en) d->cndtr = v & 0xFFFFu; break;   /* read-only while EN */
     case DMA_CPAR_OFF(1): if (!en) d->cpar = v; break;
     case DMA_CMAR_OFF(1): if (!en) d->cmar = v; break;

@@ -9,6 +9,7 @@
 #include "dev.h"
 #include "regs/flash.h"
 #include "regs/scs.h"
+#include "../watch.h"
 
 static void flash_irq(struct chip *c)
 {
@@ -47,6 +48,7 @@ static int flash_op_start(struct chip *c, int kind, uint32_t off, uint64_t dur)
     struct flash_ctl *f = &c->fl;
     /* a loop that programs flash is working, not idle, however alike its status polls */
     chip_write_note(c, FLASH_BASE + off, 0);
+    watch_on_flash_op(c, kind, off);
     c->flash_ops++;
     f->busy = 1;
     f->sr |= FLASH_SR_BSY;

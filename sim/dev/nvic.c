@@ -2,7 +2,9 @@
  * The Cortex-M0 System Control Space (ARM DUI 0497A section 4): the NVIC (enable, pending,
  * priority registers of the 32 IRQ lines), SysTick (counting HCLK or HCLK/8, in virtual
  * time: the counter is computed, not ticked) and the SCB registers the firmware uses (CPUID,
- * ICSR, AIRCR with SYSRESETREQ, SCR, CCR read-only, SHPR2/3). VTOR does not exist on the M0.
+ * ICSR, AIRCR with SYSRESETREQ, SCR, CCR read-only, SHPR2/3). VTOR does not exist on the M0:
+ * its word reads 0 and ignores writes (RAZ/WI, not reported: startup code of libopencm3 and
+ * others reads it and writes CCR on every core), as does a write to the read-only CCR.
  * Taking and returning from exceptions is the CPU's part (exc.c).
  */
 #include <string.h>
@@ -11,6 +13,7 @@
 #include "dev.h"
 #include "regs/rcc.h"
 #include "regs/scs.h"
+#include "../watch.h"
 
 static uint64_t st_tick(const struct chip *c)
 {
@@ -66,8 +69,7 @@ static uint64_t nvic_read(struct chip *c, uint32_t w)
     case SYST_RVR_OFF: v = c->nv.st_rvr; break;
     case SYST_CVR_OFF: v = systick_current(c); break;
     case SYST_CALIB_OFF: v = SYST_CALIB_NOREF | (c->hclk / 8u / 100u); break;   /* TENMS */
-    case NVIC_ISER_OFF: v = c->nv.iser; break;
-    case NVIC_ICER_OFF: v = c->nv.iser; break;
+    case NVIC_ISER_OFF: case NVIC_ICER_OFF: v = c->nv.iser; break;   /* both read the enables */
     case NVIC_ISPR_OFF: case NVIC_ICPR_OFF:
         for (int i = 0; i < 32; i++)
             if (c->nv.pending[EXC_IRQ0 + i]) v |= 1u << i;
@@ -77,6 +79,7 @@ static uint64_t nvic_read(struct chip *c, uint32_t w)
     case SCB_AIRCR_OFF: v = SCB_AIRCR_VECTKEYSTAT; break;      /* little-endian */
     case SCB_SCR_OFF: v = c->nv.scr; break;
     case SCB_CCR_OFF: v = SCB_CCR_M0; break;
+    case SCB_VTOR_OFF: v = 0; break;          /* no VTOR on the Cortex-M0: RAZ/WI */
     case SCB_SHPR2_OFF: v = c->nv.shpr2; break;
     case SCB_SHPR3_OFF: v = c->nv.shpr3; break;
     default:
@@ -111,6 +114,7 @@ static void st_restart(struct chip *c)
 static void systick_csr_write(struct chip *c, uint32_t v)
 {
     uint32_t was = c->nv.st_csr & SYST_CSR_ENABLE;
+    watch_on_systick_csr(c, v);
     c->nv.st_csr = (c->nv.st_csr & SYST_CSR_COUNTFLAG) | (v & 7u);
     if ((v & SYST_CSR_ENABLE) && !was) {
         uint32_t cur = 0;
@@ -134,6 +138,15 @@ static void scb_icsr_write(struct chip *c, uint32_t v)
     if (v & SCB_ICSR_PENDSTCLR) c->nv.pending[EXC_SYSTICK] = 0;
 }
 
+/* A byte or half-word write (v already in its lane) merged into the word old. */
+static uint32_t lane_merge(uint32_t old, uint32_t off, uint32_t v, unsigned size)
+{
+    if (size >= 4)
+        return v;
+    uint32_t m = ((1u << (8u * size)) - 1u) << (8u * (off & 3u));
+    return (old & ~m) | (v & m);
+}
+
 static void nvic_write(struct chip *c, uint32_t off, uint32_t v, unsigned size)
 {
     uint32_t w = off & ~3u;
@@ -141,7 +154,7 @@ static void nvic_write(struct chip *c, uint32_t off, uint32_t v, unsigned size)
     case SYST_CSR_OFF: systick_csr_write(c, v); break;
     case SYST_RVR_OFF: c->nv.st_rvr = v & SYST_RVR_MASK; break;
     case SYST_CVR_OFF: c->nv.st_csr &= ~SYST_CSR_COUNTFLAG; st_restart(c); break;
-    case NVIC_ISER_OFF: c->nv.iser |= v; c->pend_check = 1; break;
+    case NVIC_ISER_OFF: watch_on_iser(c, v); c->nv.iser |= v; c->pend_check = 1; break;
     case NVIC_ICER_OFF: c->nv.iser &= ~v; break;
     case NVIC_ISPR_OFF:
         for (int i = 0; i < 32; i++)
@@ -161,9 +174,14 @@ static void nvic_write(struct chip *c, uint32_t off, uint32_t v, unsigned size)
         }
         break;
     case SCB_SCR_OFF: c->nv.scr = v & SCB_SCR_WRITABLE; break;
-    case SCB_SHPR2_OFF: c->nv.shpr2 = v & 0xC0000000u; c->nv.prio[EXC_SVC] = (uint8_t)(c->nv.shpr2 >> 24); break;
+    case SCB_CCR_OFF: case SCB_VTOR_OFF: case SCB_CPUID_OFF:
+        break;                          /* read-only (CCR, CPUID) or absent (VTOR): ignored */
+    case SCB_SHPR2_OFF:
+        c->nv.shpr2 = lane_merge(c->nv.shpr2, off, v, size) & 0xC0000000u;
+        c->nv.prio[EXC_SVC] = (uint8_t)(c->nv.shpr2 >> 24);
+        break;
     case SCB_SHPR3_OFF:
-        c->nv.shpr3 = v & 0xC0C00000u;
+        c->nv.shpr3 = lane_merge(c->nv.shpr3, off, v, size) & 0xC0C00000u;
         c->nv.prio[EXC_PENDSV] = (uint8_t)(c->nv.shpr3 >> 16);
         c->nv.prio[EXC_SYSTICK] = (uint8_t)(c->nv.shpr3 >> 24);
         break;

@@ -8,6 +8,7 @@
 #include "dev.h"
 #include "regs/rcc.h"
 #include "regs/syscfg.h"
+#include "../watch.h"
 
 void syscfg_mem_mode(struct chip *c, uint32_t mode)
 {
@@ -34,6 +35,7 @@ static void syscfg_write(struct chip *c, uint32_t off, uint32_t v, unsigned size
     uint32_t r = off & ~3u;
     (void)size;
     if (r == SYSCFG_CFGR1_OFF) {
+        watch_on_cfgr1(c, v);
         c->syscfg.cfgr1 = v & SYSCFG_CFGR1_WRITABLE;
         /* MEM_MODE switches what address 0 aliases, at once */
         chip_remap(c, v & SYSCFG_CFGR1_MEM_MODE_MASK);

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "f0_usart1.h"
+#include "f0boot/layout.h"
 #include "f0boot_app.h"
 #include "stm32f0_regs.h"
 
@@ -76,12 +77,15 @@ void USART1_IRQHandler(void)
     }
 }
 
+/* Queue c with interrupts masked, then restore PRIMASK as it was (not simply cpsie: code
+ * that runs with interrupts masked must not have them enabled behind its back). */
 static void put_char(uint8_t c)
 {
     for (;;) {
-        __asm__ volatile("cpsid i" ::: "memory");
+        uint32_t primask;
+        __asm__ volatile("mrs %0, primask\n\tcpsid i" : "=r"(primask) :: "memory");
         int ok = txq_put(c);
-        __asm__ volatile("cpsie i" ::: "memory");
+        __asm__ volatile("msr primask, %0" :: "r"(primask) : "memory");
         if (ok)
             return;
     }
@@ -146,6 +150,13 @@ int main(void)
     SYST_RVR = F0_SYSCLK_HZ / 1000u - 1u;
     SYST_CVR = 0;
     SYST_CSR = SYST_CSR_CLKSOURCE | SYST_CSR_TICKINT | SYST_CSR_ENABLE;
+#ifdef F0B_BROKEN_LATE_REMAP
+    /* Broken on purpose: the remap after the tick runs, as when HAL_Init() and a clock
+     * set-up that waits on the tick come before it. */
+    while ((SYST_CSR & SYST_CSR_COUNTFLAG) == 0)
+        ;
+    f0boot_app_remap();
+#endif
 
     /* Address 0 must now show the copy of this application's table. (The empty asm hides
      * the constant 0 from GCC, which would otherwise treat the read as a null access.) */
@@ -157,6 +168,17 @@ int main(void)
     put_hex(__vectors_start[1] & ~1u);
     put_str(remapped ? ", vectors remapped to SRAM\r\n" : ", REMAP FAILED\r\n");
     put_str("send 'B' to enter the bootloader\r\n");
+#ifdef F0B_BROKEN_FAULT
+    /* Broken on purpose: a store past the end of SRAM (a bad pointer): a bus fault. */
+    *(volatile uint32_t *)(F0B_SRAM_BASE + 0x10000u) = 1u;
+#endif
+#ifdef F0B_BROKEN_VT_WRITE
+    /* Broken on purpose: stack painting that starts 16 bytes below the application's RAM,
+     * over the last four vectors of the copy. */
+    for (volatile uint32_t *p = (volatile uint32_t *)(F0B_APP_RAM_START - 16u);
+         p < (volatile uint32_t *)F0B_APP_RAM_START; p++)
+        *p = 0xDEADBEEFu;
+#endif
 
     uint32_t last = ticks;
     for (;;) {

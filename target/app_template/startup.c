@@ -122,8 +122,10 @@ void Reset_Handler(void)
 {
     /* 1 */
     __asm__ volatile("cpsid i" ::: "memory");
-    /* 2-4 */
+    /* 2-4 (the F0B_BROKEN_* builds are f0boot check's test cases: tests/check/) */
+#if !defined(F0B_BROKEN_NO_REMAP) && !defined(F0B_BROKEN_LATE_REMAP)
     f0boot_app_remap();
+#endif
     /* 5 */
     uint32_t *s = _sidata, *d = _sdata;
     while (d < _edata)
@@ -132,7 +134,9 @@ void Reset_Handler(void)
         *d++ = 0;
     f0_clock_48mhz();
     /* 6 */
+#ifndef F0B_BROKEN_NO_IRQ_ENABLE
     __asm__ volatile("cpsie i" ::: "memory");
+#endif
     main();
     for (;;)
         ;

@@ -20,6 +20,7 @@
 #include "regs/rcc.h"
 #include "regs/scs.h"
 #include "regs/syscfg.h"
+#include "regs/tim.h"
 #include "regs/usart.h"
 
 #define F0_REG(addr) (*(volatile uint32_t *)(addr))
@@ -57,6 +58,8 @@ _Static_assert(offsetof(struct f0_flash, WRPR) == FLASH_WRPR_OFF, "FLASH_WRPR");
 _Static_assert(offsetof(struct f0_rcc, CSR) == RCC_CSR_OFF, "RCC_CSR");
 _Static_assert(offsetof(struct f0_rcc, AHBRSTR) == RCC_AHBRSTR_OFF, "RCC_AHBRSTR");
 _Static_assert(offsetof(struct f0_rcc, CR2) == RCC_CR2_OFF, "RCC_CR2");
+_Static_assert(offsetof(struct f0_rcc, CFGR2) == RCC_CFGR2_OFF, "RCC_CFGR2");
+_Static_assert(offsetof(struct f0_rcc, APB1ENR) == RCC_APB1ENR_OFF, "RCC_APB1ENR");
 _Static_assert(offsetof(struct f0_gpio, AFRH) == GPIO_AFRH_OFF, "GPIOx_AFRH");
 _Static_assert(offsetof(struct f0_gpio, BRR) == GPIO_BRR_OFF, "GPIOx_BRR");
 _Static_assert(offsetof(struct f0_dma, CH[2].CCR) == DMA_CCR_OFF(3), "DMA_CCR3");
@@ -78,11 +81,15 @@ _Static_assert(offsetof(struct f0_scb, CCR) == SCB_CCR_OFF - SCB_CPUID_OFF, "SCB
 
 #define RCC_CR              (F0_RCC->CR)
 #define RCC_CFGR            (F0_RCC->CFGR)
+#define RCC_CIR             (F0_RCC->CIR)
 #define RCC_APB2RSTR        (F0_RCC->APB2RSTR)
 #define RCC_AHBENR          (F0_RCC->AHBENR)
 #define RCC_APB2ENR         (F0_RCC->APB2ENR)
+#define RCC_APB1ENR         (F0_RCC->APB1ENR)
 #define RCC_CSR             (F0_RCC->CSR)
 #define RCC_AHBRSTR         (F0_RCC->AHBRSTR)
+#define RCC_CFGR2           (F0_RCC->CFGR2)
+#define RCC_CFGR3           (F0_RCC->CFGR3)
 
 #define GPIOA_MODER         (F0_GPIOA->MODER)
 #define GPIOA_PUPDR         (F0_GPIOA->PUPDR)
@@ -128,7 +135,18 @@ _Static_assert(offsetof(struct f0_scb, CCR) == SCB_CCR_OFF - SCB_CPUID_OFF, "SCB
 #define NVIC_IPR(n)         F0_REG(SCS_BASE_R + NVIC_IPR_OFF(n))
 #define SCB_ICSR            (F0_SCB->ICSR)
 #define SCB_AIRCR           (F0_SCB->AIRCR)
+#define SCB_SHPR2           F0_REG(SCS_BASE_R + SCB_SHPR2_OFF)
 #define SCB_SHPR3           F0_REG(SCS_BASE_R + SCB_SHPR3_OFF)
+
+/* Timers: TIMx_REG(base) for any of TIM6_BASE_R, TIM14_BASE_R, TIM16_BASE_R, TIM17_BASE_R */
+#define TIMx_CR1(b)         F0_REG((b) + TIM_CR1_OFF)
+#define TIMx_DIER(b)        F0_REG((b) + TIM_DIER_OFF)
+#define TIMx_SR(b)          F0_REG((b) + TIM_SR_OFF)
+#define TIMx_EGR(b)         F0_REG((b) + TIM_EGR_OFF)
+#define TIMx_CNT(b)         F0_REG((b) + TIM_CNT_OFF)
+#define TIMx_PSC(b)         F0_REG((b) + TIM_PSC_OFF)
+#define TIMx_ARR(b)         F0_REG((b) + TIM_ARR_OFF)
+#define TIMx_RCR(b)         F0_REG((b) + TIM_RCR_OFF)   /* TIM16, TIM17 */
 
 /* Clock figures the firmware is built for. */
 #define F0_HSI_HZ           8000000u

@@ -7,7 +7,6 @@
 #include "f0boot/layout.h"
 #include "f0boot_app.h"
 #include "f0_usart1.h"
-#include "regs_extra.h"
 #include "stm32f0_regs.h"
 
 _Static_assert(sizeof F0B_APP_REQUEST - 1u == F0B_APP_REQUEST_LEN, "request length");

@@ -42,6 +42,7 @@ class Sim:
 
     def __init__(self, env, flash, extra=(), load_bootloader=True):
         self.env = env
+        self.flash_path = flash
         self.proc = None
         env.sims.append(self)
         self.summary = os.path.join(env.tmp, "summary-%d.json" % env.next_id())
@@ -287,6 +288,26 @@ def scenario_request_guard(env):
     check(info.get("stay_reason") in ("request", 1), "stay reason is not the request: %s" % info)
     summary = sim.stop()
     check(summary["resets"] >= 4, "expected four resets: %s" % summary)
+    # Power-on with garbage in SRAM, and with the exact request words in it (a chance match,
+    # or a request that outlived a power cut): not a request. A probe at power-on is answered
+    # in the boot window, so the bootloader says why it stays: the host, never the request.
+    flash = sim.flash_path
+    magic = 0xB007F00D  # F0B_REQ_UPDATE_MAGIC at F0B_REQ_ADDR, its complement after it
+    for seed, words in ((11, []), (12, ["--sram-word", "0x20000000=0x%08x" % magic,
+                                        "--sram-word", "0x20000004=0x%08x" % (magic ^ 0xFFFFFFFF)])):
+        what = "the request words" if words else "random bytes"
+        sim = Sim(env, flash, ["--sram-random", "--seed", str(seed)] + words,
+                  load_bootloader=False)
+        rc, info, err = env.probe(sim)
+        check(rc == 0, "power-on with %s in SRAM: no answer in the boot window: %s" % (what, err))
+        check(info.get("stay_reason") not in ("request", 1),
+              "power-on with %s in SRAM kept the bootloader as a request: %s" % (what, info))
+        rc, out, err = env.f0boot_run("boot", sim.url(), "--timeout", str(ANSWER_TIMEOUT_MS))
+        check(rc == 0, "f0boot boot failed: %s" % err.strip())
+        m = up.search(sim.uart(seconds=30, until=lambda d: up.search(d)))
+        check(m and int(m.group(1), 16) & 0x08000000,
+              "power-on with %s in SRAM: the application did not start with PORRSTF" % what)
+        sim.stop()
 
 
 def scenario_listen(env):

@@ -58,7 +58,7 @@ static void text_and_json(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
         char *t = render(0, c[i].in), *j = render(1, c[i].in);
-        if (strcmp(t, c[i].text) || strcmp(j, c[i].json))
+        if (strcmp(t, c[i].text) != 0 || strcmp(j, c[i].json) != 0)
             fail_msg("case %zu: text \"%s\" (want \"%s\"), json %s (want %s)", i, t, c[i].text,
                      j, c[i].json);
         free(t);

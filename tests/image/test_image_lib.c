@@ -469,6 +469,40 @@ static void container_encode_offsets(void **state)
     assert_memory_equal(&d, &h, sizeof d);
 }
 
+/* Each header field set wrong in m (a copy of the n-byte container c) under a correct
+ * header CRC: refused as F0B_IMG_ECNT_FIELD with the message that names it. */
+static void field_corruptions(const uint8_t *c, size_t n, uint8_t *m)
+{
+    static const struct { unsigned off; uint8_t val; const char *needle; } f[] = {
+        {F0B_IMG_OFF_FLAGS, 0x80, "flag"},
+        {F0B_IMG_OFF_VT_LEN, 190, "vector-table length"},
+        {F0B_IMG_OFF_VT_LEN, 196, "vector-table length"},
+        {F0B_IMG_OFF_PART, 99, "part code"},
+        {F0B_IMG_OFF_PART, 3, "does not match"},
+        {F0B_IMG_OFF_INIT_SP, 0xF4, "payload words"},
+        {F0B_IMG_OFF_RESET_VEC, 0x03, "payload words"},
+        {F0B_IMG_OFF_LOAD_ADDR, 0x02, "aligned"},
+        /* The bootloader's own rules (f0b_hdr_validate), under valid CRCs. */
+        {F0B_IMG_OFF_LOAD_ADDR + 1, 0x00, "not the application start 0x08001000"},
+        {F0B_IMG_OFF_INIT_SP + 3, 0x10, "initial stack pointer 0x10007ff0"},
+        {F0B_IMG_OFF_INIT_SP, 0xF2, "initial stack pointer 0x20007ff2"},
+        {F0B_IMG_OFF_RESET_VEC, 0x00, "not a Thumb address"},
+    };
+    struct f0b_img_hdr v;
+    struct f0b_container_check chk;
+    struct f0b_img_error err;
+
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        memcpy(m, c, n);
+        m[f[i].off] = f[i].val;
+        f0b_put_le32(m + 60, ref_crc32(m, 60));
+        if (f0b_container_verify(m, n, &v, &chk, &err) != F0B_IMG_ECNT_FIELD ||
+            !strstr(err.detail, f[i].needle))
+            fail_msg("field case %zu: %s", i, err.detail);
+        assert_true(chk.hdr_crc_ok);
+    }
+}
+
 static void container_build_verify(void **state)
 {
     const struct f0b_part *p = f0b_part_by_name("stm32f030xc");
@@ -525,32 +559,7 @@ static void container_build_verify(void **state)
     m[F0B_IMG_OFF_HDR_VERSION] = 2;
     assert_int_equal(f0b_container_verify(m, n, &v, &chk, &err), F0B_IMG_ECNT_VERSION);
     /* Fields that are wrong under a correct header CRC. */
-    {
-        static const struct { unsigned off; uint8_t val; const char *needle; } f[] = {
-            {F0B_IMG_OFF_FLAGS, 0x80, "flag"},
-            {F0B_IMG_OFF_VT_LEN, 190, "vector-table length"},
-            {F0B_IMG_OFF_VT_LEN, 196, "vector-table length"},
-            {F0B_IMG_OFF_PART, 99, "part code"},
-            {F0B_IMG_OFF_PART, 3, "does not match"},
-            {F0B_IMG_OFF_INIT_SP, 0xF4, "payload words"},
-            {F0B_IMG_OFF_RESET_VEC, 0x03, "payload words"},
-            {F0B_IMG_OFF_LOAD_ADDR, 0x02, "aligned"},
-            /* The bootloader's own rules (f0b_hdr_validate), under valid CRCs. */
-            {F0B_IMG_OFF_LOAD_ADDR + 1, 0x00, "not the application start 0x08001000"},
-            {F0B_IMG_OFF_INIT_SP + 3, 0x10, "initial stack pointer 0x10007ff0"},
-            {F0B_IMG_OFF_INIT_SP, 0xF2, "initial stack pointer 0x20007ff2"},
-            {F0B_IMG_OFF_RESET_VEC, 0x00, "not a Thumb address"},
-        };
-        for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
-            memcpy(m, c, n);
-            m[f[i].off] = f[i].val;
-            f0b_put_le32(m + 60, ref_crc32(m, 60));
-            if (f0b_container_verify(m, n, &v, &chk, &err) != F0B_IMG_ECNT_FIELD ||
-                !strstr(err.detail, f[i].needle))
-                fail_msg("field case %zu: %s", i, err.detail);
-            assert_true(chk.hdr_crc_ok);
-        }
-    }
+    field_corruptions(c, n, m);
     free(m);
     free(c);
     f0b_image_free(&img);

@@ -42,12 +42,48 @@ static int power_cut_now(struct tcpdev *d, int was_valid)
 }
 
 /* Serve one connection until the client closes it: 0, or 1 when the power was cut. */
+/* What the host sent, through the filter if any, to the board's receiver. Returns 0, or
+ * -1 when the host closed the connection. */
+static int conn_rx(const struct tcpdev_filter *f, int fd)
+{
+    uint8_t buf[4096], data[4096];
+    struct pollfd p = { fd, POLLIN, 0 };
+
+    if (poll(&p, 1, 1) <= 0)
+        return 0;
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0)
+        return -1;
+    if (!f) {
+        for (ssize_t i = 0; i < n; i++)
+            fake_board_rx_push(buf[i]);
+    } else {
+        size_t k = f->rx(f->ctx, fd, buf, (size_t)n, data);
+        for (size_t i = 0; i < k && !f->no_device; i++)
+            fake_board_rx_push(data[i]);
+    }
+    return 0;
+}
+
+/* What the board sent, through the filter if any, to the host. */
+static void conn_tx(const struct tcpdev_filter *f, int fd)
+{
+    uint8_t buf[4096];
+    uint32_t bauds[4096];
+    size_t n;
+
+    while ((n = fake_board_tx_take(buf, bauds, sizeof buf)) > 0) {
+        if (f && f->tx)
+            f->tx(f->ctx, fd, buf, bauds, n);
+        else if (send(fd, buf, n, MSG_NOSIGNAL) < 0)
+            break;
+    }
+}
+
 static int serve_conn(struct tcpdev *d, int fd)
 {
     static struct f0b_proto dev;
     const struct tcpdev_filter *f = d->filter;
-    uint8_t buf[4096], data[4096];
-    uint32_t bauds[4096];
 
     fake_board_init(115200, 0x442);
     fake_board_set_millis(mono_ms());   /* one clock from the start: the idle timer uses it */
@@ -55,20 +91,8 @@ static int serve_conn(struct tcpdev *d, int fd)
     if (f && f->accepted)
         f->accepted(f->ctx, fd);
     for (;;) {
-        struct pollfd p = { fd, POLLIN, 0 };
-        if (poll(&p, 1, 1) > 0) {
-            ssize_t n = recv(fd, buf, sizeof buf, 0);
-            if (n <= 0)
-                return 0;
-            if (!f) {
-                for (ssize_t i = 0; i < n; i++)
-                    fake_board_rx_push(buf[i]);
-            } else {
-                size_t k = f->rx(f->ctx, fd, buf, (size_t)n, data);
-                for (size_t i = 0; i < k && !f->no_device; i++)
-                    fake_board_rx_push(data[i]);
-            }
-        }
+        if (conn_rx(f, fd) < 0)
+            return 0;
         if ((f && f->no_device) || d->booted)
             continue;
         fake_board_set_millis(mono_ms());
@@ -76,13 +100,7 @@ static int serve_conn(struct tcpdev *d, int fd)
         int act = f0b_proto_poll(&dev);
         if (power_cut_now(d, was_valid))
             return 1;
-        size_t n;
-        while ((n = fake_board_tx_take(buf, bauds, sizeof buf)) > 0) {
-            if (f && f->tx)
-                f->tx(f->ctx, fd, buf, bauds, n);
-            else if (send(fd, buf, n, MSG_NOSIGNAL) < 0)
-                break;
-        }
+        conn_tx(f, fd);
         if (act == F0B_PROTO_BOOT)
             d->booted = 1;
     }

@@ -193,8 +193,8 @@ struct f0b_flash_result {
 struct f0b_session;
 
 /* Create a session on port p (which must stay open while the session is used) with
- * options o (copied). Returns 0 with *s set, or F0B_E_NOMEM (*s NULL). */
-int f0b_sess_create(struct f0b_session **s, struct f0b_port *p, const struct f0b_flash_opts *o);
+ * options o (copied). Returns 0 with *out set, or F0B_E_NOMEM (*out NULL). */
+int f0b_sess_create(struct f0b_session **out, struct f0b_port *p, const struct f0b_flash_opts *o);
 /* Free a session (NULL is fine). The port stays open: close it with f0b_port_close(). */
 void f0b_sess_free(struct f0b_session *s);
 

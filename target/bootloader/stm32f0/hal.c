@@ -12,7 +12,6 @@
 #include "f0_part.h"
 #include "f0_usart1.h"   /* F0_USART_BRR */
 #include "port.h"
-#include "regs_extra.h"    /* RCC_CSR */
 #include "stm32f0_regs.h"
 
 #ifndef F0B_RX_RING_SIZE

@@ -41,7 +41,13 @@
 #define SCB_CCR_OFF         0xD14u
 #define SCB_CCR_M0          0x208u      /* STKALIGN | UNALIGN_TRP, fixed on the M0 */
 #define SCB_SHPR2_OFF       0xD1Cu
+#define SCB_SHPR2_PRI_11(p) ((uint32_t)(p) << 24)   /* SVCall */
 #define SCB_SHPR3_OFF       0xD20u
+#define SCB_SHPR3_PRI_14(p) ((uint32_t)(p) << 16)   /* PendSV */
+#define SCB_SHPR3_PRI_15(p) ((uint32_t)(p) << 24)   /* SysTick */
+/* Where an ARMv7-M core has VTOR: the Cortex-M0 has none, the word is RAZ/WI (ARMv6-M ARM
+ * B3.2.2: VTOR only with the optional vector table offset, which the M0 does not implement). */
+#define SCB_VTOR_OFF        0xD08u
 
 /* Interrupt numbers (IRQn: the exception number minus 16). */
 #define FLASH_IRQn          3u
@@ -49,6 +55,10 @@
 #define DMA1_CH1_IRQn       9u
 #define DMA1_CH2_3_IRQn     10u
 #define DMA1_CH4_5_IRQn     11u
+#define TIM6_IRQn           17u
+#define TIM14_IRQn          19u
+#define TIM16_IRQn          21u
+#define TIM17_IRQn          22u
 #define USART1_IRQn         27u
 
 #endif

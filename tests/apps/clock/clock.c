@@ -15,7 +15,6 @@
 #include <stdint.h>
 
 #include "apps.h"
-#include "regs_extra.h"
 #include "stm32f0_regs.h"
 
 #define HSE_HZ      8000000u

@@ -17,7 +17,6 @@
 #include "f0_clock.h"
 #include "f0boot/layout.h"
 #include "f0boot_app.h"
-#include "regs_extra.h"
 #include "stm32f0_regs.h"
 
 #define IWDG_KR_START 0xCCCCu

@@ -14,7 +14,6 @@
 
 #include "apps.h"
 #include "f0_clock.h"
-#include "regs_extra.h"
 #include "stm32f0_regs.h"
 
 #define ROUNDS      3
@@ -86,11 +85,30 @@ static void worker(uint32_t me)
         con_puts("\r\n");             /* t1 went first, so t2 prints the last turn */
 }
 
+/* Block the rx thread until a line is ready. The check and the BLOCKED state are made with
+ * interrupts off, so a line completed in between cannot be missed (its wake-up would be
+ * undone by the block). */
+static void wait_line(void)
+{
+    for (;;) {
+        __asm volatile("cpsid i" ::: "memory");
+        if (line_ready) {
+            __asm volatile("cpsie i" ::: "memory");
+            return;
+        }
+        threads[TRX].state = BLOCKED;
+        SCB_ICSR = SCB_ICSR_PENDSVSET;
+        __asm volatile("cpsie i\n\tdsb\n\tisb" ::: "memory");
+        while (threads[TRX].state == BLOCKED)
+            ;
+    }
+}
+
 static void rx_thread(uint32_t unused)
 {
     (void)unused;
     for (;;) {
-        block(&threads[TRX]);
+        wait_line();
         con_puts("rx=");
         con_puts(line);
         con_puts("\r\n");

@@ -11,7 +11,6 @@
 
 #include "apps.h"
 #include "f0_clock.h"
-#include "regs_extra.h"
 #include "stm32f0_regs.h"
 
 static volatile uint32_t tim6_ticks, tim14_ticks, systicks;

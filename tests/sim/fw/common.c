@@ -40,6 +40,10 @@ void DMA1_Channel2_3_IRQHandler(void) WEAK;
 void USART1_IRQHandler(void) WEAK;
 void IRQ0_Handler(void) WEAK;
 void IRQ1_Handler(void) WEAK;
+void TIM6_IRQHandler(void) WEAK;
+void TIM14_IRQHandler(void) WEAK;
+void TIM16_IRQHandler(void) WEAK;
+void TIM17_IRQHandler(void) WEAK;
 
 __attribute__((section(".isr_vector"), used))
 void (*const vectors[48])(void) = {
@@ -47,7 +51,10 @@ void (*const vectors[48])(void) = {
     0, 0, 0, 0, 0, 0, 0, SVC_Handler, 0, 0, PendSV_Handler, SysTick_Handler,
     [16 + 0] = IRQ0_Handler, [16 + 1] = IRQ1_Handler, [16 + 2] = Default_Handler,
     [16 + 3] = FLASH_IRQHandler, [16 + 4 ... 16 + 9] = Default_Handler,
-    [16 + 10] = DMA1_Channel2_3_IRQHandler, [16 + 11 ... 16 + 26] = Default_Handler,
+    [16 + 10] = DMA1_Channel2_3_IRQHandler, [16 + 11 ... 16 + 16] = Default_Handler,
+    [16 + 17] = TIM6_IRQHandler, [16 + 18] = Default_Handler, [16 + 19] = TIM14_IRQHandler,
+    [16 + 20] = Default_Handler, [16 + 21] = TIM16_IRQHandler, [16 + 22] = TIM17_IRQHandler,
+    [16 + 23 ... 16 + 26] = Default_Handler,
     [16 + 27] = USART1_IRQHandler, [16 + 28 ... 47] = Default_Handler,
 };
 
@@ -113,6 +120,13 @@ void check(int ok, const char *what, uint32_t got)
 
 void finish(void)
 {
+    finish_no_stop();
+    for (;;)
+        __asm volatile ("wfi");
+}
+
+void finish_no_stop(void)
+{
     if (failures) {
         puts_("FAILED ");
         putdec(failures);
@@ -121,6 +135,4 @@ void finish(void)
         puts_("ALL PASS\n");
     }
     uart_flush();
-    for (;;)
-        __asm volatile ("wfi");
 }

@@ -22,6 +22,7 @@ void putdec(uint32_t v);
 void uart_flush(void);
 void check(int ok, const char *what, uint32_t got);
 void finish(void);   /* prints PASS or FAIL n, then stops in a WFI loop */
+void finish_no_stop(void);   /* the same, and returns once it is sent */
 void enable_irq(void);
 void disable_irq(void);
 
