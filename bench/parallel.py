@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
 """Parallel flashing on the virtual farm (issue 15): 1, 8 and 32 f0sim boards (scripts/farm.py,
-each behind ser2net in raw TCP) flashed at once with the 64 KB benchmark image at 115200, one
-f0boot per board. Per board: f0boot's wall time; per batch: the time until the last board
-is done, beside the single-board time. Medians and (min-max) over the runs; every board's
+each behind ser2net in raw TCP) flashed at once with the 64 KB benchmark image at 115200 by one
+`f0boot flash @ports.txt` (the multi-port flash; --separate: one f0boot process per board).
+Per board: when its result arrived; per batch: the time until the last board is done,
+beside the single-board time. Medians and (min-max) over the runs; every board's
 flash file is checked afterwards (payload and commit word), and a board that fails, or
 holds the wrong flash, counts as a failure.
 
-    bench/parallel.sh [--boards 1,8,32] [--runs 3] [--protocol raw|rfc2217] [--fast-baud N]
+    bench/parallel.sh [--boards 1,8,32] [--runs 3] [--protocol raw|rfc2217] [--fast-baud N] [--separate]
                       [--host-build DIR] [--out DIR] [--no-docs] [--json FILE]
 
 Writes the table into docs/benchmarks.md between the FARM markers (only for the default
-set: no --no-docs, --boards, --protocol rfc2217 or --fast-baud) and prints it.
+set: no --no-docs, --boards, --protocol rfc2217, --fast-baud or --separate) and prints it.
 """
 import argparse
 import json
@@ -58,24 +59,49 @@ def proc_cpu(pid):
         return 0.0
 
 
-def one_batch(a, n, run):
-    d = os.path.join(a.out, "farm%d-%d" % (n, run))
-    rc = farm.main(["up", str(n), "--dir", d, "--app", "none", "--port-base", str(a.port_base),
-                    "--host-build", a.host_build] + (["--rfc2217", "all"] if a.protocol == "rfc2217" else []))
-    if rc != 0:
-        raise SystemExit("farm up failed (%d)" % rc)
-    info = json.load(open(os.path.join(d, "farm.json")))
-    load0 = os.getloadavg()[0]
-    procs = []
-    t0 = time.monotonic()
+def f0boot_args(a):
+    args = [a.image, "--baud", "115200", "--no-boot", "--json", "--timeout", TIMEOUT_MS]
+    return args + (["--fast-baud", str(a.fast_baud)] if a.fast_baud else [])
+
+
+def flash_multi(a, d, info, t0):
+    """One `f0boot flash @ports.txt IMAGE --json`: each board's time is when its result
+    arrives in the stream; its exit code from the summary's failures."""
+    cmd = [info["f0boot"], "flash", "@" + os.path.join(d, "ports.txt")] + f0boot_args(a)
+    log = open(os.path.join(d, "f0boot.json"), "w")
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True)
+    ends, summary = {}, {}
+    for line in p.stdout:
+        log.write(line)
+        try:
+            ev = json.loads(line)
+        except ValueError:
+            continue
+        if ev.get("event") == "result" and ev.get("port"):
+            ends[ev["port"]] = time.monotonic() - t0
+        elif ev.get("event") == "summary":
+            summary = ev
+    _, status, ru = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    log.close()
+    fails = summary.get("failures", {})
+    boards = []
     for b in info["boards"]:
-        cmd = [info["f0boot"], "flash", farm.port_spec(b, info["host"]), a.image,
-               "--baud", "115200", "--no-boot", "--json", "--timeout", TIMEOUT_MS]
-        if a.fast_baud:
-            cmd += ["--fast-baud", str(a.fast_baud)]
+        port = farm.port_spec(b, info["host"])
+        code = fails.get(port, {}).get("exit", 0) if summary else p.returncode
+        boards.append({"name": b["name"], "exit": code, "s": ends.get(port, time.monotonic() - t0)})
+    # wait4's rusage of a child includes the children it waited for (one per board)
+    return boards, ru.ru_utime + ru.ru_stime
+
+
+def flash_separate(a, d, info, t0):
+    """One f0boot process per board (--separate)."""
+    procs = []
+    for b in info["boards"]:
+        cmd = [info["f0boot"], "flash", farm.port_spec(b, info["host"])] + f0boot_args(a)
         out = open(os.path.join(d, b["name"] + ".f0boot.json"), "w")
         procs.append((b, subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT), out))
-    ends, f0boot_cpu = {}, 0.0
+    ends, cpu = {}, 0.0
     while len(ends) < len(procs):
         for b, p, out in procs:
             if b["name"] in ends:
@@ -84,10 +110,23 @@ def one_batch(a, n, run):
             if pid == p.pid:
                 ends[b["name"]] = time.monotonic() - t0
                 p.returncode = os.waitstatus_to_exitcode(status)
-                f0boot_cpu += ru.ru_utime + ru.ru_stime
+                cpu += ru.ru_utime + ru.ru_stime
                 out.close()
         time.sleep(0.01)
-    boards = [{"name": b["name"], "exit": p.returncode, "s": ends[b["name"]]} for b, p, _ in procs]
+    return [{"name": b["name"], "exit": p.returncode, "s": ends[b["name"]]} for b, p, _ in procs], cpu
+
+
+def one_batch(a, n, run):
+    d = os.path.join(a.out, "farm%d-%d" % (n, run))
+    rc = farm.main(["up", str(n), "--dir", d, "--app", "none", "--port-base", str(a.port_base),
+                    "--host-build", a.host_build] + (["--rfc2217", "all"] if a.protocol == "rfc2217" else []))
+    if rc != 0:
+        raise SystemExit("farm up failed (%d)" % rc)
+    info = json.load(open(os.path.join(d, "farm.json")))
+    load0 = os.getloadavg()[0]
+    t0 = time.monotonic()
+    flash = flash_separate if a.separate else flash_multi
+    boards, f0boot_cpu = flash(a, d, info, t0)
     s2n_cpu = proc_cpu(info["ser2net_pid"])
     batch = time.monotonic() - t0
     load1 = os.getloadavg()[0]
@@ -120,11 +159,12 @@ def render(a, results):
     single = [r["batch_s"] for r in results if r["n"] == 1]
     one = statistics.median(single) if single else None
     L = ["Measured %s on %s (%d CPUs); %d run%s per figure: median, (min-max); seconds of wall time. "
-         "64 KB image (%s) at %s, %s through ser2net, one f0boot process per board." % (
+         "64 KB image (%s) at %s, %s through ser2net, %s." % (
              time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), os.uname().nodename, os.cpu_count(),
              a.runs, "" if a.runs == 1 else "s", os.path.basename(a.image),
              "115200 then %d" % a.fast_baud if a.fast_baud else "115200",
-             "RFC 2217" if a.protocol == "rfc2217" else "raw TCP"), "",
+             "RFC 2217" if a.protocol == "rfc2217" else "raw TCP",
+             "one f0boot process per board" if a.separate else "one `f0boot flash @ports.txt`"), "",
          "| boards | all done s | per board s | x one board | failures | CPU s per batch: f0sim / f0boot / ser2net | load average |",
          "|---|---|---|---|---|---|---|"]
     for n in a.boards:
@@ -165,10 +205,12 @@ def main():
     ap.add_argument("--protocol", choices=("raw", "rfc2217"), default="raw",
                     help="how f0boot reaches the boards through ser2net")
     ap.add_argument("--fast-baud", type=int, help="f0boot --fast-baud (with rfc2217 the far UART follows)")
+    ap.add_argument("--separate", action="store_true",
+                    help="one f0boot process per board instead of one f0boot flash @ports.txt")
     ap.add_argument("--no-docs", action="store_true")
     ap.add_argument("--json", help="write every figure here too")
     a = ap.parse_args()
-    docs = not a.no_docs and not a.boards and a.protocol == "raw" and not a.fast_baud
+    docs = not a.no_docs and not a.boards and a.protocol == "raw" and not a.fast_baud and not a.separate
     a.boards = [int(x) for x in (a.boards or "1,8,32").split(",")]
     subprocess.run(["cmake", "--build", a.host_build, "-j", "2", "--target", "f0boot", "f0sim", "firmware"],
                    check=True, stdout=subprocess.DEVNULL)
