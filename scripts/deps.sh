@@ -11,8 +11,8 @@ clang libclang-rt-14-dev clang-format clang-tidy cppcheck"
 # clang builds the fuzz targets (tests/fuzz) and the lint's second compiler build; libFuzzer's
 # runtime is libclang-rt-14-dev, only a Recommends of clang in Debian 12 (so not installed by
 # --no-install-recommends below). clang-format, clang-tidy and cppcheck: `make lint`.
-# Many boards (tests/labgrid, python/f0boot_labgrid): labgrid 0.4.1 with its pytest plugin,
-# and ser2net 4.3 serving the virtual boards as a rig's exporter would.
+# Many boards (tests/labgrid, python/f0boot_labgrid, the virtual farm scripts/farm.py): labgrid
+# 0.4.1 with its pytest plugin, and ser2net 4.3 serving the virtual boards as a rig's exporter would.
 PKGS="$PKGS python3-labgrid python3-pytest python3-serial python3-yaml ser2net"
 
 missing=""

@@ -249,6 +249,12 @@ static void flush_out(struct host *h)
     }
 }
 
+void host_flush(struct host *h)
+{
+    if (ring_count(&h->out))
+        flush_out(h);
+}
+
 /* Bytes from the host: data into in (through the telnet server with rfc2217, whose answers
  * go out with the data). */
 static void take_input(struct host *h, struct ring *in, const uint8_t *buf, size_t n)
@@ -297,6 +303,8 @@ static void host_read(struct host *h, struct ring *in, int fd)
 void host_poll(struct host *h, struct ring *in, int timeout_us)
 {
     struct pollfd p[2];
+    if (timeout_us > 0)
+        host_flush(h);     /* what the device sent must not wait out the wait */
     int n = 0, want_in = ring_space(in) > 4096u && !h->eof;
     if (h->kind == HOST_TCP && h->fd < 0) {
         p[n].fd = h->lfd;

@@ -23,6 +23,8 @@ int host_is_stdio(const struct host *h);
 int host_present(const struct host *h);
 /* Poll host input into *in (waits up to timeout_us); flush pending output. */
 void host_poll(struct host *h, struct ring *in, int timeout_us);
+/* Write the device's pending output to the host now (no wait, no syscall when none). */
+void host_flush(struct host *h);
 /* A byte the device sent, completed at virtual time t (ps). */
 void host_tx(struct host *h, uint8_t b, uint64_t t);
 /* Virtual time at which the USB packet timer fires (UINT64_MAX if none). */

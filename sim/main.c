@@ -117,7 +117,7 @@ static int open_machine(struct sim *s)
     pace_init(&s->pace, c, s->host, c->o.realtime, &g_signal);
     c->link = &s->pace.link;
     c->poll_step = c->o.realtime ? 100ull * PS_PER_US : PS_PER_MS;
-    c->idle_max_ps = PS_PER_MS;     /* realtime pacing waits in shorter steps (pace.c) */
+    c->idle_max_ps = PS_PER_MS;     /* the same in both modes: one timeline (pace.c) */
     c->log = s->cli.quiet ? NULL : log_stderr;
     if (chip_init(c, s->flash) != 0) {
         snprintf(s->err, sizeof s->err, "cannot set up the CPU engine (Unicorn)");

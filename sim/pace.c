@@ -14,12 +14,17 @@
 #include "regs/rcc.h"
 
 #define PACE_MAX_LAG_S 0.5
-/* Longest idle skip while paced: each skip is also a wait on the wall clock that host
- * input only ends at its own granularity (1 ms skips made a 921600-baud update 2.5x
- * slower than the flash allows). Behind the wall clock by more than PACE_BEHIND_S there is
- * no wait, and skips run to the machine's own limit (as in --fast) to catch up. */
-#define PACE_IDLE_STEP_PS 50000000ull
-#define PACE_BEHIND_S 0.002
+/* How far virtual time may run ahead of the wall clock before the machine waits for it.
+ * Idle skips take the same steps as in --fast mode (the firmware sees one timeline in both
+ * modes) and do not each wait on the wall clock: a waiting board skips 1 ms at a time, a
+ * board taking bytes at 115200 skips to each character, 11500 times a second, and a
+ * wall-clock wait per skip cost a quarter of a core. The machine waits only once it is this
+ * far ahead, and then until the wall clock has caught up with it or the host sends. */
+#define PACE_AHEAD_S 0.004
+/* Between waits, host input is looked for (a syscall) at most this often in wall-clock
+ * time, however often the machine's I/O slices come (every 100 us of virtual time, which
+ * runs ahead of the wall clock by up to PACE_AHEAD_S). */
+#define PACE_POLL_S 0.0001
 
 static double since_s(const struct timespec *t0)
 {
@@ -27,6 +32,8 @@ static double since_s(const struct timespec *t0)
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) * 1e-9;
 }
+
+static double virt_s(const struct pace *p, uint64_t t) { return (double)(t - p->virt0) * 1e-12; }
 
 static void wall0_forward(struct pace *p, double s)
 {
@@ -68,39 +75,49 @@ static void link_poll(void *ctx, struct chip *c)
     }
     int wait_us = 0;
     if (p->realtime) {
-        double virt = (double)(c->now - p->virt0) * 1e-12;
-        double ahead = virt - since_s(&p->wall0);
-        if (ahead > 0.0005)
+        double ahead = virt_s(p, c->now) - since_s(&p->wall0), t = since_s(&p->start);
+        if (ahead > PACE_AHEAD_S) {
             wait_us = (int)(ahead * 1e6);
-        else if (ahead < -PACE_MAX_LAG_S)
+        } else if (t - p->polled_s < PACE_POLL_S) {
+            host_flush(p->h); /* nothing new can be there yet: no syscall */
+            return;
+        } else if (ahead < -PACE_MAX_LAG_S) {
             wall0_forward(p, -ahead - PACE_MAX_LAG_S);
+        }
     }
     struct ring *in = host_input(p->h);
     int was_empty = ring_count(in) == 0;
     host_poll(p->h, in, wait_us);
+    p->polled_s = since_s(&p->start);   /* the wait may have ended early, on input */
     if (host_nrst_low(p->h))
         hold_in_reset(p, c);
     if (was_empty && ring_count(in))
-        c->line_avail = c->now;     /* on the host's side of the line from now on */
+        c->line_avail = c->now; /* on the host's side of the line from now on */
 }
 
-/* Idle polling wants virtual time to move to target: in realtime mode wait for the wall
- * clock to get there, or less if the host sends something first. */
+/* Idle polling wants virtual time to move to target. In realtime mode, when that puts the
+ * machine more than PACE_AHEAD_S ahead of the wall clock, wait for the wall clock (the
+ * device's output leaves first); host input that arrives meanwhile ends the wait, and time
+ * moves only to the moment it arrived. Otherwise (or behind the wall clock) no wait. */
 static uint64_t link_idle(void *ctx, struct chip *c, uint64_t target)
 {
     struct pace *p = ctx;
     if (!p->realtime || *p->signal)
         return target;
-    if (since_s(&p->wall0) - (double)(c->now - p->virt0) * 1e-12 > PACE_BEHIND_S)
+    double ahead = virt_s(p, target) - since_s(&p->wall0);
+    if (ahead <= PACE_AHEAD_S)
         return target;
-    if (target > c->now + PACE_IDLE_STEP_PS)
-        target = c->now + PACE_IDLE_STEP_PS;
-    double ahead = (double)(target - p->virt0) * 1e-12 - since_s(&p->wall0);
-    if (ahead > 0.0)
-        host_poll(p->h, host_input(p->h), (int)(ahead * 1e6));
+    struct ring *in = host_input(p->h);
+    int was_empty = ring_count(in) == 0;
+    host_poll(p->h, in, (int)(ahead * 1e6));
+    p->polled_s = since_s(&p->start);
+    if (!was_empty || ring_count(in) == 0)
+        return target;
     double w = since_s(&p->wall0);
     uint64_t v = p->virt0 + (uint64_t)(w > 0 ? w * 1e12 : 0);
-    return v < target ? (v > c->now ? v : c->now) : target;
+    v = v < c->now ? c->now : (v > target ? target : v);
+    c->line_avail = v; /* on the host's side of the line from then on */
+    return v;
 }
 
 static void link_tx(void *ctx, uint8_t b, uint64_t t)
@@ -154,8 +171,13 @@ void pace_init(struct pace *p, struct chip *c, struct host *h, int realtime,
     p->realtime = realtime;
     p->signal = signal_flag;
     p->link = (struct sim_link){
-        .ctx = p, .poll = link_poll, .idle = link_idle, .tx = link_tx,
-        .next_event = link_next_event, .service = link_service, .input = link_input,
+        .ctx = p,
+        .poll = link_poll,
+        .idle = link_idle,
+        .tx = link_tx,
+        .next_event = link_next_event,
+        .service = link_service,
+        .input = link_input,
     };
     host_set_deliver(h, watch_uart, c);
 }
@@ -167,7 +189,4 @@ void pace_start(struct pace *p)
     p->virt0 = p->c->now;
 }
 
-double pace_host_seconds(const struct pace *p)
-{
-    return since_s(&p->start);
-}
+double pace_host_seconds(const struct pace *p) { return since_s(&p->start); }

@@ -19,10 +19,11 @@ struct pace {
     struct host *h;
     struct chip *c;
     int realtime;
-    volatile sig_atomic_t *signal;   /* set by a signal handler: stop the chip */
-    struct timespec wall0;           /* wall clock of virtual time virt0 (moves on a rebase) */
-    struct timespec start;           /* wall clock at the start, for the host time figure */
+    volatile sig_atomic_t *signal; /* set by a signal handler: stop the chip */
+    struct timespec wall0;         /* wall clock of virtual time virt0 (moves on a rebase) */
+    struct timespec start;         /* wall clock at the start, for the host time figure */
     uint64_t virt0;
+    double polled_s; /* wall clock (since start) of the last look at the host */
     struct sim_link link;
 };
 
