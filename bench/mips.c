@@ -17,10 +17,7 @@ void SysTick_Handler(void);
 static volatile uint32_t ticks;
 volatile uint32_t bench_sink;
 
-void SysTick_Handler(void)
-{
-    ticks++;
-}
+void SysTick_Handler(void) { ticks++; }
 
 int main(void)
 {

@@ -21,7 +21,8 @@
 
 static void flash_usage(FILE *f)
 {
-    fprintf(f, "usage: f0boot flash PORT IMAGE [options]\n\n"
+    fprintf(f,
+            "usage: f0boot flash PORT IMAGE [options]\n\n"
             "Write IMAGE (a container from `f0boot pack`, or an ELF / Intel HEX packed on the\n"
             "fly with the same lint) through the f0boot bootloader, verify it by read-back CRC,\n"
             "commit it and start it.\n\n%s\n%s\n"
@@ -43,8 +44,7 @@ static void flash_usage(FILE *f)
 }
 
 static void print_result(struct out *u, const struct f0b_flash_result *r, const char *port,
-                         const struct common *c, const struct device *d,
-                         const struct expect_res *x)
+                         const struct common *c, const struct device *d, const struct expect_res *x)
 {
     double secs = r->ms / 1000.0, rate = secs > 0 ? r->written / secs : 0;
     char title[1024], foot[512];
@@ -66,15 +66,19 @@ static void print_result(struct out *u, const struct f0b_flash_result *r, const 
     };
 
     if (r->unchanged)
-        snprintf(title, sizeof title, "%s: unchanged (%u bytes, crc32 0x%08x already on the "
-                 "device), nothing written", port, r->bytes, r->crc);
+        snprintf(title, sizeof title,
+                 "%s: unchanged (%u bytes, crc32 0x%08x already on the "
+                 "device), nothing written",
+                 port, r->bytes, r->crc);
     else
-        snprintf(title, sizeof title, "%s: %u bytes verified (crc32 0x%08x), %u sent in %.2f s "
-                 "(%.1f KiB/s at %u baud), %u pages skipped, %u retries", port, r->bytes, r->crc,
-                 r->written, secs, rate / 1024.0, r->baud, r->pages_skipped, r->retries);
+        snprintf(title, sizeof title,
+                 "%s: %u bytes verified (crc32 0x%08x), %u sent in %.2f s "
+                 "(%.1f KiB/s at %u baud), %u pages skipped, %u retries",
+                 port, r->bytes, r->crc, r->written, secs, rate / 1024.0, r->baud, r->pages_skipped,
+                 r->retries);
     if (c->expect)
-        snprintf(foot, sizeof foot, "%s: the application printed \"%s\" %.2f s after BOOT",
-                 port, c->expect, (double)x->ms / 1000.0);
+        snprintf(foot, sizeof foot, "%s: the application printed \"%s\" %.2f s after BOOT", port,
+                 c->expect, (double)x->ms / 1000.0);
     out_result(u, 1, title, f, COUNT(f), c->expect ? foot : NULL);
 }
 
@@ -82,9 +86,9 @@ int cmd_flash(int argc, char **argv)
 {
     struct out u;
     struct common c;
-    struct device dev = { 0 };
-    struct f0b_flash_result res = { 0 };
-    struct expect_res x = { 0 };
+    struct device dev = {0};
+    struct f0b_flash_result res = {0};
+    struct expect_res x = {0};
     uint8_t *cnt = NULL;
     size_t cnt_len = 0;
     int rc;
@@ -96,7 +100,8 @@ int cmd_flash(int argc, char **argv)
     if (rc >= 0)
         return rc;
     if (c.expect && c.no_boot)
-        return out_fail(&u, F0B_EXIT_USAGE, "--expect needs the application started: drop "
+        return out_fail(&u, F0B_EXIT_USAGE,
+                        "--expect needs the application started: drop "
                         "--no-boot");
     rc = dev_load_image(&u, c.image, c.part, c.force, &cnt, &cnt_len);
     if (rc)
@@ -108,8 +113,10 @@ int cmd_flash(int argc, char **argv)
     if (rc == 0)
         /* the payload size from the header: an encrypted container ends in its tag */
         rc = f0b_sess_flash(dev.s, cnt, cnt + F0B_IMG_HDR_SIZE,
-                            cnt_len >= F0B_IMG_HDR_SIZE ?
-                            f0b_get_le32(cnt + F0B_IMG_OFF_PAYLOAD_SIZE) : 0, &res);
+                            cnt_len >= F0B_IMG_HDR_SIZE
+                                ? f0b_get_le32(cnt + F0B_IMG_OFF_PAYLOAD_SIZE)
+                                : 0,
+                            &res);
     if (rc < 0) {
         rc = dev_fail(&u, dev.s, c.port, rc);
         goto done;
@@ -124,4 +131,3 @@ done:
     free(cnt);
     return rc;
 }
-

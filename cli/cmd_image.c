@@ -37,14 +37,15 @@ static void print_pack_usage(FILE *f)
           "                keygen): container format v2, for the secure bootloader built with\n"
           "                the same key (docs/security.md); a fresh random nonce every time\n"
           "  --force       pack even if lint finds errors (sets the LINT_FORCED flag)\n"
-          "  --json        print the result as one JSON object\n", f);
+          "  --json        print the result as one JSON object\n",
+          f);
 }
 
 /* The command line of pack. */
 struct pack_args {
     const char *in, *out, *part, *ver, *addr, *key;
     int force;
-    char def_out[4096];          /* the default output name when there is no -o */
+    char def_out[4096]; /* the default output name when there is no -o */
 };
 
 /* A value option (-o/--output, --part, --version, --addr) at argv[*i]: 1 if it was one
@@ -115,31 +116,37 @@ static int pack_check(struct out *o, struct pack_args *a, struct pack_req *r)
     struct stat si, so;
 
     memset(r, 0, sizeof *r);
-    if (!a->in)     /* checked here, where it is used: a->in is never NULL below */
+    if (!a->in) /* checked here, where it is used: a->in is never NULL below */
         return out_fail(o, F0B_EXIT_USAGE, "need an input: f0boot pack app.elf [-o app.img]");
     r->in = a->in;
     r->force = a->force;
     r->verb = "pack";
     r->part = f0b_part_by_name(a->part);
     if (!r->part)
-        return out_fail(o, F0B_EXIT_USAGE, "unknown part '%s'; f0boot pack --help lists the "
-                        "parts", a->part);
+        return out_fail(o, F0B_EXIT_USAGE,
+                        "unknown part '%s'; f0boot pack --help lists the "
+                        "parts",
+                        a->part);
     if (a->ver && f0b_version_parse(a->ver, &r->version, &err))
         return out_fail(o, F0B_EXIT_USAGE, "%s", err.detail);
     r->raw = a->addr != NULL;
     if (a->addr && cli_parse_u32(a->addr, &r->addr))
-        return out_fail(o, F0B_EXIT_USAGE, "--addr '%s' is not a 32-bit address (decimal or 0x "
-                        "hex, e.g. 0x08001000)", a->addr);
+        return out_fail(o, F0B_EXIT_USAGE,
+                        "--addr '%s' is not a 32-bit address (decimal or 0x "
+                        "hex, e.g. 0x08001000)",
+                        a->addr);
     if (!a->out) {
         default_output(a->def_out, sizeof a->def_out, a->in);
         a->out = a->def_out;
         if (strcmp(a->out, a->in) == 0)
-            return out_fail(o, F0B_EXIT_USAGE, "%s already ends in .img: packing it would "
-                            "write over the input; name the output with -o", a->in);
+            return out_fail(o, F0B_EXIT_USAGE,
+                            "%s already ends in .img: packing it would "
+                            "write over the input; name the output with -o",
+                            a->in);
     }
     if (stat(a->out, &so) == 0 && fstat(STDOUT_FILENO, &si) == 0 && si.st_dev == so.st_dev &&
         si.st_ino == so.st_ino)
-        o->res = stderr;  /* stdout carries the container: the report goes beside it */
+        o->res = stderr; /* stdout carries the container: the report goes beside it */
     if (stat(a->in, &si) == 0 && stat(a->out, &so) == 0 && si.st_dev == so.st_dev &&
         si.st_ino == so.st_ino)
         return out_fail(o, F0B_EXIT_USAGE, "-o %s is the input itself; choose another output",
@@ -158,8 +165,10 @@ static int pack_input(struct out *o, const struct pack_req *r, struct packed *p)
     if (rc)
         return out_fail(o, rc, "%s", msg);
     if (r->raw && len && f0b_sniff(buf, len) != F0B_FMT_BIN)
-        rc = out_fail(o, F0B_EXIT_USAGE, "--addr is only for raw binaries; %s is %s and says "
-                      "where it goes", r->in, f0b_format_name(f0b_sniff(buf, len)));
+        rc = out_fail(o, F0B_EXIT_USAGE,
+                      "--addr is only for raw binaries; %s is %s and says "
+                      "where it goes",
+                      r->in, f0b_format_name(f0b_sniff(buf, len)));
     else
         rc = pack_image(o, r, buf, len, p);
     free(buf);
@@ -229,13 +238,14 @@ static void pack_result(struct out *o, const struct pack_args *a, const struct p
     int enc = h->hdr_version == F0B_IMG_HDR_VERSION_ENC;
     char nonce[2 * F0B_IMG_NONCE_LEN + 1];
     hexstr(nonce, h->nonce, sizeof h->nonce);
-    snprintf(payload, sizeof payload, enc ? "%u bytes, encrypted (crc32 0x%08x encrypted too)" :
-             "%u bytes, crc32 0x%08x", (unsigned)h->payload_size, (unsigned)h->payload_crc);
-    snprintf(vt, sizeof vt, " (%s)", p->vt_source[0] ? p->vt_source :
-             "guessed: the part's full table");
+    snprintf(payload, sizeof payload,
+             enc ? "%u bytes, encrypted (crc32 0x%08x encrypted too)" : "%u bytes, crc32 0x%08x",
+             (unsigned)h->payload_size, (unsigned)h->payload_crc);
+    snprintf(vt, sizeof vt, " (%s)",
+             p->vt_source[0] ? p->vt_source : "guessed: the part's full table");
     /* v2 carries no part name: the part code says it. */
-    snprintf(part, sizeof part, "%s (%u)", enc ? f0b_part_by_code(h->part)->name :
-             h->part_name, (unsigned)h->part);
+    snprintf(part, sizeof part, "%s (%u)", enc ? f0b_part_by_code(h->part)->name : h->part_name,
+             (unsigned)h->part);
     f[n++] = (struct out_field)OUT_F_STR("input", a->in);
     f[n++] = (struct out_field)OUT_F_STR("format", f0b_format_name(p->format));
     f[n++] = (struct out_field)OUT_F_STR("output", a->out);
@@ -253,9 +263,9 @@ static void pack_result(struct out *o, const struct pack_args *a, const struct p
     f[n++] = (struct out_field)OUT_F_HEX("reset_vec", h->reset_vec, .label = "reset_vec");
     f[n++] = (struct out_field)OUT_F_HEX("flags", h->flags, .label = "flags", .note = fs);
     f[n++] = (struct out_field)OUT_F_HEX("hdr_crc", h->hdr_crc);
-    f[n++] = (struct out_field)OUT_F_BOOL("encrypted", enc, .label = "encrypted",
-                                          .text = enc ? "yes: AES-128-CTR, AES-CMAC (format v2)" :
-                                          "no");
+    f[n++] =
+        (struct out_field)OUT_F_BOOL("encrypted", enc, .label = "encrypted",
+                                     .text = enc ? "yes: AES-128-CTR, AES-CMAC (format v2)" : "no");
     if (enc)
         f[n++] = (struct out_field)OUT_F_STR("nonce", nonce, .label = "nonce");
     f[n++] = (struct out_field)OUT_F_UINT("lint_errors", (uint64_t)p->lint.errors);
@@ -307,8 +317,8 @@ struct info_view {
     size_t len;
     const struct f0b_img_hdr *h;
     const struct f0b_container_check *chk;
-    const char *error;           /* "" when the container is OK */
-    const char *keyfile;         /* --key, or NULL */
+    const char *error;   /* "" when the container is OK */
+    const char *keyfile; /* --key, or NULL */
 };
 
 /* What info says about encryption and the MACs (never anything about the key itself). */
@@ -329,8 +339,9 @@ static void info_result(struct out *o, const struct info_view *v)
     const struct f0b_part *p = f0b_part_by_code(h->part);
     char title[4200], footer[600], vs[48], fs[64], pn[64], partn[48];
     const struct f0b_container_check *c = v->chk;
-    const char *pok = c->payload_crc_ok ? (c->encrypted ? " (encrypted; ok under --key)" :
-                      " (ok)") : c->encrypted && !c->mac_checked ? " (encrypted)" : " (BAD)";
+    const char *pok = c->payload_crc_ok ? (c->encrypted ? " (encrypted; ok under --key)" : " (ok)")
+                      : c->encrypted && !c->mac_checked ? " (encrypted)"
+                                                        : " (BAD)";
     char nonce[2 * F0B_IMG_NONCE_LEN + 1];
     const char *hok = v->chk->hdr_crc_ok ? " (ok)" : " (BAD)";
 
@@ -399,8 +410,7 @@ static int info_parse(struct out *o, int argc, char **argv, const char **in, con
             return out_fail(o, F0B_EXIT_USAGE, "unknown option '%s'; see f0boot info --help",
                             argv[i]);
         } else if (*in) {
-            return out_fail(o, F0B_EXIT_USAGE, "more than one file ('%s' and '%s')", *in,
-                            argv[i]);
+            return out_fail(o, F0B_EXIT_USAGE, "more than one file ('%s' and '%s')", *in, argv[i]);
         } else {
             *in = argv[i];
         }

@@ -33,7 +33,7 @@ static int write_new_private(const char *path, const char *text, char *msg, size
         snprintf(msg, n, "%s: path too long", path);
         return F0B_EXIT_OUTPUT;
     }
-    fd = mkstemp(tmp);              /* mode 0600 */
+    fd = mkstemp(tmp); /* mode 0600 */
     if (fd < 0) {
         snprintf(msg, n, "cannot create a file beside %s: %s", path, strerror(errno));
         return F0B_EXIT_OUTPUT;
@@ -41,9 +41,13 @@ static int write_new_private(const char *path, const char *text, char *msg, size
     if (fchmod(fd, 0600) != 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) != 0)
         snprintf(msg, n, "cannot write %s: %s", tmp, strerror(errno));
     else if (link(tmp, path) != 0)
-        snprintf(msg, n, errno == EEXIST ? "%s exists: a key is never overwritten (images "
-                 "packed with it would become unusable); choose another name or remove it "
-                 "yourself" : "cannot create %s: %s", path, strerror(errno));
+        snprintf(msg, n,
+                 errno == EEXIST
+                     ? "%s exists: a key is never overwritten (images "
+                       "packed with it would become unusable); choose another name or remove it "
+                       "yourself"
+                     : "cannot create %s: %s",
+                 path, strerror(errno));
     else
         rc = F0B_EXIT_OK;
     close(fd);
@@ -70,8 +74,10 @@ int cmd_keygen(int argc, char **argv)
                 return out_fail(&o, F0B_EXIT_USAGE, "-o needs a file name");
             path = argv[i];
         } else if (strcmp(argv[i], "--json") != 0) {
-            return out_fail(&o, F0B_EXIT_USAGE, "unknown argument '%s'; see f0boot keygen "
-                            "--help", argv[i]);
+            return out_fail(&o, F0B_EXIT_USAGE,
+                            "unknown argument '%s'; see f0boot keygen "
+                            "--help",
+                            argv[i]);
         }
     }
     if (!path)

@@ -15,7 +15,8 @@
 
 static void ports_usage(FILE *f)
 {
-    fprintf(f, "usage: f0boot ports [--json]\n\n"
+    fprintf(f,
+            "usage: f0boot ports [--json]\n\n"
             "List the serial ports of this machine: transport (usb, native, bluetooth), USB\n"
             "vendor:product ids, serial number, manufacturer, product, USB location (bus-port\n"
             "path) and the /dev/serial/by-id name. Any of these names a port for the other\n"
@@ -104,8 +105,8 @@ static void print_table(const struct f0b_port_list *l)
         wp = a > wp ? a : wp;
         ws = b > ws ? b : ws;
     }
-    printf("%-*s  %-9s  %-9s  %-*s  %-8s  %s\n", wp, "PORT", "TRANSPORT", "VID:PID", ws,
-           "SERIAL", "LOCATION", "DESCRIPTION");
+    printf("%-*s  %-9s  %-9s  %-*s  %-8s  %s\n", wp, "PORT", "TRANSPORT", "VID:PID", ws, "SERIAL",
+           "LOCATION", "DESCRIPTION");
     for (size_t i = 0; i < l->n; i++)
         print_row(&l->v[i], wp, ws);
 }
@@ -122,8 +123,10 @@ int cmd_ports(int argc, char **argv)
             return F0B_EXIT_OK;
         }
         if (strcmp(argv[i], "--json") != 0)
-            return out_fail(&o, F0B_EXIT_USAGE, "unexpected argument '%s'; see f0boot ports "
-                            "--help", argv[i]);
+            return out_fail(&o, F0B_EXIT_USAGE,
+                            "unexpected argument '%s'; see f0boot ports "
+                            "--help",
+                            argv[i]);
     }
     if (f0b_ports_list(&l, getenv("F0BOOT_PORTS_ROOT")) != 0)
         return out_fail(&o, F0B_EXIT_INTERNAL, "out of memory listing the serial ports");

@@ -20,7 +20,8 @@
 
 static void probe_usage(FILE *f)
 {
-    fprintf(f, "usage: f0boot probe PORT [--json] [--baud N] [--timeout MS] [entry options]\n\n"
+    fprintf(f,
+            "usage: f0boot probe PORT [--json] [--baud N] [--timeout MS] [entry options]\n\n"
             "Greet the bootloader and print what it reports (INFO): versions, chip, memory,\n"
             "window, features, idle timeout, and the application in its boot record.\n\n%s\n%s\n%s",
             dev_port_text, dev_entry_text, dev_exit_text);
@@ -68,8 +69,8 @@ static void probe_result(struct out *u, const char *port, const struct f0b_dev_i
     snprintf(chip, sizeof chip, "id %s, part %u (%s)", chip_id, d->part, pname);
     snprintf(flash, sizeof flash, "%u bytes, %u-byte pages", d->flash_size, d->page_size);
     snprintf(appl, sizeof appl, "0x%08x, %u bytes available", d->app_start, d->app_size);
-    snprintf(xfer, sizeof xfer, "%u data bytes per frame, window %u, up to %u baud",
-             d->max_data, d->window, d->max_baud);
+    snprintf(xfer, sizeof xfer, "%u data bytes per frame, window %u, up to %u baud", d->max_data,
+             d->window, d->max_baud);
     snprintf(feat, sizeof feat, "%s%s%s%s%s%s%s%s%s", d->features & F0B_FEAT_BAUD ? " baud" : "",
              d->features & F0B_FEAT_CRC ? " crc" : "", d->features & F0B_FEAT_SEEK ? " seek" : "",
              d->features & F0B_FEAT_RESET ? " reset" : "",
@@ -79,8 +80,10 @@ static void probe_result(struct out *u, const char *port, const struct f0b_dev_i
              d->features & F0B_FEAT_DOWNGRADE ? " downgrade" : "",
              d->features & F0B_FEAT_PROTECT ? " protect" : "");
     if (d->idle_ms)
-        snprintf(idle, sizeof idle, "%u ms (a greeted bootloader then starts a valid "
-                 "application)", d->idle_ms);
+        snprintf(idle, sizeof idle,
+                 "%u ms (a greeted bootloader then starts a valid "
+                 "application)",
+                 d->idle_ms);
     else
         snprintf(idle, sizeof idle, "none");
     if (have_rec)
@@ -121,7 +124,7 @@ int cmd_probe(int argc, char **argv)
 {
     struct out u;
     struct common c;
-    struct device dev = { 0 };
+    struct device dev = {0};
     int rc;
 
     out_init(&u, "probe", 1, argc, argv);
@@ -141,7 +144,8 @@ done:
 
 static void boot_usage(FILE *f)
 {
-    fprintf(f, "usage: f0boot boot PORT [--json] [--baud N] [--timeout MS] [entry options]\n"
+    fprintf(f,
+            "usage: f0boot boot PORT [--json] [--baud N] [--timeout MS] [entry options]\n"
             "                  [--expect TEXT [--expect-timeout MS]]\n\n"
             "Start the committed application (the bootloader refuses if there is none); with\n"
             "--expect, succeed only once it prints TEXT (exit 16 if it does not).\n\n%s\n%s\n%s",
@@ -152,8 +156,8 @@ int cmd_boot(int argc, char **argv)
 {
     struct out u;
     struct common c;
-    struct device dev = { 0 };
-    struct expect_res x = { 0 };
+    struct device dev = {0};
+    struct expect_res x = {0};
     int rc;
 
     out_init(&u, "boot", 1, argc, argv);
@@ -200,17 +204,18 @@ static const char protect_what[] =
 
 static void protect_usage(FILE *f)
 {
-    fprintf(f, "usage: f0boot protect PORT --yes [--json] [--baud N] [--timeout MS] [--wait MS]\n\n"
+    fprintf(f,
+            "usage: f0boot protect PORT --yes [--json] [--baud N] [--timeout MS] [--wait MS]\n\n"
             "Ask the secure bootloader on PORT to set %s.\nThe chip reloads its option bytes "
-            "(a reset) right after answering.\n\n%s\n%s\n%s", protect_what, dev_port_text,
-            dev_entry_text, dev_exit_text);
+            "(a reset) right after answering.\n\n%s\n%s\n%s",
+            protect_what, dev_port_text, dev_entry_text, dev_exit_text);
 }
 
 int cmd_protect(int argc, char **argv)
 {
     struct out u;
     struct common c;
-    struct device dev = { 0 };
+    struct device dev = {0};
     char *args[64];
     int n = 0, yes = 0, rc;
 
@@ -226,13 +231,13 @@ int cmd_protect(int argc, char **argv)
     if (rc >= 0)
         return rc;
     if (!yes)
-        return out_fail(&u, F0B_EXIT_USAGE, "this sets %s. Give --yes to go ahead",
-                        protect_what);
+        return out_fail(&u, F0B_EXIT_USAGE, "this sets %s. Give --yes to go ahead", protect_what);
     rc = dev_connect(&u, &c, &dev, 1);
     if (rc >= 0)
         goto done;
     if (!(f0b_sess_info(dev.s)->features & F0B_FEAT_PROTECT)) {
-        rc = out_fail(&u, F0B_EXIT_REFUSED, "%s: this bootloader cannot set read-out protection "
+        rc = out_fail(&u, F0B_EXIT_REFUSED,
+                      "%s: this bootloader cannot set read-out protection "
                       "(a plain build has nothing secret and serves flash CRCs anyway); the "
                       "secure bootloader (-DF0B_KEY_FILE) can, or ST's tools (docs/security.md)",
                       c.port);
@@ -246,8 +251,10 @@ int cmd_protect(int argc, char **argv)
     {
         char title[1024];
         const struct out_field f[] = {OUT_F_STR("port", c.port), OUT_F_UINT("rdp_level", 1)};
-        snprintf(title, sizeof title, "%s: read-out protection level 1 set (the chip reloaded "
-                 "its option bytes); level 1 -> 0 erases the whole chip", c.port);
+        snprintf(title, sizeof title,
+                 "%s: read-out protection level 1 set (the chip reloaded "
+                 "its option bytes); level 1 -> 0 erases the whole chip",
+                 c.port);
         out_result(&u, 1, title, f, COUNT(f), NULL);
     }
     rc = F0B_EXIT_OK;

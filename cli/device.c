@@ -35,8 +35,8 @@ static void on_event(void *ctx, const struct f0b_event *ev)
  * A container that breaks one of the bootloader's header rules (chk.boot_rule) is sent
  * all the same: the device applies those rules against its own part and says why it
  * refuses (exit 14) before it erases anything. */
-int dev_load_image(struct out *o, const char *path, const char *part_name, int force,
-                      uint8_t **cnt, size_t *cnt_len)
+int dev_load_image(struct out *o, const char *path, const char *part_name, int force, uint8_t **cnt,
+                   size_t *cnt_len)
 {
     struct pack_req r = {.in = path, .force = force, .verb = "flash"};
     struct packed p = {0};
@@ -54,9 +54,12 @@ int dev_load_image(struct out *o, const char *path, const char *part_name, int f
         rc = f0b_container_verify(buf, len, &h, &chk, &err);
         if (rc && !chk.boot_rule) {
             free(buf);
-            return out_fail(o, rc == F0B_IMG_ECNT_MAGIC || rc == F0B_IMG_ECNT_SHORT ||
-                            rc == F0B_IMG_ECNT_VERSION ? F0B_EXIT_INPUT_FORMAT :
-                            F0B_EXIT_CONTAINER, "%s: %s", path, err.detail);
+            return out_fail(o,
+                            rc == F0B_IMG_ECNT_MAGIC || rc == F0B_IMG_ECNT_SHORT ||
+                                    rc == F0B_IMG_ECNT_VERSION
+                                ? F0B_EXIT_INPUT_FORMAT
+                                : F0B_EXIT_CONTAINER,
+                            "%s: %s", path, err.detail);
         }
         *cnt = buf;
         *cnt_len = len;
@@ -64,8 +67,10 @@ int dev_load_image(struct out *o, const char *path, const char *part_name, int f
     }
     r.part = f0b_part_by_name(part_name);
     if (!r.part)
-        rc = out_fail(o, F0B_EXIT_USAGE, "unknown part '%s'; f0boot pack --help lists the "
-                      "parts", part_name);
+        rc = out_fail(o, F0B_EXIT_USAGE,
+                      "unknown part '%s'; f0boot pack --help lists the "
+                      "parts",
+                      part_name);
     else
         rc = pack_image(o, &r, buf, len, &p);
     free(buf);
@@ -99,42 +104,50 @@ int dev_fail(struct out *u, struct f0b_session *s, const char *port, int err)
 
     switch (err) {
     case F0B_E_NO_ANSWER:
-        return out_fail(u, code, "%s: no bootloader answered, nor did the application take the "
+        return out_fail(u, code,
+                        "%s: no bootloader answered, nor did the application take the "
                         "request: the right port and baud rate (--app-baud for the "
                         "application's)? Boards wired to DTR/RTS: --reset; others: --wait MS "
-                        "and reset or power-cycle the board", port);
+                        "and reset or power-cycle the board",
+                        port);
     case F0B_E_ABORTED:
-        return out_fail(u, code, "aborted: f0boot stopped at a frame boundary and closed the "
+        return out_fail(u, code,
+                        "aborted: f0boot stopped at a frame boundary and closed the "
                         "port; a device in its bootloader stays there and takes a new update "
                         "(a valid application starts again after the idle timeout)");
     case F0B_E_NO_LINES:
-        return out_fail(u, code, "%s: --reset needs DTR/RTS, and this port has none (raw "
-                        "TCP, a pty): use rfc2217:// or a serial port, or --reset none", port);
+        return out_fail(u, code,
+                        "%s: --reset needs DTR/RTS, and this port has none (raw "
+                        "TCP, a pty): use rfc2217:// or a serial port, or --reset none",
+                        port);
     case F0B_E_VERSION:
-        return out_fail(u, code, "%s: the bootloader speaks protocol %u.x, this f0boot speaks "
+        return out_fail(u, code,
+                        "%s: the bootloader speaks protocol %u.x, this f0boot speaks "
                         "%u.%u: use an f0boot release for protocol %u, or update the "
-                        "bootloader", port, f0b_sess_info(s)->proto_major, F0B_PROTO_MAJOR,
-                        F0B_PROTO_MINOR, f0b_sess_info(s)->proto_major);
+                        "bootloader",
+                        port, f0b_sess_info(s)->proto_major, F0B_PROTO_MAJOR, F0B_PROTO_MINOR,
+                        f0b_sess_info(s)->proto_major);
     case F0B_E_REFUSED:
         return out_fail(u, code, "the device refused: %s (status 0x%02x)",
                         f0b_status_str(f0b_sess_last_status(s)), f0b_sess_last_status(s));
     case F0B_E_VERIFY:
-        return out_fail(u, code, "read-back check failed: the device's flash does not match "
+        return out_fail(u, code,
+                        "read-back check failed: the device's flash does not match "
                         "the image; the application is not committed. Flash again; if it "
                         "persists the flash may be worn");
     case F0B_E_TRANSFER:
-        return out_fail(u, code, "%s: transfer failed after retries: the line is too noisy or "
+        return out_fail(u, code,
+                        "%s: transfer failed after retries: the line is too noisy or "
                         "the device stopped answering; try a lower --baud or more --retries. "
-                        "The device stays in the bootloader and accepts a new update", port);
-    case F0B_E_IO:
-        return out_fail(u, code, "%s: %s", port, f0b_flash_strerror(err));
-    default:
-        return out_fail(u, code, "%s: %s", port, f0b_flash_strerror(err));
+                        "The device stays in the bootloader and accepts a new update",
+                        port);
+    case F0B_E_IO: return out_fail(u, code, "%s: %s", port, f0b_flash_strerror(err));
+    default: return out_fail(u, code, "%s: %s", port, f0b_flash_strerror(err));
     }
 }
 
-static const char *const num_opts[] = {"--baud", "--fast-baud", "--timeout", "--retries",
-                                      "--wait", "--app-baud", "--expect-timeout"};
+static const char *const num_opts[] = {"--baud", "--fast-baud", "--timeout",       "--retries",
+                                       "--wait", "--app-baud",  "--expect-timeout"};
 
 /* Value x acceptable for num_opts[k]: the rates are baud rates (--fast-baud 0: off). */
 static int num_ok(size_t k, uint32_t x)
@@ -144,17 +157,14 @@ static int num_ok(size_t k, uint32_t x)
     return 1;
 }
 
-static int is_rate(size_t k)
-{
-    return k < 2 || k == 5;
-}
+static int is_rate(size_t k) { return k < 2 || k == 5; }
 
 /* A numeric option at argv[*i]: 1 if it was one (*rc set to the exit code when its value
  * is bad), 0 if not. */
 static int num_opt(struct out *u, struct common *c, int argc, char **argv, int *i, int *rc)
 {
-    uint32_t *dst[] = {&c->baud, &c->fast_baud, &c->timeout, &c->retries, &c->wait,
-                       &c->app_baud, &c->expect_timeout};
+    uint32_t *dst[] = {&c->baud, &c->fast_baud, &c->timeout,       &c->retries,
+                       &c->wait, &c->app_baud,  &c->expect_timeout};
     uint32_t x;
 
     for (size_t k = 0; k < COUNT(num_opts); k++) {
@@ -162,8 +172,7 @@ static int num_opt(struct out *u, struct common *c, int argc, char **argv, int *
             continue;
         if (cli_parse_u32(cli_optval(argc, argv, i, num_opts[k]), &x) || !num_ok(k, x)) {
             *rc = out_fail(u, F0B_EXIT_USAGE, "%s needs a number%s; see f0boot %s --help",
-                           num_opts[k], is_rate(k) ? " (a baud rate, 1200-12000000)" : "",
-                           u->cmd);
+                           num_opts[k], is_rate(k) ? " (a baud rate, 1200-12000000)" : "", u->cmd);
             return 1;
         }
         *dst[k] = x;
@@ -209,14 +218,16 @@ static int text_opt(struct out *u, struct common *c, int argc, char **argv, int 
     } else if (cli_is_opt(a, "--reset")) {
         c->reset_text = cli_optval(argc, argv, i, "--reset");
         if (!c->reset_text)
-            *rc = out_fail(u, F0B_EXIT_USAGE, "--reset needs a sequence (none, dtr, rts, "
+            *rc = out_fail(u, F0B_EXIT_USAGE,
+                           "--reset needs a sequence (none, dtr, rts, "
                            "dtr-rts, rts-dtr, or steps such as D1,R0,W100,D0)");
         else if (f0b_reset_parse(c->reset_text, &c->reset, err, sizeof err) < 0)
             *rc = out_fail(u, F0B_EXIT_USAGE, "--reset %s: %s", c->reset_text, err);
     } else if ((want & DEV_BOOTS) && cli_is_opt(a, "--expect")) {
         c->expect = cli_optval(argc, argv, i, "--expect");
         if (!c->expect || !*c->expect)
-            *rc = out_fail(u, F0B_EXIT_USAGE, "--expect needs the text the application "
+            *rc = out_fail(u, F0B_EXIT_USAGE,
+                           "--expect needs the text the application "
                            "prints when it has come up (e.g. --expect \"v2 ready\")");
     } else {
         return 0;
@@ -228,8 +239,7 @@ static int text_opt(struct out *u, struct common *c, int argc, char **argv, int 
 static int positional(struct out *u, struct common *c, const char *a, int want)
 {
     if (a[0] == '-' && a[1] != 0)
-        return out_fail(u, F0B_EXIT_USAGE, "unknown option '%s'; see f0boot %s --help", a,
-                        u->cmd);
+        return out_fail(u, F0B_EXIT_USAGE, "unknown option '%s'; see f0boot %s --help", a, u->cmd);
     if (!c->port)
         c->port = a;
     else if ((want & DEV_IMAGE) && !c->image)
@@ -266,9 +276,12 @@ static int finish(struct out *u, struct common *c, int want)
         c->port = env;
     }
     if (!c->port || ((want & DEV_IMAGE) && !c->image))
-        return out_fail(u, F0B_EXIT_USAGE, (want & DEV_IMAGE) ? "need a PORT and an IMAGE: "
-                        "f0boot %s /dev/ttyUSB0 app.img (or PORT in F0BOOT_PORT)" :
-                        "need a PORT: f0boot %s /dev/ttyUSB0 (or PORT in F0BOOT_PORT)", u->cmd);
+        return out_fail(u, F0B_EXIT_USAGE,
+                        (want & DEV_IMAGE)
+                            ? "need a PORT and an IMAGE: "
+                              "f0boot %s /dev/ttyUSB0 app.img (or PORT in F0BOOT_PORT)"
+                            : "need a PORT: f0boot %s /dev/ttyUSB0 (or PORT in F0BOOT_PORT)",
+                        u->cmd);
     if (c->timeout == 0)
         return out_fail(u, F0B_EXIT_USAGE, "--timeout must be at least 1 ms");
     if (!c->app_baud)
@@ -282,7 +295,7 @@ int dev_parse(struct out *u, int argc, char **argv, struct common *c, int want,
 {
     int rc;
 
-    hf_signals();               /* from here on Ctrl-C ends with exit 130, "aborted" */
+    hf_signals(); /* from here on Ctrl-C ends with exit 130, "aborted" */
     memset(c, 0, sizeof *c);
     c->baud = 115200;
     c->timeout = 1000;
@@ -328,8 +341,8 @@ static void opts_from(struct common *c, struct out *u, struct f0b_flash_opts *o)
 static int open_port(struct out *u, struct common *c, struct f0b_port *p)
 {
     char err[300];
-    int rc = f0b_port_open(p, c->port, c->baud, (int)(c->have_wait ? c->wait : 3000), err,
-                           sizeof err);
+    int rc =
+        f0b_port_open(p, c->port, c->baud, (int)(c->have_wait ? c->wait : 3000), err, sizeof err);
 
     if (rc)
         return out_fail(u, rc == F0B_E_ARG ? F0B_EXIT_USAGE : F0B_EXIT_PORT, "%s", err);
@@ -361,7 +374,7 @@ int dev_connect(struct out *u, struct common *c, struct device *d, int events)
 void dev_disconnect(struct device *d)
 {
     f0b_sess_free(d->s);
-    f0b_port_close(&d->port);   /* also after a failed reopen (ops NULL) */
+    f0b_port_close(&d->port); /* also after a failed reopen (ops NULL) */
 }
 
 const char *const dev_exit_text =
@@ -414,9 +427,10 @@ int dev_expect(struct out *u, struct common *c, struct device *d, uint32_t cur_b
         return -1;
     }
     if (rc == 0)
-        return out_fail(u, F0B_EXIT_EXPECT, "%s: the application did not print \"%s\" within "
+        return out_fail(u, F0B_EXIT_EXPECT,
+                        "%s: the application did not print \"%s\" within "
                         "%u ms of BOOT: it did not start, or prints something else (its output "
-                        "is shown above; --expect-timeout MS waits longer)", c->port, c->expect,
-                        c->expect_timeout);
+                        "is shown above; --expect-timeout MS waits longer)",
+                        c->port, c->expect, c->expect_timeout);
     return dev_fail(u, d->s, c->port, rc);
 }

@@ -18,7 +18,7 @@ struct common {
     const char *port;
     uint32_t baud, fast_baud, timeout, retries, wait, app_baud, expect_timeout;
     int have_wait;
-    unsigned given;             /* bit k: the k-th numeric option was on the command line */
+    unsigned given; /* bit k: the k-th numeric option was on the command line */
     int json, quiet, no_boot, skip, force;
     const char *part;
     const char *image;
@@ -57,7 +57,7 @@ int dev_fail(struct out *u, struct f0b_session *s, const char *port, int err);
 /* What --expect found, for the result. */
 struct expect_res {
     int seen;
-    uint64_t ms;                /* after BOOT */
+    uint64_t ms; /* after BOOT */
 };
 
 /* --expect after BOOT (cur_baud: the rate the session ran at): -1 when the text was seen

@@ -19,10 +19,13 @@ struct command {
 
 /* One line per command. */
 static const struct command commands[] = {
-    {"pack", cmd_pack, "IN [-o OUT] [--part P] [--version X.Y.Z[+B]] [--addr A] [--key K] [--force] [--json]",
+    {"pack", cmd_pack,
+     "IN [-o OUT] [--part P] [--version X.Y.Z[+B]] [--addr A] [--key K] [--force] [--json]",
      "turn an ELF, Intel HEX or raw binary into a CRC-stamped container (encrypted with --key)"},
-    {"info", cmd_info, "FILE [--key K] [--json]", "print every header field of a container, check both CRCs"},
-    {"flash", cmd_flash, "PORT IMAGE [--baud N] [--fast-baud N] [--skip-unchanged] [--no-boot] [--json]",
+    {"info", cmd_info, "FILE [--key K] [--json]",
+     "print every header field of a container, check both CRCs"},
+    {"flash", cmd_flash,
+     "PORT IMAGE [--baud N] [--fast-baud N] [--skip-unchanged] [--no-boot] [--json]",
      "write an image through the bootloader, verify, commit and start it"},
     {"probe", cmd_probe, "PORT [--json]", "show what the bootloader on PORT reports (INFO)"},
     {"boot", cmd_boot, "PORT [--expect TEXT] [--json]", "start the committed application"},
@@ -31,7 +34,8 @@ static const struct command commands[] = {
     {"erase", cmd_erase, "PORT [--json]", "invalidate the application (erase the boot record)"},
     {"check", cmd_check, "IMAGE [--ms N] [--bootloader FILE] [--part P] [--force] [--json]",
      "run the image behind the real bootloader on the virtual board, name the pitfalls"},
-    {"ports", cmd_ports, "[--json]", "list serial ports with their USB ids, serial and by-id names"},
+    {"ports", cmd_ports, "[--json]",
+     "list serial ports with their USB ids, serial and by-id names"},
     {"protect", cmd_protect, "PORT --yes [--json]",
      "set read-out protection level 1 through the secure bootloader (level 1 -> 0 erases the chip)"},
     {"keygen", cmd_keygen, "-o FILE [--json]",
@@ -59,8 +63,10 @@ static const struct {
     {F0B_EXIT_VERIFY, "read-back check failed (verify: the device differs from the image)"},
     {F0B_EXIT_EXPECT, "--expect: the application did not print the text in time"},
     {F0B_EXIT_CHECK, "check: the run behind the bootloader found pitfalls (named, with the fix)"},
-    {F0B_EXIT_CHECK_RUN, "check: the virtual board could not run the image (what is missing is printed)"},
-    {F0B_EXIT_MULTI_MIXED, "several boards failed in different ways (each board's code is in the summary)"},
+    {F0B_EXIT_CHECK_RUN,
+     "check: the virtual board could not run the image (what is missing is printed)"},
+    {F0B_EXIT_MULTI_MIXED,
+     "several boards failed in different ways (each board's code is in the summary)"},
     {F0B_EXIT_ABORTED, "interrupted (Ctrl-C, SIGTERM); the device stays in its bootloader"},
 };
 
@@ -75,7 +81,7 @@ static void usage(FILE *f)
         fprintf(f, "  %-7s %s\n          %s\n", commands[i].name, commands[i].args,
                 commands[i].help);
     fprintf(f, "\nenvironment: F0BOOT_PORT (PORT when none is given), F0BOOT_BAUD (--baud),\n"
-            "  F0BOOT_FAST_BAUD (--fast-baud); options on the command line win\n");
+               "  F0BOOT_FAST_BAUD (--fast-baud); options on the command line win\n");
     fprintf(f, "\nexit codes:\n");
     for (size_t i = 0; i < COUNT(exit_help); i++)
         fprintf(f, "  %3d  %s\n", exit_help[i].code, exit_help[i].what);

@@ -156,8 +156,11 @@ static void json_event(struct out *o, enum out_event kind, const char *phase, co
         return;
     o->last_draw = t_ms;
     json_begin(&j, stdout);
-    json_str(&j, "event", kind == OUT_EV_PHASE ? "phase" : kind == OUT_EV_WARN ? "warn" :
-             kind == OUT_EV_OUTPUT ? "output" : "progress");
+    json_str(&j, "event",
+             kind == OUT_EV_PHASE    ? "phase"
+             : kind == OUT_EV_WARN   ? "warn"
+             : kind == OUT_EV_OUTPUT ? "output"
+                                     : "progress");
     json_str(&j, "phase", phase);
     if (msg)
         json_str(&j, "msg", msg);

@@ -14,18 +14,18 @@
 #include <stdio.h>
 
 enum out_kind {
-    OUT_STR,     /* v.s; NULL shows as "" */
-    OUT_UINT,    /* v.u, decimal */
-    OUT_INT,     /* v.i, decimal */
-    OUT_HEX,     /* v.u as 0x%08x (a JSON string) */
-    OUT_BOOL,    /* v.u: true/false */
-    OUT_REAL,    /* v.d */
-    OUT_OBJ,     /* JSON: "name":{ ... up to the matching OUT_END */
-    OUT_END,     /* JSON: the "}" of the object of the same name */
+    OUT_STR,  /* v.s; NULL shows as "" */
+    OUT_UINT, /* v.u, decimal */
+    OUT_INT,  /* v.i, decimal */
+    OUT_HEX,  /* v.u as 0x%08x (a JSON string) */
+    OUT_BOOL, /* v.u: true/false */
+    OUT_REAL, /* v.d */
+    OUT_OBJ,  /* JSON: "name":{ ... up to the matching OUT_END */
+    OUT_END,  /* JSON: the "}" of the object of the same name */
 };
 
 struct out_field {
-    const char *name;    /* JSON member name; NULL: a text line only */
+    const char *name; /* JSON member name; NULL: a text line only */
     enum out_kind kind;
     union {
         const char *s;
@@ -33,34 +33,55 @@ struct out_field {
         int64_t i;
         double d;
     } v;
-    const char *label;   /* text: shown as "  label<pad> value note"; NULL: JSON only */
-    const char *text;    /* text: the value as shown, when not the JSON value itself */
-    const char *note;    /* text: appended right after the value (e.g. " (ok)") */
+    const char *label; /* text: shown as "  label<pad> value note"; NULL: JSON only */
+    const char *text;  /* text: the value as shown, when not the JSON value itself */
+    const char *note;  /* text: appended right after the value (e.g. " (ok)") */
 };
 
 /* Field constructors: OUT_F_UINT("vt_len", h->vt_len, .label = "vt_len", .note = vt).
  * After the value come the text options as designated initializers (.label, .text, .note). */
-#define OUT_F_STR(key, val, ...) {.name = (key), .kind = OUT_STR, .v.s = (val), __VA_ARGS__}
-#define OUT_F_UINT(key, val, ...) {.name = (key), .kind = OUT_UINT, .v.u = (val), __VA_ARGS__}
-#define OUT_F_HEX(key, val, ...) {.name = (key), .kind = OUT_HEX, .v.u = (val), __VA_ARGS__}
-#define OUT_F_BOOL(key, val, ...) {.name = (key), .kind = OUT_BOOL, .v.u = !!(val), __VA_ARGS__}
-#define OUT_F_REAL(key, val, ...) {.name = (key), .kind = OUT_REAL, .v.d = (val), __VA_ARGS__}
-#define OUT_F_OBJ(key) {.name = (key), .kind = OUT_OBJ}
-#define OUT_F_END(key) {.name = (key), .kind = OUT_END}
+#define OUT_F_STR(key, val, ...)                                  \
+    {                                                             \
+        .name = (key), .kind = OUT_STR, .v.s = (val), __VA_ARGS__ \
+    }
+#define OUT_F_UINT(key, val, ...)                                  \
+    {                                                              \
+        .name = (key), .kind = OUT_UINT, .v.u = (val), __VA_ARGS__ \
+    }
+#define OUT_F_HEX(key, val, ...)                                  \
+    {                                                             \
+        .name = (key), .kind = OUT_HEX, .v.u = (val), __VA_ARGS__ \
+    }
+#define OUT_F_BOOL(key, val, ...)                                    \
+    {                                                                \
+        .name = (key), .kind = OUT_BOOL, .v.u = !!(val), __VA_ARGS__ \
+    }
+#define OUT_F_REAL(key, val, ...)                                  \
+    {                                                              \
+        .name = (key), .kind = OUT_REAL, .v.d = (val), __VA_ARGS__ \
+    }
+#define OUT_F_OBJ(key)                 \
+    {                                  \
+        .name = (key), .kind = OUT_OBJ \
+    }
+#define OUT_F_END(key)                 \
+    {                                  \
+        .name = (key), .kind = OUT_END \
+    }
 
 /* Where and how a command reports. */
 struct out {
-    const char *cmd;     /* "pack", "flash", ...: prefixes every message */
-    int json;            /* --json given */
-    int events;          /* the command streams JSON events: results and failures carry
+    const char *cmd;    /* "pack", "flash", ...: prefixes every message */
+    int json;           /* --json given */
+    int events;         /* the command streams JSON events: results and failures carry
                             "event":"result" and "exit" */
-    FILE *res;           /* where results and JSON go: stdout, or stderr when stdout
+    FILE *res;          /* where results and JSON go: stdout, or stderr when stdout
                             carries the command's output file (pack -o /dev/stdout) */
-    int quiet;           /* no phase lines or progress bar */
-    int tty;             /* stderr is a terminal: draw a progress bar */
-    int bar_drawn;       /* a progress bar is on the current stderr line */
-    uint64_t last_draw;  /* ms of the last progress shown */
-    uint64_t write_t0;   /* ms when the write phase started: rate and ETA count from there */
+    int quiet;          /* no phase lines or progress bar */
+    int tty;            /* stderr is a terminal: draw a progress bar */
+    int bar_drawn;      /* a progress bar is on the current stderr line */
+    uint64_t last_draw; /* ms of the last progress shown */
+    uint64_t write_t0;  /* ms when the write phase started: rate and ETA count from there */
 };
 
 /* Set up o for command cmd: json from a --json anywhere in argv (so even a usage error is
@@ -82,10 +103,10 @@ int out_fail(struct out *o, int code, const char *fmt, ...) __attribute__((forma
 void out_msg(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 enum out_event {
-    OUT_EV_PHASE,     /* a step starts: phase and msg */
-    OUT_EV_WARN,      /* something went wrong but the command goes on: msg */
-    OUT_EV_PROGRESS,  /* done of total bytes */
-    OUT_EV_OUTPUT,    /* what the device printed (msg, as received; --expect) */
+    OUT_EV_PHASE,    /* a step starts: phase and msg */
+    OUT_EV_WARN,     /* something went wrong but the command goes on: msg */
+    OUT_EV_PROGRESS, /* done of total bytes */
+    OUT_EV_OUTPUT,   /* what the device printed (msg, as received; --expect) */
 };
 
 /* A progress event of a streaming command: with --json {"event":"phase"|"warn"|"progress"|

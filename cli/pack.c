@@ -9,16 +9,13 @@ int pack_img_exit(int code)
 {
     switch (code) {
     case F0B_IMG_ENOMEM:
-    case F0B_IMG_EARG:
-        return F0B_EXIT_INTERNAL;
+    case F0B_IMG_EARG: return F0B_EXIT_INTERNAL;
     case F0B_IMG_ECNT_HDR_CRC:
     case F0B_IMG_ECNT_SIZE:
     case F0B_IMG_ECNT_PAYLOAD_CRC:
     case F0B_IMG_ECNT_FIELD:
-    case F0B_IMG_ECNT_MAC:
-        return F0B_EXIT_CONTAINER;
-    default:
-        return F0B_EXIT_INPUT_FORMAT;
+    case F0B_IMG_ECNT_MAC: return F0B_EXIT_CONTAINER;
+    default: return F0B_EXIT_INPUT_FORMAT;
     }
 }
 
@@ -27,14 +24,14 @@ static int lint_verdict(struct out *o, const struct pack_req *r, const struct f0
 {
     for (int i = 0; i < l->n; i++)
         out_msg(o, "%s: %s [%s]: %s", r->in,
-                l->f[i].sev == F0B_LINT_ERROR ? (r->force ? "error (forced)" : "error") :
-                "warning", l->f[i].id, l->f[i].msg);
+                l->f[i].sev == F0B_LINT_ERROR ? (r->force ? "error (forced)" : "error") : "warning",
+                l->f[i].id, l->f[i].msg);
     if (!l->errors || r->force)
         return 0;
     return out_fail(o, F0B_EXIT_LINT,
-                    "%s: not %sed: %d lint error%s above; fix %s, or %s anyway with --force",
-                    r->in, r->verb, l->errors, l->errors == 1 ? "" : "s",
-                    l->errors == 1 ? "it" : "them", r->verb);
+                    "%s: not %sed: %d lint error%s above; fix %s, or %s anyway with --force", r->in,
+                    r->verb, l->errors, l->errors == 1 ? "" : "s", l->errors == 1 ? "it" : "them",
+                    r->verb);
 }
 
 int pack_image(struct out *o, const struct pack_req *r, const uint8_t *buf, size_t len,

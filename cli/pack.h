@@ -10,22 +10,22 @@
 #include "output.h"
 
 struct pack_req {
-    const char *in;              /* file name, for messages */
+    const char *in; /* file name, for messages */
     const struct f0b_part *part;
     struct f0b_version version;
-    int raw;                     /* a raw binary at addr (--addr) */
+    int raw; /* a raw binary at addr (--addr) */
     uint32_t addr;
-    int force;                   /* pack despite lint errors (flagged LINT_FORCED) */
-    const char *verb;            /* "pack" or "flash": what --force would do */
+    int force;        /* pack despite lint errors (flagged LINT_FORCED) */
+    const char *verb; /* "pack" or "flash": what --force would do */
 };
 
 struct packed {
-    uint8_t *cnt;                /* the container (free()) */
+    uint8_t *cnt; /* the container (free()) */
     size_t len;
     struct f0b_img_hdr h;
     struct f0b_lint lint;
-    enum f0b_img_format format;  /* of the input */
-    char vt_source[40];          /* where vt_len came from, "" when guessed */
+    enum f0b_img_format format; /* of the input */
+    char vt_source[40];         /* where vt_len came from, "" when guessed */
 };
 
 /* Exit code for a libimage error code. */

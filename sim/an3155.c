@@ -13,42 +13,40 @@
 #include <string.h>
 
 enum an3155_state {
-    ST_SYNC,          /* after reset: waiting for the 0x7F autobaud character */
-    ST_CMD,           /* opcode */
-    ST_CMD_CPL,       /* opcode complement */
-    ST_ADDR,          /* 4 address bytes (MSB first) + XOR checksum */
-    ST_RM_COUNT,      /* Read Memory: N and N ^ 0xFF */
-    ST_WM_COUNT,      /* Write Memory: N */
-    ST_WM_DATA,       /* Write Memory: N + 1 bytes and the checksum */
-    ST_EE_COUNT,      /* Extended Erase: 2-byte count (or special code), MSB first */
-    ST_EE_SPECIAL,    /* Extended Erase: checksum after a special code */
-    ST_EE_PAGES,      /* Extended Erase: 2-byte page numbers and the checksum */
-    ST_LEFT           /* Go executed: the ROM is no longer running */
+    ST_SYNC,       /* after reset: waiting for the 0x7F autobaud character */
+    ST_CMD,        /* opcode */
+    ST_CMD_CPL,    /* opcode complement */
+    ST_ADDR,       /* 4 address bytes (MSB first) + XOR checksum */
+    ST_RM_COUNT,   /* Read Memory: N and N ^ 0xFF */
+    ST_WM_COUNT,   /* Write Memory: N */
+    ST_WM_DATA,    /* Write Memory: N + 1 bytes and the checksum */
+    ST_EE_COUNT,   /* Extended Erase: 2-byte count (or special code), MSB first */
+    ST_EE_SPECIAL, /* Extended Erase: checksum after a special code */
+    ST_EE_PAGES,   /* Extended Erase: 2-byte page numbers and the checksum */
+    ST_LEFT        /* Go executed: the ROM is no longer running */
 };
 
-#define CMD_GET      0x00u
-#define CMD_GET_VER  0x01u
-#define CMD_GET_ID   0x02u
-#define CMD_READ     0x11u
-#define CMD_GO       0x21u
-#define CMD_WRITE    0x31u
-#define CMD_EXT_ER   0x44u
-#define CMD_WP       0x63u
-#define CMD_WUP      0x73u
-#define CMD_RP       0x82u
-#define CMD_RUP      0x92u
-#define SYNC_BYTE    0x7Fu
+#define CMD_GET     0x00u
+#define CMD_GET_VER 0x01u
+#define CMD_GET_ID  0x02u
+#define CMD_READ    0x11u
+#define CMD_GO      0x21u
+#define CMD_WRITE   0x31u
+#define CMD_EXT_ER  0x44u
+#define CMD_WP      0x63u
+#define CMD_WUP     0x73u
+#define CMD_RP      0x82u
+#define CMD_RUP     0x92u
+#define SYNC_BYTE   0x7Fu
 
-#define EE_MASS      0xFFFFu    /* Extended Erase special code: mass erase */
-#define EE_SPECIAL   0xFFF0u    /* codes from here up are special (banks, reserved) */
+#define EE_MASS    0xFFFFu /* Extended Erase special code: mass erase */
+#define EE_SPECIAL 0xFFF0u /* codes from here up are special (banks, reserved) */
 
 /* The command list a v3.1 USART bootloader reports in Get (AN3155 table 2; the same
  * eleven codes the F0/F3/G0 ROMs answer). The protection commands are listed because the
  * ROM lists them; the model refuses them (docs/rom-model.md). */
-static const uint8_t get_cmds[] = {
-    CMD_GET, CMD_GET_VER, CMD_GET_ID, CMD_READ, CMD_GO, CMD_WRITE, CMD_EXT_ER,
-    CMD_WP, CMD_WUP, CMD_RP, CMD_RUP
-};
+static const uint8_t get_cmds[] = {CMD_GET,    CMD_GET_VER, CMD_GET_ID, CMD_READ, CMD_GO, CMD_WRITE,
+                                   CMD_EXT_ER, CMD_WP,      CMD_WUP,    CMD_RP,   CMD_RUP};
 
 int an3155_map_for_chip(uint16_t chip_id, struct an3155_map *map)
 {
@@ -56,34 +54,51 @@ int an3155_map_for_chip(uint16_t chip_id, struct an3155_map *map)
      * AN2606 as stm32flash's device table records them. Option bytes are 16 bytes at
      * 0x1FFFF800 on every F0. */
     struct an3155_map m = {
-        .flash_base = 0x08000000u, .sram_base = 0x20000000u,
-        .optb_base = 0x1FFFF800u, .optb_size = 16u,
+        .flash_base = 0x08000000u,
+        .sram_base = 0x20000000u,
+        .optb_base = 0x1FFFF800u,
+        .optb_size = 16u,
     };
     int rc = 0;
 
     switch (chip_id) {
     case 0x440: /* F030x8 / F05x */
-        m.flash_size = 64u * 1024u; m.page_size = 1024u; m.sram_size = 8u * 1024u;
-        m.rom_ram_size = 0x800u; m.sysmem_base = 0x1FFFEC00u;
+        m.flash_size = 64u * 1024u;
+        m.page_size = 1024u;
+        m.sram_size = 8u * 1024u;
+        m.rom_ram_size = 0x800u;
+        m.sysmem_base = 0x1FFFEC00u;
         break;
     case 0x444: /* F030x4/x6, F03x */
-        m.flash_size = 32u * 1024u; m.page_size = 1024u; m.sram_size = 4u * 1024u;
-        m.rom_ram_size = 0x800u; m.sysmem_base = 0x1FFFEC00u;
+        m.flash_size = 32u * 1024u;
+        m.page_size = 1024u;
+        m.sram_size = 4u * 1024u;
+        m.rom_ram_size = 0x800u;
+        m.sysmem_base = 0x1FFFEC00u;
         break;
     case 0x445: /* F04x / F070x6 */
-        m.flash_size = 32u * 1024u; m.page_size = 1024u; m.sram_size = 6u * 1024u;
-        m.rom_ram_size = 0x1800u; m.sysmem_base = 0x1FFFC400u;
+        m.flash_size = 32u * 1024u;
+        m.page_size = 1024u;
+        m.sram_size = 6u * 1024u;
+        m.rom_ram_size = 0x1800u;
+        m.sysmem_base = 0x1FFFC400u;
         break;
     case 0x448: /* F070xB / F071 / F072 */
-        m.flash_size = 128u * 1024u; m.page_size = 2048u; m.sram_size = 16u * 1024u;
-        m.rom_ram_size = 0x1800u; m.sysmem_base = 0x1FFFC800u;
+        m.flash_size = 128u * 1024u;
+        m.page_size = 2048u;
+        m.sram_size = 16u * 1024u;
+        m.rom_ram_size = 0x1800u;
+        m.sysmem_base = 0x1FFFC800u;
         break;
-    default:    /* unknown: describe the default part, the F030xC */
+    default: /* unknown: describe the default part, the F030xC */
         rc = -1;
         /* fall through */
     case 0x442: /* F030xC / F09x */
-        m.flash_size = 256u * 1024u; m.page_size = 2048u; m.sram_size = 32u * 1024u;
-        m.rom_ram_size = 0x1800u; m.sysmem_base = 0x1FFFD800u;
+        m.flash_size = 256u * 1024u;
+        m.page_size = 2048u;
+        m.sram_size = 32u * 1024u;
+        m.rom_ram_size = 0x1800u;
+        m.sysmem_base = 0x1FFFD800u;
         break;
     }
     /* System memory runs up to the option bytes. */
@@ -125,15 +140,15 @@ static int in_user_sram(const struct an3155 *m, uint32_t addr, uint32_t len)
 {
     if (m->map.rom_ram_size >= m->map.sram_size)
         return 0;
-    return in_region(m->map.sram_base + m->map.rom_ram_size,
-                     m->map.sram_size - m->map.rom_ram_size, addr, len);
+    return in_region(m->map.sram_base + m->map.rom_ram_size, m->map.sram_size - m->map.rom_ram_size,
+                     addr, len);
 }
 
 static int readable(const struct an3155 *m, uint32_t addr, uint32_t len)
 {
-    return in_flash(m, addr, len) || in_sram(m, addr, len)
-        || in_region(m->map.sysmem_base, m->map.sysmem_size, addr, len)
-        || in_region(m->map.optb_base, m->map.optb_size, addr, len);
+    return in_flash(m, addr, len) || in_sram(m, addr, len) ||
+           in_region(m->map.sysmem_base, m->map.sysmem_size, addr, len) ||
+           in_region(m->map.optb_base, m->map.optb_size, addr, len);
 }
 
 /* --- answers ------------------------------------------------------------------------ */
@@ -168,7 +183,7 @@ static void cmd_get(struct an3155 *m)
     uint32_t n = 0;
 
     out[n++] = AN3155_ACK;
-    out[n++] = (uint8_t)sizeof(get_cmds);   /* bytes to follow - 1: version + list - 1 */
+    out[n++] = (uint8_t)sizeof(get_cmds); /* bytes to follow - 1: version + list - 1 */
     out[n++] = m->version;
     memcpy(out + n, get_cmds, sizeof(get_cmds));
     n += sizeof(get_cmds);
@@ -180,7 +195,7 @@ static void cmd_get(struct an3155 *m)
 static void cmd_get_version(struct an3155 *m)
 {
     /* Two option bytes follow the version; the ROM sends 0x00 0x00 for compatibility. */
-    const uint8_t out[5] = { AN3155_ACK, m->version, 0x00, 0x00, AN3155_ACK };
+    const uint8_t out[5] = {AN3155_ACK, m->version, 0x00, 0x00, AN3155_ACK};
 
     send(m, out, sizeof(out), 0);
     m->state = ST_CMD;
@@ -188,9 +203,8 @@ static void cmd_get_version(struct an3155 *m)
 
 static void cmd_get_id(struct an3155 *m)
 {
-    const uint8_t out[5] = {
-        AN3155_ACK, 0x01, (uint8_t)(m->chip_id >> 8), (uint8_t)m->chip_id, AN3155_ACK
-    };
+    const uint8_t out[5] = {AN3155_ACK, 0x01, (uint8_t)(m->chip_id >> 8), (uint8_t)m->chip_id,
+                            AN3155_ACK};
 
     send(m, out, sizeof(out), 0);
     m->state = ST_CMD;
@@ -219,14 +233,23 @@ static void on_command(struct an3155 *m)
 
     if (m->ops->rdp_active && m->ops->rdp_active(m->ctx) && m->cmd != CMD_GET &&
         m->cmd != CMD_GET_VER && m->cmd != CMD_GET_ID && m->cmd != CMD_RUP) {
-        finish(m, AN3155_NACK, 0);      /* read-out protection: memory is closed */
+        finish(m, AN3155_NACK, 0); /* read-out protection: memory is closed */
         return;
     }
     switch (m->cmd) {
-    case CMD_RUP:     cmd_unprotect(m); return;
-    case CMD_GET:     m->commands++; cmd_get(m); return;
-    case CMD_GET_VER: m->commands++; cmd_get_version(m); return;
-    case CMD_GET_ID:  m->commands++; cmd_get_id(m); return;
+    case CMD_RUP: cmd_unprotect(m); return;
+    case CMD_GET:
+        m->commands++;
+        cmd_get(m);
+        return;
+    case CMD_GET_VER:
+        m->commands++;
+        cmd_get_version(m);
+        return;
+    case CMD_GET_ID:
+        m->commands++;
+        cmd_get_id(m);
+        return;
     case CMD_READ:
     case CMD_GO:
     case CMD_WRITE:
@@ -251,8 +274,8 @@ static void on_command(struct an3155 *m)
 static void on_address(struct an3155 *m)
 {
     static const uint8_t ack = AN3155_ACK;
-    uint32_t a = ((uint32_t)m->buf[0] << 24) | ((uint32_t)m->buf[1] << 16)
-               | ((uint32_t)m->buf[2] << 8) | m->buf[3];
+    uint32_t a = ((uint32_t)m->buf[0] << 24) | ((uint32_t)m->buf[1] << 16) |
+                 ((uint32_t)m->buf[2] << 8) | m->buf[3];
     int ok;
 
     if ((m->buf[0] ^ m->buf[1] ^ m->buf[2] ^ m->buf[3]) != m->buf[4]) {
@@ -261,9 +284,9 @@ static void on_address(struct an3155 *m)
     }
     m->addr = a;
     switch (m->cmd) {
-    case CMD_READ:  ok = readable(m, a, 1); break;
+    case CMD_READ: ok = readable(m, a, 1); break;
     case CMD_WRITE: ok = in_flash(m, a, 1) || in_user_sram(m, a, 1); break;
-    default:        ok = in_flash(m, a, 1) || in_sram(m, a, 1); break; /* Go */
+    default: ok = in_flash(m, a, 1) || in_sram(m, a, 1); break; /* Go */
     }
     if (!ok) {
         finish(m, AN3155_NACK, 0);
@@ -289,8 +312,8 @@ static void on_read_count(struct an3155 *m)
     uint8_t out[1 + 256];
     uint32_t len = (uint32_t)m->buf[0] + 1u;
 
-    if ((m->buf[0] ^ m->buf[1]) != 0xFF || !readable(m, m->addr, len)
-        || m->ops->read(m->ctx, m->addr, out + 1, len) != 0) {
+    if ((m->buf[0] ^ m->buf[1]) != 0xFF || !readable(m, m->addr, len) ||
+        m->ops->read(m->ctx, m->addr, out + 1, len) != 0) {
         finish(m, AN3155_NACK, 0);
         return;
     }
@@ -301,7 +324,7 @@ static void on_read_count(struct an3155 *m)
 
 static void on_write_data(struct an3155 *m)
 {
-    uint32_t len = m->got - 1;   /* data bytes, checksum excluded */
+    uint32_t len = m->got - 1; /* data bytes, checksum excluded */
     int64_t busy;
 
     /* xsum covers N, the data and the checksum byte: zero when they agree. */
@@ -374,7 +397,7 @@ static void on_erase_count(struct an3155 *m)
     uint32_t count = ((uint32_t)m->buf[0] << 8) | m->buf[1];
 
     if (count >= EE_SPECIAL) {
-        m->addr = count;   /* remember the code for the checksum phase */
+        m->addr = count; /* remember the code for the checksum phase */
         m->state = ST_EE_SPECIAL;
         return;
     }
@@ -453,7 +476,7 @@ void an3155_rx(struct an3155 *m, uint8_t byte)
     case ST_WM_COUNT:
         m->xsum = byte;
         m->got = 0;
-        m->need = (uint32_t)byte + 2u;   /* N + 1 data bytes and the checksum */
+        m->need = (uint32_t)byte + 2u; /* N + 1 data bytes and the checksum */
         m->state = ST_WM_DATA;
         return;
 
@@ -471,15 +494,12 @@ void an3155_rx(struct an3155 *m, uint8_t byte)
         else if (m->addr == EE_MASS)
             do_mass_erase(m);
         else
-            finish(m, AN3155_NACK, 0);  /* bank erase: the F0 has a single bank */
+            finish(m, AN3155_NACK, 0); /* bank erase: the F0 has a single bank */
         return;
 
-    case ST_EE_PAGES:
-        on_erase_page_byte(m, byte);
-        return;
+    case ST_EE_PAGES: on_erase_page_byte(m, byte); return;
 
     case ST_LEFT:
-    default:
-        return;
+    default: return;
     }
 }

@@ -49,7 +49,7 @@ struct an3155_ops {
 struct an3155_map {
     uint32_t flash_base, flash_size, page_size;
     uint32_t sram_base, sram_size;
-    uint32_t rom_ram_size;     /* bytes at sram_base the ROM uses itself: not writable */
+    uint32_t rom_ram_size;             /* bytes at sram_base the ROM uses itself: not writable */
     uint32_t sysmem_base, sysmem_size; /* system memory: ROM code, flash-size register, UID */
     uint32_t optb_base, optb_size;     /* option bytes: readable, writes not modelled */
 };
@@ -60,23 +60,23 @@ struct an3155_map {
 struct an3155 {
     const struct an3155_ops *ops;
     void *ctx;
-    uint16_t chip_id;          /* answered by Get ID (0x442 for the F030xC) */
-    uint8_t version;           /* answered by Get / Get Version (0x31 = v3.1) */
+    uint16_t chip_id; /* answered by Get ID (0x442 for the F030xC) */
+    uint8_t version;  /* answered by Get / Get Version (0x31 = v3.1) */
     /* private parser state */
     int state;
     uint8_t cmd;
     uint32_t addr;
-    uint32_t need;             /* bytes still expected in the current phase */
+    uint32_t need; /* bytes still expected in the current phase */
     uint32_t got;
     uint8_t buf[260];
     uint8_t synced;
     /* additions (same header version, compatible): */
-    struct an3155_map map;     /* public, see above */
-    uint32_t commands;         /* commands accepted (ACKed opcode), for summaries */
-    uint32_t nacks;            /* NACKs sent */
-    uint8_t left;              /* Go was executed: the ROM no longer listens */
-    uint8_t xsum;              /* private: running XOR checksum of the current phase */
-    uint16_t npages;           /* private: pages in the current Extended Erase list */
+    struct an3155_map map; /* public, see above */
+    uint32_t commands;     /* commands accepted (ACKed opcode), for summaries */
+    uint32_t nacks;        /* NACKs sent */
+    uint8_t left;          /* Go was executed: the ROM no longer listens */
+    uint8_t xsum;          /* private: running XOR checksum of the current phase */
+    uint16_t npages;       /* private: pages in the current Extended Erase list */
     uint16_t pages[AN3155_MAX_ERASE_PAGES];
 };
 

@@ -12,7 +12,7 @@
 #include "regs/rcc.h"
 #include "watch.h"
 
-#define BC_BITS  16u
+#define BC_BITS 16u
 
 static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 {
@@ -45,7 +45,7 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
         profile_hit(c, (uint32_t)addr, b->ninsn, b->cyc);
     uint32_t off;
     if (c->fl.busy && chip_flash_off(c, addr, &off))
-        flash_stall(c);      /* instruction fetch from flash waits for the operation */
+        flash_stall(c); /* instruction fetch from flash waits for the operation */
     c->st.insns += b->ninsn;
     c->st.cycles += b->cyc;
     c->now += (uint64_t)b->cyc * c->ps_per_cycle;
@@ -67,25 +67,17 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *ud)
     uint32_t pc = 0;
     uc_reg_read(uc, UC_ARM_REG_PC, &pc);
     switch (intno) {
-    case 8:     /* EXCP_EXCEPTION_EXIT */
-        exc_return(c, pc | 1u);
-        break;
-    case 2: {   /* SVC: PC is already past the instruction */
+    case 8: /* EXCP_EXCEPTION_EXIT */ exc_return(c, pc | 1u); break;
+    case 2: { /* SVC: PC is already past the instruction */
         if (exc_prio(c, EXC_SVC) < exc_exec_prio(c))
             exc_enter(c, EXC_SVC, pc);
         else
             exc_fault(c, pc - 2u, "SVC with priority not above the current level", pc - 2u);
         break;
     }
-    case 7:
-        exc_fault(c, pc, "BKPT without a debugger", pc);
-        break;
-    case 1:
-        exc_fault(c, pc, "undefined instruction", pc);
-        break;
-    default:
-        exc_fault(c, pc, "CPU exception (Unicorn intno)", intno);
-        break;
+    case 7: exc_fault(c, pc, "BKPT without a debugger", pc); break;
+    case 1: exc_fault(c, pc, "undefined instruction", pc); break;
+    default: exc_fault(c, pc, "CPU exception (Unicorn intno)", intno); break;
     }
 }
 
@@ -117,7 +109,8 @@ static bool hook_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr, int siz
 
 static void hook_break(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 {
-    (void)uc; (void)size;
+    (void)uc;
+    (void)size;
     struct chip *c = ud;
     chip_stop(c, STOP_BREAK, "breakpoint at 0x%08x", (uint32_t)addr);
     c->stop_pc = (uint32_t)addr;
@@ -150,11 +143,12 @@ int chip_init(struct chip *c, uint8_t *flash_buf)
         goto fail;
     if ((e = uc_hook_add(c->uc, &h, UC_HOOK_INTR, (void *)hook_intr, c, 1, 0)) != UC_ERR_OK)
         goto fail;
-    if ((e = uc_hook_add(c->uc, &h, UC_HOOK_MEM_INVALID, (void *)hook_invalid, c, 1, 0)) != UC_ERR_OK)
+    if ((e = uc_hook_add(c->uc, &h, UC_HOOK_MEM_INVALID, (void *)hook_invalid, c, 1, 0)) !=
+        UC_ERR_OK)
         goto fail;
     for (int i = 0; i < c->o.nbreak; i++) {
-        if ((e = uc_hook_add(c->uc, &h, UC_HOOK_CODE, (void *)hook_break, c,
-                             c->o.breaks[i], c->o.breaks[i])) != UC_ERR_OK)
+        if ((e = uc_hook_add(c->uc, &h, UC_HOOK_CODE, (void *)hook_break, c, c->o.breaks[i],
+                             c->o.breaks[i])) != UC_ERR_OK)
             goto fail;
     }
     c->reset_flags = RCC_CSR_PORRSTF | RCC_CSR_PINRSTF;
@@ -188,14 +182,16 @@ void chip_reset(struct chip *c)
     c->in_wfi = 0;
     c->reset_req = 0;
     c->hclk = 0;
-    chip_set_hclk(c, 8000000u);       /* HSI after reset */
+    chip_set_hclk(c, 8000000u); /* HSI after reset */
     /* F030xC empty check: an erased first flash word boots the ROM even with BOOT0 = 0 */
     uint32_t w0;
     memcpy(&w0, c->flash, 4);
     c->boot_rom_now = c->o.boot_rom || w0 == 0xFFFFFFFFu;
     if (c->boot_rom_now && !c->o.boot_rom)
-        chip_logf(c, "flash word 0x08000000 is erased: the F030xC boots its ROM bootloader (empty check)");
-    devices_reset(c);                 /* also sets SYSCFG MEM_MODE from BOOT0 */
+        chip_logf(
+            c,
+            "flash word 0x08000000 is erased: the F030xC boots its ROM bootloader (empty check)");
+    devices_reset(c); /* also sets SYSCFG MEM_MODE from BOOT0 */
     chip_remap(c, c->boot_rom_now ? 1u : 0u);
 
     uint32_t regs0 = 0, lr = 0xFFFFFFFFu, xpsr = 1u << 24, msp, rv;
@@ -216,7 +212,7 @@ void chip_reset(struct chip *c)
     uc_reg_write(c->uc, UC_ARM_REG_SP, &msp);
     uint32_t pc = rv & ~1u;
     {
-        uint32_t pct = pc | 1u;   /* Unicorn takes bit 0 as the Thumb state */
+        uint32_t pct = pc | 1u; /* Unicorn takes bit 0 as the Thumb state */
         uc_reg_write(c->uc, UC_ARM_REG_PC, &pct);
     }
     if (!(rv & 1u) && !c->boot_rom_now) {
@@ -242,9 +238,9 @@ static uint32_t pin_fault(struct chip *c, uint32_t pc)
     for (int i = 0; i < 256; i++) {
         c->fault_reason = NULL;
         c->fault_pin = 0;
-        uint8_t h[2] = { 0, 0 };
+        uint8_t h[2] = {0, 0};
         uc_mem_read(c->uc, pc, h, 2);
-        uint32_t len = (h[1] >> 3) >= 0x1Du ? 4u : 2u;    /* 32-bit Thumb-2 encodings */
+        uint32_t len = (h[1] >> 3) >= 0x1Du ? 4u : 2u; /* 32-bit Thumb-2 encodings */
         /* a cached block would run past `until`: translate this instruction afresh */
         uc_ctl_remove_cache(c->uc, pc, pc + len);
         uc_err e = uc_emu_start(c->uc, pc | 1u, pc + len, 0, 0);
@@ -329,7 +325,7 @@ static void wfi(struct chip *c, uint32_t pc)
     sleep_until_event(c);
     c->in_wfi = 0;
     if (c->now == t0)
-        spin_note(c, pc);   /* did not sleep: something pending it cannot take */
+        spin_note(c, pc); /* did not sleep: something pending it cannot take */
 }
 
 /* Why uc_emu_start returned (e, PC pc): a hint (WFE, YIELD), a fault, WFI, a branch to 0. */
@@ -399,7 +395,7 @@ int chip_run(struct chip *c)
                 break;
         }
         uc_err e = uc_emu_start(c->uc, pc | 1u, 0, 0, 0);
-        flash_apply_fixups(c);   /* a store let through by the WRITE_PROT hook */
+        flash_apply_fixups(c); /* a store let through by the WRITE_PROT hook */
         if (c->stop != STOP_NONE)
             break;
         uc_reg_read(c->uc, UC_ARM_REG_PC, &pc);

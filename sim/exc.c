@@ -26,9 +26,12 @@
 
 int exc_prio(const struct chip *c, int exc)
 {
-    if (exc == EXC_RESET) return -3;
-    if (exc == EXC_NMI) return -2;
-    if (exc == EXC_HARDFAULT) return -1;
+    if (exc == EXC_RESET)
+        return -3;
+    if (exc == EXC_NMI)
+        return -2;
+    if (exc == EXC_HARDFAULT)
+        return -1;
     return c->nv.prio[exc];
 }
 
@@ -68,10 +71,7 @@ void chip_set_pending(struct chip *c, int exc)
     c->pend_check = 1;
 }
 
-void chip_irq(struct chip *c, int irq)
-{
-    chip_set_pending(c, EXC_IRQ0 + irq);
-}
+void chip_irq(struct chip *c, int irq) { chip_set_pending(c, EXC_IRQ0 + irq); }
 
 static int read_vector(struct chip *c, int exc, uint32_t *v)
 {
@@ -82,7 +82,7 @@ static int read_vector(struct chip *c, int exc, uint32_t *v)
     if (off + 4u > len)
         return -1;
     if (c->alias_mode == 0)
-        flash_stall(c);   /* the vector fetch is a flash read: it waits for BSY */
+        flash_stall(c); /* the vector fetch is a flash read: it waits for BSY */
     memcpy(v, buf + off, 4);
     return 0;
 }
@@ -120,7 +120,7 @@ static int push_frame(struct chip *c, uint32_t sp, uint32_t frame[8], uint32_t *
 
 static void set_pc(struct chip *c, uint32_t pc)
 {
-    uint32_t pct = pc | 1u;   /* Unicorn takes bit 0 as the Thumb state */
+    uint32_t pct = pc | 1u; /* Unicorn takes bit 0 as the Thumb state */
     uc_reg_write(c->uc, UC_ARM_REG_PC, &pct);
 }
 
@@ -130,22 +130,23 @@ static void set_pc(struct chip *c, uint32_t pc)
 /* NOLINTNEXTLINE(misc-no-recursion): bounded at one level, see above */
 int exc_enter(struct chip *c, int exc, uint32_t ret_pc)
 {
-    static const int regs[6] = { UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3,
-                                 UC_ARM_REG_R12, UC_ARM_REG_LR };
+    static const int regs[6] = {UC_ARM_REG_R0, UC_ARM_REG_R1,  UC_ARM_REG_R2,
+                                UC_ARM_REG_R3, UC_ARM_REG_R12, UC_ARM_REG_LR};
     uint32_t frame[8], sp, xpsr, control = 0;
     for (int i = 0; i < 6; i++)
         uc_reg_read(c->uc, regs[i], &frame[i]);
     uc_reg_read(c->uc, UC_ARM_REG_XPSR, &xpsr);
     uc_reg_read(c->uc, UC_ARM_REG_CONTROL, &control);
-    uc_reg_read(c->uc, UC_ARM_REG_SP, &sp);   /* the SP in use: PSP in thread mode with SPSEL */
+    uc_reg_read(c->uc, UC_ARM_REG_SP, &sp); /* the SP in use: PSP in thread mode with SPSEL */
     uint32_t ipsr = xpsr & 0x3Fu;
     int on_psp = ipsr == 0 && (control & 2u);
     frame[6] = ret_pc & ~1u;
     frame[7] = xpsr | (1u << 24);
     uint32_t nsp;
     if (push_frame(c, sp, frame, &nsp) < 0) {
-        lockup(c, ret_pc, on_psp ? "exception stack push outside SRAM (bad PSP)"
-                                 : "exception stack push outside SRAM (bad MSP)");
+        lockup(c, ret_pc,
+               on_psp ? "exception stack push outside SRAM (bad PSP)"
+                      : "exception stack push outside SRAM (bad MSP)");
         return -1;
     }
     uint32_t v;
@@ -154,8 +155,9 @@ int exc_enter(struct chip *c, int exc, uint32_t ret_pc)
         return -1;
     }
     watch_on_exception(c, exc, v);
-    uint32_t exc_ret = ipsr ? EXC_RETURN_HANDLER : on_psp ? EXC_RETURN_THREAD_PSP
-                                                          : EXC_RETURN_THREAD_MSP;
+    uint32_t exc_ret = ipsr     ? EXC_RETURN_HANDLER
+                       : on_psp ? EXC_RETURN_THREAD_PSP
+                                : EXC_RETURN_THREAD_MSP;
     uint32_t nx = (xpsr & 0xF0000000u) | (1u << 24) | (uint32_t)exc;
     uc_reg_write(c->uc, UC_ARM_REG_SP, &nsp);
     if (on_psp) {
@@ -238,10 +240,10 @@ static const char *exc_return_invalid(const struct chip *c, int cur, uint32_t ex
     switch (exc_ret & 0xFu) {
     case 0x1u:
         return nested > 1 ? NULL : "EXC_RETURN to handler mode with no other exception active";
-    case 0x9u: case 0xDu:
+    case 0x9u:
+    case 0xDu:
         return nested == 1 ? NULL : "EXC_RETURN to thread mode with another exception active";
-    default:
-        return "invalid EXC_RETURN (bits 3:0 not 0001, 1001 or 1101)";
+    default: return "invalid EXC_RETURN (bits 3:0 not 0001, 1001 or 1101)";
     }
 }
 
@@ -265,21 +267,22 @@ void exc_return(struct chip *c, uint32_t exc_ret)
     int to_psp = (exc_ret & 0xFu) == 0xDu;
     uc_reg_read(c->uc, to_psp ? UC_ARM_REG_PSP : UC_ARM_REG_MSP, &sp);
     if (!stack_ok(c, sp, 32u)) {
-        lockup(c, exc_ret, to_psp ? "exception return frame outside SRAM (bad PSP)"
-                                  : "exception return frame outside SRAM (bad MSP)");
+        lockup(c, exc_ret,
+               to_psp ? "exception return frame outside SRAM (bad PSP)"
+                      : "exception return frame outside SRAM (bad MSP)");
         return;
     }
     uint32_t frame[8];
     memcpy(frame, c->sram + (sp - SRAM_BASE), 32);
     c->nv.active[cur] = 0;
-    static const int regs[6] = { UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3,
-                                 UC_ARM_REG_R12, UC_ARM_REG_LR };
+    static const int regs[6] = {UC_ARM_REG_R0, UC_ARM_REG_R1,  UC_ARM_REG_R2,
+                                UC_ARM_REG_R3, UC_ARM_REG_R12, UC_ARM_REG_LR};
     for (int i = 0; i < 6; i++)
         uc_reg_write(c->uc, regs[i], &frame[i]);
     sp += 32u + ((frame[7] & (1u << 9)) ? 4u : 0u);
     uint32_t nx = frame[7] & ~(1u << 9);
     if ((exc_ret & 0xFu) != 0x1u)
-        nx &= ~0x3Fu;        /* thread mode: IPSR 0 whatever the frame says */
+        nx &= ~0x3Fu; /* thread mode: IPSR 0 whatever the frame says */
     uc_reg_write(c->uc, UC_ARM_REG_XPSR, &nx);
     if (to_psp) {
         /* now in thread mode: setting SPSEL banks MSP and puts PSP in r13 */
@@ -292,9 +295,9 @@ void exc_return(struct chip *c, uint32_t exc_ret)
     set_pc(c, frame[6] & ~1u);
     c->st.cycles += 16;
     c->now += 16ull * c->ps_per_cycle;
-    c->pend_check = 1;   /* tail-chaining: a pending exception may now run */
+    c->pend_check = 1; /* tail-chaining: a pending exception may now run */
     chip_idle_reset(c);
-    devices_levels(c);   /* level-sensitive lines still asserted pend again */
+    devices_levels(c); /* level-sensitive lines still asserted pend again */
     if (!(frame[7] & (1u << 24))) {
         /* EPSR.T clear in the frame: the first instruction after the return faults */
         c->fault_reason = "exception return to a frame with xPSR.T clear (INVSTATE)";

@@ -62,7 +62,8 @@ uint8_t *open_flash(const char *path, uint32_t size, char *err, size_t errlen)
             return NULL;
         }
     } else if ((uint64_t)st.st_size != size) {
-        snprintf(err, errlen, "--flash %s is %lld bytes but the part's flash is %u bytes: "
+        snprintf(err, errlen,
+                 "--flash %s is %lld bytes but the part's flash is %u bytes: "
                  "pass the matching --part, or delete the file to start erased",
                  path, (long long)st.st_size, size);
         return NULL;
@@ -82,7 +83,7 @@ uint8_t *open_flash(const char *path, uint32_t size, char *err, size_t errlen)
 }
 
 int load_image(const char *spec, const struct part_desc *p, uint8_t *flash, int *exit_code,
-                      char *err, size_t errlen)
+               char *err, size_t errlen)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s", spec);
@@ -110,22 +111,29 @@ int load_image(const char *spec, const struct part_desc *p, uint8_t *flash, int 
         goto done;
     }
     if (f0b_sniff(buf, len) == F0B_FMT_CONTAINER) {
-        snprintf(err, errlen, "--load %s is an f0boot container: flash it through the bootloader "
-                 "(f0boot flash socket://...), or load the ELF/HEX it was packed from", path);
+        snprintf(err, errlen,
+                 "--load %s is an f0boot container: flash it through the bootloader "
+                 "(f0boot flash socket://...), or load the ELF/HEX it was packed from",
+                 path);
         *exit_code = F0B_EXIT_INPUT_FORMAT;
         goto done;
     }
     memset(&ie, 0, sizeof ie);
     if (f0b_image_read(buf, len, have_addr, addr, &img, &ie) != F0B_IMG_OK) {
-        snprintf(err, errlen, "--load %s: %s%s", path, ie.detail[0] ? ie.detail : f0b_image_strerror(ie.code),
-                 f0b_sniff(buf, len) == F0B_FMT_BIN && !have_addr ? " (raw binary needs FILE@ADDR, e.g. app.bin@0x08000000)" : "");
+        snprintf(err, errlen, "--load %s: %s%s", path,
+                 ie.detail[0] ? ie.detail : f0b_image_strerror(ie.code),
+                 f0b_sniff(buf, len) == F0B_FMT_BIN && !have_addr
+                     ? " (raw binary needs FILE@ADDR, e.g. app.bin@0x08000000)"
+                     : "");
         *exit_code = F0B_EXIT_INPUT_FORMAT;
         goto done;
     }
     for (size_t i = 0; i < img.nseg; i++) {
         const struct f0b_seg *s = &img.segs[i];
-        if (s->addr < FLASH_BASE || (uint64_t)s->addr + s->len > (uint64_t)FLASH_BASE + p->flash_size) {
-            snprintf(err, errlen, "--load %s: data at 0x%08x-0x%08x is outside the %s flash "
+        if (s->addr < FLASH_BASE ||
+            (uint64_t)s->addr + s->len > (uint64_t)FLASH_BASE + p->flash_size) {
+            snprintf(err, errlen,
+                     "--load %s: data at 0x%08x-0x%08x is outside the %s flash "
                      "(0x%08x-0x%08x); link it for flash, or give the right @ADDR",
                      path, s->addr, s->addr + s->len - 1u, p->name, FLASH_BASE,
                      FLASH_BASE + p->flash_size - 1u);
@@ -149,4 +157,3 @@ int write_port_file(const char *path, int port)
         return -1;
     return out_close(&o, fprintf(f, "%d\n", port) > 0);
 }
-

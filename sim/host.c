@@ -7,7 +7,7 @@
  * Host reads never happen in the CPU's hot path: the link (pace.c) calls host_poll() between
  * time slices (every ~100 us of virtual time) and when the CPU sleeps.
  */
-#define _GNU_SOURCE 1   /* ppoll */
+#define _GNU_SOURCE 1 /* ppoll */
 #include "host.h"
 #include "rfc2217.h"
 
@@ -28,17 +28,17 @@
 #include <unistd.h>
 
 #define USB_PACKET 62u
-#define PS_PER_MS 1000000000ull
-#define T_NEVER UINT64_MAX
+#define PS_PER_MS  1000000000ull
+#define T_NEVER    UINT64_MAX
 
 enum host_kind { HOST_STDIO, HOST_TCP, HOST_PTY };
 
 struct host {
     enum host_kind kind;
-    int lfd;              /* TCP listener */
-    int fd;               /* connected client / pty master / stdin (-1: none) */
-    int out_fd;           /* stdout for stdio, else fd */
-    int slave_fd;         /* pty: kept open so the master never sees a hang-up */
+    int lfd;      /* TCP listener */
+    int fd;       /* connected client / pty master / stdin (-1: none) */
+    int out_fd;   /* stdout for stdio, else fd */
+    int slave_fd; /* pty: kept open so the master never sees a hang-up */
     int port;
     char link[512];
     int eof;
@@ -48,10 +48,10 @@ struct host {
     uint8_t pkt[USB_PACKET];
     uint32_t pkt_n;
     uint64_t pkt_due;
-    void (*deliver)(void *ctx, uint8_t b);   /* sees each byte as it leaves for the host */
+    void (*deliver)(void *ctx, uint8_t b); /* sees each byte as it leaves for the host */
     void *deliver_ctx;
-    struct tnsrv *tn;     /* rfc2217:PORT: telnet with COM-PORT-CONTROL on the TCP side */
-    int nrst_rts;         /* rfc2217: NRST wired to RTS# instead of DTR# */
+    struct tnsrv *tn; /* rfc2217:PORT: telnet with COM-PORT-CONTROL on the TCP side */
+    int nrst_rts;     /* rfc2217: NRST wired to RTS# instead of DTR# */
 };
 
 void host_set_deliver(struct host *h, void (*fn)(void *ctx, uint8_t b), void *ctx)
@@ -63,7 +63,7 @@ void host_set_deliver(struct host *h, void (*fn)(void *ctx, uint8_t b), void *ct
 static void out_put(struct host *h, uint8_t b)
 {
     if (h->tn && b == 0xFF && ring_space(&h->out) >= 2)
-        ring_put(&h->out, b);     /* telnet: IAC doubled */
+        ring_put(&h->out, b); /* telnet: IAC doubled */
     if (ring_space(&h->out))
         ring_put(&h->out, b);
     if (h->deliver)
@@ -97,10 +97,7 @@ static int rfc2217_spec(struct host *h, const char *spec, char *tcp, size_t n, c
     return 0;
 }
 
-int host_nrst_low(const struct host *h)
-{
-    return h->tn && h->fd >= 0 && tnsrv_nrst_low(h->tn);
-}
+int host_nrst_low(const struct host *h) { return h->tn && h->fd >= 0 && tnsrv_nrst_low(h->tn); }
 
 struct host *host_open(const char *spec, uint32_t usb_latency_ms, char *err, size_t errlen)
 {
@@ -131,17 +128,21 @@ struct host *host_open(const char *spec, uint32_t usb_latency_ms, char *err, siz
         char *end;
         long port = strtol(spec + 4, &end, 10);
         if (*end || port < 0 || port > 65535 || end == spec + 4) {
-            snprintf(err, errlen, "--uart %s: expected tcp:PORT with PORT 0-65535 (0 picks a free port)", spec);
+            snprintf(err, errlen,
+                     "--uart %s: expected tcp:PORT with PORT 0-65535 (0 picks a free port)", spec);
             goto fail;
         }
         h->kind = HOST_TCP;
         h->lfd = socket(AF_INET, SOCK_STREAM, 0);
         int one = 1;
         setsockopt(h->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-        if (h->lfd < 0 || bind(h->lfd, (struct sockaddr *)&a, sizeof a) < 0 || listen(h->lfd, 1) < 0) {
-            snprintf(err, errlen, "--uart %s: cannot listen on 127.0.0.1:%ld: %s (pick another port, or 0)",
+        struct sockaddr_in a = {.sin_family = AF_INET,
+                                .sin_port = htons((uint16_t)port),
+                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        if (h->lfd < 0 || bind(h->lfd, (struct sockaddr *)&a, sizeof a) < 0 ||
+            listen(h->lfd, 1) < 0) {
+            snprintf(err, errlen,
+                     "--uart %s: cannot listen on 127.0.0.1:%ld: %s (pick another port, or 0)",
                      spec, port, strerror(errno));
             goto fail;
         }
@@ -165,8 +166,8 @@ struct host *host_open(const char *spec, uint32_t usb_latency_ms, char *err, siz
         snprintf(h->link, sizeof h->link, "%s", spec + 4);
         unlink(h->link);
         if (symlink(name, h->link) < 0) {
-            snprintf(err, errlen, "--uart %s: cannot create the symlink %s -> %s: %s", spec, h->link,
-                     name, strerror(errno));
+            snprintf(err, errlen, "--uart %s: cannot create the symlink %s -> %s: %s", spec,
+                     h->link, name, strerror(errno));
             h->link[0] = 0;
             goto fail;
         }
@@ -192,7 +193,7 @@ void host_close(struct host *h)
             if (ioctl(h->slave_fd, FIONREAD, &pending) != 0)
                 break;
             quiet = pending > 0 ? 0 : quiet + 1;
-            struct timespec ts = { 0, 10000000L };
+            struct timespec ts = {0, 10000000L};
             nanosleep(&ts, NULL);
         }
     }
@@ -213,9 +214,9 @@ int host_connected(const struct host *h) { return h->fd >= 0; }
 int host_present(const struct host *h)
 {
     switch (h->kind) {
-    case HOST_TCP: return h->fd >= 0;                 /* a client has connected */
-    case HOST_PTY: return ring_count(&h->in) > 0;     /* the host has sent its first byte */
-    default: return 1;                                /* stdio is there from the start */
+    case HOST_TCP: return h->fd >= 0;             /* a client has connected */
+    case HOST_PTY: return ring_count(&h->in) > 0; /* the host has sent its first byte */
+    default: return 1;                            /* stdio is there from the start */
     }
 }
 int host_is_stdio(const struct host *h) { return h->kind == HOST_STDIO; }
@@ -227,7 +228,7 @@ static void flush_out(struct host *h)
 {
     while (ring_count(&h->out)) {
         if (h->out_fd < 0) {
-            h->out.tail = h->out.head;   /* no client: the bytes fall on the floor */
+            h->out.tail = h->out.head; /* no client: the bytes fall on the floor */
             return;
         }
         uint32_t t = h->out.tail % sizeof h->out.buf;
@@ -277,7 +278,7 @@ static void host_accept(struct host *h)
         set_nonblock(cfd);
         h->fd = h->out_fd = cfd;
         if (h->tn)
-            tnsrv_init(h->tn, h->nrst_rts);  /* a new client: lines negated */
+            tnsrv_init(h->tn, h->nrst_rts); /* a new client: lines negated */
     }
 }
 
@@ -292,7 +293,7 @@ static void host_read(struct host *h, struct ring *in, int fd)
         take_input(h, in, buf, (size_t)got);
     } else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
         if (h->kind == HOST_TCP) {
-            close(h->fd);           /* the client left; wait for the next one */
+            close(h->fd); /* the client left; wait for the next one */
             h->fd = h->out_fd = -1;
         } else if (h->kind == HOST_STDIO) {
             h->eof = 1;
@@ -304,7 +305,7 @@ void host_poll(struct host *h, struct ring *in, int timeout_us)
 {
     struct pollfd p[2];
     if (timeout_us > 0)
-        host_flush(h);     /* what the device sent must not wait out the wait */
+        host_flush(h); /* what the device sent must not wait out the wait */
     int n = 0, want_in = ring_space(in) > 4096u && !h->eof;
     if (h->kind == HOST_TCP && h->fd < 0) {
         p[n].fd = h->lfd;
@@ -316,7 +317,7 @@ void host_poll(struct host *h, struct ring *in, int timeout_us)
         p[n].events = POLLIN;
         n++;
     }
-    struct timespec ts = { timeout_us / 1000000, (long)(timeout_us % 1000000) * 1000L };
+    struct timespec ts = {timeout_us / 1000000, (long)(timeout_us % 1000000) * 1000L};
     int r = n ? ppoll(p, (nfds_t)n, &ts, NULL) : (timeout_us > 0 ? nanosleep(&ts, NULL), 0 : 0);
     for (int i = 0; r > 0 && i < n; i++) {
         if (!p[i].revents)
@@ -347,13 +348,10 @@ void host_tx(struct host *h, uint8_t b, uint64_t t)
         h->pkt_due = t + (uint64_t)h->latency_ms * PS_PER_MS;
     h->pkt[h->pkt_n++] = b;
     if (h->pkt_n == USB_PACKET)
-        pkt_send(h);     /* a full packet leaves at once */
+        pkt_send(h); /* a full packet leaves at once */
 }
 
-uint64_t host_next_event(const struct host *h)
-{
-    return h->pkt_due;
-}
+uint64_t host_next_event(const struct host *h) { return h->pkt_due; }
 
 void host_service(struct host *h, uint64_t now)
 {

@@ -15,23 +15,22 @@
  * the line moves; SysTick last), with its place in the address map. A new peripheral is
  * one file in dev/ and one row here. */
 static const struct dev_ops *const devices[] = {
-    &dev_watch, &dev_flash, &dev_rom, &dev_usart1, &dev_iwdg, &dev_nvic,
-    &dev_rcc, &dev_syscfg, &dev_gpio, &dev_crc, &dev_dbgmcu, &dev_dma1,
-    &dev_tim6, &dev_tim14, &dev_tim16, &dev_tim17,
+    &dev_watch, &dev_flash,  &dev_rom,   &dev_usart1, &dev_iwdg,   &dev_nvic,
+    &dev_rcc,   &dev_syscfg, &dev_gpio,  &dev_crc,    &dev_dbgmcu, &dev_dma1,
+    &dev_tim6,  &dev_tim14,  &dev_tim16, &dev_tim17,
 };
 #define NDEV (sizeof devices / sizeof devices[0])
 
 /* The MMIO windows Unicorn maps (4 KB-aligned); accesses in them go through the table. */
 static const uint32_t windows[][2] = {
-    { 0x40000000u, 0x30000u },    /* APB and AHB peripherals */
-    { 0x48000000u, 0x2000u },     /* GPIO ports (AHB2) */
-    { 0xE000E000u, 0x1000u },     /* System Control Space */
+    {0x40000000u, 0x30000u}, /* APB and AHB peripherals */
+    {0x48000000u, 0x2000u},  /* GPIO ports (AHB2) */
+    {0xE000E000u, 0x1000u},  /* System Control Space */
 };
 
-static const char *const stop_names[] = {
-    "none", "time", "uart", "resets", "break", "hardfault", "lockup", "power-cut",
-    "sleep-forever", "signal", "host-eof", "error"
-};
+static const char *const stop_names[] = {"none",          "time",      "uart",     "resets",
+                                         "break",         "hardfault", "lockup",   "power-cut",
+                                         "sleep-forever", "signal",    "host-eof", "error"};
 
 const char *stop_reason_name(enum stop_reason r)
 {
@@ -118,7 +117,7 @@ static uint32_t mask_size(unsigned size)
 
 static const struct dev_ops *bus_find(struct chip *c, uint32_t addr)
 {
-    const struct dev_ops *d = c->bus_last;   /* polling loops hit one device in a row */
+    const struct dev_ops *d = c->bus_last; /* polling loops hit one device in a row */
     if (d && addr - d->base < d->size)
         return d;
     for (size_t i = 0; i < NDEV; i++)
@@ -135,7 +134,8 @@ static uint64_t bus_read(uc_engine *uc, uint64_t off64, unsigned size, void *ud)
     const struct dev_ops *d = bus_find(c, addr);
     (void)uc;
     if (d && d->clocked && !d->clocked(c, addr - d->base)) {
-        chip_logf(c, "read of 0x%08x (%s) with its peripheral clock off in RCC: reads 0", addr, d->name);
+        chip_logf(c, "read of 0x%08x (%s) with its peripheral clock off in RCC: reads 0", addr,
+                  d->name);
         return 0;
     }
     uint64_t v = d ? d->read(c, (addr - d->base) & ~3u) : DEV_NONE;
@@ -236,10 +236,7 @@ static uint64_t next_event_but_poll(struct chip *c, uint64_t t)
     return t;
 }
 
-void chip_reschedule(struct chip *c)
-{
-    c->next_event = next_event_but_poll(c, c->next_poll);
-}
+void chip_reschedule(struct chip *c) { c->next_event = next_event_but_poll(c, c->next_poll); }
 
 void chip_set_hclk(struct chip *c, uint32_t hz)
 {
@@ -259,7 +256,7 @@ static int service_pass(struct chip *c)
         if (flash_power_cut(c))
             return 1;
         c->power_cut_done = 1;
-        c->now = c->o.power_cut_ps;   /* a block or a stall may have run past it */
+        c->now = c->o.power_cut_ps; /* a block or a stall may have run past it */
         chip_stop(c, STOP_POWER_CUT, "power cut at %.3f ms", (double)c->now / PS_PER_MS);
         return 1;
     }
@@ -290,7 +287,7 @@ void chip_service(struct chip *c)
 
 /* ---- idle polling ---------------------------------------------------------------------- */
 
-#define IDLE_POLLS 8u               /* identical polls before time may skip */
+#define IDLE_POLLS 8u /* identical polls before time may skip */
 
 void chip_idle_reset(struct chip *c)
 {

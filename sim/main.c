@@ -78,7 +78,8 @@ static int open_memory(struct sim *s)
     }
     /* --load is what a debugger does: read-out protection closes flash to it */
     if (s->cli.nloads && ob_rdp_level(&s->chip.ob) >= 1) {
-        snprintf(s->err, sizeof s->err, "--load: read-out protection level %d is set (%s): "
+        snprintf(s->err, sizeof s->err,
+                 "--load: read-out protection level %d is set (%s): "
                  "a debugger can neither read nor write flash; level 1 -> 0 erases the whole "
                  "chip (the ROM bootloader's Readout Unprotect, stm32flash -k)",
                  ob_rdp_level(&s->chip.ob), s->ob_path);
@@ -100,8 +101,8 @@ static int open_host(struct sim *s)
     if (host_port(s->host)) {
         fprintf(stderr, "f0sim: USART1 on tcp 127.0.0.1:%d\n", host_port(s->host));
         if (s->cli.port_file && write_port_file(s->cli.port_file, host_port(s->host)) != 0) {
-            snprintf(s->err, sizeof s->err, "--port-file %s: cannot write it: %s",
-                     s->cli.port_file, strerror(errno));
+            snprintf(s->err, sizeof s->err, "--port-file %s: cannot write it: %s", s->cli.port_file,
+                     strerror(errno));
             return F0B_EXIT_OUTPUT;
         }
     } else if (strncmp(uart, "pty:", 4) == 0 && !s->cli.quiet) {
@@ -117,7 +118,7 @@ static int open_machine(struct sim *s)
     pace_init(&s->pace, c, s->host, c->o.realtime, &g_signal);
     c->link = &s->pace.link;
     c->poll_step = c->o.realtime ? 100ull * PS_PER_US : PS_PER_MS;
-    c->idle_max_ps = PS_PER_MS;     /* the same in both modes: one timeline (pace.c) */
+    c->idle_max_ps = PS_PER_MS; /* the same in both modes: one timeline (pace.c) */
     c->log = s->cli.quiet ? NULL : log_stderr;
     if (chip_init(c, s->flash) != 0) {
         snprintf(s->err, sizeof s->err, "cannot set up the CPU engine (Unicorn)");
@@ -151,27 +152,31 @@ static int run(struct sim *s)
     double host_s = pace_host_seconds(&s->pace), cpu = cpu_s() - cpu0;
     int code = exit_code_for(c);
     if (c->stop != STOP_POWER_CUT && c->stop != STOP_UART)
-        usart_flush_line(c);     /* the characters still in USART1 finish: a last line shows */
-    host_service(s->host, T_NEVER - 1u);           /* the last USB packet leaves */
-    host_poll(s->host, host_input(s->host), 0);    /* UART output before the summary */
+        usart_flush_line(c); /* the characters still in USART1 finish: a last line shows */
+    host_service(s->host, T_NEVER - 1u);        /* the last USB packet leaves */
+    host_poll(s->host, host_input(s->host), 0); /* UART output before the summary */
     if (!s->cli.quiet || c->stop == STOP_HARDFAULT || c->stop == STOP_LOCKUP)
-        fprintf(stderr, "f0sim: stopped (%s: %s) at %.3f ms virtual, PC 0x%08x; %llu instructions, "
+        fprintf(stderr,
+                "f0sim: stopped (%s: %s) at %.3f ms virtual, PC 0x%08x; %llu instructions, "
                 "%llu cycles in %.3f s host (%.3f s CPU) = %.1f M instructions/s\n",
                 stop_reason_name(c->stop), c->stop_detail, (double)c->now / PS_PER_MS, c->stop_pc,
                 (unsigned long long)c->st.insns, (unsigned long long)c->st.cycles, host_s, cpu,
                 cpu > 0 ? (double)c->st.insns / cpu / 1e6 : 0.0);
     if (s->cli.summary && write_summary(s->cli.summary, c, code, host_s, cpu) != 0) {
-        fprintf(stderr, "f0sim: --summary %s: cannot write it: %s\n", s->cli.summary, strerror(errno));
+        fprintf(stderr, "f0sim: --summary %s: cannot write it: %s\n", s->cli.summary,
+                strerror(errno));
         if (code == F0B_EXIT_OK)
             code = F0B_EXIT_OUTPUT;
     }
     if (c->watch && watch_close(c) != 0) {
-        fprintf(stderr, "f0sim: --watch %s: cannot write it: %s\n", s->cli.watch.path, strerror(errno));
+        fprintf(stderr, "f0sim: --watch %s: cannot write it: %s\n", s->cli.watch.path,
+                strerror(errno));
         if (code == F0B_EXIT_OK)
             code = F0B_EXIT_OUTPUT;
     }
     if (s->cli.profile && write_profile(s->cli.profile, c) != 0) {
-        fprintf(stderr, "f0sim: --profile %s: cannot write it: %s\n", s->cli.profile, strerror(errno));
+        fprintf(stderr, "f0sim: --profile %s: cannot write it: %s\n", s->cli.profile,
+                strerror(errno));
         if (code == F0B_EXIT_OK)
             code = F0B_EXIT_OUTPUT;
     }

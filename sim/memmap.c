@@ -12,20 +12,26 @@
 void alias_target(const struct chip *c, uint8_t **buf, uint32_t *len)
 {
     switch (c->alias_mode) {
-    case 3: *buf = c->sram; *len = c->o.part->sram_size; return;
+    case 3:
+        *buf = c->sram;
+        *len = c->o.part->sram_size;
+        return;
     case 1:
         *buf = c->sysmem + (SYSMEM_BASE - SYSMEM_MAP);
         *len = SYSMEM_LEN - (SYSMEM_BASE - SYSMEM_MAP);
         return;
-    default: *buf = c->flash; *len = c->o.part->flash_size; return;
+    default:
+        *buf = c->flash;
+        *len = c->o.part->flash_size;
+        return;
     }
 }
 
 uc_err mem_map(struct chip *c)
 {
     uc_err e;
-    if ((e = uc_mem_map_ptr(c->uc, FLASH_BASE, c->o.part->flash_size,
-                            UC_PROT_READ | UC_PROT_EXEC, c->flash)) != UC_ERR_OK)
+    if ((e = uc_mem_map_ptr(c->uc, FLASH_BASE, c->o.part->flash_size, UC_PROT_READ | UC_PROT_EXEC,
+                            c->flash)) != UC_ERR_OK)
         return e;
     if ((e = uc_mem_map_ptr(c->uc, SRAM_BASE, c->sram_map, UC_PROT_ALL, c->sram)) != UC_ERR_OK)
         return e;
@@ -65,8 +71,9 @@ void chip_note_code_pages(struct chip *c, uint64_t addr, uint32_t size)
 static int has_run_code(const struct chip *c, uint32_t addr, uint32_t len)
 {
     if (addr < FLASH_BASE || len == 0)
-        return 1;   /* not flash: be safe */
-    for (uint64_t p = (addr - FLASH_BASE) >> 10; p <= ((uint64_t)addr + len - 1u - FLASH_BASE) >> 10; p++)
+        return 1; /* not flash: be safe */
+    for (uint64_t p = (addr - FLASH_BASE) >> 10;
+         p <= ((uint64_t)addr + len - 1u - FLASH_BASE) >> 10; p++)
         if (p >= sizeof c->code_pages * 8u || (c->code_pages[p >> 3] & (1u << (p & 7u))))
             return 1;
     return 0;
@@ -79,14 +86,15 @@ static int has_run_code(const struct chip *c, uint32_t addr, uint32_t len)
 void chip_invalidate_code(struct chip *c, uint32_t addr, uint32_t len)
 {
     if (!has_run_code(c, addr, len))
-        return;     /* nothing translated from there: no stale code to drop */
+        return; /* nothing translated from there: no stale code to drop */
     if (!c->inval_len) {
         c->inval_lo = addr;
         c->inval_len = len;
     } else {
         uint64_t lo = addr < c->inval_lo ? addr : c->inval_lo;
         uint64_t hi = (uint64_t)addr + len > (uint64_t)c->inval_lo + c->inval_len
-                      ? (uint64_t)addr + len : (uint64_t)c->inval_lo + c->inval_len;
+                          ? (uint64_t)addr + len
+                          : (uint64_t)c->inval_lo + c->inval_len;
         c->inval_lo = (uint32_t)lo;
         c->inval_len = (uint32_t)(hi - lo);
     }
@@ -113,7 +121,7 @@ void chip_flush_invalidations(struct chip *c)
 void chip_remap(struct chip *c, uint32_t mode)
 {
     if (mode == 2)
-        mode = 0;     /* MEM_MODE 10 = main flash as well (RM0360 SYSCFG_CFGR1) */
+        mode = 0; /* MEM_MODE 10 = main flash as well (RM0360 SYSCFG_CFGR1) */
     if (c->alias_size && mode == c->alias_mode)
         return;
     if (c->alias_size) {
@@ -153,12 +161,12 @@ void fill_sysmem(struct chip *c)
     rom[0x101] = 0xE7;
     uint16_t fsize = (uint16_t)(c->o.part->flash_size / 1024u);
     memcpy(s + (FSIZE_ADDR - SYSMEM_MAP), &fsize, 2);
-    static const uint8_t uid[12] = { 0x30, 0x00, 0x21, 0x00, 0x0D, 0x47, 0x4D, 0x30,
-                                     0x39, 0x31, 0x38, 0x20 };
+    static const uint8_t uid[12] = {0x30, 0x00, 0x21, 0x00, 0x0D, 0x47,
+                                    0x4D, 0x30, 0x39, 0x31, 0x38, 0x20};
     memcpy(s + (UID_ADDR - SYSMEM_MAP), uid, sizeof uid);
     /* option bytes: RDP level 0 (0xAA / complement 0x55), user and WRP bytes erased */
-    static const uint8_t ob[16] = { 0xAA, 0x55, 0xFF, 0x00, 0xFF, 0x00, 0xFF, 0x00,
-                                    0xFF, 0x00, 0xFF, 0x00, 0xFF, 0x00, 0xFF, 0x00 };
+    static const uint8_t ob[16] = {0xAA, 0x55, 0xFF, 0x00, 0xFF, 0x00, 0xFF, 0x00,
+                                   0xFF, 0x00, 0xFF, 0x00, 0xFF, 0x00, 0xFF, 0x00};
     memcpy(s + (OPTB_ADDR - SYSMEM_MAP), ob, sizeof ob);
 }
 

@@ -13,50 +13,50 @@
 void options_usage(FILE *f)
 {
     fputs(
-"usage: f0sim [options]\n"
-"A virtual STM32F030xC running real firmware (docs/f0sim.md).\n"
-"  --part NAME              part (default stm32f030xc)\n"
-"  --flash FILE             persistent flash contents (created erased if missing)\n"
-"  --load FILE[@ADDR]       program ELF / Intel HEX / raw binary (needs @ADDR) into flash\n"
-"  --boot flash|rom         BOOT0 low (default) or high: the AN3155 ROM bootloader model\n"
-"  --uart stdio|tcp:PORT|pty:PATH   where USART1 goes (default stdio; tcp:0 picks a port)\n"
-"         rfc2217:PORT[,nrst=dtr|rts]   TCP with telnet RFC 2217: the host's DTR (or RTS) drives NRST\n"
-"  --port-file FILE         write the TCP port number there once listening\n"
-"  --usb-latency-ms N       device->host bytes leave in 62-byte packets or after N ms\n"
-"  --wait-host              hold the chip in reset until a host is on the line (tcp: a client\n"
-"                           connects; pty: the host sends its first byte)\n"
-"  --realtime | --fast      pace virtual time to the wall clock (default for tcp/pty) or not\n"
-"  --until-ms T             stop at virtual time T ms\n"
-"  --until-uart STRING      stop when the device sends STRING (exit 21 if --until-ms hits first)\n"
-"  --until-resets N         stop at the Nth reset\n"
-"  --break ADDR             stop when the CPU reaches ADDR (repeatable)\n"
-"  --power-cut-flash-op N   cut the power during the Nth flash operation (torn data)\n"
-"  --power-cut-ms T         cut the power at virtual time T ms\n"
-"  --uart-noise RATE        per-byte probability of a bit flip or a dropped byte (both ways)\n"
-"  --seed S                 seed for noise and torn writes (default 1)\n"
-"  --summary FILE           JSON summary at the end ('-' = stdout)\n"
-"  --flash-prog-us X        half-word program time (default 53.5)\n"
-"  --flash-erase-ms X       page erase time (default 30); --flash-mass-erase-ms X (30)\n"
-"  --hse-hz N               the board's HSE crystal (default 8000000; 0 = none, HSERDY never sets)\n"
-"  --sram-random            SRAM holds seeded random bytes at power-on (--seed), not zeros\n"
-"  --sram-word ADDR=VALUE   a 32-bit word in SRAM at power-on (repeatable, after --sram-random)\n"
-"  --rom-baud N             line rate the ROM model's 8E1 characters are timed at (115200)\n"
-"  --on-fault stop|run      stop at a HardFault (default) or run the firmware's handler\n"
-"  --strict                 stop at the first unmodelled register access\n"
-"  --no-idle-skip           run polling loops instruction by instruction (slower)\n"
-"  --profile FILE           cycles and flash stalls per code block, costliest first\n"
-"  --quiet                  no log lines on stderr\n"
-"  --watch FILE             observer: JSON lines of what the chip did (sim/watch.h), with\n"
-"    --watch-pc ADDR          the first time the CPU reaches ADDR (repeatable; the first is\n"
-"                             the start, e.g. the application's reset handler)\n"
-"    --watch-write LO-HI      stores into SRAM LO-HI (also through address 0), flash\n"
-"                             operations on flash LO-HI (repeatable)\n"
-"    --watch-uart BYTE@MS     put BYTE on USART1's line MS ms after the start\n"
-"    --watch-masked-ms N      report an exception pending with PRIMASK set this long (10)\n"
-"    --watch-hold-boot-vectors  diagnostic: after the start, exceptions wait while address 0\n"
-"                             maps flash instead of being taken through its table\n"
-"exit: 0 stopped as asked, 2 usage, 3/4 --load unreadable/malformed, 6 --flash file,\n"
-"      20 HardFault/lockup, 21 --until-uart not seen in time, 22 CPU asleep forever, 23 --strict\n",
+        "usage: f0sim [options]\n"
+        "A virtual STM32F030xC running real firmware (docs/f0sim.md).\n"
+        "  --part NAME              part (default stm32f030xc)\n"
+        "  --flash FILE             persistent flash contents (created erased if missing)\n"
+        "  --load FILE[@ADDR]       program ELF / Intel HEX / raw binary (needs @ADDR) into flash\n"
+        "  --boot flash|rom         BOOT0 low (default) or high: the AN3155 ROM bootloader model\n"
+        "  --uart stdio|tcp:PORT|pty:PATH   where USART1 goes (default stdio; tcp:0 picks a port)\n"
+        "         rfc2217:PORT[,nrst=dtr|rts]   TCP with telnet RFC 2217: the host's DTR (or RTS) drives NRST\n"
+        "  --port-file FILE         write the TCP port number there once listening\n"
+        "  --usb-latency-ms N       device->host bytes leave in 62-byte packets or after N ms\n"
+        "  --wait-host              hold the chip in reset until a host is on the line (tcp: a client\n"
+        "                           connects; pty: the host sends its first byte)\n"
+        "  --realtime | --fast      pace virtual time to the wall clock (default for tcp/pty) or not\n"
+        "  --until-ms T             stop at virtual time T ms\n"
+        "  --until-uart STRING      stop when the device sends STRING (exit 21 if --until-ms hits first)\n"
+        "  --until-resets N         stop at the Nth reset\n"
+        "  --break ADDR             stop when the CPU reaches ADDR (repeatable)\n"
+        "  --power-cut-flash-op N   cut the power during the Nth flash operation (torn data)\n"
+        "  --power-cut-ms T         cut the power at virtual time T ms\n"
+        "  --uart-noise RATE        per-byte probability of a bit flip or a dropped byte (both ways)\n"
+        "  --seed S                 seed for noise and torn writes (default 1)\n"
+        "  --summary FILE           JSON summary at the end ('-' = stdout)\n"
+        "  --flash-prog-us X        half-word program time (default 53.5)\n"
+        "  --flash-erase-ms X       page erase time (default 30); --flash-mass-erase-ms X (30)\n"
+        "  --hse-hz N               the board's HSE crystal (default 8000000; 0 = none, HSERDY never sets)\n"
+        "  --sram-random            SRAM holds seeded random bytes at power-on (--seed), not zeros\n"
+        "  --sram-word ADDR=VALUE   a 32-bit word in SRAM at power-on (repeatable, after --sram-random)\n"
+        "  --rom-baud N             line rate the ROM model's 8E1 characters are timed at (115200)\n"
+        "  --on-fault stop|run      stop at a HardFault (default) or run the firmware's handler\n"
+        "  --strict                 stop at the first unmodelled register access\n"
+        "  --no-idle-skip           run polling loops instruction by instruction (slower)\n"
+        "  --profile FILE           cycles and flash stalls per code block, costliest first\n"
+        "  --quiet                  no log lines on stderr\n"
+        "  --watch FILE             observer: JSON lines of what the chip did (sim/watch.h), with\n"
+        "    --watch-pc ADDR          the first time the CPU reaches ADDR (repeatable; the first is\n"
+        "                             the start, e.g. the application's reset handler)\n"
+        "    --watch-write LO-HI      stores into SRAM LO-HI (also through address 0), flash\n"
+        "                             operations on flash LO-HI (repeatable)\n"
+        "    --watch-uart BYTE@MS     put BYTE on USART1's line MS ms after the start\n"
+        "    --watch-masked-ms N      report an exception pending with PRIMASK set this long (10)\n"
+        "    --watch-hold-boot-vectors  diagnostic: after the start, exceptions wait while address 0\n"
+        "                             maps flash instead of being taken through its table\n"
+        "exit: 0 stopped as asked, 2 usage, 3/4 --load unreadable/malformed, 6 --flash file,\n"
+        "      20 HardFault/lockup, 21 --until-uart not seen in time, 22 CPU asleep forever, 23 --strict\n",
         f);
 }
 
@@ -73,7 +73,7 @@ static int parse_num(const char *s, double *out)
 
 static const struct part_desc parts[] = {
 #define F0B_PART(code, name, id, fkb, pg, skb, vt) \
-    { name, id, (uint32_t)(fkb) * 1024u, pg, (uint32_t)(skb) * 1024u },
+    {name, id, (uint32_t)(fkb)*1024u, pg, (uint32_t)(skb)*1024u},
 #include "f0boot/parts.def"
 #undef F0B_PART
 };
@@ -98,18 +98,73 @@ static int o_part(struct optctx *x, const char *a)
     return BAD(x, "--part %s: unknown part (try stm32f030xc)", a);
 }
 
-static int o_flash(struct optctx *x, const char *a) { x->cli->flash_path = a; return 0; }
-static int o_uart(struct optctx *x, const char *a) { x->cli->uart = a; return 0; }
-static int o_port_file(struct optctx *x, const char *a) { x->cli->port_file = a; return 0; }
-static int o_summary(struct optctx *x, const char *a) { x->cli->summary = a; return 0; }
-static int o_profile(struct optctx *x, const char *a) { x->cli->profile = a; return 0; }
-static int o_realtime(struct optctx *x, const char *a) { (void)a; x->cli->realtime = 1; return 0; }
-static int o_fast(struct optctx *x, const char *a) { (void)a; x->cli->realtime = 0; return 0; }
-static int o_wait_host(struct optctx *x, const char *a) { (void)a; x->cli->wait_host = 1; return 0; }
-static int o_quiet(struct optctx *x, const char *a) { (void)a; x->cli->quiet = 1; return 0; }
-static int o_help(struct optctx *x, const char *a) { (void)a; x->cli->help = 1; return 0; }
-static int o_strict(struct optctx *x, const char *a) { (void)a; x->o->trace_unmodelled_stop = 1; return 0; }
-static int o_no_idle(struct optctx *x, const char *a) { (void)a; x->o->no_idle_skip = 1; return 0; }
+static int o_flash(struct optctx *x, const char *a)
+{
+    x->cli->flash_path = a;
+    return 0;
+}
+static int o_uart(struct optctx *x, const char *a)
+{
+    x->cli->uart = a;
+    return 0;
+}
+static int o_port_file(struct optctx *x, const char *a)
+{
+    x->cli->port_file = a;
+    return 0;
+}
+static int o_summary(struct optctx *x, const char *a)
+{
+    x->cli->summary = a;
+    return 0;
+}
+static int o_profile(struct optctx *x, const char *a)
+{
+    x->cli->profile = a;
+    return 0;
+}
+static int o_realtime(struct optctx *x, const char *a)
+{
+    (void)a;
+    x->cli->realtime = 1;
+    return 0;
+}
+static int o_fast(struct optctx *x, const char *a)
+{
+    (void)a;
+    x->cli->realtime = 0;
+    return 0;
+}
+static int o_wait_host(struct optctx *x, const char *a)
+{
+    (void)a;
+    x->cli->wait_host = 1;
+    return 0;
+}
+static int o_quiet(struct optctx *x, const char *a)
+{
+    (void)a;
+    x->cli->quiet = 1;
+    return 0;
+}
+static int o_help(struct optctx *x, const char *a)
+{
+    (void)a;
+    x->cli->help = 1;
+    return 0;
+}
+static int o_strict(struct optctx *x, const char *a)
+{
+    (void)a;
+    x->o->trace_unmodelled_stop = 1;
+    return 0;
+}
+static int o_no_idle(struct optctx *x, const char *a)
+{
+    (void)a;
+    x->o->no_idle_skip = 1;
+    return 0;
+}
 /* --watch and its options: parsed by watch.c; the name is the option's, without dashes */
 static int o_watch_any(struct optctx *x, const char *name, const char *a)
 {
@@ -117,11 +172,24 @@ static int o_watch_any(struct optctx *x, const char *name, const char *a)
 }
 static int o_watch(struct optctx *x, const char *a) { return o_watch_any(x, "watch", a); }
 static int o_watch_pc(struct optctx *x, const char *a) { return o_watch_any(x, "watch-pc", a); }
-static int o_watch_write(struct optctx *x, const char *a) { return o_watch_any(x, "watch-write", a); }
+static int o_watch_write(struct optctx *x, const char *a)
+{
+    return o_watch_any(x, "watch-write", a);
+}
 static int o_watch_uart(struct optctx *x, const char *a) { return o_watch_any(x, "watch-uart", a); }
-static int o_watch_masked(struct optctx *x, const char *a) { return o_watch_any(x, "watch-masked-ms", a); }
-static int o_watch_hold(struct optctx *x, const char *a) { return o_watch_any(x, "watch-hold-boot-vectors", a); }
-static int o_seed(struct optctx *x, const char *a) { x->o->seed = strtoull(a, NULL, 0); return 0; }
+static int o_watch_masked(struct optctx *x, const char *a)
+{
+    return o_watch_any(x, "watch-masked-ms", a);
+}
+static int o_watch_hold(struct optctx *x, const char *a)
+{
+    return o_watch_any(x, "watch-hold-boot-vectors", a);
+}
+static int o_seed(struct optctx *x, const char *a)
+{
+    x->o->seed = strtoull(a, NULL, 0);
+    return 0;
+}
 
 static int o_load(struct optctx *x, const char *a)
 {
@@ -257,7 +325,12 @@ static int o_hse_hz(struct optctx *x, const char *a)
     return 0;
 }
 
-static int o_sram_random(struct optctx *x, const char *a) { (void)a; x->o->sram_random = 1; return 0; }
+static int o_sram_random(struct optctx *x, const char *a)
+{
+    (void)a;
+    x->o->sram_random = 1;
+    return 0;
+}
 
 static int o_sram_word(struct optctx *x, const char *a)
 {
@@ -290,23 +363,44 @@ static const struct sim_opt {
     int arg;
     int (*set)(struct optctx *x, const char *a);
 } opts[] = {
-    { "part", 1, o_part }, { "flash", 1, o_flash }, { "load", 1, o_load },
-    { "boot", 1, o_boot }, { "uart", 1, o_uart }, { "port-file", 1, o_port_file },
-    { "usb-latency-ms", 1, o_usb_latency }, { "realtime", 0, o_realtime }, { "fast", 0, o_fast },
-    { "until-ms", 1, o_until_ms }, { "until-uart", 1, o_until_uart },
-    { "until-resets", 1, o_until_resets }, { "break", 1, o_break },
-    { "power-cut-flash-op", 1, o_power_cut_op }, { "power-cut-ms", 1, o_power_cut_ms },
-    { "uart-noise", 1, o_noise }, { "seed", 1, o_seed }, { "summary", 1, o_summary },
-    { "flash-prog-us", 1, o_prog_us }, { "flash-erase-ms", 1, o_erase_ms },
-    { "flash-mass-erase-ms", 1, o_mass_ms }, { "rom-baud", 1, o_rom_baud },
-    { "hse-hz", 1, o_hse_hz }, { "sram-random", 0, o_sram_random },
-    { "sram-word", 1, o_sram_word },
-    { "on-fault", 1, o_on_fault }, { "strict", 0, o_strict }, { "quiet", 0, o_quiet },
-    { "no-idle-skip", 0, o_no_idle }, { "profile", 1, o_profile },
-    { "wait-host", 0, o_wait_host }, { "help", 0, o_help },
-    { "watch", 1, o_watch }, { "watch-pc", 1, o_watch_pc }, { "watch-write", 1, o_watch_write },
-    { "watch-uart", 1, o_watch_uart }, { "watch-masked-ms", 1, o_watch_masked },
-    { "watch-hold-boot-vectors", 0, o_watch_hold },
+    {"part", 1, o_part},
+    {"flash", 1, o_flash},
+    {"load", 1, o_load},
+    {"boot", 1, o_boot},
+    {"uart", 1, o_uart},
+    {"port-file", 1, o_port_file},
+    {"usb-latency-ms", 1, o_usb_latency},
+    {"realtime", 0, o_realtime},
+    {"fast", 0, o_fast},
+    {"until-ms", 1, o_until_ms},
+    {"until-uart", 1, o_until_uart},
+    {"until-resets", 1, o_until_resets},
+    {"break", 1, o_break},
+    {"power-cut-flash-op", 1, o_power_cut_op},
+    {"power-cut-ms", 1, o_power_cut_ms},
+    {"uart-noise", 1, o_noise},
+    {"seed", 1, o_seed},
+    {"summary", 1, o_summary},
+    {"flash-prog-us", 1, o_prog_us},
+    {"flash-erase-ms", 1, o_erase_ms},
+    {"flash-mass-erase-ms", 1, o_mass_ms},
+    {"rom-baud", 1, o_rom_baud},
+    {"hse-hz", 1, o_hse_hz},
+    {"sram-random", 0, o_sram_random},
+    {"sram-word", 1, o_sram_word},
+    {"on-fault", 1, o_on_fault},
+    {"strict", 0, o_strict},
+    {"quiet", 0, o_quiet},
+    {"no-idle-skip", 0, o_no_idle},
+    {"profile", 1, o_profile},
+    {"wait-host", 0, o_wait_host},
+    {"help", 0, o_help},
+    {"watch", 1, o_watch},
+    {"watch-pc", 1, o_watch_pc},
+    {"watch-write", 1, o_watch_write},
+    {"watch-uart", 1, o_watch_uart},
+    {"watch-masked-ms", 1, o_watch_masked},
+    {"watch-hold-boot-vectors", 0, o_watch_hold},
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
@@ -333,11 +427,11 @@ int options_parse(int argc, char **argv, struct chip_opts *o, struct sim_cli *cl
                   size_t errlen)
 {
     struct option lo[NOPTS + 1];
-    struct optctx x = { o, cli, err, errlen };
+    struct optctx x = {o, cli, err, errlen};
     defaults(o, cli);
     for (size_t i = 0; i < NOPTS; i++)
-        lo[i] = (struct option){ opts[i].name, opts[i].arg, NULL, (int)(256 + i) };
-    lo[NOPTS] = (struct option){ 0, 0, 0, 0 };
+        lo[i] = (struct option){opts[i].name, opts[i].arg, NULL, (int)(256 + i)};
+    lo[NOPTS] = (struct option){0, 0, 0, 0};
     err[0] = 0;
     int opt;
     optind = 1;
@@ -347,7 +441,7 @@ int options_parse(int argc, char **argv, struct chip_opts *o, struct sim_cli *cl
             continue;
         }
         if (opt < 256 || opt >= 256 + (int)NOPTS)
-            return -1;                 /* getopt has said what is wrong */
+            return -1; /* getopt has said what is wrong */
         if (opts[opt - 256].set(&x, optarg) != 0)
             return -1;
     }

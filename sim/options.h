@@ -15,11 +15,11 @@ struct sim_cli {
     const char *flash_path, *uart, *port_file, *summary, *profile;
     const char *loads[SIM_MAX_LOADS];
     int nloads;
-    int realtime;       /* -1: the default for the UART kind */
+    int realtime; /* -1: the default for the UART kind */
     int wait_host;
     int quiet;
     int help;
-    struct watch_opts watch;   /* --watch and its options (watch.h) */
+    struct watch_opts watch; /* --watch and its options (watch.h) */
 };
 
 /* Parse argv into *o (defaults first) and *cli. 0 on success (cli->help: --help was given),

@@ -88,7 +88,7 @@ static void link_poll(void *ctx, struct chip *c)
     struct ring *in = host_input(p->h);
     int was_empty = ring_count(in) == 0;
     host_poll(p->h, in, wait_us);
-    p->polled_s = since_s(&p->start);   /* the wait may have ended early, on input */
+    p->polled_s = since_s(&p->start); /* the wait may have ended early, on input */
     if (host_nrst_low(p->h))
         hold_in_reset(p, c);
     if (was_empty && ring_count(in))

@@ -14,18 +14,19 @@ uint32_t block_cycles(const uint8_t *code, uint32_t size, uint32_t *ninsn)
     for (uint32_t i = 0; i + 1 < size + 1 && i < size; i += 2) {
         uint16_t h = (uint16_t)(code[i] | code[i + 1] << 8);
         n++;
-        if ((h >> 11) >= 0x1Du) {            /* 32-bit: BL, MSR, MRS, barriers */
+        if ((h >> 11) >= 0x1Du) { /* 32-bit: BL, MSR, MRS, barriers */
             cyc += 4;
             i += 2;
         } else if (((h >> 12) >= 5u && (h >> 12) <= 9u) || (h >> 11) == 9u ||
                    ((h >> 12) == 0xDu && (h >> 8) != 0xDFu)) {
-            cyc += 2;   /* load/store, LDR literal; conditional branch: average of taken/not */
+            cyc += 2; /* load/store, LDR literal; conditional branch: average of taken/not */
         } else if ((h & 0xF600u) == 0xB400u) {
-            cyc += 1u + (uint32_t)__builtin_popcount(h & 0x1FFu) + ((h & 0x0100u) && (h & 0x0800u) ? 2u : 0u);
+            cyc += 1u + (uint32_t)__builtin_popcount(h & 0x1FFu) +
+                   ((h & 0x0100u) && (h & 0x0800u) ? 2u : 0u);
         } else if ((h >> 12) == 0xCu) {
             cyc += 1u + (uint32_t)__builtin_popcount(h & 0xFFu);
         } else if ((h >> 11) == 0x1Cu || (h & 0xFF00u) == 0x4700u) {
-            cyc += 3;                        /* B, BX, BLX */
+            cyc += 3; /* B, BX, BLX */
         } else {
             cyc += 1;
         }
@@ -51,7 +52,7 @@ void profile_hit(struct chip *c, uint32_t addr, uint32_t ninsn, uint32_t cyc)
         c->prof_last = e;
         return;
     }
-    c->prof_last = NULL;   /* table full: more distinct blocks than any F0 image has */
+    c->prof_last = NULL; /* table full: more distinct blocks than any F0 image has */
 }
 
 int chip_profile_enable(struct chip *c)
@@ -82,9 +83,10 @@ int chip_profile_write(const struct chip *c, FILE *f)
             stall += c->prof[i].stall;
         }
     qsort(v, n, sizeof *v, prof_by_cost);
-    fprintf(f, "# f0sim profile: %zu blocks, %llu cycles executing, %llu cycles stalled on flash, "
-            "%llu cycles skipped idle (%u Hz)\n", n, (unsigned long long)total,
-            (unsigned long long)stall,
+    fprintf(f,
+            "# f0sim profile: %zu blocks, %llu cycles executing, %llu cycles stalled on flash, "
+            "%llu cycles skipped idle (%u Hz)\n",
+            n, (unsigned long long)total, (unsigned long long)stall,
             (unsigned long long)(c->idle_skipped_ps / (c->ps_per_cycle ? c->ps_per_cycle : 1u)),
             c->hclk);
     fprintf(f, "# block       runs        insns       cycles  flash-stall   share\n");
@@ -92,8 +94,8 @@ int chip_profile_write(const struct chip *c, FILE *f)
         fprintf(f, "0x%08x %10llu %12llu %12llu %12llu  %5.1f%%\n", v[i].addr,
                 (unsigned long long)v[i].runs, (unsigned long long)v[i].insns,
                 (unsigned long long)v[i].cycles, (unsigned long long)v[i].stall,
-                total + stall ? 100.0 * (double)(v[i].cycles + v[i].stall) / (double)(total + stall) : 0.0);
+                total + stall ? 100.0 * (double)(v[i].cycles + v[i].stall) / (double)(total + stall)
+                              : 0.0);
     free(v);
     return ferror(f) ? -1 : 0;
 }
-

@@ -11,7 +11,8 @@
 int exit_code_for(const struct chip *c)
 {
     switch (c->stop) {
-    case STOP_HARDFAULT: case STOP_LOCKUP: return SIM_EXIT_FAULT;
+    case STOP_HARDFAULT:
+    case STOP_LOCKUP: return SIM_EXIT_FAULT;
     case STOP_TIME: return c->o.until_uart ? SIM_EXIT_TIMEOUT : F0B_EXIT_OK;
     case STOP_SLEEP_FOREVER: return SIM_EXIT_STUCK;
     case STOP_ERROR: return SIM_EXIT_STRICT;
@@ -85,4 +86,3 @@ int write_summary(const char *path, const struct chip *c, int code, double host_
     json_end(&j);
     return out_close(&o, !ferror(f));
 }
-

@@ -6,10 +6,10 @@
 
 /* f0sim's own exit codes beyond the shared ones (docs/f0sim.md) */
 enum {
-    SIM_EXIT_FAULT = 20,        /* the firmware took a HardFault or locked up */
-    SIM_EXIT_TIMEOUT = 21,      /* --until-uart pattern not seen before --until-ms */
-    SIM_EXIT_STUCK = 22,        /* WFI with nothing that could ever wake the CPU */
-    SIM_EXIT_STRICT = 23,       /* --strict: an unmodelled register was touched */
+    SIM_EXIT_FAULT = 20,   /* the firmware took a HardFault or locked up */
+    SIM_EXIT_TIMEOUT = 21, /* --until-uart pattern not seen before --until-ms */
+    SIM_EXIT_STUCK = 22,   /* WFI with nothing that could ever wake the CPU */
+    SIM_EXIT_STRICT = 23,  /* --strict: an unmodelled register was touched */
 };
 
 /* The exit code for why the chip stopped. */

@@ -115,7 +115,7 @@ static long in_child(const char *path, int runs, struct stats *st, size_t *size,
         if (!buf || !t)
             _exit(1);
         /* runs == 0: the baseline, which only loads the input. */
-        for (int i = 0; i < (runs ? runs + 3 : 0); i++) {  /* 3 warm-up runs */
+        for (int i = 0; i < (runs ? runs + 3 : 0); i++) { /* 3 warm-up runs */
             double t0 = now_ms();
             n = pack_once(buf, len, &c);
             if (i >= 3)
@@ -131,7 +131,8 @@ static long in_child(const char *path, int runs, struct stats *st, size_t *size,
         _exit(0);
     }
     close(fd[1]);
-    if (read(fd[0], st, sizeof *st) != sizeof *st || read(fd[0], size, sizeof *size) != sizeof *size ||
+    if (read(fd[0], st, sizeof *st) != sizeof *st ||
+        read(fd[0], size, sizeof *size) != sizeof *size ||
         read(fd[0], crc, sizeof *crc) != sizeof *crc)
         return -1;
     close(fd[0]);
@@ -220,9 +221,11 @@ int main(int argc, char **argv)
         printf("  in-process pack   median %.3f  min %.3f  p10 %.3f  p90 %.3f  max %.3f\n",
                s.median, s.min, s.p10, s.p90, s.max);
         printf("  in-process peak RSS %ld KB (a child that only loads the input: %ld KB, "
-               "+%ld KB)\n", rss, base, rss - base);
+               "+%ld KB)\n",
+               rss, base, rss - base);
         printf("  f0boot pack       median %.3f  min %.3f  p10 %.3f  p90 %.3f  max %.3f"
-               "  (exec + read + pack + write)\n", c.median, c.min, c.p10, c.p90, c.max);
+               "  (exec + read + pack + write)\n",
+               c.median, c.min, c.p10, c.p90, c.max);
         printf("  f0boot peak RSS   %ld KB\n", crss);
     }
     return 0;

@@ -16,12 +16,12 @@ size_t esc_utf8_len(const unsigned char *s)
         return 0;
     for (size_t i = 1; i < n; i++) {
         if ((s[i] & 0xC0u) != 0x80u)
-            return 0;  /* also stops at the terminating NUL */
+            return 0; /* also stops at the terminating NUL */
         cp = cp << 6 | (s[i] & 0x3Fu);
     }
     if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
         (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;  /* overlong, past Unicode, or a surrogate */
+        return 0; /* overlong, past Unicode, or a surrogate */
     return n;
 }
 
@@ -29,7 +29,7 @@ int esc_is_control(const unsigned char *s, size_t n)
 {
     if (n == 1)
         return s[0] < 0x20 || s[0] == 0x7F;
-    return n == 2 && s[0] == 0xC2 && s[1] < 0xA0;  /* U+0080-U+009F */
+    return n == 2 && s[0] == 0xC2 && s[1] < 0xA0; /* U+0080-U+009F */
 }
 
 void esc_text(FILE *f, const char *str)

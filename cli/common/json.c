@@ -19,7 +19,7 @@ static void str(FILE *f, const char *text)
         } else if (*s == '"' || *s == '\\') {
             fprintf(f, "\\%c", *s++);
         } else if (esc_is_control(s, n)) {
-            fprintf(f, "\\u%04x", n == 1 ? *s : s[1]);  /* C1: U+0080-U+009F is C2 80-9F */
+            fprintf(f, "\\u%04x", n == 1 ? *s : s[1]); /* C1: U+0080-U+009F is C2 80-9F */
             s += n;
         } else {
             fwrite(s, 1, n, f);

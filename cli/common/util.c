@@ -142,8 +142,7 @@ int cli_read_file(const char *path, uint8_t **buf, size_t *len, char *msg, size_
 
 /* Write to a temporary file in the same directory as path, then rename it over path, so a
  * reader never sees a half-written file and a failure leaves nothing behind. */
-static int write_atomic(const char *path, const uint8_t *buf, size_t len, char *msg,
-                        size_t msglen)
+static int write_atomic(const char *path, const uint8_t *buf, size_t len, char *msg, size_t msglen)
 {
     static const char name[] = ".f0boot-pack-XXXXXX";
     const char *slash = strrchr(path, '/');
@@ -157,7 +156,7 @@ static int write_atomic(const char *path, const uint8_t *buf, size_t len, char *
         return F0B_EXIT_INTERNAL;
     }
     memcpy(tmp, path, dirlen);
-    memcpy(tmp + dirlen, name, sizeof name);   /* the buffer was sized for it, NUL included */
+    memcpy(tmp + dirlen, name, sizeof name); /* the buffer was sized for it, NUL included */
     fd = mkstemp(tmp);
     if (fd < 0) {
         snprintf(msg, msglen, "cannot create a file next to %s: %s", path, strerror(errno));
@@ -184,8 +183,7 @@ static int write_atomic(const char *path, const uint8_t *buf, size_t len, char *
 }
 
 /* A character device or FIFO: written to in place, never replaced. */
-static int write_stream(const char *path, const uint8_t *buf, size_t len, char *msg,
-                        size_t msglen)
+static int write_stream(const char *path, const uint8_t *buf, size_t len, char *msg, size_t msglen)
 {
     /* O_NONBLOCK: a FIFO nobody reads gives ENXIO instead of waiting forever. */
     int fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC), rc = F0B_EXIT_OK;
@@ -195,8 +193,7 @@ static int write_stream(const char *path, const uint8_t *buf, size_t len, char *
                  errno == ENXIO ? "nothing reads from it" : strerror(errno));
         return F0B_EXIT_OUTPUT;
     }
-    if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0 ||
-        write_all(fd, buf, len) != 0) {
+    if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0 || write_all(fd, buf, len) != 0) {
         snprintf(msg, msglen, "cannot write to %s: %s", path, strerror(errno));
         rc = F0B_EXIT_OUTPUT;
     }
@@ -213,11 +210,13 @@ int cli_write_file(const char *path, const uint8_t *buf, size_t len, char *msg, 
 
     if (stat(path, &st) != 0) {
         if (errno == ENOENT && lstat(path, &lst) == 0) {
-            snprintf(msg, msglen, "cannot write %s: it is a symbolic link to nothing (a "
-                     "missing file); remove it or give another output", path);
+            snprintf(msg, msglen,
+                     "cannot write %s: it is a symbolic link to nothing (a "
+                     "missing file); remove it or give another output",
+                     path);
             return F0B_EXIT_OUTPUT;
         }
-        return write_atomic(path, buf, len, msg, msglen);  /* a new file */
+        return write_atomic(path, buf, len, msg, msglen); /* a new file */
     }
     if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))
         return write_stream(path, buf, len, msg, msglen);
@@ -226,8 +225,10 @@ int cli_write_file(const char *path, const uint8_t *buf, size_t len, char *msg, 
         return F0B_EXIT_OUTPUT;
     }
     if (!S_ISREG(st.st_mode)) {
-        snprintf(msg, msglen, "will not replace %s: it is %s, not a regular file; give "
-                 "another output", path, kind_name(st.st_mode));
+        snprintf(msg, msglen,
+                 "will not replace %s: it is %s, not a regular file; give "
+                 "another output",
+                 path, kind_name(st.st_mode));
         return F0B_EXIT_OUTPUT;
     }
     if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
@@ -236,7 +237,7 @@ int cli_write_file(const char *path, const uint8_t *buf, size_t len, char *msg, 
             snprintf(msg, msglen, "cannot follow the link %s: %s", path, strerror(errno));
             return F0B_EXIT_OUTPUT;
         }
-        return write_atomic(real, buf, len, msg, msglen);  /* the link stays a link */
+        return write_atomic(real, buf, len, msg, msglen); /* the link stays a link */
     }
     return write_atomic(path, buf, len, msg, msglen);
 }

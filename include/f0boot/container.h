@@ -41,40 +41,40 @@
 #include <stdint.h>
 #include "f0boot/le.h"
 
-#define F0B_IMG_MAGIC         0x4D493046u  /* bytes "F0IM" (0x46 0x30 0x49 0x4D) read little-endian */
-#define F0B_IMG_HDR_VERSION   1u          /* plain */
-#define F0B_IMG_HDR_VERSION_ENC 2u        /* encrypted and authenticated (format v2) */
-#define F0B_IMG_HDR_SIZE      64u
+#define F0B_IMG_MAGIC           0x4D493046u /* bytes "F0IM" (0x46 0x30 0x49 0x4D) read little-endian */
+#define F0B_IMG_HDR_VERSION     1u          /* plain */
+#define F0B_IMG_HDR_VERSION_ENC 2u          /* encrypted and authenticated (format v2) */
+#define F0B_IMG_HDR_SIZE        64u
 
 #define F0B_IMG_OFF_MAGIC        0u
 #define F0B_IMG_OFF_HDR_VERSION  4u
 #define F0B_IMG_OFF_HDR_SIZE     6u
 #define F0B_IMG_OFF_FLAGS        8u
-#define F0B_IMG_OFF_LOAD_ADDR   12u
+#define F0B_IMG_OFF_LOAD_ADDR    12u
 #define F0B_IMG_OFF_PAYLOAD_SIZE 16u
-#define F0B_IMG_OFF_PAYLOAD_CRC 20u
-#define F0B_IMG_OFF_VT_LEN      24u
-#define F0B_IMG_OFF_PART        26u
-#define F0B_IMG_OFF_VER_MAJOR   28u
-#define F0B_IMG_OFF_VER_MINOR   29u
-#define F0B_IMG_OFF_VER_PATCH   30u
-#define F0B_IMG_OFF_VER_BUILD   32u
-#define F0B_IMG_OFF_PART_NAME   36u
-#define F0B_IMG_PART_NAME_LEN   16u
-#define F0B_IMG_OFF_INIT_SP     52u
-#define F0B_IMG_OFF_RESET_VEC   56u
-#define F0B_IMG_OFF_HDR_CRC     60u
+#define F0B_IMG_OFF_PAYLOAD_CRC  20u
+#define F0B_IMG_OFF_VT_LEN       24u
+#define F0B_IMG_OFF_PART         26u
+#define F0B_IMG_OFF_VER_MAJOR    28u
+#define F0B_IMG_OFF_VER_MINOR    29u
+#define F0B_IMG_OFF_VER_PATCH    30u
+#define F0B_IMG_OFF_VER_BUILD    32u
+#define F0B_IMG_OFF_PART_NAME    36u
+#define F0B_IMG_PART_NAME_LEN    16u
+#define F0B_IMG_OFF_INIT_SP      52u
+#define F0B_IMG_OFF_RESET_VEC    56u
+#define F0B_IMG_OFF_HDR_CRC      60u
 /* v2 only (in place of part_name) */
-#define F0B_IMG_OFF_NONCE       36u
-#define F0B_IMG_NONCE_LEN        8u
-#define F0B_IMG_OFF_HDR_MAC     44u
-#define F0B_IMG_HDR_MAC_LEN      8u
-#define F0B_IMG_TAG_LEN         16u      /* v2: the CMAC tag after the ciphertext */
-#define F0B_IMG_CTR_PAYLOAD     16u      /* v2: key-stream offset of payload byte 0 */
+#define F0B_IMG_OFF_NONCE   36u
+#define F0B_IMG_NONCE_LEN   8u
+#define F0B_IMG_OFF_HDR_MAC 44u
+#define F0B_IMG_HDR_MAC_LEN 8u
+#define F0B_IMG_TAG_LEN     16u /* v2: the CMAC tag after the ciphertext */
+#define F0B_IMG_CTR_PAYLOAD 16u /* v2: key-stream offset of payload byte 0 */
 
 /* flags */
-#define F0B_FLAG_VT_LEN_GUESSED  (1u << 0)  /* input did not say; vt_len is the part's maximum */
-#define F0B_FLAG_LINT_FORCED     (1u << 1)  /* packed with --force over a lint error */
+#define F0B_FLAG_VT_LEN_GUESSED (1u << 0) /* input did not say; vt_len is the part's maximum */
+#define F0B_FLAG_LINT_FORCED    (1u << 1) /* packed with --force over a lint error */
 
 /* Parsed, host-order view of a header. */
 struct f0b_img_hdr {
@@ -101,7 +101,7 @@ struct f0b_img_hdr {
 
 _Static_assert(F0B_IMG_OFF_HDR_CRC + 4 == F0B_IMG_HDR_SIZE, "container header is 64 bytes");
 _Static_assert(F0B_IMG_OFF_NONCE + F0B_IMG_NONCE_LEN == F0B_IMG_OFF_HDR_MAC &&
-               F0B_IMG_OFF_HDR_MAC + F0B_IMG_HDR_MAC_LEN == F0B_IMG_OFF_INIT_SP,
+                   F0B_IMG_OFF_HDR_MAC + F0B_IMG_HDR_MAC_LEN == F0B_IMG_OFF_INIT_SP,
                "v2: nonce and hdr_mac take part_name's place");
 _Static_assert(F0B_IMG_OFF_PART_NAME + F0B_IMG_PART_NAME_LEN == F0B_IMG_OFF_INIT_SP,
                "part_name ends where init_sp starts");
@@ -124,8 +124,8 @@ static inline void f0b_hdr_decode(const uint8_t raw[F0B_IMG_HDR_SIZE], struct f0
     h->ver_patch = f0b_get_le16(raw + F0B_IMG_OFF_VER_PATCH);
     h->ver_build = f0b_get_le32(raw + F0B_IMG_OFF_VER_BUILD);
     for (unsigned i = 0; i < F0B_IMG_PART_NAME_LEN; i++)
-        h->part_name[i] = h->hdr_version == F0B_IMG_HDR_VERSION_ENC ? '\0' :
-                          (char)raw[F0B_IMG_OFF_PART_NAME + i];
+        h->part_name[i] =
+            h->hdr_version == F0B_IMG_HDR_VERSION_ENC ? '\0' : (char)raw[F0B_IMG_OFF_PART_NAME + i];
     h->part_name[F0B_IMG_PART_NAME_LEN] = '\0';
     for (unsigned i = 0; i < F0B_IMG_NONCE_LEN; i++) {
         int enc = h->hdr_version == F0B_IMG_HDR_VERSION_ENC;

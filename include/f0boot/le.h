@@ -4,10 +4,7 @@
 
 #include <stdint.h>
 
-static inline uint16_t f0b_get_le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
+static inline uint16_t f0b_get_le16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
 
 static inline uint32_t f0b_get_le32(const uint8_t *p)
 {

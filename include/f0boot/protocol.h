@@ -48,20 +48,20 @@
 #define F0B_PROTO_MAJOR 2u
 #define F0B_PROTO_MINOR 2u
 
-#define F0B_FRAME_DELIM   0x00u
-#define F0B_FRAME_OVERHEAD 6u       /* type, seq, crc32 */
-#define F0B_DATA_MAX      1024u     /* largest data chunk in one DATA frame */
-#define F0B_DATA_HDR      6u        /* DATA payload: offset u32, flags u8, reserved u8 */
-#define F0B_MAX_PAYLOAD   (F0B_DATA_HDR + F0B_DATA_MAX)
-#define F0B_MAX_FRAME     (F0B_FRAME_OVERHEAD + F0B_MAX_PAYLOAD)
+#define F0B_FRAME_DELIM    0x00u
+#define F0B_FRAME_OVERHEAD 6u    /* type, seq, crc32 */
+#define F0B_DATA_MAX       1024u /* largest data chunk in one DATA frame */
+#define F0B_DATA_HDR       6u    /* DATA payload: offset u32, flags u8, reserved u8 */
+#define F0B_MAX_PAYLOAD    (F0B_DATA_HDR + F0B_DATA_MAX)
+#define F0B_MAX_FRAME      (F0B_FRAME_OVERHEAD + F0B_MAX_PAYLOAD)
 /* COBS adds one byte per 254 (and one at the start); plus the delimiter. */
-#define F0B_MAX_ENCODED   (F0B_MAX_FRAME + (F0B_MAX_FRAME / 254u) + 2u)
+#define F0B_MAX_ENCODED (F0B_MAX_FRAME + (F0B_MAX_FRAME / 254u) + 2u)
 
-#define F0B_RESP 0x80u              /* response type = request type | F0B_RESP */
+#define F0B_RESP 0x80u /* response type = request type | F0B_RESP */
 
 /* 1 if a frame of this type (request or response) carries zlib crc32 (INFO, frozen), 0 if
  * CRC-32/MPEG-2 (every other frame, NAK included). */
-#define F0B_FRAME_CRC_IS_ZLIB(type) (((type) & 0x7Fu) == 0x01u)
+#define F0B_FRAME_CRC_IS_ZLIB(type) (((type)&0x7Fu) == 0x01u)
 
 /* Request types. Payload layouts (after type and seq) are given for request -> response. */
 enum f0b_cmd {
@@ -127,93 +127,94 @@ enum f0b_cmd {
     F0B_CMD_PROTECT = 0x0A,
 };
 
-#define F0B_T_NAK 0xFFu             /* unsolicited: status u8, next u32; seq 0 */
+#define F0B_T_NAK 0xFFu /* unsolicited: status u8, next u32; seq 0 */
 
-#define F0B_DATA_SEEK 0x01u         /* DATA flags */
+#define F0B_DATA_SEEK 0x01u /* DATA flags */
 
-#define F0B_CRC_MAX_CHUNKS 256u
+#define F0B_CRC_MAX_CHUNKS  256u
 #define F0B_BAUD_CONFIRM_MS 500u
 
 /* Status codes (first payload byte of every response). */
 enum f0b_status {
     F0B_ST_OK = 0x00,
-    F0B_ST_BAD_FRAME = 0x01,        /* crc, length or COBS error */
+    F0B_ST_BAD_FRAME = 0x01, /* crc, length or COBS error */
     F0B_ST_UNKNOWN_CMD = 0x02,
-    F0B_ST_BAD_LEN = 0x03,          /* payload length wrong for the command */
-    F0B_ST_BAD_STATE = 0x04,        /* DATA/END without an open session */
-    F0B_ST_OUT_OF_ORDER = 0x05,     /* DATA beyond `next` without SEEK */
-    F0B_ST_NO_APP = 0x06,           /* BOOT with no committed, valid application */
-    F0B_ST_BAD_ARG = 0x07,          /* CRC range outside flash, unsupported baud, ... */
-    F0B_ST_VERSION = 0x08,          /* host protocol major not supported */
-    F0B_ST_DENIED = 0x09,           /* secure bootloader: request not served (CRC reads) */
+    F0B_ST_BAD_LEN = 0x03,      /* payload length wrong for the command */
+    F0B_ST_BAD_STATE = 0x04,    /* DATA/END without an open session */
+    F0B_ST_OUT_OF_ORDER = 0x05, /* DATA beyond `next` without SEEK */
+    F0B_ST_NO_APP = 0x06,       /* BOOT with no committed, valid application */
+    F0B_ST_BAD_ARG = 0x07,      /* CRC range outside flash, unsupported baud, ... */
+    F0B_ST_VERSION = 0x08,      /* host protocol major not supported */
+    F0B_ST_DENIED = 0x09,       /* secure bootloader: request not served (CRC reads) */
 
-    F0B_ST_HDR_MAGIC = 0x10,        /* not an f0boot container */
-    F0B_ST_HDR_VERSION = 0x11,      /* hdr_version or hdr_size not understood */
-    F0B_ST_HDR_CRC = 0x12,          /* header crc wrong */
-    F0B_ST_HDR_ADDR = 0x13,         /* load_addr is not the application region start */
-    F0B_ST_HDR_SIZE = 0x14,         /* payload empty or larger than the region */
-    F0B_ST_HDR_VT_LEN = 0x15,       /* vt_len not a multiple of 4, < 8 or > 192 */
-    F0B_ST_HDR_PART = 0x16,         /* built for another part */
-    F0B_ST_HDR_SP = 0x17,           /* initial SP not in SRAM or not 4-aligned */
-    F0B_ST_HDR_RESET = 0x18,        /* reset vector without Thumb bit or outside payload */
-    F0B_ST_HDR_MAC = 0x19,          /* encrypted image whose header MAC does not verify under
+    F0B_ST_HDR_MAGIC = 0x10,   /* not an f0boot container */
+    F0B_ST_HDR_VERSION = 0x11, /* hdr_version or hdr_size not understood */
+    F0B_ST_HDR_CRC = 0x12,     /* header crc wrong */
+    F0B_ST_HDR_ADDR = 0x13,    /* load_addr is not the application region start */
+    F0B_ST_HDR_SIZE = 0x14,    /* payload empty or larger than the region */
+    F0B_ST_HDR_VT_LEN = 0x15,  /* vt_len not a multiple of 4, < 8 or > 192 */
+    F0B_ST_HDR_PART = 0x16,    /* built for another part */
+    F0B_ST_HDR_SP = 0x17,      /* initial SP not in SRAM or not 4-aligned */
+    F0B_ST_HDR_RESET = 0x18,   /* reset vector without Thumb bit or outside payload */
+    F0B_ST_HDR_MAC = 0x19,     /* encrypted image whose header MAC does not verify under
                                      * the device's key: another product's key, or altered */
-    F0B_ST_HDR_PLAIN = 0x1A,        /* plain image refused by a secure bootloader */
-    F0B_ST_ROLLBACK = 0x1B,         /* image version lower than the installed one */
+    F0B_ST_HDR_PLAIN = 0x1A,   /* plain image refused by a secure bootloader */
+    F0B_ST_ROLLBACK = 0x1B,    /* image version lower than the installed one */
 
-    F0B_ST_FLASH_ERASE = 0x20,      /* PGERR during erase, or erased page not blank */
-    F0B_ST_FLASH_PROGRAM = 0x21,    /* PGERR, or read-back differs after programming */
-    F0B_ST_FLASH_PROTECTED = 0x22,  /* WRPRTERR */
-    F0B_ST_FLASH_TIMEOUT = 0x23,    /* BSY did not clear in time */
-    F0B_ST_VERIFY = 0x24,           /* read-back crc differs from payload_crc */
-    F0B_ST_MAC = 0x25,              /* tag over header and ciphertext wrong: not committed */
+    F0B_ST_FLASH_ERASE = 0x20,     /* PGERR during erase, or erased page not blank */
+    F0B_ST_FLASH_PROGRAM = 0x21,   /* PGERR, or read-back differs after programming */
+    F0B_ST_FLASH_PROTECTED = 0x22, /* WRPRTERR */
+    F0B_ST_FLASH_TIMEOUT = 0x23,   /* BSY did not clear in time */
+    F0B_ST_VERIFY = 0x24,          /* read-back crc differs from payload_crc */
+    F0B_ST_MAC = 0x25,             /* tag over header and ciphertext wrong: not committed */
 };
 
 /* INFO response, after the status byte. All little-endian. */
-#define F0B_INFO_PROTO_MAJOR   0u   /* u8 */
-#define F0B_INFO_PROTO_MINOR   1u   /* u8 */
-#define F0B_INFO_BL_MAJOR      2u   /* u8  bootloader version */
-#define F0B_INFO_BL_MINOR      3u   /* u8 */
-#define F0B_INFO_BL_PATCH      4u   /* u16 */
-#define F0B_INFO_CHIP_ID       6u   /* u16 DBGMCU_IDCODE.DEV_ID */
-#define F0B_INFO_PART          8u   /* u16 part code (parts.def) */
-#define F0B_INFO_PAGE_SIZE    10u   /* u16 */
-#define F0B_INFO_FLASH_SIZE   12u   /* u32 bytes */
-#define F0B_INFO_APP_START    16u   /* u32 */
-#define F0B_INFO_APP_SIZE     20u   /* u32 bytes available to the payload */
-#define F0B_INFO_MAX_DATA     24u   /* u16 data bytes per DATA frame */
-#define F0B_INFO_WINDOW       26u   /* u8  DATA frames the host may have unanswered */
-#define F0B_INFO_APP_STATE    27u   /* u8  enum f0b_app_state */
-#define F0B_INFO_FEATURES     28u   /* u32 F0B_FEAT_* */
-#define F0B_INFO_MAX_BAUD     32u   /* u32 */
-#define F0B_INFO_STAY_REASON  36u   /* u8  enum f0b_stay_reason: why the bootloader runs */
-#define F0B_INFO_RESERVED     37u   /* 1 byte, 0 */
-#define F0B_INFO_IDLE_MS      38u   /* u16 ms of silence after which a greeted bootloader
+#define F0B_INFO_PROTO_MAJOR 0u  /* u8 */
+#define F0B_INFO_PROTO_MINOR 1u  /* u8 */
+#define F0B_INFO_BL_MAJOR    2u  /* u8  bootloader version */
+#define F0B_INFO_BL_MINOR    3u  /* u8 */
+#define F0B_INFO_BL_PATCH    4u  /* u16 */
+#define F0B_INFO_CHIP_ID     6u  /* u16 DBGMCU_IDCODE.DEV_ID */
+#define F0B_INFO_PART        8u  /* u16 part code (parts.def) */
+#define F0B_INFO_PAGE_SIZE   10u /* u16 */
+#define F0B_INFO_FLASH_SIZE  12u /* u32 bytes */
+#define F0B_INFO_APP_START   16u /* u32 */
+#define F0B_INFO_APP_SIZE    20u /* u32 bytes available to the payload */
+#define F0B_INFO_MAX_DATA    24u /* u16 data bytes per DATA frame */
+#define F0B_INFO_WINDOW      26u /* u8  DATA frames the host may have unanswered */
+#define F0B_INFO_APP_STATE   27u /* u8  enum f0b_app_state */
+#define F0B_INFO_FEATURES    28u /* u32 F0B_FEAT_* */
+#define F0B_INFO_MAX_BAUD    32u /* u32 */
+#define F0B_INFO_STAY_REASON 36u /* u8  enum f0b_stay_reason: why the bootloader runs */
+#define F0B_INFO_RESERVED    37u /* 1 byte, 0 */
+#define F0B_INFO_IDLE_MS \
+    38u                     /* u16 ms of silence after which a greeted bootloader
                                      * starts a valid committed application (0: never) */
-#define F0B_INFO_RECORD       40u   /* 64 bytes: header in the boot record (0xFF if none) */
-#define F0B_INFO_SIZE        104u
+#define F0B_INFO_RECORD 40u /* 64 bytes: header in the boot record (0xFF if none) */
+#define F0B_INFO_SIZE   104u
 
-#define F0B_FEAT_BAUD   (1u << 0)
-#define F0B_FEAT_CRC    (1u << 1)
-#define F0B_FEAT_SEEK   (1u << 2)
-#define F0B_FEAT_RESET  (1u << 3)
-#define F0B_FEAT_ERASE  (1u << 7)   /* ERASE (2.1) */
-#define F0B_FEAT_ENCRYPTED (1u << 4)   /* secure build: takes encrypted images (format v2) */
-#define F0B_FEAT_PLAIN_OK  (1u << 5)   /* secure build that also takes plain images */
-#define F0B_FEAT_DOWNGRADE (1u << 6)   /* secure build that takes older versions */
-#define F0B_FEAT_PROTECT   (1u << 8)   /* PROTECT: read-out protection level 1 on request */
+#define F0B_FEAT_BAUD      (1u << 0)
+#define F0B_FEAT_CRC       (1u << 1)
+#define F0B_FEAT_SEEK      (1u << 2)
+#define F0B_FEAT_RESET     (1u << 3)
+#define F0B_FEAT_ERASE     (1u << 7) /* ERASE (2.1) */
+#define F0B_FEAT_ENCRYPTED (1u << 4) /* secure build: takes encrypted images (format v2) */
+#define F0B_FEAT_PLAIN_OK  (1u << 5) /* secure build that also takes plain images */
+#define F0B_FEAT_DOWNGRADE (1u << 6) /* secure build that takes older versions */
+#define F0B_FEAT_PROTECT   (1u << 8) /* PROTECT: read-out protection level 1 on request */
 
 enum f0b_app_state {
-    F0B_APP_NONE = 0,          /* boot record erased or unreadable */
-    F0B_APP_UNCOMMITTED = 1,   /* header written, commit word missing: update cut short */
-    F0B_APP_VALID = 2,         /* committed and its vectors check out */
-    F0B_APP_BAD = 3,           /* committed, but header or vectors fail the checks */
+    F0B_APP_NONE = 0,        /* boot record erased or unreadable */
+    F0B_APP_UNCOMMITTED = 1, /* header written, commit word missing: update cut short */
+    F0B_APP_VALID = 2,       /* committed and its vectors check out */
+    F0B_APP_BAD = 3,         /* committed, but header or vectors fail the checks */
 };
 
 enum f0b_stay_reason {
-    F0B_STAY_NO_APP = 0,       /* no valid committed application */
-    F0B_STAY_REQUEST = 1,      /* the application asked for an update */
-    F0B_STAY_GREETING = 2,     /* a host greeted during the boot window */
+    F0B_STAY_NO_APP = 0,   /* no valid committed application */
+    F0B_STAY_REQUEST = 1,  /* the application asked for an update */
+    F0B_STAY_GREETING = 2, /* a host greeted during the boot window */
 };
 
 #endif

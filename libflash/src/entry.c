@@ -18,7 +18,7 @@
     15                     /* greetings while waiting for a bootloader to start: a 50 ms
                              * boot window sees at least three */
 #define MIN_PHASE_MS   100 /* each way tried is given at least this, whatever --wait says */
-#define RESET_TRIES 3        /* reset sequences tried while the connect time lasts */
+#define RESET_TRIES    3   /* reset sequences tried while the connect time lasts */
 #define SLEEP_SLICE_MS 10
 
 const char *f0b_entry_str(enum f0b_entry_how how)

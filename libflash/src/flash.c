@@ -21,8 +21,8 @@ static int write_image(struct f0b_session *s, const uint8_t *hdr, const uint8_t 
                       sess_tries(s));
     if (st != F0B_ST_OK)
         return sess_fail_status(s, st);
-    snprintf(msg, sizeof msg, "writing %u bytes (%u of %u pages) at %u baud",
-             p->wbytes, p->npages - res->pages_skipped, p->npages, s->baud);
+    snprintf(msg, sizeof msg, "writing %u bytes (%u of %u pages) at %u baud", p->wbytes,
+             p->npages - res->pages_skipped, p->npages, s->baud);
     sess_event(s, F0B_EV_PHASE, "write", msg, 0, p->wbytes);
     return f0b_stream(s, payload, p, res);
 }
@@ -37,9 +37,10 @@ static int boot_after(struct f0b_session *s, struct f0b_flash_result *res)
          * device leaves right after sending it, so a lost answer cannot be asked for
          * again). The bootloader starts this application at the next reset anyway. */
         res->boot_unconfirmed = 1;
-        sess_event(s, F0B_EV_WARN, "boot", "BOOT was not acknowledged: the application is "
-                   "verified and committed; if it is not running, reset the board", res->bytes,
-                   res->bytes);
+        sess_event(s, F0B_EV_WARN, "boot",
+                   "BOOT was not acknowledged: the application is "
+                   "verified and committed; if it is not running, reset the board",
+                   res->bytes, res->bytes);
         return 0;
     }
     if (rc == 0)
@@ -52,9 +53,9 @@ static int run_steps(struct f0b_session *s, const uint8_t *hdr, const uint8_t *p
 {
     int enc = f0b_get_le16(hdr + F0B_IMG_OFF_HDR_VERSION) == F0B_IMG_HDR_VERSION_ENC;
     /* Encrypted: the device echoes the header's (encrypted) payload_crc after its checks. */
-    int rc = f0b_plan_init(p, &s->info, res->bytes, enc ?
-                           f0b_get_le32(hdr + F0B_IMG_OFF_PAYLOAD_CRC) :
-                           (uint32_t)crc32(0L, payload, res->bytes));
+    int rc = f0b_plan_init(p, &s->info, res->bytes,
+                           enc ? f0b_get_le32(hdr + F0B_IMG_OFF_PAYLOAD_CRC)
+                               : (uint32_t)crc32(0L, payload, res->bytes));
 
     if (rc < 0)
         return rc;
@@ -73,8 +74,8 @@ static int run_steps(struct f0b_session *s, const uint8_t *hdr, const uint8_t *p
     return s->o.no_boot ? 0 : boot_after(s, res);
 }
 
-int f0b_sess_flash(struct f0b_session *s, const uint8_t *hdr, const uint8_t *payload,
-                   uint32_t size, struct f0b_flash_result *res)
+int f0b_sess_flash(struct f0b_session *s, const uint8_t *hdr, const uint8_t *payload, uint32_t size,
+                   struct f0b_flash_result *res)
 {
     struct f0b_plan p;
     uint64_t t0 = sess_now(s);

@@ -43,10 +43,7 @@ static int loop_nop(void *ctx)
     return 0;
 }
 
-static void loop_close(void *ctx)
-{
-    (void)ctx;
-}
+static void loop_close(void *ctx) { (void)ctx; }
 
 static uint64_t loop_now(void *ctx)
 {

@@ -7,8 +7,7 @@
 #include <zlib.h>
 #include "update.h"
 
-int f0b_plan_init(struct f0b_plan *p, const struct f0b_dev_info *d, uint32_t size,
-                  uint32_t crc)
+int f0b_plan_init(struct f0b_plan *p, const struct f0b_dev_info *d, uint32_t size, uint32_t crc)
 {
     memset(p, 0, sizeof *p);
     if (size == 0 || d->page_size < 2 || d->max_data < 2)
@@ -19,7 +18,7 @@ int f0b_plan_init(struct f0b_plan *p, const struct f0b_dev_info *d, uint32_t siz
     p->chunk = d->max_data < F0B_DATA_MAX ? d->max_data : F0B_DATA_MAX;
     if (p->chunk > p->page)
         p->chunk = p->page;
-    while (p->page % p->chunk)  /* keep chunks inside pages so a SEEK lands on a page */
+    while (p->page % p->chunk) /* keep chunks inside pages so a SEEK lands on a page */
         p->chunk -= 2;
     p->npages = (size + p->page - 1) / p->page;
     p->need = malloc(p->npages);
@@ -99,8 +98,7 @@ int f0b_plan_skip_unchanged(struct f0b_session *s, struct f0b_plan *p, const uin
     }
     if (!s->o.skip_unchanged || p->tag || !(d->features & F0B_FEAT_CRC))
         return 0;
-    sess_event(s, F0B_EV_PHASE, "check", "comparing the image with the device's flash", 0,
-               p->size);
+    sess_event(s, F0B_EV_PHASE, "check", "comparing the image with the device's flash", 0, p->size);
     if (memcmp(d->record, hdr, F0B_IMG_HDR_SIZE) == 0 && d->app_state == F0B_APP_VALID) {
         rc = f0b_sess_crc(s, d->app_start, p->size, 0, &dcrc, 1);
         if (rc < 0)

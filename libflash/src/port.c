@@ -9,16 +9,18 @@
 #include "transport.h"
 #include "tty.h"
 
-static int open_spec(struct f0b_port *p, const char *spec, uint32_t baud, int timeout_ms,
-                     char *err, size_t errlen)
+static int open_spec(struct f0b_port *p, const char *spec, uint32_t baud, int timeout_ms, char *err,
+                     size_t errlen)
 {
     if (strncmp(spec, "socket://", 9) == 0)
         return f0b_socket_open(p, spec + 9, timeout_ms, err, errlen);
     if (strncmp(spec, "rfc2217://", 10) == 0)
         return f0b_rfc2217_open(p, spec + 10, baud, timeout_ms, err, errlen);
     if (strstr(spec, "://")) {
-        snprintf(err, errlen, "%s: unsupported port scheme (use socket://HOST:PORT, "
-                 "rfc2217://HOST:PORT or a serial device name)", spec);
+        snprintf(err, errlen,
+                 "%s: unsupported port scheme (use socket://HOST:PORT, "
+                 "rfc2217://HOST:PORT or a serial device name)",
+                 spec);
         return F0B_E_ARG;
     }
 #if defined(_WIN32)
@@ -28,8 +30,8 @@ static int open_spec(struct f0b_port *p, const char *spec, uint32_t baud, int ti
 #endif
 }
 
-int f0b_port_open(struct f0b_port *p, const char *spec, uint32_t baud, int timeout_ms,
-                  char *err, size_t errlen)
+int f0b_port_open(struct f0b_port *p, const char *spec, uint32_t baud, int timeout_ms, char *err,
+                  size_t errlen)
 {
     int rc;
 

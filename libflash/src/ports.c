@@ -153,16 +153,17 @@ static int scan_one(struct f0b_port_info *pi, const char *root, const char *name
     snprintf(cls, sizeof cls, "%s/sys/class/tty/%s", root, name);
     snprintf(p, sizeof p, "%s/device", cls);
     if (!realpath(p, devpath))
-        return 0;           /* a virtual terminal, the console, ptmx: no hardware */
+        return 0; /* a virtual terminal, the console, ptmx: no hardware */
     read_attr(cls, "type", type, sizeof type);
     if (strcmp(type, "0") == 0)
-        return 0;           /* serial_core port with no UART detected (PORT_UNKNOWN) */
+        return 0; /* serial_core port with no UART detected (PORT_UNKNOWN) */
     if (strlen(name) >= sizeof pi->name)
         return 0;
     snprintf(pi->name, sizeof pi->name, "%s", name);
     snprintf(pi->dev, sizeof pi->dev, "/dev/%s", name);
     pi->transport = strncmp(name, "rfcomm", 6) == 0 || strstr(devpath, "/bluetooth/")
-                    ? F0B_PT_BLUETOOTH : F0B_PT_NATIVE;
+                        ? F0B_PT_BLUETOOTH
+                        : F0B_PT_NATIVE;
     usb_details(pi, devpath);
     snprintf(dev, sizeof dev, "%s/dev/%s", root, name);
     if (realpath(dev, p))
@@ -179,7 +180,7 @@ static int list_sysfs(struct f0b_port_list *l, const char *root)
 
     snprintf(dir, sizeof dir, "%s/sys/class/tty", root);
     if (!(d = opendir(dir)))
-        return 0;           /* no sysfs (a container without /sys): no ports */
+        return 0; /* no sysfs (a container without /sys): no ports */
     while ((e = readdir(d))) {
         struct f0b_port_info pi;
         if (e->d_name[0] == '.')
@@ -224,8 +225,7 @@ static int list_sp(struct f0b_port_list *l)
         case SP_TRANSPORT_BLUETOOTH: pi->transport = F0B_PT_BLUETOOTH; break;
         default: pi->transport = F0B_PT_NATIVE; break;
         }
-        if (pi->transport == F0B_PT_USB &&
-            sp_get_port_usb_vid_pid(ports[i], &vid, &pid) == SP_OK) {
+        if (pi->transport == F0B_PT_USB && sp_get_port_usb_vid_pid(ports[i], &vid, &pid) == SP_OK) {
             pi->has_usb = 1;
             pi->vid = (uint16_t)vid;
             pi->pid = (uint16_t)pid;
@@ -311,8 +311,10 @@ int f0b_port_sel_parse(const char *spec, struct f0b_port_sel *sel, char *err, si
     }
     return 1;
 bad:
-    snprintf(err, errlen, "%s: expected usb:VID:PID[:SERIAL] with VID and PID in hex (1-4 "
-             "digits, or * for any), e.g. usb:0403:6001 or usb:0403:6001:A10K3ZQW", spec);
+    snprintf(err, errlen,
+             "%s: expected usb:VID:PID[:SERIAL] with VID and PID in hex (1-4 "
+             "digits, or * for any), e.g. usb:0403:6001 or usb:0403:6001:A10K3ZQW",
+             spec);
     return F0B_E_ARG;
 }
 
@@ -369,8 +371,8 @@ void f0b_ports_summary(const struct f0b_port_list *l, char *buf, size_t len)
     }
 }
 
-int f0b_ports_select(const struct f0b_port_list *l, const char *spec, size_t *index,
-                     char *err, size_t errlen)
+int f0b_ports_select(const struct f0b_port_list *l, const char *spec, size_t *index, char *err,
+                     size_t errlen)
 {
     struct f0b_port_sel sel;
     size_t hits = 0, first = 0, k = 0;
@@ -425,13 +427,13 @@ static int not_found(const char *spec, const char *why, char *err, size_t errlen
         f0b_ports_free(&l);
         k = strlen(err);
     }
-    cat(err, errlen, &k, " (a port on another machine: socket://HOST:PORT or "
+    cat(err, errlen, &k,
+        " (a port on another machine: socket://HOST:PORT or "
         "rfc2217://HOST:PORT)");
     return F0B_E_PORT;
 }
 
-static int resolve_selector(const char *spec, char *path, size_t pathlen, char *err,
-                            size_t errlen)
+static int resolve_selector(const char *spec, char *path, size_t pathlen, char *err, size_t errlen)
 {
     struct f0b_port_list l;
     size_t i;
@@ -458,7 +460,8 @@ int f0b_port_resolve(const char *spec, char *path, size_t pathlen, char *err, si
     if (strncmp(spec, "usb:", 4) == 0)
         return resolve_selector(spec, path, pathlen, err, errlen);
     if (!spec[0]) {
-        snprintf(err, errlen, "empty port name: name a device (/dev/ttyUSB0, ttyUSB0), a "
+        snprintf(err, errlen,
+                 "empty port name: name a device (/dev/ttyUSB0, ttyUSB0), a "
                  "selector (usb:VID:PID[:SERIAL]) or socket://HOST:PORT");
         return F0B_E_ARG;
     }

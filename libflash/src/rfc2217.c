@@ -16,18 +16,33 @@
  * COM-PORT-OPTION (44) subnegotiations set the far UART: the client sends code n, the
  * server answers code 100 + n with the value it actually set. */
 enum {
-    TN_SE = 240, TN_SB = 250, TN_WILL = 251, TN_WONT = 252, TN_DO = 253, TN_DONT = 254,
+    TN_SE = 240,
+    TN_SB = 250,
+    TN_WILL = 251,
+    TN_WONT = 252,
+    TN_DO = 253,
+    TN_DONT = 254,
     TN_IAC = 255,
-    TN_OPT_BINARY = 0, TN_OPT_SGA = 3, TN_OPT_COMPORT = 44,
+    TN_OPT_BINARY = 0,
+    TN_OPT_SGA = 3,
+    TN_OPT_COMPORT = 44,
 };
 
 enum {
-    CPC_SET_BAUDRATE = 1, CPC_SET_DATASIZE = 2, CPC_SET_PARITY = 3, CPC_SET_STOPSIZE = 4,
+    CPC_SET_BAUDRATE = 1,
+    CPC_SET_DATASIZE = 2,
+    CPC_SET_PARITY = 3,
+    CPC_SET_STOPSIZE = 4,
     CPC_SET_CONTROL = 5,
-    CPC_SERVER = 100,           /* added to the code in the server's answers */
-    CPC_PARITY_NONE = 1, CPC_STOPSIZE_1 = 1, CPC_CONTROL_NONE = 1,
+    CPC_SERVER = 100, /* added to the code in the server's answers */
+    CPC_PARITY_NONE = 1,
+    CPC_STOPSIZE_1 = 1,
+    CPC_CONTROL_NONE = 1,
     /* SET-CONTROL values for the modem lines (RFC 2217: "ON" asserts the line) */
-    CPC_DTR_ON = 8, CPC_DTR_OFF = 9, CPC_RTS_ON = 11, CPC_RTS_OFF = 12,
+    CPC_DTR_ON = 8,
+    CPC_DTR_OFF = 9,
+    CPC_RTS_ON = 11,
+    CPC_RTS_OFF = 12,
 };
 
 /* Option states after RFC 1143 (the Q method, without the queue bit): answer a request only
@@ -38,19 +53,19 @@ enum tn_state { TS_DATA, TS_IAC, TS_VERB, TS_SB_OPT, TS_SB, TS_SB_IAC };
 
 struct rfc {
     int fd;
-    const char *hostport;       /* for messages while opening */
+    const char *hostport; /* for messages while opening */
     enum tn_state st;
-    uint8_t verb;               /* WILL/WONT/DO/DONT waiting for its option byte */
+    uint8_t verb; /* WILL/WONT/DO/DONT waiting for its option byte */
     uint8_t sb_opt;
-    uint8_t sb[16];             /* longer subnegotiations are cut (none we read is longer) */
+    uint8_t sb[16]; /* longer subnegotiations are cut (none we read is longer) */
     size_t sb_n;
-    uint8_t us[256], him[256];  /* Q_* per option: what we do, what the server does */
-    int refused;                /* the server said no to COM-PORT-OPTION */
-    int failed;                 /* an answer to the server could not be sent */
-    unsigned acked;             /* bit n: answer 100 + n seen since the request was sent */
+    uint8_t us[256], him[256]; /* Q_* per option: what we do, what the server does */
+    int refused;               /* the server said no to COM-PORT-OPTION */
+    int failed;                /* an answer to the server could not be sent */
+    unsigned acked;            /* bit n: answer 100 + n seen since the request was sent */
     uint32_t ack_val[CPC_SET_CONTROL + 1];
-    int ack_ms;                 /* how long to wait for the server's answers */
-    uint8_t *q;                 /* data that arrived while waiting for an answer */
+    int ack_ms; /* how long to wait for the server's answers */
+    uint8_t *q; /* data that arrived while waiting for an answer */
     size_t qn, qcap;
 };
 
@@ -62,7 +77,7 @@ static void tn_send(struct rfc *r, const uint8_t *p, size_t n)
 
 static void tn_reply(struct rfc *r, uint8_t verb, uint8_t opt)
 {
-    uint8_t m[3] = { TN_IAC, verb, opt };
+    uint8_t m[3] = {TN_IAC, verb, opt};
 
     tn_send(r, m, sizeof m);
 }
@@ -89,11 +104,11 @@ static void cpc_send(struct rfc *r, uint8_t code, const uint8_t *val, size_t n)
 
 static void cpc_send_baud(struct rfc *r, uint32_t baud)
 {
-    uint8_t v[4] = { (uint8_t)(baud >> 24), (uint8_t)(baud >> 16), (uint8_t)(baud >> 8),
-                     (uint8_t)baud };
+    uint8_t v[4] = {(uint8_t)(baud >> 24), (uint8_t)(baud >> 16), (uint8_t)(baud >> 8),
+                    (uint8_t)baud};
 
     r->acked &= ~(1u << CPC_SET_BAUDRATE);
-    cpc_send(r, CPC_SET_BAUDRATE, v, 4);    /* network byte order (RFC 2217) */
+    cpc_send(r, CPC_SET_BAUDRATE, v, 4); /* network byte order (RFC 2217) */
 }
 
 /* Our answer to a request to enable (yes) or disable an option whose state is *q: the verb
@@ -144,7 +159,7 @@ static void tn_sb_end(struct rfc *r)
         return;
     code = r->sb[0] - CPC_SERVER;
     if (code < CPC_SET_BAUDRATE || code > CPC_SET_CONTROL)
-        return;                 /* notifications (line/modem state, flow control): no use */
+        return; /* notifications (line/modem state, flow control): no use */
     for (size_t i = 1; i < r->sb_n && i <= 4; i++)
         v = v << 8 | r->sb[i];
     r->ack_val[code] = v;
@@ -160,7 +175,7 @@ static void tn_command(struct rfc *r, uint8_t c)
     } else if (c == TN_SB) {
         r->st = TS_SB_OPT;
     } else {
-        r->st = TS_DATA;        /* NOP, GA, DM, BRK...: nothing for a byte stream */
+        r->st = TS_DATA; /* NOP, GA, DM, BRK...: nothing for a byte stream */
     }
 }
 
@@ -212,7 +227,7 @@ static size_t tn_feed(struct rfc *r, const uint8_t *in, size_t n, uint8_t *out)
                 tn_sb_end(r);
                 r->st = TS_DATA;
             } else {
-                tn_command(r, c);   /* an unterminated subnegotiation: drop it */
+                tn_command(r, c); /* an unterminated subnegotiation: drop it */
             }
             break;
         }
@@ -338,7 +353,7 @@ static int rfc_set_baud(void *ctx, uint32_t baud)
 static int rfc_set_lines(void *ctx, int dtr, int rts)
 {
     struct rfc *r = ctx;
-    const uint8_t v[2] = { dtr ? CPC_DTR_ON : CPC_DTR_OFF, rts ? CPC_RTS_ON : CPC_RTS_OFF };
+    const uint8_t v[2] = {dtr ? CPC_DTR_ON : CPC_DTR_OFF, rts ? CPC_RTS_ON : CPC_RTS_OFF};
 
     if (r->us[TN_OPT_COMPORT] != Q_YES)
         return F0B_E_IO;
@@ -354,7 +369,7 @@ static int rfc_set_lines(void *ctx, int dtr, int rts)
 
 static int rfc_drain(void *ctx)
 {
-    (void)ctx;                  /* the server's UART sends in its own time */
+    (void)ctx; /* the server's UART sends in its own time */
     return 0;
 }
 
@@ -381,22 +396,20 @@ static void rfc_close(void *ctx)
 }
 
 static const struct f0b_port_ops rfc_ops = {
-    rfc_read, rfc_write, rfc_set_baud, rfc_drain, rfc_flush, rfc_close, NULL, rfc_set_lines,
-    NULL,
+    rfc_read, rfc_write, rfc_set_baud, rfc_drain, rfc_flush, rfc_close, NULL, rfc_set_lines, NULL,
 };
 
 /* Negotiate COM-PORT-OPTION and set the far UART to 8N1 at baud, no flow control. */
 static int rfc_configure(struct rfc *r, uint32_t baud, char *err, size_t errlen)
 {
     static const uint8_t hello[] = {
-        TN_IAC, TN_WILL, TN_OPT_BINARY, TN_IAC, TN_DO, TN_OPT_BINARY,
-        TN_IAC, TN_WILL, TN_OPT_SGA, TN_IAC, TN_DO, TN_OPT_SGA,
-        TN_IAC, TN_WILL, TN_OPT_COMPORT,
+        TN_IAC,        TN_WILL,    TN_OPT_BINARY, TN_IAC,     TN_DO,
+        TN_OPT_BINARY, TN_IAC,     TN_WILL,       TN_OPT_SGA, TN_IAC,
+        TN_DO,         TN_OPT_SGA, TN_IAC,        TN_WILL,    TN_OPT_COMPORT,
     };
-    const uint8_t b8 = 8, none = CPC_PARITY_NONE, one = CPC_STOPSIZE_1,
-                  noflow = CPC_CONTROL_NONE;
-    const unsigned all = 1u << CPC_SET_BAUDRATE | 1u << CPC_SET_DATASIZE |
-                         1u << CPC_SET_PARITY | 1u << CPC_SET_STOPSIZE | 1u << CPC_SET_CONTROL;
+    const uint8_t b8 = 8, none = CPC_PARITY_NONE, one = CPC_STOPSIZE_1, noflow = CPC_CONTROL_NONE;
+    const unsigned all = 1u << CPC_SET_BAUDRATE | 1u << CPC_SET_DATASIZE | 1u << CPC_SET_PARITY |
+                         1u << CPC_SET_STOPSIZE | 1u << CPC_SET_CONTROL;
     int rc;
 
     r->us[TN_OPT_BINARY] = r->him[TN_OPT_BINARY] = Q_WANT;
@@ -410,15 +423,18 @@ static int rfc_configure(struct rfc *r, uint32_t baud, char *err, size_t errlen)
         return F0B_E_PORT;
     }
     if (r->refused) {
-        snprintf(err, errlen, "rfc2217://%s: the server refuses COM-PORT-CONTROL (RFC 2217): "
+        snprintf(err, errlen,
+                 "rfc2217://%s: the server refuses COM-PORT-CONTROL (RFC 2217): "
                  "turn it on (ser2net: a telnet(rfc2217) accepter) or use socket://%s for raw "
-                 "TCP", r->hostport, r->hostport);
+                 "TCP",
+                 r->hostport, r->hostport);
         return F0B_E_PORT;
     }
     if (rc == 0) {
-        snprintf(err, errlen, "rfc2217://%s: no telnet answer to COM-PORT-CONTROL in %d ms: "
-                 "is this an RFC 2217 port? (for raw TCP use socket://%s)", r->hostport,
-                 r->ack_ms, r->hostport);
+        snprintf(err, errlen,
+                 "rfc2217://%s: no telnet answer to COM-PORT-CONTROL in %d ms: "
+                 "is this an RFC 2217 port? (for raw TCP use socket://%s)",
+                 r->hostport, r->ack_ms, r->hostport);
         return F0B_E_PORT;
     }
     /* In the order RFC 2217 recommends (rate, size, parity, stop bits), then flow control. */
@@ -430,28 +446,36 @@ static int rfc_configure(struct rfc *r, uint32_t baud, char *err, size_t errlen)
     cpc_send(r, CPC_SET_CONTROL, &noflow, 1);
     rc = r->failed ? F0B_E_IO : rfc_wait(r, all, r->ack_ms);
     if (rc != 1 || r->refused) {
-        snprintf(err, errlen, "rfc2217://%s: the server did not confirm the port settings "
-                 "(%s)", r->hostport, rc < 0 ? "connection broke" : r->refused ?
-                 "COM-PORT-CONTROL withdrawn" : "no answer in time");
+        snprintf(err, errlen,
+                 "rfc2217://%s: the server did not confirm the port settings "
+                 "(%s)",
+                 r->hostport,
+                 rc < 0       ? "connection broke"
+                 : r->refused ? "COM-PORT-CONTROL withdrawn"
+                              : "no answer in time");
         return F0B_E_PORT;
     }
     if (r->ack_val[CPC_SET_BAUDRATE] != baud) {
-        snprintf(err, errlen, "rfc2217://%s: the server set %u baud instead of %u (a rate its "
-                 "UART cannot do?)", r->hostport, r->ack_val[CPC_SET_BAUDRATE], baud);
+        snprintf(err, errlen,
+                 "rfc2217://%s: the server set %u baud instead of %u (a rate its "
+                 "UART cannot do?)",
+                 r->hostport, r->ack_val[CPC_SET_BAUDRATE], baud);
         return F0B_E_PORT;
     }
     if (r->ack_val[CPC_SET_DATASIZE] != b8 || r->ack_val[CPC_SET_PARITY] != none ||
         r->ack_val[CPC_SET_STOPSIZE] != one) {
-        snprintf(err, errlen, "rfc2217://%s: the server cannot set 8N1 (it answered data size "
-                 "%u, parity %u, stop size %u)", r->hostport, r->ack_val[CPC_SET_DATASIZE],
-                 r->ack_val[CPC_SET_PARITY], r->ack_val[CPC_SET_STOPSIZE]);
+        snprintf(err, errlen,
+                 "rfc2217://%s: the server cannot set 8N1 (it answered data size "
+                 "%u, parity %u, stop size %u)",
+                 r->hostport, r->ack_val[CPC_SET_DATASIZE], r->ack_val[CPC_SET_PARITY],
+                 r->ack_val[CPC_SET_STOPSIZE]);
         return F0B_E_PORT;
     }
     return 0;
 }
 
-int f0b_rfc2217_open(struct f0b_port *p, const char *hostport, uint32_t baud,
-                     int timeout_ms, char *err, size_t errlen)
+int f0b_rfc2217_open(struct f0b_port *p, const char *hostport, uint32_t baud, int timeout_ms,
+                     char *err, size_t errlen)
 {
     struct rfc *r = NULL;
     int fd, rc;
@@ -469,10 +493,10 @@ int f0b_rfc2217_open(struct f0b_port *p, const char *hostport, uint32_t baud,
     r->ack_ms = timeout_ms > 0 ? timeout_ms : 1000;
     rc = rfc_configure(r, baud, err, errlen);
     if (rc == 0) {
-        r->hostport = NULL;     /* the caller's string: not kept beyond open */
+        r->hostport = NULL; /* the caller's string: not kept beyond open */
         p->ops = &rfc_ops;
         p->ctx = r;
-        p->is_socket = 0;       /* set_baud does change the far UART */
+        p->is_socket = 0; /* set_baud does change the far UART */
     }
 done:
     if (rc != 0) {
@@ -483,4 +507,3 @@ done:
     }
     return rc;
 }
-

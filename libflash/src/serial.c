@@ -8,7 +8,8 @@
 
 static int ser_read(void *ctx, uint8_t *buf, size_t max, int timeout_ms)
 {
-    enum sp_return r = sp_blocking_read_next(ctx, buf, max, timeout_ms > 0 ? (unsigned)timeout_ms : 1u);
+    enum sp_return r =
+        sp_blocking_read_next(ctx, buf, max, timeout_ms > 0 ? (unsigned)timeout_ms : 1u);
     return r < 0 ? F0B_E_IO : (int)r;
 }
 
@@ -25,15 +26,9 @@ static int ser_set_baud(void *ctx, uint32_t baud)
     return sp_set_baudrate(ctx, (int)baud) == SP_OK ? 0 : F0B_E_IO;
 }
 
-static int ser_drain(void *ctx)
-{
-    return sp_drain(ctx) == SP_OK ? 0 : F0B_E_IO;
-}
+static int ser_drain(void *ctx) { return sp_drain(ctx) == SP_OK ? 0 : F0B_E_IO; }
 
-static int ser_flush(void *ctx)
-{
-    return sp_flush(ctx, SP_BUF_INPUT) == SP_OK ? 0 : F0B_E_IO;
-}
+static int ser_flush(void *ctx) { return sp_flush(ctx, SP_BUF_INPUT) == SP_OK ? 0 : F0B_E_IO; }
 
 static void ser_close(void *ctx)
 {
@@ -57,8 +52,10 @@ int f0b_serial_open(struct f0b_port *p, const char *name, uint32_t baud, char *e
     }
     if (sp_open(sp, SP_MODE_READ_WRITE) != SP_OK) {
         m = sp_last_error_message();
-        snprintf(err, errlen, "%s: cannot open: %s (is another program using it? permission "
-                 "to the dialout group?)", name, m ? m : "unknown error");
+        snprintf(err, errlen,
+                 "%s: cannot open: %s (is another program using it? permission "
+                 "to the dialout group?)",
+                 name, m ? m : "unknown error");
         sp_free_error_message(m);
         sp_free_port(sp);
         return F0B_E_PORT;

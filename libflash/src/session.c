@@ -33,20 +33,11 @@ int f0b_sess_create(struct f0b_session **out, struct f0b_port *p, const struct f
     return 0;
 }
 
-void f0b_sess_free(struct f0b_session *s)
-{
-    free(s);
-}
+void f0b_sess_free(struct f0b_session *s) { free(s); }
 
-const struct f0b_dev_info *f0b_sess_info(const struct f0b_session *s)
-{
-    return &s->info;
-}
+const struct f0b_dev_info *f0b_sess_info(const struct f0b_session *s) { return &s->info; }
 
-int f0b_sess_last_status(const struct f0b_session *s)
-{
-    return s->last_status;
-}
+int f0b_sess_last_status(const struct f0b_session *s) { return s->last_status; }
 
 int f0b_sess_connect(struct f0b_session *s)
 {
@@ -65,8 +56,8 @@ int f0b_sess_connect(struct f0b_session *s)
     return rc;
 }
 
-int f0b_sess_crc(struct f0b_session *s, uint32_t addr, uint32_t len, uint32_t chunk,
-                 uint32_t *out, uint32_t n)
+int f0b_sess_crc(struct f0b_session *s, uint32_t addr, uint32_t len, uint32_t chunk, uint32_t *out,
+                 uint32_t n)
 {
     uint8_t pl[12], res[F0B_MAX_PAYLOAD];
     uint32_t olen = 0;
@@ -76,7 +67,7 @@ int f0b_sess_crc(struct f0b_session *s, uint32_t addr, uint32_t len, uint32_t ch
     f0b_put_le32(pl + 4, len);
     f0b_put_le32(pl + 8, chunk);
     st = sess_request(s, F0B_CMD_CRC, pl, sizeof pl, res, sizeof res, &olen, s->o.timeout_ms,
-                 sess_tries(s));
+                      sess_tries(s));
     if (st != F0B_ST_OK)
         return sess_fail_status(s, st);
     if (olen != 4u * n)
@@ -107,8 +98,10 @@ int f0b_sess_fast_baud(struct f0b_session *s)
     /* A lost OK leaves the device at the new rate for F0B_BAUD_CONFIRM_MS: wait longer
      * than that before asking again at the old rate. */
     st = sess_request(s, F0B_CMD_BAUD, pl, 4, NULL, 0, &n,
-                 s->o.timeout_ms > (int)F0B_BAUD_CONFIRM_MS + 300 ? s->o.timeout_ms
-                 : (int)F0B_BAUD_CONFIRM_MS + 300, sess_tries(s));
+                      s->o.timeout_ms > (int)F0B_BAUD_CONFIRM_MS + 300
+                          ? s->o.timeout_ms
+                          : (int)F0B_BAUD_CONFIRM_MS + 300,
+                      sess_tries(s));
     if (st < 0)
         return st;
     if (st != F0B_ST_OK) {
@@ -130,8 +123,8 @@ int f0b_sess_fast_baud(struct f0b_session *s)
     }
     /* The new rate did not come up: the device returns to the old one on its own once
      * F0B_BAUD_CONFIRM_MS has passed without a valid frame. */
-    uint32_t stayed = sb == F0B_E_BAUD && s->port->ops->get_baud ?
-                      s->port->ops->get_baud(s->port->ctx) : 0;
+    uint32_t stayed =
+        sb == F0B_E_BAUD && s->port->ops->get_baud ? s->port->ops->get_baud(s->port->ctx) : 0;
     s->port->ops->set_baud(s->port->ctx, old);
     uint64_t back = t0 + F0B_BAUD_CONFIRM_MS + 100u, t = sess_now(s);
     if (t < back && sess_idle(s, (uint32_t)(back - t)) < 0)
@@ -140,7 +133,7 @@ int f0b_sess_fast_baud(struct f0b_session *s)
     st = sess_greet(s, (uint32_t)s->o.timeout_ms * (uint32_t)sess_tries(s), GREET_MS);
     if (st < 0)
         return st == F0B_E_NO_ANSWER ? F0B_E_TRANSFER : st;
-    if (sb == F0B_E_BAUD)   /* the host's port, not the device, cannot do it */
+    if (sb == F0B_E_BAUD) /* the host's port, not the device, cannot do it */
         snprintf(msg, sizeof msg, "%s cannot run at %u baud (it stays at %u): fell back to %u",
                  s->port->name ? s->port->name : "the port", b, stayed ? stayed : old, old);
     else
@@ -158,7 +151,7 @@ int f0b_sess_boot(struct f0b_session *s)
     /* At most one repeat: once the device has booted, a repeat is garbage to the
      * application. */
     st = sess_request(s, F0B_CMD_BOOT, NULL, 0, NULL, 0, &n, s->o.timeout_ms,
-                 sess_tries(s) < 2 ? sess_tries(s) : 2);
+                      sess_tries(s) < 2 ? sess_tries(s) : 2);
     if (st == F0B_ST_OK)
         return 0;
     return sess_fail_status(s, st);
@@ -172,8 +165,7 @@ int f0b_sess_protect(struct f0b_session *s)
 
     sess_event(s, F0B_EV_PHASE, "protect", "setting read-out protection level 1", 0, 0);
     /* one attempt more than usual would not help: a device that answered has reset */
-    st = sess_request(s, F0B_CMD_PROTECT, &level1, 1, NULL, 0, &n, s->o.timeout_ms,
-                      sess_tries(s));
+    st = sess_request(s, F0B_CMD_PROTECT, &level1, 1, NULL, 0, &n, s->o.timeout_ms, sess_tries(s));
     if (st == F0B_ST_OK)
         return 0;
     return sess_fail_status(s, st);

@@ -12,21 +12,21 @@
 #include "f0boot/flash.h"
 #include "frame.h"
 
-#define GREET_MS 100            /* INFO is repeated this often while connecting */
-#define STOP_POLL_MS 50         /* with a stop flag, reads wait at most this long at a time */
+#define GREET_MS     100 /* INFO is repeated this often while connecting */
+#define STOP_POLL_MS 50  /* with a stop flag, reads wait at most this long at a time */
 
 struct f0b_session {
     struct f0b_port *port;
     struct f0b_flash_opts o;
     struct f0b_dev_info info;
     int have_info;
-    uint32_t baud;              /* current line rate */
+    uint32_t baud; /* current line rate */
     uint8_t seq;
-    int last_status;            /* device status behind F0B_E_REFUSED / F0B_E_VERIFY */
+    int last_status; /* device status behind F0B_E_REFUSED / F0B_E_VERIFY */
     unsigned retries;
     uint64_t t0;
-    struct f0b_rx rx;           /* deframer state */
-    uint8_t rbuf[512];          /* bytes read from the port, not yet deframed */
+    struct f0b_rx rx;  /* deframer state */
+    uint8_t rbuf[512]; /* bytes read from the port, not yet deframed */
     size_t rpos, rend;
 };
 
@@ -35,8 +35,8 @@ struct f0b_session {
 /* Milliseconds on the port's clock. */
 uint64_t sess_now(struct f0b_session *s);
 /* Pass an event to the caller's callback, if any. */
-void sess_event(struct f0b_session *s, enum f0b_event_kind kind, const char *phase,
-                const char *msg, uint32_t done, uint32_t total);
+void sess_event(struct f0b_session *s, enum f0b_event_kind kind, const char *phase, const char *msg,
+                uint32_t done, uint32_t total);
 /* Encode and write one frame (lead_delim: a delimiter first, ending any partial frame the
  * device holds). 0, F0B_E_ARG (payload too long) or the port's error. */
 int sess_send_frame(struct f0b_session *s, uint8_t type, uint8_t seq, const uint8_t *pl,

@@ -21,7 +21,7 @@ struct tcp {
 
 int f0b_fd_read(int fd, uint8_t *buf, size_t max, int ms)
 {
-    struct pollfd pfd = { fd, POLLIN, 0 };
+    struct pollfd pfd = {fd, POLLIN, 0};
     int r;
 
     do
@@ -33,7 +33,7 @@ int f0b_fd_read(int fd, uint8_t *buf, size_t max, int ms)
         return 0;
     ssize_t n = recv(fd, buf, max, 0);
     if (n <= 0)
-        return F0B_E_IO;        /* 0: the far end closed the connection */
+        return F0B_E_IO; /* 0: the far end closed the connection */
     return (int)n;
 }
 
@@ -67,7 +67,7 @@ static int tcp_write(void *ctx, const uint8_t *buf, size_t len)
 static int tcp_set_baud(void *ctx, uint32_t baud)
 {
     (void)ctx;
-    (void)baud;                 /* the far end's UART follows the device, not us */
+    (void)baud; /* the far end's UART follows the device, not us */
     return 0;
 }
 
@@ -122,7 +122,7 @@ int f0b_tcp_connect(const char *scheme, const char *hostport, int timeout_ms, ch
     }
     memcpy(host, hostport, (size_t)(colon - hostport));
     host[colon - hostport] = 0;
-    if (host[0] == '[' && host[strlen(host) - 1] == ']') {  /* [::1]:port */
+    if (host[0] == '[' && host[strlen(host) - 1] == ']') { /* [::1]:port */
         memmove(host, host + 1, strlen(host));
         host[strlen(host) - 1] = 0;
     }
@@ -152,8 +152,8 @@ int f0b_tcp_connect(const char *scheme, const char *hostport, int timeout_ms, ch
     }
     freeaddrinfo(ai);
     if (fd < 0) {
-        snprintf(err, errlen, "%s%s: cannot connect: %s (is the board server running?)",
-                 scheme, hostport, strerror(last_errno));
+        snprintf(err, errlen, "%s%s: cannot connect: %s (is the board server running?)", scheme,
+                 hostport, strerror(last_errno));
         return F0B_E_PORT;
     }
     /* Frames are written whole; do not let Nagle hold back a small request. */
@@ -180,4 +180,3 @@ int f0b_socket_open(struct f0b_port *p, const char *hostport, int timeout_ms, ch
     p->is_socket = 1;
     return 0;
 }
-

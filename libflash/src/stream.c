@@ -17,7 +17,7 @@
 
 struct flight {
     uint8_t seq;
-    uint8_t stale;              /* written off at a rewind or timeout */
+    uint8_t stale; /* written off at a rewind or timeout */
     uint32_t idx;
 };
 
@@ -28,12 +28,12 @@ struct gbn {
     uint32_t nch, total;
     struct flight fl[MAX_WINDOW + 1];
     uint32_t window;
-    uint32_t nin;               /* frames in fl[] */
-    uint32_t nfresh;            /* of them not stale */
-    uint32_t idx;               /* next chunk to send */
-    uint32_t acked;             /* chunks below this are acknowledged */
-    uint32_t confirmed;         /* payload offset the device has confirmed */
-    uint32_t done;              /* payload bytes acknowledged */
+    uint32_t nin;       /* frames in fl[] */
+    uint32_t nfresh;    /* of them not stale */
+    uint32_t idx;       /* next chunk to send */
+    uint32_t acked;     /* chunks below this are acknowledged */
+    uint32_t confirmed; /* payload offset the device has confirmed */
+    uint32_t done;      /* payload bytes acknowledged */
     uint64_t tmo, deadline;
     int fails;
 };
@@ -162,7 +162,7 @@ static int on_frame(struct gbn *g, uint32_t n)
         return 0;
     if (b[0] == F0B_T_NAK) {
         if (g->nfresh == 0)
-            return 0;           /* about a frame we have written off already */
+            return 0; /* about a frame we have written off already */
         rewind = 1;
         next = f0b_get_le32(b + 3);
     } else if (b[0] == (F0B_CMD_DATA | F0B_RESP)) {

@@ -12,14 +12,13 @@
 #include "f0boot/flash.h"
 
 /* serial.c: a serial device by name, 8N1 at baud, no flow control. */
-int f0b_serial_open(struct f0b_port *p, const char *name, uint32_t baud, char *err,
-                    size_t errlen);
+int f0b_serial_open(struct f0b_port *p, const char *name, uint32_t baud, char *err, size_t errlen);
 /* socket.c: raw TCP to HOST:PORT; connection refused is retried for timeout_ms. */
 int f0b_socket_open(struct f0b_port *p, const char *hostport, int timeout_ms, char *err,
                     size_t errlen);
 /* rfc2217.c: telnet with COM-PORT-CONTROL to HOST:PORT, far UART set to 8N1 at baud. */
-int f0b_rfc2217_open(struct f0b_port *p, const char *hostport, uint32_t baud,
-                     int timeout_ms, char *err, size_t errlen);
+int f0b_rfc2217_open(struct f0b_port *p, const char *hostport, uint32_t baud, int timeout_ms,
+                     char *err, size_t errlen);
 
 /* ---- socket helpers (socket.c) --------------------------------------------------------- */
 

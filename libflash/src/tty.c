@@ -36,7 +36,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #ifdef __linux__
-#include <sys/sysmacros.h>     /* major(), minor() */
+#include <sys/sysmacros.h> /* major(), minor() */
 #endif
 #include <termios.h>
 #include <unistd.h>
@@ -47,25 +47,19 @@
 
 struct tty {
     int fd;
-    int has_lines;          /* the driver has DTR/RTS (not a pty) */
-    uint32_t baud;          /* the rate the driver reported last */
-    char lock[PATH_MAX];    /* our UUCP lock file, "" when none was made */
-    char dev[PATH_MAX];     /* the path opened, for messages */
+    int has_lines;       /* the driver has DTR/RTS (not a pty) */
+    uint32_t baud;       /* the rate the driver reported last */
+    char lock[PATH_MAX]; /* our UUCP lock file, "" when none was made */
+    char dev[PATH_MAX];  /* the path opened, for messages */
 };
 
 static uint32_t (*readback_hook)(uint32_t asked, uint32_t got);
 
-void f0b_tty_test_readback(uint32_t (*fn)(uint32_t asked, uint32_t got))
-{
-    readback_hook = fn;
-}
+void f0b_tty_test_readback(uint32_t (*fn)(uint32_t asked, uint32_t got)) { readback_hook = fn; }
 
 /* ---- who holds a port ------------------------------------------------------------------ */
 
-static int pid_alive(long pid)
-{
-    return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
-}
+static int pid_alive(long pid) { return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM); }
 
 /* "picocom (pid 4242)" into out. */
 static void name_pid(long pid, char *out, size_t n)
@@ -183,8 +177,7 @@ static long flock_holder(const char *real)
     if (stat(real, &st) != 0 || !(f = fopen("/proc/locks", "r")))
         return 0;
     while (!found && fgets(line, sizeof line, f)) {
-        found = flock_line_pid(line, major(st.st_dev), minor(st.st_dev),
-                               (unsigned long)st.st_ino);
+        found = flock_line_pid(line, major(st.st_dev), minor(st.st_dev), (unsigned long)st.st_ino);
         if (found == (long)getpid())
             found = 0;
     }
@@ -234,8 +227,10 @@ static int busy(const struct tty *t, const char *real, long pid, char *err, size
         snprintf(err, errlen, "%s is busy: in use by %s; end that program or name another port",
                  t->dev, who);
     } else {
-        snprintf(err, errlen, "%s is busy: another program has it open (the system does not "
-                 "say which: one run by another user?); end it or name another port", t->dev);
+        snprintf(err, errlen,
+                 "%s is busy: another program has it open (the system does not "
+                 "say which: one run by another user?); end it or name another port",
+                 t->dev);
     }
     return F0B_E_PORT;
 }
@@ -251,7 +246,7 @@ static int lock_take(struct tty *t, const char *real, char *err, size_t errlen)
 
     lock_path(real, lock, sizeof lock);
     if (fd < 0) {
-        long pid = lock_pid(lock);      /* still honour a lock someone else made */
+        long pid = lock_pid(lock); /* still honour a lock someone else made */
         return pid_alive(pid) ? busy(t, real, pid, err, errlen) : 0;
     }
     int n = snprintf(line, sizeof line, "%10ld\n", (long)getpid());
@@ -269,7 +264,7 @@ static int lock_take(struct tty *t, const char *real, char *err, size_t errlen)
             rc = busy(t, real, pid, err, errlen);
             break;
         }
-        unlink(lock);                   /* stale: its process is gone */
+        unlink(lock); /* stale: its process is gone */
     }
     unlink(tmp);
     return rc;
@@ -287,7 +282,7 @@ static void lock_release(struct tty *t)
 static int tty_read(void *ctx, uint8_t *buf, size_t max, int timeout_ms)
 {
     struct tty *t = ctx;
-    struct pollfd pfd = { t->fd, POLLIN, 0 };
+    struct pollfd pfd = {t->fd, POLLIN, 0};
     int r;
 
     do
@@ -321,7 +316,7 @@ static int tty_write(void *ctx, const uint8_t *buf, size_t len)
             continue;
         if (n < 0 && errno != EAGAIN)
             return F0B_E_IO;
-        struct pollfd pfd = { t->fd, POLLOUT, 0 };
+        struct pollfd pfd = {t->fd, POLLOUT, 0};
         int r = poll(&pfd, 1, (int)(ms > INT_MAX ? INT_MAX : ms));
         if (r < 0 && errno == EINTR)
             continue;
@@ -401,20 +396,17 @@ static void tty_free(struct tty *t)
          * us while another program keeps the port open (f0sim keeps its pty open) and
          * refuse every later opener. */
         ioctl(t->fd, TIOCNXCL);
-        close(t->fd);           /* HUPCL is clear: DTR and RTS stay as they are */
+        close(t->fd); /* HUPCL is clear: DTR and RTS stay as they are */
     }
     lock_release(t);
     free(t);
 }
 
-static void tty_close(void *ctx)
-{
-    tty_free(ctx);
-}
+static void tty_close(void *ctx) { tty_free(ctx); }
 
 static const struct f0b_port_ops tty_ops = {
-    tty_read, tty_write, tty_set_baud, tty_drain, tty_flush, tty_close, NULL,
-    tty_set_lines, tty_get_baud,
+    tty_read,  tty_write, tty_set_baud,  tty_drain,    tty_flush,
+    tty_close, NULL,      tty_set_lines, tty_get_baud,
 };
 
 /* ---- open ------------------------------------------------------------------------------ */
@@ -428,9 +420,10 @@ static int open_failed(const struct tty *t, const char *real, int e, char *err, 
         return busy(t, real, 0, err, errlen);
     if (e == EACCES || e == EPERM) {
         g = stat(real, &st) == 0 ? getgrgid(st.st_gid) : NULL;
-        snprintf(err, errlen, "%s: permission denied: add your user to the %s group (sudo "
-                 "adduser $USER %s, then log in again)", t->dev, g ? g->gr_name : "dialout",
-                 g ? g->gr_name : "dialout");
+        snprintf(err, errlen,
+                 "%s: permission denied: add your user to the %s group (sudo "
+                 "adduser $USER %s, then log in again)",
+                 t->dev, g ? g->gr_name : "dialout", g ? g->gr_name : "dialout");
         return F0B_E_PORT;
     }
     if (e == ENOENT || e == ENXIO || e == ENODEV)
@@ -486,8 +479,10 @@ static int configure(struct tty *t, uint32_t baud, char *err, size_t errlen)
     }
     rc = tty_set_baud(t, baud);
     if (rc == F0B_E_BAUD) {
-        snprintf(err, errlen, "%s cannot run at %u baud (it stays at %u): choose a rate the "
-                 "port can do (--baud)", t->dev, baud, t->baud);
+        snprintf(err, errlen,
+                 "%s cannot run at %u baud (it stays at %u): choose a rate the "
+                 "port can do (--baud)",
+                 t->dev, baud, t->baud);
         return F0B_E_PORT;
     }
     if (rc != 0) {
@@ -500,8 +495,7 @@ static int configure(struct tty *t, uint32_t baud, char *err, size_t errlen)
     return 0;
 }
 
-int f0b_tty_open(struct f0b_port *p, const char *spec, uint32_t baud, char *err,
-                 size_t errlen)
+int f0b_tty_open(struct f0b_port *p, const char *spec, uint32_t baud, char *err, size_t errlen)
 {
     char real[PATH_MAX];
     struct tty *t = calloc(1, sizeof *t);

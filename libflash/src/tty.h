@@ -17,8 +17,7 @@
  * present are listed; busy: the holder named where the system tells; no permission; not a
  * terminal; baud not taken: the rate the port stays at is given) or F0B_E_NOMEM, with the
  * reason in err. p->ops also has set_lines and get_baud. */
-int f0b_tty_open(struct f0b_port *p, const char *spec, uint32_t baud, char *err,
-                 size_t errlen);
+int f0b_tty_open(struct f0b_port *p, const char *spec, uint32_t baud, char *err, size_t errlen);
 
 /* Set the line rate of the open tty fd, any rate the driver takes (Linux: BOTHER through
  * TCSETS2; elsewhere the standard B* rates only). 0, or -1 with errno (EINVAL: a rate this

@@ -14,26 +14,25 @@
 struct f0b_chunk {
     uint32_t off;
     uint32_t len;
-    uint8_t seek;               /* the chunk does not follow the previous one: DATA SEEK */
+    uint8_t seek; /* the chunk does not follow the previous one: DATA SEEK */
 };
 
 struct f0b_plan {
-    uint32_t size;              /* payload bytes */
-    uint32_t crc;               /* the host's crc32 of the payload */
-    uint32_t page;              /* the device's page size */
-    uint32_t chunk;             /* payload bytes per DATA frame: divides page */
+    uint32_t size;  /* payload bytes */
+    uint32_t crc;   /* the host's crc32 of the payload */
+    uint32_t page;  /* the device's page size */
+    uint32_t chunk; /* payload bytes per DATA frame: divides page */
     uint32_t npages;
-    uint8_t *need;              /* per page: 1 to send, 0 intact on the device */
-    struct f0b_chunk *ch;       /* the DATA frames to send, in order */
+    uint8_t *need;        /* per page: 1 to send, 0 intact on the device */
+    struct f0b_chunk *ch; /* the DATA frames to send, in order */
     uint32_t nch;
-    uint32_t wbytes;            /* payload bytes in ch */
-    const uint8_t *tag;         /* encrypted image: the 16-byte tag END carries; else NULL */
+    uint32_t wbytes;    /* payload bytes in ch */
+    const uint8_t *tag; /* encrypted image: the 16-byte tag END carries; else NULL */
 };
 
 /* plan.c: the geometry for a size-byte payload on device d (every page needed), crc the
  * payload's crc32. 0, F0B_E_ARG (size 0) or F0B_E_NOMEM; f0b_plan_free() either way. */
-int f0b_plan_init(struct f0b_plan *p, const struct f0b_dev_info *d, uint32_t size,
-                  uint32_t crc);
+int f0b_plan_init(struct f0b_plan *p, const struct f0b_dev_info *d, uint32_t size, uint32_t crc);
 /* plan.c: the chunk list from need[]: chunks inside pages, a SEEK wherever one does not
  * follow the previous one. */
 void f0b_plan_chunks(struct f0b_plan *p);

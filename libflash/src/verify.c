@@ -21,11 +21,12 @@
 #include "transport.h"
 #include "update.h"
 
-#define END_QUIET_MS 100        /* END normally answers within this: greet only after it */
-#define RELINK_GREET_MS 20      /* greeting interval while asking again: inside a 50 ms
+#define END_QUIET_MS 100 /* END normally answers within this: greet only after it */
+#define RELINK_GREET_MS \
+    20 /* greeting interval while asking again: inside a 50 ms
                                  * boot window at least twice */
 
-static const uint8_t greeting[2] = { F0B_PROTO_MAJOR, F0B_PROTO_MINOR };
+static const uint8_t greeting[2] = {F0B_PROTO_MAJOR, F0B_PROTO_MINOR};
 
 /* Wait for the answer to END (seq) until deadline, greeting every RELINK_GREET_MS after
  * END_QUIET_MS. The status (>= 0, result in er, *olen bytes), 0x100 for a NAK before any
@@ -55,7 +56,7 @@ static int end_wait(struct f0b_session *s, uint8_t seq, uint8_t *er, uint32_t *o
         if (b[0] == F0B_T_NAK && !greeted)
             return 0x100;
         if (b[0] == (F0B_CMD_INFO | F0B_RESP))
-            return F0B_E_TRANSFER;  /* INFO answered before END: ask (relink) */
+            return F0B_E_TRANSFER; /* INFO answered before END: ask (relink) */
         if (b[0] != (F0B_CMD_END | F0B_RESP) || b[1] != seq || n < 7)
             continue;
         *olen = n - 7 < 4 ? n - 7 : 4;
@@ -85,7 +86,7 @@ static int end_request(struct f0b_session *s, const uint8_t *tag, uint8_t er[4],
 
 static void sleep_ms(unsigned ms)
 {
-    struct timespec ts = { (time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L };
+    struct timespec ts = {(time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L};
 
     nanosleep(&ts, NULL);
 }
@@ -116,14 +117,14 @@ static int reopen(struct f0b_session *s, uint32_t for_ms)
 static int reach(struct f0b_session *s, int lost)
 {
     uint32_t for_ms = s->o.connect_ms > 0 ? (uint32_t)s->o.connect_ms : 1u;
-    uint32_t rates[2] = { s->baud, s->o.baud };
+    uint32_t rates[2] = {s->baud, s->o.baud};
     uint64_t end;
     int rc = 0;
 
     if (lost == F0B_E_IO || !s->port->ops)
         rc = reopen(s, for_ms);
     if (rc == F0B_E_ARG && s->port->ops)
-        rc = 0;                 /* cannot be reopened (a loopback): greet on it as it is */
+        rc = 0; /* cannot be reopened (a loopback): greet on it as it is */
     if (rc < 0)
         return rc;
     rates[0] = s->baud;
@@ -131,7 +132,7 @@ static int reach(struct f0b_session *s, int lost)
     while (sess_now(s) < end) {
         for (int i = 0; i < (rates[0] != rates[1] ? 2 : 1); i++) {
             if (rates[0] != rates[1] && s->port->ops->set_baud(s->port->ctx, rates[i]) < 0)
-                return F0B_E_IO;    /* the port cannot take the rate: it is broken */
+                return F0B_E_IO; /* the port cannot take the rate: it is broken */
             rc = sess_greet(s, RELINK_GREET_MS, RELINK_GREET_MS);
             if (rc != F0B_E_NO_ANSWER) {
                 if (rc == 0)
@@ -157,9 +158,11 @@ static int committed_check(struct f0b_session *s, const uint8_t *hdr, const stru
         rc = sess_request(s, F0B_CMD_END, p->tag, p->tag ? F0B_IMG_TAG_LEN : 0, NULL, 0, &n,
                           s->o.timeout_ms, sess_tries(s));
         if (rc == F0B_ST_BAD_STATE) {
-            sess_event(s, F0B_EV_WARN, "verify", "the device answered again without the update "
+            sess_event(s, F0B_EV_WARN, "verify",
+                       "the device answered again without the update "
                        "(it restarted before the commit): the image is not committed; flash "
-                       "again", p->size, p->size);
+                       "again",
+                       p->size, p->size);
             return F0B_E_TRANSFER;
         }
         if (rc != F0B_ST_OK)
@@ -176,8 +179,10 @@ static int committed_check(struct f0b_session *s, const uint8_t *hdr, const stru
     if (dcrc != p->crc)
         return F0B_E_VERIFY;
     res->relinked = 1;
-    snprintf(msg, sizeof msg, "the link was lost after END; asked again, the device has this "
-             "image committed (crc32 0x%08x)", dcrc);
+    snprintf(msg, sizeof msg,
+             "the link was lost after END; asked again, the device has this "
+             "image committed (crc32 0x%08x)",
+             dcrc);
     sess_event(s, F0B_EV_WARN, "verify", msg, p->size, p->size);
     return 0;
 }
@@ -188,25 +193,26 @@ static int relink(struct f0b_session *s, const uint8_t *hdr, const struct f0b_pl
 {
     int rc;
 
-    sess_event(s, F0B_EV_WARN, "verify", lost == F0B_E_IO ? "the port failed after END: "
-               "reopening it and asking the device again" : "no answer after END: asking "
-               "the device again", p->size, p->size);
+    sess_event(s, F0B_EV_WARN, "verify",
+               lost == F0B_E_IO ? "the port failed after END: "
+                                  "reopening it and asking the device again"
+                                : "no answer after END: asking "
+                                  "the device again",
+               p->size, p->size);
     rc = reach(s, lost);
     if (rc == 0)
         return committed_check(s, hdr, p, res);
     if (rc != F0B_E_VERSION && rc != F0B_E_PROTOCOL && rc != F0B_E_NOMEM) {
-        sess_event(s, F0B_EV_WARN, "verify", "no bootloader answered again: the image may or "
-                   "may not be committed (f0boot probe tells; flash again if not)", p->size,
-                   p->size);
+        sess_event(s, F0B_EV_WARN, "verify",
+                   "no bootloader answered again: the image may or "
+                   "may not be committed (f0boot probe tells; flash again if not)",
+                   p->size, p->size);
         return lost;
     }
     return rc;
 }
 
-static int lost_link(int rc)
-{
-    return rc == F0B_E_TRANSFER || rc == F0B_E_IO;
-}
+static int lost_link(int rc) { return rc == F0B_E_TRANSFER || rc == F0B_E_IO; }
 
 int f0b_verify(struct f0b_session *s, const uint8_t *hdr, const struct f0b_plan *p,
                struct f0b_flash_result *res)

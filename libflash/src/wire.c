@@ -10,10 +10,7 @@
 #include "frame.h"
 
 /* The frame check of n bytes (type, seq, payload): the one place the host computes it. */
-static uint32_t frame_crc(const uint8_t *p, uint32_t n)
-{
-    return f0b_frame_crc(p, n);
-}
+static uint32_t frame_crc(const uint8_t *p, uint32_t n) { return f0b_frame_crc(p, n); }
 
 uint64_t sess_now(struct f0b_session *s)
 {
@@ -25,10 +22,10 @@ uint64_t sess_now(struct f0b_session *s)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-void sess_event(struct f0b_session *s, enum f0b_event_kind kind, const char *phase,
-                const char *msg, uint32_t done, uint32_t total)
+void sess_event(struct f0b_session *s, enum f0b_event_kind kind, const char *phase, const char *msg,
+                uint32_t done, uint32_t total)
 {
-    struct f0b_event ev = { kind, phase, msg, done, total, 0 };
+    struct f0b_event ev = {kind, phase, msg, done, total, 0};
 
     if (!s->o.event)
         return;
@@ -60,14 +57,14 @@ int sess_send_frame(struct f0b_session *s, uint8_t type, uint8_t seq, const uint
     if (!s->port->ops)
         return F0B_E_IO;
     if (sess_stopped(s))
-        return F0B_E_ABORTED;   /* before a frame starts: one started is written whole */
+        return F0B_E_ABORTED; /* before a frame starts: one started is written whole */
     f[0] = type;
     f[1] = seq;
     if (plen)
         memcpy(f + 2, pl, plen);
     f0b_put_le32(f + 2 + plen, frame_crc(f, 2 + plen));
     t.n = 0;
-    if (lead_delim)             /* ends any partial frame the device holds */
+    if (lead_delim) /* ends any partial frame the device holds */
         t.b[t.n++] = F0B_FRAME_DELIM;
     f0b_cobs_encode(f, plen + F0B_FRAME_OVERHEAD, sink, &t);
     return s->port->ops->write(s->port->ctx, t.b, t.n);
@@ -86,8 +83,8 @@ int sess_recv_frame(struct f0b_session *s, uint64_t deadline, uint32_t *len)
             uint32_t used;
             int n = f0b_rx_feed(r, s->rbuf + s->rpos, (uint32_t)(s->rend - s->rpos), &used);
             s->rpos += used;
-            if (n > 0 && f0b_frame_crc_ok(r->buf, (uint32_t)n,
-                                          frame_crc(r->buf, (uint32_t)n - 4u))) {
+            if (n > 0 &&
+                f0b_frame_crc_ok(r->buf, (uint32_t)n, frame_crc(r->buf, (uint32_t)n - 4u))) {
                 *len = (uint32_t)n;
                 return 1;
             }
@@ -99,7 +96,7 @@ int sess_recv_frame(struct f0b_session *s, uint64_t deadline, uint32_t *len)
             return 0;
         uint64_t wait = deadline - t;
         if (s->o.stop && wait > STOP_POLL_MS)
-            wait = STOP_POLL_MS;    /* a signal does not end the transports' waits */
+            wait = STOP_POLL_MS; /* a signal does not end the transports' waits */
         int got = s->port->ops->read(s->port->ctx, s->rbuf, sizeof s->rbuf, (int)wait);
         if (got < 0)
             return got;
@@ -119,10 +116,7 @@ size_t f0b_sess_take_input(struct f0b_session *s, uint8_t *buf, size_t max)
     return n;
 }
 
-int sess_stopped(const struct f0b_session *s)
-{
-    return s->o.stop && *s->o.stop;
-}
+int sess_stopped(const struct f0b_session *s) { return s->o.stop && *s->o.stop; }
 
 void sess_flush_input(struct f0b_session *s)
 {
@@ -158,7 +152,7 @@ static int await_answer(struct f0b_session *s, uint8_t type, uint8_t seq, uint64
         if (b[0] == F0B_T_NAK)
             return NO_ANSWER_YET;
         if (b[0] != (type | F0B_RESP) || b[1] != seq || n < 7)
-            continue;           /* a late answer to something else */
+            continue; /* a late answer to something else */
         n -= 7;
         if (n > outmax)
             n = outmax;
@@ -189,10 +183,7 @@ int sess_request(struct f0b_session *s, uint8_t type, const uint8_t *pl, uint32_
     return F0B_E_TRANSFER;
 }
 
-int sess_tries(const struct f0b_session *s)
-{
-    return s->o.retries < 0 ? 1 : s->o.retries + 1;
-}
+int sess_tries(const struct f0b_session *s) { return s->o.retries < 0 ? 1 : s->o.retries + 1; }
 
 int sess_fail_status(struct f0b_session *s, int st)
 {
@@ -241,7 +232,7 @@ static int parse_info(struct f0b_session *s, int st, const uint8_t *r, uint32_t 
 
 int sess_greet(struct f0b_session *s, uint32_t for_ms, uint32_t every_ms)
 {
-    uint8_t pl[2] = { F0B_PROTO_MAJOR, F0B_PROTO_MINOR };
+    uint8_t pl[2] = {F0B_PROTO_MAJOR, F0B_PROTO_MINOR};
     uint64_t end = sess_now(s) + for_ms;
     struct f0b_rx *r = &s->rx;
     uint32_t n;

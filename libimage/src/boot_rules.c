@@ -32,15 +32,18 @@ static int rule_msg(int st, const struct f0b_layout *l, const struct f0b_img_hdr
                            "load address 0x%08x is %sthe application start 0x%08x: the "
                            "bootloader refuses it; link the application at 0x%08x (FLASH "
                            "ORIGIN in the linker script) and pack it again",
-                           (unsigned)h->load_addr, h->load_addr & 3u ? "not word-aligned, not " :
-                           "not ", (unsigned)l->app_start, (unsigned)l->app_start);
+                           (unsigned)h->load_addr,
+                           h->load_addr & 3u ? "not word-aligned, not " : "not ",
+                           (unsigned)l->app_start, (unsigned)l->app_start);
     case F0B_ST_HDR_SIZE:
         return f0b_err_set(err, F0B_IMG_ECNT_FIELD, 0, off,
                            "payload of %u bytes %s: the bootloader refuses it; %s",
-                           (unsigned)h->payload_size, h->payload_size < 8u ?
-                           "cannot hold a vector table" : "does not fit the application area",
-                           h->payload_size < 8u ? "pack the application again" :
-                           "shrink the application or pack it for the right --part");
+                           (unsigned)h->payload_size,
+                           h->payload_size < 8u ? "cannot hold a vector table"
+                                                : "does not fit the application area",
+                           h->payload_size < 8u
+                               ? "pack the application again"
+                               : "shrink the application or pack it for the right --part");
     case F0B_ST_HDR_VT_LEN:
         return f0b_err_set(err, F0B_IMG_ECNT_FIELD, 0, off,
                            "vector-table length %u is not a multiple of 4 between 8 and %u "
@@ -72,8 +75,8 @@ int f0b_container_boot_rules(const uint8_t raw[F0B_IMG_HDR_SIZE], const struct f
 
     *st = f0b_layout_init(&l, h->part);
     if (*st != F0B_ST_OK)
-        return f0b_err_set(err, F0B_IMG_ECNT_FIELD, 0, F0B_IMG_OFF_PART,
-                           "unknown part code %u", (unsigned)h->part);
+        return f0b_err_set(err, F0B_IMG_ECNT_FIELD, 0, F0B_IMG_OFF_PART, "unknown part code %u",
+                           (unsigned)h->part);
     /* The host does not know which split the device's bootloader was built with: an image
      * linked behind any of them passes here, the device checks its own at BEGIN. */
     if (f0b_is_app_start(h->load_addr)) {

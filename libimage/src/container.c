@@ -51,7 +51,8 @@ int f0b_version_parse(const char *s, struct f0b_version *v, struct f0b_img_error
         num(&p, 65535, &c) || (*p == '+' && (p++, num(&p, 0xFFFFFFFFul, &d))) || *p)
         return f0b_err_set(err, F0B_IMG_EVERSION, 0, -1,
                            "version \"%s\" is not X.Y.Z or X.Y.Z+B (decimal, X and Y up to 255, "
-                           "Z up to 65535, B up to 4294967295), e.g. 1.2.3+45", s ? s : "");
+                           "Z up to 65535, B up to 4294967295), e.g. 1.2.3+45",
+                           s ? s : "");
     v->major = (uint8_t)a;
     v->minor = (uint8_t)b;
     v->patch = (uint16_t)c;
@@ -78,7 +79,7 @@ uint32_t f0b_hdr_encode(const struct f0b_img_hdr *h, uint8_t raw[F0B_IMG_HDR_SIZ
     raw[F0B_IMG_OFF_VER_MINOR] = h->ver_minor;
     f0b_put_le16(raw + F0B_IMG_OFF_VER_PATCH, h->ver_patch);
     f0b_put_le32(raw + F0B_IMG_OFF_VER_BUILD, h->ver_build);
-    memcpy(raw + F0B_IMG_OFF_PART_NAME, h->part_name, n);  /* rest stays NUL */
+    memcpy(raw + F0B_IMG_OFF_PART_NAME, h->part_name, n); /* rest stays NUL */
     f0b_put_le32(raw + F0B_IMG_OFF_INIT_SP, h->init_sp);
     f0b_put_le32(raw + F0B_IMG_OFF_RESET_VEC, h->reset_vec);
     c = crc(raw, F0B_IMG_OFF_HDR_CRC);
@@ -86,9 +87,8 @@ uint32_t f0b_hdr_encode(const struct f0b_img_hdr *h, uint8_t raw[F0B_IMG_HDR_SIZ
     return c;
 }
 
-int f0b_container_build(const struct f0b_image *img, const struct f0b_pack_opts *o,
-                        uint8_t **out, size_t *out_len, struct f0b_img_hdr *hdr,
-                        struct f0b_img_error *err)
+int f0b_container_build(const struct f0b_image *img, const struct f0b_pack_opts *o, uint8_t **out,
+                        size_t *out_len, struct f0b_img_hdr *hdr, struct f0b_img_error *err)
 {
     struct f0b_img_hdr h;
     uint8_t *buf = NULL;
@@ -108,8 +108,7 @@ int f0b_container_build(const struct f0b_image *img, const struct f0b_pack_opts 
                            (unsigned)span);
     buf = malloc((size_t)F0B_IMG_HDR_SIZE + span);
     if (!buf)
-        return f0b_err_set(err, F0B_IMG_ENOMEM, 0, -1, "out of memory (%u bytes)",
-                           (unsigned)span);
+        return f0b_err_set(err, F0B_IMG_ENOMEM, 0, -1, "out of memory (%u bytes)", (unsigned)span);
     f0b_image_copy_flat(img, buf + F0B_IMG_HDR_SIZE, span);
 
     memset(&h, 0, sizeof h);
@@ -149,23 +148,24 @@ static int check_fields(const uint8_t *buf, const struct f0b_img_hdr *h,
     int rc = F0B_IMG_OK;
 
     if (h->flags & ~KNOWN_FLAGS)
-        rc = f0b_err_set(err, F0B_IMG_ECNT_FIELD, 0, F0B_IMG_OFF_FLAGS,
-                         "unknown flag bits 0x%08x", (unsigned)(h->flags & ~KNOWN_FLAGS));
+        rc = f0b_err_set(err, F0B_IMG_ECNT_FIELD, 0, F0B_IMG_OFF_FLAGS, "unknown flag bits 0x%08x",
+                         (unsigned)(h->flags & ~KNOWN_FLAGS));
     else if (!(part = f0b_part_by_code(h->part)))
-        rc = f0b_err_set(err, F0B_IMG_ECNT_FIELD, 0, F0B_IMG_OFF_PART,
-                         "unknown part code %u", (unsigned)h->part);
+        rc = f0b_err_set(err, F0B_IMG_ECNT_FIELD, 0, F0B_IMG_OFF_PART, "unknown part code %u",
+                         (unsigned)h->part);
     else if (!chk->encrypted && strcmp(h->part_name, part->name) != 0)
         rc = f0b_err_set(err, F0B_IMG_ECNT_FIELD, 0, F0B_IMG_OFF_PART_NAME,
                          "part name \"%s\" does not match part code %u (%s)", h->part_name,
                          (unsigned)h->part, part->name);
     else if ((rc = f0b_container_boot_rules(buf, h, part->name, &chk->boot_rule, err)))
-        ;  /* the bootloader's own rules: load address, sizes, vt_len, SP, reset vector */
+        ; /* the bootloader's own rules: load address, sizes, vt_len, SP, reset vector */
     else if (!chk->encrypted &&
              (h->init_sp != f0b_get_le32(pl) || h->reset_vec != f0b_get_le32(pl + 4)))
         rc = f0b_err_set(err, F0B_IMG_ECNT_FIELD, 0, F0B_IMG_OFF_INIT_SP,
                          "init_sp/reset_vec 0x%08x/0x%08x differ from payload words 0/1 "
-                         "0x%08x/0x%08x", (unsigned)h->init_sp, (unsigned)h->reset_vec,
-                         (unsigned)f0b_get_le32(pl), (unsigned)f0b_get_le32(pl + 4));
+                         "0x%08x/0x%08x",
+                         (unsigned)h->init_sp, (unsigned)h->reset_vec, (unsigned)f0b_get_le32(pl),
+                         (unsigned)f0b_get_le32(pl + 4));
     return rc;
 }
 
@@ -181,8 +181,8 @@ int f0b_container_verify(const uint8_t *buf, size_t len, struct f0b_img_hdr *hdr
     if (len < F0B_IMG_HDR_SIZE)
         return f0b_err_set(err, len == 0 ? F0B_IMG_EEMPTY : F0B_IMG_ECNT_SHORT, 0, (long)len,
                            "the file is %zu bytes, shorter than the %u-byte container header; "
-                           "it is not a complete f0boot container, pack it again", len,
-                           F0B_IMG_HDR_SIZE);
+                           "it is not a complete f0boot container, pack it again",
+                           len, F0B_IMG_HDR_SIZE);
     f0b_hdr_decode(buf, &h);
     *hdr = h;
     chk->have_hdr = 1;
@@ -193,8 +193,8 @@ int f0b_container_verify(const uint8_t *buf, size_t len, struct f0b_img_hdr *hdr
     chk->hdr_crc_calc = crc(buf, F0B_IMG_OFF_HDR_CRC);
     chk->hdr_crc_ok = chk->hdr_crc_calc == h.hdr_crc;
     if (!chk->encrypted) {
-        chk->payload_crc_calc = crc(pl, present < h.payload_size ? (size_t)present :
-                                    h.payload_size);
+        chk->payload_crc_calc =
+            crc(pl, present < h.payload_size ? (size_t)present : h.payload_size);
         chk->payload_crc_ok = present >= h.payload_size && chk->payload_crc_calc == h.payload_crc;
     }
 
@@ -202,18 +202,17 @@ int f0b_container_verify(const uint8_t *buf, size_t len, struct f0b_img_hdr *hdr
         return f0b_err_set(err, F0B_IMG_ECNT_MAGIC, 0, 0,
                            "no \"F0IM\" magic at offset 0: not an f0boot container (make one "
                            "with `f0boot pack`)");
-    if ((h.hdr_version != F0B_IMG_HDR_VERSION && !chk->encrypted) ||
-        h.hdr_size != F0B_IMG_HDR_SIZE)
+    if ((h.hdr_version != F0B_IMG_HDR_VERSION && !chk->encrypted) || h.hdr_size != F0B_IMG_HDR_SIZE)
         return f0b_err_set(err, F0B_IMG_ECNT_VERSION, 0, F0B_IMG_OFF_HDR_VERSION,
                            "header version %u, size %u: this f0boot understands versions %u "
-                           "and %u (encrypted), size %u; use a matching f0boot", h.hdr_version,
-                           h.hdr_size, F0B_IMG_HDR_VERSION, F0B_IMG_HDR_VERSION_ENC,
+                           "and %u (encrypted), size %u; use a matching f0boot",
+                           h.hdr_version, h.hdr_size, F0B_IMG_HDR_VERSION, F0B_IMG_HDR_VERSION_ENC,
                            F0B_IMG_HDR_SIZE);
     if (!chk->hdr_crc_ok)
         return f0b_err_set(err, F0B_IMG_ECNT_HDR_CRC, 0, F0B_IMG_OFF_HDR_CRC,
                            "header CRC is 0x%08x but bytes 0-59 give 0x%08x: the header is "
-                           "corrupt, pack the image again", (unsigned)h.hdr_crc,
-                           (unsigned)chk->hdr_crc_calc);
+                           "corrupt, pack the image again",
+                           (unsigned)h.hdr_crc, (unsigned)chk->hdr_crc_calc);
     if (present != want)
         return f0b_err_set(err, F0B_IMG_ECNT_SIZE, 0, (long)len,
                            "the header announces %u payload bytes%s but the file holds %llu "
@@ -224,7 +223,7 @@ int f0b_container_verify(const uint8_t *buf, size_t len, struct f0b_img_hdr *hdr
     if (!chk->encrypted && !chk->payload_crc_ok)
         return f0b_err_set(err, F0B_IMG_ECNT_PAYLOAD_CRC, 0, F0B_IMG_HDR_SIZE,
                            "payload CRC is 0x%08x but the payload gives 0x%08x: the payload is "
-                           "corrupt, pack the image again", (unsigned)h.payload_crc,
-                           (unsigned)chk->payload_crc_calc);
+                           "corrupt, pack the image again",
+                           (unsigned)h.payload_crc, (unsigned)chk->payload_crc_calc);
     return check_fields(buf, &h, chk, err);
 }

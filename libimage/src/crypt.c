@@ -68,7 +68,8 @@ int f0b_random(uint8_t *p, size_t n, struct f0b_img_error *err)
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
-            return f0b_err_set(err, F0B_IMG_ERANDOM, 0, -1, "getrandom() failed (%s): no "
+            return f0b_err_set(err, F0B_IMG_ERANDOM, 0, -1,
+                               "getrandom() failed (%s): no "
                                "random numbers for the key or nonce; nothing was written",
                                strerror(errno));
         p += r;
@@ -89,8 +90,8 @@ static void ctr_block(uint8_t iv[16], const uint8_t *nonce, uint32_t block)
 }
 
 /* XOR n bytes in place with the key stream from block `block` on. 0, or -1 on failure. */
-static int ctr_xor(const uint8_t key[F0B_KEY_LEN], const uint8_t *nonce, uint32_t block,
-                   uint8_t *p, size_t n)
+static int ctr_xor(const uint8_t key[F0B_KEY_LEN], const uint8_t *nonce, uint32_t block, uint8_t *p,
+                   size_t n)
 {
     EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
     uint8_t iv[16];
@@ -114,8 +115,8 @@ static int cmac3(const uint8_t key[F0B_KEY_LEN], const uint8_t *a, size_t na, co
 {
     EVP_MAC *mac = EVP_MAC_fetch(NULL, "CMAC", NULL);
     EVP_MAC_CTX *x = mac ? EVP_MAC_CTX_new(mac) : NULL;
-    OSSL_PARAM prm[] = { OSSL_PARAM_construct_utf8_string("cipher", (char *)"AES-128-CBC", 0),
-                         OSSL_PARAM_construct_end() };
+    OSSL_PARAM prm[] = {OSSL_PARAM_construct_utf8_string("cipher", (char *)"AES-128-CBC", 0),
+                        OSSL_PARAM_construct_end()};
     size_t tl = 0;
     int ok = x && EVP_MAC_init(x, key, F0B_KEY_LEN, prm) == 1 &&
              (!a || EVP_MAC_update(x, a, na) == 1) && (!b || EVP_MAC_update(x, b, nb) == 1) &&
@@ -139,8 +140,8 @@ static int crypto_fail(struct f0b_img_error *err)
 }
 
 int f0b_container_encrypt(const uint8_t *cnt, size_t len, const uint8_t key[F0B_KEY_LEN],
-                          const uint8_t nonce[F0B_IMG_NONCE_LEN], uint8_t **out,
-                          size_t *out_len, struct f0b_img_hdr *hdr, struct f0b_img_error *err)
+                          const uint8_t nonce[F0B_IMG_NONCE_LEN], uint8_t **out, size_t *out_len,
+                          struct f0b_img_hdr *hdr, struct f0b_img_error *err)
 {
     struct f0b_img_hdr h;
     struct f0b_container_check chk;
@@ -212,16 +213,18 @@ int f0b_container_decrypt(const uint8_t *buf, size_t len, const uint8_t key[F0B_
     if (check_macs(buf, len, key, chk))
         return crypto_fail(err);
     if (!chk->hdr_mac_ok || !chk->tag_ok)
-        return f0b_err_set(err, F0B_IMG_ECNT_MAC, 0, chk->hdr_mac_ok ? (long)(len - 16) :
-                           F0B_IMG_OFF_HDR_MAC,
+        return f0b_err_set(err, F0B_IMG_ECNT_MAC, 0,
+                           chk->hdr_mac_ok ? (long)(len - 16) : F0B_IMG_OFF_HDR_MAC,
                            "the %s does not verify under this key: the image was packed with "
                            "another key, or altered after packing; use the product's key, or "
-                           "pack the image again", chk->hdr_mac_ok ? "tag over header and "
-                           "ciphertext" : "header MAC");
+                           "pack the image again",
+                           chk->hdr_mac_ok ? "tag over header and "
+                                             "ciphertext"
+                                           : "header MAC");
     p = malloc(h.payload_size >= 8u ? h.payload_size : 8u);
     if (!p)
         return f0b_err_set(err, F0B_IMG_ENOMEM, 0, -1, "out of memory");
-    memset(p, 0, 8);                    /* a payload too short for the vectors: rules refuse it */
+    memset(p, 0, 8); /* a payload too short for the vectors: rules refuse it */
     memcpy(p, buf + F0B_IMG_HDR_SIZE, h.payload_size);
     f0b_put_le32(crcb, h.payload_crc);
     if (ctr_xor(key, h.nonce, 0, crcb, 4) ||
@@ -239,7 +242,8 @@ int f0b_container_decrypt(const uint8_t *buf, size_t len, const uint8_t key[F0B_
     else if (h.init_sp != f0b_get_le32(p) || h.reset_vec != f0b_get_le32(p + 4))
         rc = f0b_err_set(err, F0B_IMG_ECNT_FIELD, 0, F0B_IMG_OFF_INIT_SP,
                          "init_sp/reset_vec 0x%08x/0x%08x differ from the decrypted payload "
-                         "words 0/1", (unsigned)h.init_sp, (unsigned)h.reset_vec);
+                         "words 0/1",
+                         (unsigned)h.init_sp, (unsigned)h.reset_vec);
     if (rc || !plain)
         free(p);
     else

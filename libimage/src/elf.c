@@ -9,7 +9,7 @@
 #include "f0boot/le.h"
 #include "internal.h"
 
-#define SRAM_REGION_START 0x20000000u   /* Cortex-M "SRAM" region of the memory map */
+#define SRAM_REGION_START 0x20000000u /* Cortex-M "SRAM" region of the memory map */
 #define SRAM_REGION_END   0x40000000u
 
 static const char *const vt_sections[] = {".isr_vector", ".vectors", ".vector_table",
@@ -60,21 +60,23 @@ static int check_ident(const uint8_t *buf, size_t len, struct f0b_img_error *err
                            buf[EI_DATA]);
     if (len < sizeof(Elf32_Ehdr))
         return f0b_err_set(err, F0B_IMG_EELF, 0, (long)len,
-                           "ELF header truncated (%zu of %zu bytes); the file is cut short",
-                           len, sizeof(Elf32_Ehdr));
+                           "ELF header truncated (%zu of %zu bytes); the file is cut short", len,
+                           sizeof(Elf32_Ehdr));
     machine = f0b_get_le16(buf + 18);
     if (machine != EM_ARM)
         return f0b_err_set(err, F0B_IMG_EELF_MACHINE, 0, 18,
                            "ELF for machine %u (%s), not ARM (EM_ARM = 40); build the "
-                           "application with arm-none-eabi-gcc -mcpu=cortex-m0", machine,
-                           machine_name(machine));
+                           "application with arm-none-eabi-gcc -mcpu=cortex-m0",
+                           machine, machine_name(machine));
     type = f0b_get_le16(buf + 16);
     if (type != ET_EXEC)
         return f0b_err_set(err, F0B_IMG_EELF_TYPE, 0, 16,
                            "ELF type %u (%s), not an executable (ET_EXEC); link the "
-                           "application and pack the linked .elf", type,
-                           type == ET_REL ? "relocatable object" :
-                           type == ET_DYN ? "shared object" : "other");
+                           "application and pack the linked .elf",
+                           type,
+                           type == ET_REL   ? "relocatable object"
+                           : type == ET_DYN ? "shared object"
+                                            : "other");
     return F0B_IMG_OK;
 }
 
@@ -91,7 +93,7 @@ static void add_ram(struct f0b_image *img, uint32_t start, uint64_t size, const 
         return;
     p = realloc(img->ram, (img->nram + 1) * sizeof *p);
     if (!p)
-        return;  /* lint then sees fewer ranges; the caller still gets a usable image */
+        return; /* lint then sees fewer ranges; the caller still gets a usable image */
     img->ram = p;
     p[img->nram].start = start;
     p[img->nram].end = start + size > 0xFFFFFFFFull ? 0xFFFFFFFFu : (uint32_t)(start + size);
@@ -170,8 +172,7 @@ static void phdr_name(void *ctx, long tag, char *buf, size_t n)
     snprintf(buf, n, "program header %ld", tag);
 }
 
-int f0b_read_elf(const uint8_t *buf, size_t len, struct f0b_image *img,
-                 struct f0b_img_error *err)
+int f0b_read_elf(const uint8_t *buf, size_t len, struct f0b_image *img, struct f0b_img_error *err)
 {
     Elf *elf = NULL;
     GElf_Phdr *ph = NULL;
@@ -197,7 +198,8 @@ int f0b_read_elf(const uint8_t *buf, size_t len, struct f0b_image *img,
     if (elf_getphdrnum(elf, &phnum) != 0) {
         rc = f0b_err_set(err, F0B_IMG_EELF, 0, 28,
                          "malformed ELF program header table: %s; the file is truncated or "
-                         "corrupt", elf_errmsg(-1));
+                         "corrupt",
+                         elf_errmsg(-1));
         goto done;
     }
     if (phnum == 0) {
@@ -213,7 +215,8 @@ int f0b_read_elf(const uint8_t *buf, size_t len, struct f0b_image *img,
             eh.e_phentsize != sizeof(Elf32_Phdr)) {
             rc = f0b_err_set(err, F0B_IMG_EELF, 0, 28,
                              "the ELF program header table (%zu entries) lies outside the file "
-                             "(%zu bytes); the file is truncated or corrupt", phnum, len);
+                             "(%zu bytes); the file is truncated or corrupt",
+                             phnum, len);
             goto done;
         }
         /* libelf quietly treats an unreachable section table as "no sections". */
@@ -244,15 +247,16 @@ int f0b_read_elf(const uint8_t *buf, size_t len, struct f0b_image *img,
         if (!in_file(ph[i].p_offset, ph[i].p_filesz, len)) {
             rc = f0b_err_set(err, F0B_IMG_EELF, 0, (long)ph[i].p_offset,
                              "program header %zu: %llu file bytes at offset 0x%llx run past the "
-                             "end of the file (%zu bytes); the file is truncated or corrupt", i,
-                             (unsigned long long)ph[i].p_filesz,
+                             "end of the file (%zu bytes); the file is truncated or corrupt",
+                             i, (unsigned long long)ph[i].p_filesz,
                              (unsigned long long)ph[i].p_offset, len);
             goto done;
         }
         if (ph[i].p_filesz > ph[i].p_memsz) {
             rc = f0b_err_set(err, F0B_IMG_EELF, 0, -1,
                              "program header %zu: file size %llu larger than memory size %llu; "
-                             "the file is corrupt", i, (unsigned long long)ph[i].p_filesz,
+                             "the file is corrupt",
+                             i, (unsigned long long)ph[i].p_filesz,
                              (unsigned long long)ph[i].p_memsz);
             goto done;
         }
@@ -261,7 +265,8 @@ int f0b_read_elf(const uint8_t *buf, size_t len, struct f0b_image *img,
     if (elf_getshdrnum(elf, &shnum) != 0 || elf_getshdrstrndx(elf, &shstrndx) != 0) {
         rc = f0b_err_set(err, F0B_IMG_EELF, 0, 32,
                          "malformed ELF section header table: %s; the file is truncated or "
-                         "corrupt", elf_errmsg(-1));
+                         "corrupt",
+                         elf_errmsg(-1));
         goto done;
     }
     have_sections = shnum > 1;
@@ -291,8 +296,8 @@ int f0b_read_elf(const uint8_t *buf, size_t len, struct f0b_image *img,
             if (!in_file(sh.sh_offset, sh.sh_size, len)) {
                 rc = f0b_err_set(err, F0B_IMG_EELF, 0, (long)sh.sh_offset,
                                  "section %s: %llu bytes at offset 0x%llx run past the end of "
-                                 "the file (%zu bytes); the file is truncated or corrupt", name,
-                                 (unsigned long long)sh.sh_size,
+                                 "the file (%zu bytes); the file is truncated or corrupt",
+                                 name, (unsigned long long)sh.sh_size,
                                  (unsigned long long)sh.sh_offset, len);
                 goto done;
             }
@@ -305,11 +310,12 @@ int f0b_read_elf(const uint8_t *buf, size_t len, struct f0b_image *img,
                 if (lma > 0xFFFFFFFFull) {
                     rc = f0b_err_set(err, F0B_IMG_EWRAP, 0, -1,
                                      "section %s: load address 0x%llx is past 4 GiB; check "
-                                     "the linker script", name, (unsigned long long)lma);
+                                     "the linker script",
+                                     name, (unsigned long long)lma);
                     goto done;
                 }
-                rc = f0b_pieces_push(&ps, (uint32_t)lma, (uint32_t)sh.sh_size,
-                                     (size_t)sh.sh_offset, (long)elf_ndxscn(scn), err);
+                rc = f0b_pieces_push(&ps, (uint32_t)lma, (uint32_t)sh.sh_size, (size_t)sh.sh_offset,
+                                     (long)elf_ndxscn(scn), err);
                 if (rc) {
                     f0b_err_prefix(err, "section %s: ", name);
                     goto done;
@@ -338,8 +344,8 @@ int f0b_read_elf(const uint8_t *buf, size_t len, struct f0b_image *img,
     }
     {
         struct tag_ctx tc = {elf, shstrndx};
-        rc = f0b_image_from_pieces(img, &ps, buf, have_sections ? section_name : phdr_name,
-                                   &tc, err);
+        rc = f0b_image_from_pieces(img, &ps, buf, have_sections ? section_name : phdr_name, &tc,
+                                   err);
         if (err)
             err->line = 0;
         if (rc)

@@ -8,39 +8,36 @@
 
 enum { REC_DATA = 0, REC_EOF = 1, REC_ESA = 2, REC_SSA = 3, REC_ELA = 4, REC_SLA = 5 };
 
-#define REC_MAX (1 + 2 + 1 + 255 + 1)  /* length, address, type, data, checksum */
+#define REC_MAX (1 + 2 + 1 + 255 + 1) /* length, address, type, data, checksum */
 
 /* Digit value + 1 for every byte (0: not a hex digit); a table because every byte of the
  * file goes through it. */
 #define D(c, v) [c] = (v) + 1
 static const unsigned char hex_digit[256] = {
-    D('0', 0), D('1', 1), D('2', 2), D('3', 3), D('4', 4), D('5', 5), D('6', 6), D('7', 7),
-    D('8', 8), D('9', 9), D('a', 10), D('b', 11), D('c', 12), D('d', 13), D('e', 14),
-    D('f', 15), D('A', 10), D('B', 11), D('C', 12), D('D', 13), D('E', 14), D('F', 15),
+    D('0', 0),  D('1', 1),  D('2', 2),  D('3', 3),  D('4', 4),  D('5', 5),  D('6', 6),  D('7', 7),
+    D('8', 8),  D('9', 9),  D('a', 10), D('b', 11), D('c', 12), D('d', 13), D('e', 14), D('f', 15),
+    D('A', 10), D('B', 11), D('C', 12), D('D', 13), D('E', 14), D('F', 15),
 };
 #undef D
 
-static int hexval(uint8_t c)
-{
-    return (int)hex_digit[c] - 1;
-}
+static int hexval(uint8_t c) { return (int)hex_digit[c] - 1; }
 
-static int is_blank(uint8_t c)
-{
-    return c == ' ' || c == '\t';
-}
+static int is_blank(uint8_t c) { return c == ' ' || c == '\t'; }
 
 static const char *type_name(unsigned t)
 {
-    static const char *n[] = {"data", "end-of-file", "extended segment address",
-                              "start segment address", "extended linear address",
+    static const char *n[] = {"data",
+                              "end-of-file",
+                              "extended segment address",
+                              "start segment address",
+                              "extended linear address",
                               "start linear address"};
     return t < 6 ? n[t] : "unknown";
 }
 
 /* One record, already stripped of its line ending and trailing blanks. */
-static int parse_record(const uint8_t *s, size_t n, long line, long off, uint8_t *rec,
-                        size_t *nrec, struct f0b_img_error *err)
+static int parse_record(const uint8_t *s, size_t n, long line, long off, uint8_t *rec, size_t *nrec,
+                        struct f0b_img_error *err)
 {
     size_t digits, i;
     unsigned sum = 0;
@@ -49,37 +46,41 @@ static int parse_record(const uint8_t *s, size_t n, long line, long off, uint8_t
         if (isprint(s[0]))
             return f0b_err_set(err, F0B_IMG_EHEX_SYNTAX, line, off,
                                "line %ld: expected ':' at the start of a record, found '%c'; "
-                               "is this really an Intel HEX file?", line, s[0]);
+                               "is this really an Intel HEX file?",
+                               line, s[0]);
         return f0b_err_set(err, F0B_IMG_EHEX_SYNTAX, line, off,
                            "line %ld: expected ':' at the start of a record, found byte 0x%02x; "
-                           "is this really an Intel HEX file?", line, s[0]);
+                           "is this really an Intel HEX file?",
+                           line, s[0]);
     }
     for (i = 1; i < n; i++) {
         if (hexval(s[i]) < 0) {
             if (isprint(s[i]))
                 return f0b_err_set(err, F0B_IMG_EHEX_SYNTAX, line, off + (long)i,
-                                   "line %ld, column %zu: '%c' is not a hex digit", line,
-                                   i + 1, s[i]);
+                                   "line %ld, column %zu: '%c' is not a hex digit", line, i + 1,
+                                   s[i]);
             return f0b_err_set(err, F0B_IMG_EHEX_SYNTAX, line, off + (long)i,
-                               "line %ld, column %zu: byte 0x%02x is not a hex digit", line,
-                               i + 1, s[i]);
+                               "line %ld, column %zu: byte 0x%02x is not a hex digit", line, i + 1,
+                               s[i]);
         }
     }
     digits = n - 1;
     if (digits % 2)
         return f0b_err_set(err, F0B_IMG_EHEX_SYNTAX, line, off,
                            "line %ld: odd number of hex digits (%zu); the record is cut or has "
-                           "a stray character", line, digits);
+                           "a stray character",
+                           line, digits);
     if (digits < 10)
         return f0b_err_set(err, F0B_IMG_EHEX_SYNTAX, line, off,
                            "line %ld: record too short (%zu hex digits, at least 10 needed); the "
-                           "file is probably truncated", line, digits);
+                           "file is probably truncated",
+                           line, digits);
     rec[0] = (uint8_t)(hexval(s[1]) << 4 | hexval(s[2]));
     if (digits / 2 != (size_t)rec[0] + 5u)
         return f0b_err_set(err, F0B_IMG_EHEX_SYNTAX, line, off,
                            "line %ld: length byte says %u data bytes but the record holds %ld; "
-                           "the record is cut or corrupt", line, rec[0],
-                           (long)(digits / 2) - 5);
+                           "the record is cut or corrupt",
+                           line, rec[0], (long)(digits / 2) - 5);
     for (i = 0; i < digits / 2; i++) {
         rec[i] = (uint8_t)(hexval(s[1 + 2 * i]) << 4 | hexval(s[2 + 2 * i]));
         sum += rec[i];
@@ -88,8 +89,8 @@ static int parse_record(const uint8_t *s, size_t n, long line, long off, uint8_t
         unsigned want = (unsigned)(-(int)(sum - rec[digits / 2 - 1])) & 0xFF;
         return f0b_err_set(err, F0B_IMG_EHEX_CHECKSUM, line, off,
                            "line %ld: checksum is 0x%02X but the record's bytes need 0x%02X; the "
-                           "file is corrupt, regenerate it (e.g. objcopy -O ihex)", line,
-                           rec[digits / 2 - 1], want);
+                           "file is corrupt, regenerate it (e.g. objcopy -O ihex)",
+                           line, rec[digits / 2 - 1], want);
     }
     *nrec = digits / 2;
     return F0B_IMG_OK;
@@ -115,10 +116,10 @@ static void hex_tag_name(void *ctx, long tag, char *buf, size_t n)
 struct hex_state {
     struct f0b_image *img;
     struct f0b_pieces ps;
-    uint8_t *arena;                  /* all data bytes, in file order */
+    uint8_t *arena; /* all data bytes, in file order */
     size_t arena_len, arena_cap;
-    uint32_t base;                   /* from the last extended address record */
-    long eof_line;                   /* line of the end-of-file record, 0 before it */
+    uint32_t base; /* from the last extended address record */
+    long eof_line; /* line of the end-of-file record, 0 before it */
 };
 
 /* A data record: its bytes go to the arena, its address range to the piece list. */
@@ -157,8 +158,7 @@ static int hex_record(struct hex_state *st, const uint8_t *rec, long line, long 
     int rc;
 
     switch (type) {
-    case REC_DATA:
-        return hex_data(st, rec, line, off, err);
+    case REC_DATA: return hex_data(st, rec, line, off, err);
     case REC_EOF:
         rc = want_len(rec, 0, line, off, err);
         if (!rc)
@@ -172,8 +172,8 @@ static int hex_record(struct hex_state *st, const uint8_t *rec, long line, long 
     case REC_SSA:
         rc = want_len(rec, 4, line, off, err);
         if (!rc) {
-            st->img->entry = (((uint32_t)rec[4] << 8 | rec[5]) << 4) +
-                             ((uint32_t)rec[6] << 8 | rec[7]);
+            st->img->entry =
+                (((uint32_t)rec[4] << 8 | rec[5]) << 4) + ((uint32_t)rec[6] << 8 | rec[7]);
             st->img->has_entry = 1;
         }
         return rc;
@@ -193,14 +193,14 @@ static int hex_record(struct hex_state *st, const uint8_t *rec, long line, long 
     default:
         return f0b_err_set(err, F0B_IMG_EHEX_TYPE, line, off,
                            "line %ld: unknown record type %02X (Intel HEX has types 00-05); "
-                           "convert the file with objcopy -O ihex or srec_cat", line, type);
+                           "convert the file with objcopy -O ihex or srec_cat",
+                           line, type);
     }
 }
 
 /* The line that starts at *pos: [*start, *end) without its ending and trailing blanks;
  * *pos moves past the line ending ("\n", "\r\n" or "\r"). */
-static void hex_next_line(const uint8_t *buf, size_t len, size_t *pos, size_t *start,
-                          size_t *end)
+static void hex_next_line(const uint8_t *buf, size_t len, size_t *pos, size_t *start, size_t *end)
 {
     size_t p = *pos;
 
@@ -223,7 +223,7 @@ static void hex_next_line(const uint8_t *buf, size_t len, size_t *pos, size_t *s
 static int hex_lines(struct hex_state *st, const uint8_t *buf, size_t len, long *line,
                      struct f0b_img_error *err)
 {
-    uint8_t rec[REC_MAX] = {0};     /* zeroed once: hex_record never reads a byte no record
+    uint8_t rec[REC_MAX] = {0}; /* zeroed once: hex_record never reads a byte no record
                                      * wrote, even if an error path ever returned 0 */
     size_t pos = 0, nrec;
     int rc;
@@ -234,11 +234,12 @@ static int hex_lines(struct hex_state *st, const uint8_t *buf, size_t len, long 
         ++*line;
         hex_next_line(buf, len, &pos, &start, &end);
         if (end == start)
-            continue;  /* blank lines are harmless */
+            continue; /* blank lines are harmless */
         if (st->eof_line)
             return f0b_err_set(err, F0B_IMG_EHEX_AFTER_EOF, *line, (long)start,
                                "line %ld: data after the end-of-file record on line %ld; "
-                               "remove it (were two files joined?)", *line, st->eof_line);
+                               "remove it (were two files joined?)",
+                               *line, st->eof_line);
         rc = parse_record(buf + start, end - start, *line, (long)start, rec, &nrec, err);
         if (!rc)
             rc = hex_record(st, rec, *line, (long)start, err);
@@ -248,8 +249,7 @@ static int hex_lines(struct hex_state *st, const uint8_t *buf, size_t len, long 
     return F0B_IMG_OK;
 }
 
-int f0b_read_hex(const uint8_t *buf, size_t len, struct f0b_image *img,
-                 struct f0b_img_error *err)
+int f0b_read_hex(const uint8_t *buf, size_t len, struct f0b_image *img, struct f0b_img_error *err)
 {
     struct hex_state st = {.img = img};
     long line = 0;
@@ -265,7 +265,8 @@ int f0b_read_hex(const uint8_t *buf, size_t len, struct f0b_image *img,
     if (!st.eof_line) {
         rc = f0b_err_set(err, F0B_IMG_EHEX_NO_EOF, line, (long)len,
                          "line %ld: the file ends without an end-of-file record (:00000001FF); "
-                         "it is probably truncated, regenerate it", line);
+                         "it is probably truncated, regenerate it",
+                         line);
         goto done;
     }
     rc = f0b_image_from_pieces(img, &st.ps, st.arena, hex_tag_name, NULL, err);

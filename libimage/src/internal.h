@@ -5,8 +5,8 @@
 #include "f0boot/image.h"
 
 /* Fill err (if not NULL): code, line, offset and a printf-style message. Returns code. */
-int f0b_err_set(struct f0b_img_error *err, int code, long line, long offset, const char *fmt,
-                ...) __attribute__((format(printf, 5, 6)));
+int f0b_err_set(struct f0b_img_error *err, int code, long line, long offset, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /* Prefix err->detail with a printf-style string (used to add "line N: "). */
 void f0b_err_prefix(struct f0b_img_error *err, const char *fmt, ...)
@@ -24,8 +24,8 @@ void f0b_image_copy_flat(const struct f0b_image *img, uint8_t *dst, uint32_t spa
 struct f0b_piece {
     uint32_t addr;
     uint32_t len;
-    size_t off;      /* offset of the bytes in the reader's base buffer */
-    long tag;        /* what the reader names it by: HEX line, ELF section index, ... */
+    size_t off; /* offset of the bytes in the reader's base buffer */
+    long tag;   /* what the reader names it by: HEX line, ELF section index, ... */
 };
 
 struct f0b_pieces {

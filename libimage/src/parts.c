@@ -31,15 +31,9 @@ const struct f0b_part *f0b_part_by_code(uint16_t code)
     return NULL;
 }
 
-size_t f0b_part_count(void)
-{
-    return NPARTS;
-}
+size_t f0b_part_count(void) { return NPARTS; }
 
-const struct f0b_part *f0b_part_at(size_t i)
-{
-    return i < NPARTS ? &parts[i] : NULL;
-}
+const struct f0b_part *f0b_part_at(size_t i) { return i < NPARTS ? &parts[i] : NULL; }
 
 uint32_t f0b_part_app_start(const struct f0b_part *p)
 {
@@ -47,20 +41,14 @@ uint32_t f0b_part_app_start(const struct f0b_part *p)
     return F0B_APP_START;
 }
 
-uint32_t f0b_part_app_size(const struct f0b_part *p)
-{
-    return F0B_APP_SIZE(p->flash_kb, p->page);
-}
+uint32_t f0b_part_app_size(const struct f0b_part *p) { return F0B_APP_SIZE(p->flash_kb, p->page); }
 
 uint32_t f0b_part_record_addr(const struct f0b_part *p)
 {
     return F0B_RECORD_ADDR(p->flash_kb, p->page);
 }
 
-uint32_t f0b_part_sram_end(const struct f0b_part *p)
-{
-    return F0B_SRAM_END(p->sram_kb);
-}
+uint32_t f0b_part_sram_end(const struct f0b_part *p) { return F0B_SRAM_END(p->sram_kb); }
 
 int f0b_is_app_start(uint32_t addr)
 {

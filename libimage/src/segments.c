@@ -18,10 +18,7 @@ void *f0b_grow(void *v, size_t *cap, size_t need, size_t elem, size_t first)
     return v;
 }
 
-void f0b_image_init(struct f0b_image *img)
-{
-    memset(img, 0, sizeof *img);
-}
+void f0b_image_init(struct f0b_image *img) { memset(img, 0, sizeof *img); }
 
 void f0b_image_free(struct f0b_image *img)
 {
@@ -32,10 +29,7 @@ void f0b_image_free(struct f0b_image *img)
     f0b_image_init(img);
 }
 
-static uint64_t seg_end(const struct f0b_seg *s)
-{
-    return (uint64_t)s->addr + s->len;
-}
+static uint64_t seg_end(const struct f0b_seg *s) { return (uint64_t)s->addr + s->len; }
 
 /* Make room for need bytes in s (amortised doubling: a HEX file arrives 16 bytes at a time). */
 static int seg_reserve(struct f0b_seg *s, uint64_t need)
@@ -155,10 +149,7 @@ int f0b_image_add(struct f0b_image *img, uint32_t addr, const uint8_t *data, uin
     return F0B_IMG_OK;
 }
 
-uint32_t f0b_image_start(const struct f0b_image *img)
-{
-    return img->nseg ? img->segs[0].addr : 0;
-}
+uint32_t f0b_image_start(const struct f0b_image *img) { return img->nseg ? img->segs[0].addr : 0; }
 
 uint64_t f0b_image_end(const struct f0b_image *img)
 {
@@ -179,7 +170,7 @@ static uint8_t image_byte(const struct f0b_image *img, uint32_t addr)
         else
             return s->data[addr - s->addr];
     }
-    return 0xFF;  /* erased flash */
+    return 0xFF; /* erased flash */
 }
 
 uint32_t f0b_image_word(const struct f0b_image *img, uint32_t addr)
@@ -215,7 +206,7 @@ void f0b_image_copy_flat(const struct f0b_image *img, uint8_t *dst, uint32_t spa
 {
     uint32_t base = img->segs[0].addr;
 
-    memset(dst, 0xFF, span);  /* gaps are erased flash */
+    memset(dst, 0xFF, span); /* gaps are erased flash */
     for (size_t i = 0; i < img->nseg; i++)
         memcpy(dst + (img->segs[i].addr - base), img->segs[i].data, img->segs[i].len);
 }
@@ -230,8 +221,7 @@ int f0b_image_flatten(const struct f0b_image *img, uint8_t **out, uint32_t *len,
         return rc;
     *out = malloc(span);
     if (!*out)
-        return f0b_err_set(err, F0B_IMG_ENOMEM, 0, -1, "out of memory (%u bytes)",
-                           (unsigned)span);
+        return f0b_err_set(err, F0B_IMG_ENOMEM, 0, -1, "out of memory (%u bytes)", (unsigned)span);
     f0b_image_copy_flat(img, *out, span);
     *len = span;
     return F0B_IMG_OK;
@@ -280,7 +270,7 @@ static int piece_cmp(const void *a, const void *b)
 int f0b_image_from_pieces(struct f0b_image *img, struct f0b_pieces *ps, const uint8_t *base,
                           f0b_tag_name_fn name, void *ctx, struct f0b_img_error *err)
 {
-    size_t i = 0, far = 0;  /* far: the piece reaching highest so far */
+    size_t i = 0, far = 0; /* far: the piece reaching highest so far */
 
     if (!ps->n)
         return F0B_IMG_OK;
@@ -295,8 +285,8 @@ int f0b_image_from_pieces(struct f0b_image *img, struct f0b_pieces *ps, const ui
             name(ctx, late->tag, n1, sizeof n1);
             name(ctx, early->tag, n2, sizeof n2);
             return f0b_err_set(err, F0B_IMG_EOVERLAP, late->tag, -1,
-                               "%s: data at 0x%08x-0x%08x overlaps data at 0x%08x-0x%08x (%s)",
-                               n1, (unsigned)late->addr,
+                               "%s: data at 0x%08x-0x%08x overlaps data at 0x%08x-0x%08x (%s)", n1,
+                               (unsigned)late->addr,
                                (unsigned)((uint64_t)late->addr + late->len - 1),
                                (unsigned)early->addr,
                                (unsigned)((uint64_t)early->addr + early->len - 1), n2);

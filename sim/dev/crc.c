@@ -34,10 +34,10 @@ static void crc_write_dr(struct chip *c, uint32_t v, unsigned size)
     int bits = (int)size * 8;
     uint32_t d = v & mask_size(size);
     switch ((c->crc.cr >> CRC_CR_REV_IN_SHIFT) & 3u) {
-    case 1:    /* REV_IN = 01: bits reversed within each byte */
+    case 1: /* REV_IN = 01: bits reversed within each byte */
         d = __builtin_bswap32(rev32(d)) & mask_size(size);
         break;
-    case 2:    /* REV_IN = 10: bits reversed within each half-word */
+    case 2: /* REV_IN = 10: bits reversed within each half-word */
         if (bits == 32) {
             uint32_t r = rev32(d);
             d = (r >> 16) | (r << 16);
@@ -45,11 +45,10 @@ static void crc_write_dr(struct chip *c, uint32_t v, unsigned size)
             d = rev32(d) >> (bits == 16 ? 16 : 24);
         }
         break;
-    case 3:    /* REV_IN = 11: bits reversed within the word written */
+    case 3: /* REV_IN = 11: bits reversed within the word written */
         d = rev32(d) >> (32 - bits);
         break;
-    default:
-        break;
+    default: break;
     }
     c->crc.dr = crc_model_feed(c->crc.dr, d, bits);
 }
@@ -81,9 +80,13 @@ static void crc_write(struct chip *c, uint32_t off, uint32_t v, unsigned size)
     case CRC_IDR_OFF: c->crc.idr = v & 0xFFu; break;
     case CRC_CR_OFF:
         c->crc.cr = v & CRC_CR_WRITABLE;
-        if (v & CRC_CR_RESET) c->crc.dr = c->crc.init;   /* RESET loads INIT */
+        if (v & CRC_CR_RESET)
+            c->crc.dr = c->crc.init; /* RESET loads INIT */
         break;
-    case CRC_INIT_OFF: c->crc.init = v; c->crc.dr = v; break;
+    case CRC_INIT_OFF:
+        c->crc.init = v;
+        c->crc.dr = v;
+        break;
     default: chip_unmodelled(c, CRC_BASE_R + off, 1, v); break;
     }
 }
@@ -95,6 +98,12 @@ static int crc_clocked(const struct chip *c, uint32_t off)
 }
 
 const struct dev_ops dev_crc = {
-    .name = "CRC", .base = CRC_BASE_R, .size = 0x400u, .narrow_raw = 1, .clocked = crc_clocked,
-    .read = crc_read, .write = crc_write, .reset = crc_reset,
+    .name = "CRC",
+    .base = CRC_BASE_R,
+    .size = 0x400u,
+    .narrow_raw = 1,
+    .clocked = crc_clocked,
+    .read = crc_read,
+    .write = crc_write,
+    .reset = crc_reset,
 };

@@ -28,12 +28,13 @@ static void dbgmcu_write(struct chip *c, uint32_t off, uint32_t v, unsigned size
     }
 }
 
-static void dbgmcu_reset(struct chip *c)
-{
-    c->dbg.cr = c->dbg.apb1 = c->dbg.apb2 = 0;
-}
+static void dbgmcu_reset(struct chip *c) { c->dbg.cr = c->dbg.apb1 = c->dbg.apb2 = 0; }
 
 const struct dev_ops dev_dbgmcu = {
-    .name = "DBGMCU", .base = DBGMCU_BASE_R, .size = 0x400u,
-    .read = dbgmcu_read, .write = dbgmcu_write, .reset = dbgmcu_reset,
+    .name = "DBGMCU",
+    .base = DBGMCU_BASE_R,
+    .size = 0x400u,
+    .read = dbgmcu_read,
+    .write = dbgmcu_write,
+    .reset = dbgmcu_reset,
 };

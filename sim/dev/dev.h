@@ -12,11 +12,11 @@
 
 struct chip;
 
-#define DEV_NONE UINT64_MAX   /* read(): the register is not modelled */
+#define DEV_NONE UINT64_MAX /* read(): the register is not modelled */
 
 struct dev_ops {
     const char *name;
-    uint32_t base, size;        /* address range on the bus */
+    uint32_t base, size; /* address range on the bus */
     /* writes narrower than 32 bits reach write() as they are (CRC_DR takes 8/16/32-bit
      * data); otherwise they arrive shifted to their byte lane of the word */
     int narrow_raw;
@@ -29,15 +29,14 @@ struct dev_ops {
     /* off as accessed (a byte write keeps its low bits: the register is at off & ~3),
      * size in bytes; an unmodelled register is reported with chip_unmodelled() */
     void (*write)(struct chip *c, uint32_t off, uint32_t v, unsigned size);
-    void (*reset)(struct chip *c);              /* system reset */
-    uint64_t (*next_event)(struct chip *c);     /* virtual time of the next event, T_NEVER */
-    void (*service)(struct chip *c);            /* run what is due at c->now */
-    void (*levels)(struct chip *c);             /* re-assert level-sensitive IRQ lines */
+    void (*reset)(struct chip *c);          /* system reset */
+    uint64_t (*next_event)(struct chip *c); /* virtual time of the next event, T_NEVER */
+    void (*service)(struct chip *c);        /* run what is due at c->now */
+    void (*levels)(struct chip *c);         /* re-assert level-sensitive IRQ lines */
 };
 
-extern const struct dev_ops dev_flash, dev_rcc, dev_usart1, dev_dma1, dev_crc, dev_iwdg,
-    dev_syscfg, dev_dbgmcu, dev_gpio, dev_nvic, dev_rom, dev_tim6, dev_tim14, dev_tim16,
-    dev_tim17,
-    dev_watch;   /* watch.c: the observer (no registers) */
+extern const struct dev_ops dev_flash, dev_rcc, dev_usart1, dev_dma1, dev_crc, dev_iwdg, dev_syscfg,
+    dev_dbgmcu, dev_gpio, dev_nvic, dev_rom, dev_tim6, dev_tim14, dev_tim16, dev_tim17,
+    dev_watch; /* watch.c: the observer (no registers) */
 
 #endif

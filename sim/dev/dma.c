@@ -17,7 +17,8 @@
 struct dma_ch *dma_req(struct chip *c, int tx)
 {
     /* USART1_RX on channel 3 (channel 5 with SYSCFG_CFGR1.USART1_RX_DMA_RMP), TX on 2 (4) */
-    int idx = tx ? ((c->syscfg.cfgr1 & SYSCFG_CFGR1_USART1_TX_DMA_RMP) ? 3 : 1) : ((c->syscfg.cfgr1 & SYSCFG_CFGR1_USART1_RX_DMA_RMP) ? 4 : 2);
+    int idx = tx ? ((c->syscfg.cfgr1 & SYSCFG_CFGR1_USART1_TX_DMA_RMP) ? 3 : 1)
+                 : ((c->syscfg.cfgr1 & SYSCFG_CFGR1_USART1_RX_DMA_RMP) ? 4 : 2);
     struct dma_ch *d = &c->dma.ch[idx];
     return (d->ccr & DMA_CCR_EN) && d->cndtr ? d : NULL;
 }
@@ -26,7 +27,8 @@ static void dma_irq(struct chip *c, int ch)
 {
     uint32_t f = (c->dma.isr >> (4 * ch)) & 0xFu;
     uint32_t ccr = c->dma.ch[ch].ccr;
-    if (((f & DMA_ISR_TCIF) && (ccr & DMA_CCR_TCIE)) || ((f & DMA_ISR_HTIF) && (ccr & DMA_CCR_HTIE)) ||
+    if (((f & DMA_ISR_TCIF) && (ccr & DMA_CCR_TCIE)) ||
+        ((f & DMA_ISR_HTIF) && (ccr & DMA_CCR_HTIE)) ||
         ((f & DMA_ISR_TEIF) && (ccr & DMA_CCR_TEIE)))
         chip_irq(c, ch == 0 ? DMA1_CH1_IRQn : ch <= 2 ? DMA1_CH2_3_IRQn : DMA1_CH4_5_IRQn);
 }
@@ -38,7 +40,8 @@ int dma_xfer(struct chip *c, struct dma_ch *d, uint8_t *byte)
     uint32_t a = d->cur;
     if (a < SRAM_BASE || a >= SRAM_BASE + c->o.part->sram_size) {
         if (!(d->ccr & DMA_CCR_DIR) || a < FLASH_BASE || a >= FLASH_BASE + c->o.part->flash_size) {
-            chip_logf(c, "DMA1 channel %d: memory address 0x%08x not modelled: transfer error", ch + 1, a);
+            chip_logf(c, "DMA1 channel %d: memory address 0x%08x not modelled: transfer error",
+                      ch + 1, a);
             c->dma.isr |= (DMA_ISR_GIF | DMA_ISR_TEIF) << (4 * ch);
             d->ccr &= ~DMA_CCR_EN;
             dma_irq(c, ch);
@@ -69,11 +72,14 @@ int dma_xfer(struct chip *c, struct dma_ch *d, uint8_t *byte)
 
 static uint64_t dma_read(struct chip *c, uint32_t r)
 {
-    if (r == DMA_ISR_OFF) return c->dma.isr;
-    if (r == DMA_IFCR_OFF) return 0;
-    if (r < DMA_CCR_OFF(1) || r >= DMA_CCR_OFF(6)) return DEV_NONE;
+    if (r == DMA_ISR_OFF)
+        return c->dma.isr;
+    if (r == DMA_IFCR_OFF)
+        return 0;
+    if (r < DMA_CCR_OFF(1) || r >= DMA_CCR_OFF(6))
+        return DEV_NONE;
     struct dma_ch *d = &c->dma.ch[(r - DMA_CCR_OFF(1)) / DMA_CH_STRIDE];
-    switch ((r - DMA_CCR_OFF(1)) % DMA_CH_STRIDE + DMA_CCR_OFF(1)) {   /* as channel 1's */
+    switch ((r - DMA_CCR_OFF(1)) % DMA_CH_STRIDE + DMA_CCR_OFF(1)) { /* as channel 1's */
     case DMA_CCR_OFF(1): return d->ccr;
     case DMA_CNDTR_OFF(1): return d->cndtr;
     case DMA_CPAR_OFF(1): return d->cpar;
@@ -87,14 +93,15 @@ static void dma_ccr_write(struct chip *c, struct dma_ch *d, uint32_t r, uint32_t
 {
     int en = d->ccr & DMA_CCR_EN;
     if (v & DMA_CCR_MEM2MEM)
-        chip_unmodelled(c, DMA1_BASE_R + r, 1, v);   /* MEM2MEM not modelled */
+        chip_unmodelled(c, DMA1_BASE_R + r, 1, v); /* MEM2MEM not modelled */
     d->ccr = v & DMA_CCR_WRITABLE;
     if ((v & DMA_CCR_EN) && !en) {
         d->ndt_reload = d->cndtr;
         d->mar_base = d->cur = d->cmar;
         d->par_base = d->cpar;
         if ((d->cpar & ~0xFFu) != USART1_BASE_R)
-            chip_logf(c, "DMA1 channel %d enabled with CPAR 0x%08x: only USART1 requests are modelled",
+            chip_logf(c,
+                      "DMA1 channel %d enabled with CPAR 0x%08x: only USART1 requests are modelled",
                       (int)(d - c->dma.ch) + 1, d->cpar);
         /* a pending request is served as soon as the channel is enabled */
         if (d == dma_req(c, 0))
@@ -107,10 +114,11 @@ static void dma_write(struct chip *c, uint32_t off, uint32_t v, unsigned size)
 {
     uint32_t r = off & ~3u;
     (void)size;
-    if (r == DMA_IFCR_OFF) {    /* IFCR: CGIFx clears all flags of channel x */
+    if (r == DMA_IFCR_OFF) { /* IFCR: CGIFx clears all flags of channel x */
         for (int ch = 0; ch < 5; ch++) {
             uint32_t f = (v >> (4 * ch)) & 0xFu;
-            if (f & DMA_ISR_GIF) f = 0xFu;
+            if (f & DMA_ISR_GIF)
+                f = 0xFu;
             c->dma.isr &= ~(f << (4 * ch));
         }
         return;
@@ -124,18 +132,24 @@ static void dma_write(struct chip *c, uint32_t off, uint32_t v, unsigned size)
     int en = d->ccr & DMA_CCR_EN;
     switch (cr + DMA_CCR_OFF(1)) {
     case DMA_CCR_OFF(1): dma_ccr_write(c, d, r, v); break;
-    case DMA_CNDTR_OFF(1): if (!en) d->cndtr = v & 0xFFFFu; break;   /* read-only while EN */
-    case DMA_CPAR_OFF(1): if (!en) d->cpar = v; break;
-    case DMA_CMAR_OFF(1): if (!en) d->cmar = v; break;
+    case DMA_CNDTR_OFF(1):
+        if (!en)
+            d->cndtr = v & 0xFFFFu;
+        break; /* read-only while EN */
+    case DMA_CPAR_OFF(1):
+        if (!en)
+            d->cpar = v;
+        break;
+    case DMA_CMAR_OFF(1):
+        if (!en)
+            d->cmar = v;
+        break;
     default: break;
     }
 }
 
 
-static void dma_reset(struct chip *c)
-{
-    memset(&c->dma, 0, sizeof c->dma);
-}
+static void dma_reset(struct chip *c) { memset(&c->dma, 0, sizeof c->dma); }
 
 static int dma_clocked(const struct chip *c, uint32_t off)
 {
@@ -144,6 +158,11 @@ static int dma_clocked(const struct chip *c, uint32_t off)
 }
 
 const struct dev_ops dev_dma1 = {
-    .name = "DMA1", .base = DMA1_BASE_R, .size = 0x400u, .clocked = dma_clocked,
-    .read = dma_read, .write = dma_write, .reset = dma_reset,
+    .name = "DMA1",
+    .base = DMA1_BASE_R,
+    .size = 0x400u,
+    .clocked = dma_clocked,
+    .read = dma_read,
+    .write = dma_write,
+    .reset = dma_reset,
 };

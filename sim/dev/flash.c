@@ -20,10 +20,14 @@ static void flash_irq(struct chip *c)
         chip_irq(c, FLASH_IRQn);
 }
 
-static void flash_read_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
-                            int64_t value, void *ud)
+static void flash_read_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value,
+                            void *ud)
 {
-    (void)uc; (void)type; (void)addr; (void)size; (void)value;
+    (void)uc;
+    (void)type;
+    (void)addr;
+    (void)size;
+    (void)value;
     struct chip *c = ud;
     if (c->fl.busy)
         flash_stall(c);
@@ -37,8 +41,8 @@ static void flash_read_hook_install(struct chip *c)
      * translated block, which cost ~2 ms per half-word programmed (the bootloader ran at
      * 0.14x real time). The hook returns at once while the flash is idle. */
     if (!f->read_hook_on) {
-        uc_hook_add(c->uc, &f->read_hook, UC_HOOK_MEM_READ, (void *)flash_read_hook, c,
-                    FLASH_BASE, FLASH_BASE + c->o.part->flash_size - 1u);
+        uc_hook_add(c->uc, &f->read_hook, UC_HOOK_MEM_READ, (void *)flash_read_hook, c, FLASH_BASE,
+                    FLASH_BASE + c->o.part->flash_size - 1u);
         f->read_hook_on = 1;
     }
 }
@@ -74,7 +78,7 @@ static void flash_tear(struct chip *c, double frac)
         memcpy(&old, c->flash + f->op_addr, 2);
         uint16_t clear = (uint16_t)(old & ~nv);
         uint16_t keep = (uint16_t)chip_rand(c);
-        if ((clear & ~keep) == 0 && clear)     /* make sure the result is really torn */
+        if ((clear & ~keep) == 0 && clear) /* make sure the result is really torn */
             keep = (uint16_t)(keep & ~(clear & (uint16_t)-clear));
         uint16_t res = (uint16_t)(old & ~(clear & keep));
         memcpy(c->flash + f->op_addr, &res, 2);
@@ -94,7 +98,8 @@ static void flash_tear(struct chip *c, double frac)
     c->power_cut_done = 1;
     if (c->o.power_cut_ps) {
         c->now = c->o.power_cut_ps;
-        chip_stop(c, STOP_POWER_CUT, "power cut at %.3f ms (during flash operation %llu, %s of 0x%08x)",
+        chip_stop(c, STOP_POWER_CUT,
+                  "power cut at %.3f ms (during flash operation %llu, %s of 0x%08x)",
                   (double)c->now / PS_PER_MS, (unsigned long long)c->flash_ops,
                   f->op_kind == 1 ? "program" : "erase", FLASH_BASE + f->op_addr);
     } else {
@@ -215,7 +220,7 @@ bool flash_store_hook(struct chip *c, uint32_t off, int size, uint32_t value)
         return false;
     }
     if (f->busy)
-        flash_stall(c);    /* a second write waits for the first to finish */
+        flash_stall(c); /* a second write waits for the first to finish */
     uint16_t cell, nv = (uint16_t)value;
     memcpy(&cell, c->flash + off, 2);
     /* the store goes through Unicorn after this hook; the fixup puts the real cell back */
@@ -249,14 +254,15 @@ static uint64_t flash_read(struct chip *c, uint32_t r)
 {
     struct flash_ctl *f = &c->fl;
     switch (r) {
-    case FLASH_ACR_OFF:     /* PRFTBS follows PRFTBE */
+    case FLASH_ACR_OFF: /* PRFTBS follows PRFTBE */
         return (f->acr & 0x17u) | ((f->acr & FLASH_ACR_PRFTBE) ? FLASH_ACR_PRFTBS : 0u);
     case FLASH_SR_OFF: return f->sr;
     case FLASH_CR_OFF: return f->cr;
     case FLASH_AR_OFF: return f->ar;
     case FLASH_OBR_OFF: return f->obr;
     case FLASH_WRPR_OFF: return f->wrpr;
-    case FLASH_KEYR_OFF: case FLASH_OPTKEYR_OFF: return 0;
+    case FLASH_KEYR_OFF:
+    case FLASH_OPTKEYR_OFF: return 0;
     default: return DEV_NONE;
     }
 }
@@ -322,7 +328,8 @@ static void flash_start_erase(struct chip *c, uint32_t v)
             else
                 stall_if_flash_code(c);
         } else {
-            chip_logf(c, "FLASH page erase with FLASH_AR 0x%08x outside main flash: nothing erased", a);
+            chip_logf(c, "FLASH page erase with FLASH_AR 0x%08x outside main flash: nothing erased",
+                      a);
             f->sr |= FLASH_SR_WRPRTERR;
             c->st.wrprt_errors++;
             flash_irq(c);
@@ -339,7 +346,7 @@ static void flash_write_cr(struct chip *c, uint32_t v)
     }
     f->cr = (v & (FLASH_CR_PG | FLASH_CR_PER | FLASH_CR_MER | FLASH_CR_OPTPG | FLASH_CR_OPTER |
                   FLASH_CR_LOCK | FLASH_CR_ERRIE | FLASH_CR_EOPIE)) |
-            (f->cr & v & FLASH_CR_OPTWRE);     /* OPTWRE: only cleared by writing 0 */
+            (f->cr & v & FLASH_CR_OPTWRE); /* OPTWRE: only cleared by writing 0 */
     if (v & FLASH_CR_LOCK)
         f->cr &= ~FLASH_CR_OPTWRE;
     if ((v & FLASH_CR_STRT) && !f->busy)
@@ -360,7 +367,7 @@ static void flash_write(struct chip *c, uint32_t off, uint32_t v, unsigned size)
     case FLASH_ACR_OFF: f->acr = v & 0x17u; break;
     case FLASH_KEYR_OFF: flash_write_keyr(c, v); break;
     case FLASH_OPTKEYR_OFF: flash_write_optkeyr(c, v); break;
-    case FLASH_SR_OFF:    /* PGERR, WRPRTERR, EOP clear by writing 1 */
+    case FLASH_SR_OFF: /* PGERR, WRPRTERR, EOP clear by writing 1 */
         f->sr &= ~(v & (FLASH_SR_PGERR | FLASH_SR_WRPRTERR | FLASH_SR_EOP));
         break;
     case FLASH_CR_OFF: flash_write_cr(c, v); break;
@@ -375,24 +382,27 @@ static void flash_reset(struct chip *c)
     /* a reset in the middle of a flash operation leaves it as far as it got */
     struct flash_ctl *f = &c->fl;
     flash_apply_fixups(c);
-    uc_hook read_hook = f->read_hook;   /* the installed read hook outlives resets */
+    uc_hook read_hook = f->read_hook; /* the installed read hook outlives resets */
     int read_hook_on = f->read_hook_on;
     memset(f, 0, sizeof *f);
     f->read_hook = read_hook;
     f->read_hook_on = read_hook_on;
     f->cr = FLASH_CR_LOCK;
-    ob_load(c);                              /* FLASH_OBR, FLASH_WRPR from the option bytes */
+    ob_load(c); /* FLASH_OBR, FLASH_WRPR from the option bytes */
 }
 
-static uint64_t flash_next_event(struct chip *c)
-{
-    return c->fl.busy ? c->fl.busy_until : T_NEVER;
-}
+static uint64_t flash_next_event(struct chip *c) { return c->fl.busy ? c->fl.busy_until : T_NEVER; }
 
 const struct dev_ops dev_flash = {
-    .name = "FLASH", .base = FLASH_BASE_R, .size = 0x400u,
-    .read = flash_read, .write = flash_write, .reset = flash_reset,
-    .next_event = flash_next_event, .service = flash_finish, .levels = flash_irq,
+    .name = "FLASH",
+    .base = FLASH_BASE_R,
+    .size = 0x400u,
+    .read = flash_read,
+    .write = flash_write,
+    .reset = flash_reset,
+    .next_event = flash_next_event,
+    .service = flash_finish,
+    .levels = flash_irq,
 };
 
 int64_t flash_rom_erase_page(struct chip *c, uint32_t page)
@@ -447,7 +457,7 @@ int64_t flash_rom_program(struct chip *c, uint32_t addr, const uint8_t *d, uint3
             return -1;
         }
         if (nv == 0xFFFFu)
-            continue;     /* the ROM skips erased half-words (nothing to program) */
+            continue; /* the ROM skips erased half-words (nothing to program) */
         c->st.prog_ops++;
         c->flash_ops++;
         if (c->o.power_cut_op && c->flash_ops == c->o.power_cut_op) {

@@ -10,13 +10,13 @@ struct chip;
 
 struct flash_ctl {
     uint32_t acr, sr, cr, ar, obr, wrpr;
-    int key_stage;          /* 0: nothing, 1: KEY1 seen */
-    int key_dead;           /* wrong sequence: CR locked until reset */
+    int key_stage; /* 0: nothing, 1: KEY1 seen */
+    int key_dead;  /* wrong sequence: CR locked until reset */
     int opt_key_stage;
-    int busy;               /* operation in progress */
+    int busy; /* operation in progress */
     uint64_t busy_until;
-    int op_kind;            /* 1 program, 2 page erase, 3 mass erase */
-    uint32_t op_addr;       /* program: flash offset; erase: page offset */
+    int op_kind;      /* 1 program, 2 page erase, 3 mass erase */
+    uint32_t op_addr; /* program: flash offset; erase: page offset */
     uint16_t op_value;
     uint64_t op_start;
     /* pending restore of a store that the WRITE_PROT hook let through */

@@ -21,7 +21,7 @@ static int gpio_exists(uint32_t off, uint32_t *port, uint32_t *r)
 void gpio_port_reset(struct chip *c, int port)
 {
     memset(c->gpio.r[port], 0, sizeof c->gpio.r[port]);
-    if (port == 0) {                        /* PA13/PA14 in AF mode (SWD) */
+    if (port == 0) { /* PA13/PA14 in AF mode (SWD) */
         c->gpio.r[0][GPIO_MODER_OFF / 4u] = GPIOA_MODER_RESET;
         c->gpio.r[0][GPIO_OSPEEDR_OFF / 4u] = GPIOA_OSPEEDR_RESET;
         c->gpio.r[0][GPIO_PUPDR_OFF / 4u] = GPIOA_PUPDR_RESET;
@@ -51,7 +51,7 @@ static uint64_t gpio_read(struct chip *c, uint32_t off)
     if (r == GPIO_BSRR_OFF)
         return 0;
     if (r == GPIO_IDR_OFF)
-        return c->gpio.r[port][GPIO_ODR_OFF / 4u];   /* outputs read back, inputs float to 0 */
+        return c->gpio.r[port][GPIO_ODR_OFF / 4u]; /* outputs read back, inputs float to 0 */
     return c->gpio.r[port][r / 4u];
 }
 
@@ -64,7 +64,7 @@ static void gpio_write(struct chip *c, uint32_t off, uint32_t v, unsigned size)
         return;
     }
     uint32_t *g = c->gpio.r[port], *odr = &g[GPIO_ODR_OFF / 4u];
-    if (r == GPIO_BSRR_OFF)          /* set low half, reset high half */
+    if (r == GPIO_BSRR_OFF) /* set low half, reset high half */
         *odr = (*odr | (v & 0xFFFFu)) & ~(v >> 16);
     else if (r == GPIO_BRR_OFF)
         *odr &= ~(v & 0xFFFFu);
@@ -73,6 +73,11 @@ static void gpio_write(struct chip *c, uint32_t off, uint32_t v, unsigned size)
 }
 
 const struct dev_ops dev_gpio = {
-    .name = "GPIO", .base = GPIOA_BASE_R, .size = 0x2000u, .clocked = gpio_clocked,
-    .read = gpio_read, .write = gpio_write, .reset = gpio_reset,
+    .name = "GPIO",
+    .base = GPIOA_BASE_R,
+    .size = 0x2000u,
+    .clocked = gpio_clocked,
+    .read = gpio_read,
+    .write = gpio_write,
+    .reset = gpio_reset,
 };

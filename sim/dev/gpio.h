@@ -7,7 +7,7 @@
 struct chip;
 
 struct gpio_state {
-    uint32_t r[6][11];       /* port, register offset / 4 */
+    uint32_t r[6][11]; /* port, register offset / 4 */
 };
 
 /* RCC_AHBRSTR.IOPxRST: port (0 = A) back to its reset values. */

@@ -19,7 +19,7 @@ static uint64_t iwdg_read(struct chip *c, uint32_t r)
     switch (r) {
     case IWDG_PR_OFF: return c->iwdg.pr;
     case IWDG_RLR_OFF: return c->iwdg.rlr;
-    case IWDG_SR_OFF: return 0;     /* PVU/RVU: updates complete at once */
+    case IWDG_SR_OFF: return 0; /* PVU/RVU: updates complete at once */
     default: return DEV_NONE;
     }
 }
@@ -30,13 +30,24 @@ static void iwdg_write(struct chip *c, uint32_t off, uint32_t v, unsigned size)
     switch (off & ~3u) {
     case IWDG_KR_OFF:
         v &= 0xFFFFu;
-        if (v == IWDG_KR_START) { c->iwdg.on = 1; c->iwdg.deadline = c->now + iwdg_timeout(c); }
-        else if (v == IWDG_KR_RELOAD) { if (c->iwdg.on) c->iwdg.deadline = c->now + iwdg_timeout(c); }
-        else c->iwdg.unlocked = v == IWDG_KR_ACCESS;
+        if (v == IWDG_KR_START) {
+            c->iwdg.on = 1;
+            c->iwdg.deadline = c->now + iwdg_timeout(c);
+        } else if (v == IWDG_KR_RELOAD) {
+            if (c->iwdg.on)
+                c->iwdg.deadline = c->now + iwdg_timeout(c);
+        } else
+            c->iwdg.unlocked = v == IWDG_KR_ACCESS;
         chip_reschedule(c);
         break;
-    case IWDG_PR_OFF: if (c->iwdg.unlocked) c->iwdg.pr = v & 7u; break;
-    case IWDG_RLR_OFF: if (c->iwdg.unlocked) c->iwdg.rlr = v & 0xFFFu; break;
+    case IWDG_PR_OFF:
+        if (c->iwdg.unlocked)
+            c->iwdg.pr = v & 7u;
+        break;
+    case IWDG_RLR_OFF:
+        if (c->iwdg.unlocked)
+            c->iwdg.rlr = v & 0xFFFu;
+        break;
     default: chip_unmodelled(c, IWDG_BASE_R + off, 1, v); break;
     }
 }
@@ -50,10 +61,7 @@ static void iwdg_reset(struct chip *c)
     c->iwdg.deadline = T_NEVER;
 }
 
-static uint64_t iwdg_next_event(struct chip *c)
-{
-    return c->iwdg.on ? c->iwdg.deadline : T_NEVER;
-}
+static uint64_t iwdg_next_event(struct chip *c) { return c->iwdg.on ? c->iwdg.deadline : T_NEVER; }
 
 static void iwdg_service(struct chip *c)
 {
@@ -68,7 +76,12 @@ static void iwdg_service(struct chip *c)
 }
 
 const struct dev_ops dev_iwdg = {
-    .name = "IWDG", .base = IWDG_BASE_R, .size = 0x400u,
-    .read = iwdg_read, .write = iwdg_write, .reset = iwdg_reset,
-    .next_event = iwdg_next_event, .service = iwdg_service,
+    .name = "IWDG",
+    .base = IWDG_BASE_R,
+    .size = 0x400u,
+    .read = iwdg_read,
+    .write = iwdg_write,
+    .reset = iwdg_reset,
+    .next_event = iwdg_next_event,
+    .service = iwdg_service,
 };

@@ -56,8 +56,10 @@ static uint32_t icsr_read(struct chip *c)
     for (int e = EXC_IRQ0; e < EXC_COUNT; e++)
         if (c->nv.pending[e])
             v |= SCB_ICSR_ISRPENDING;
-    if (c->nv.pending[EXC_PENDSV]) v |= SCB_ICSR_PENDSVSET;
-    if (c->nv.pending[EXC_SYSTICK]) v |= SCB_ICSR_PENDSTSET;
+    if (c->nv.pending[EXC_PENDSV])
+        v |= SCB_ICSR_PENDSVSET;
+    if (c->nv.pending[EXC_SYSTICK])
+        v |= SCB_ICSR_PENDSTSET;
     return v;
 }
 
@@ -65,21 +67,27 @@ static uint64_t nvic_read(struct chip *c, uint32_t w)
 {
     uint32_t v = 0;
     switch (w) {
-    case SYST_CSR_OFF: v = c->nv.st_csr; c->nv.st_csr &= ~SYST_CSR_COUNTFLAG; break;   /* clears on read */
+    case SYST_CSR_OFF:
+        v = c->nv.st_csr;
+        c->nv.st_csr &= ~SYST_CSR_COUNTFLAG;
+        break; /* clears on read */
     case SYST_RVR_OFF: v = c->nv.st_rvr; break;
     case SYST_CVR_OFF: v = systick_current(c); break;
-    case SYST_CALIB_OFF: v = SYST_CALIB_NOREF | (c->hclk / 8u / 100u); break;   /* TENMS */
-    case NVIC_ISER_OFF: case NVIC_ICER_OFF: v = c->nv.iser; break;   /* both read the enables */
-    case NVIC_ISPR_OFF: case NVIC_ICPR_OFF:
+    case SYST_CALIB_OFF: v = SYST_CALIB_NOREF | (c->hclk / 8u / 100u); break; /* TENMS */
+    case NVIC_ISER_OFF:
+    case NVIC_ICER_OFF: v = c->nv.iser; break; /* both read the enables */
+    case NVIC_ISPR_OFF:
+    case NVIC_ICPR_OFF:
         for (int i = 0; i < 32; i++)
-            if (c->nv.pending[EXC_IRQ0 + i]) v |= 1u << i;
+            if (c->nv.pending[EXC_IRQ0 + i])
+                v |= 1u << i;
         break;
     case SCB_CPUID_OFF: v = SCB_CPUID_M0_R0P0; break;
     case SCB_ICSR_OFF: v = icsr_read(c); break;
-    case SCB_AIRCR_OFF: v = SCB_AIRCR_VECTKEYSTAT; break;      /* little-endian */
+    case SCB_AIRCR_OFF: v = SCB_AIRCR_VECTKEYSTAT; break; /* little-endian */
     case SCB_SCR_OFF: v = c->nv.scr; break;
     case SCB_CCR_OFF: v = SCB_CCR_M0; break;
-    case SCB_VTOR_OFF: v = 0; break;          /* no VTOR on the Cortex-M0: RAZ/WI */
+    case SCB_VTOR_OFF: v = 0; break; /* no VTOR on the Cortex-M0: RAZ/WI */
     case SCB_SHPR2_OFF: v = c->nv.shpr2; break;
     case SCB_SHPR3_OFF: v = c->nv.shpr3; break;
     default:
@@ -94,10 +102,7 @@ static uint64_t nvic_read(struct chip *c, uint32_t w)
 }
 
 /* SysTick CVR is a clock: reading it twice alike is not idle polling */
-static int nvic_is_counter(uint32_t off)
-{
-    return (off & ~3u) == SYST_CVR_OFF;
-}
+static int nvic_is_counter(uint32_t off) { return (off & ~3u) == SYST_CVR_OFF; }
 
 static void st_restart(struct chip *c)
 {
@@ -131,11 +136,16 @@ static void systick_csr_write(struct chip *c, uint32_t v)
 
 static void scb_icsr_write(struct chip *c, uint32_t v)
 {
-    if (v & SCB_ICSR_NMIPENDSET) chip_set_pending(c, EXC_NMI);
-    if (v & SCB_ICSR_PENDSVSET) chip_set_pending(c, EXC_PENDSV);
-    if (v & SCB_ICSR_PENDSVCLR) c->nv.pending[EXC_PENDSV] = 0;
-    if (v & SCB_ICSR_PENDSTSET) chip_set_pending(c, EXC_SYSTICK);
-    if (v & SCB_ICSR_PENDSTCLR) c->nv.pending[EXC_SYSTICK] = 0;
+    if (v & SCB_ICSR_NMIPENDSET)
+        chip_set_pending(c, EXC_NMI);
+    if (v & SCB_ICSR_PENDSVSET)
+        chip_set_pending(c, EXC_PENDSV);
+    if (v & SCB_ICSR_PENDSVCLR)
+        c->nv.pending[EXC_PENDSV] = 0;
+    if (v & SCB_ICSR_PENDSTSET)
+        chip_set_pending(c, EXC_SYSTICK);
+    if (v & SCB_ICSR_PENDSTCLR)
+        c->nv.pending[EXC_SYSTICK] = 0;
 }
 
 /* A byte or half-word write (v already in its lane) merged into the word old. */
@@ -153,16 +163,25 @@ static void nvic_write(struct chip *c, uint32_t off, uint32_t v, unsigned size)
     switch (w) {
     case SYST_CSR_OFF: systick_csr_write(c, v); break;
     case SYST_RVR_OFF: c->nv.st_rvr = v & SYST_RVR_MASK; break;
-    case SYST_CVR_OFF: c->nv.st_csr &= ~SYST_CSR_COUNTFLAG; st_restart(c); break;
-    case NVIC_ISER_OFF: watch_on_iser(c, v); c->nv.iser |= v; c->pend_check = 1; break;
+    case SYST_CVR_OFF:
+        c->nv.st_csr &= ~SYST_CSR_COUNTFLAG;
+        st_restart(c);
+        break;
+    case NVIC_ISER_OFF:
+        watch_on_iser(c, v);
+        c->nv.iser |= v;
+        c->pend_check = 1;
+        break;
     case NVIC_ICER_OFF: c->nv.iser &= ~v; break;
     case NVIC_ISPR_OFF:
         for (int i = 0; i < 32; i++)
-            if (v & (1u << i)) chip_irq(c, i);
+            if (v & (1u << i))
+                chip_irq(c, i);
         break;
     case NVIC_ICPR_OFF:
         for (int i = 0; i < 32; i++)
-            if (v & (1u << i)) c->nv.pending[EXC_IRQ0 + i] = 0;
+            if (v & (1u << i))
+                c->nv.pending[EXC_IRQ0 + i] = 0;
         break;
     case SCB_ICSR_OFF: scb_icsr_write(c, v); break;
     case SCB_AIRCR_OFF:
@@ -174,8 +193,9 @@ static void nvic_write(struct chip *c, uint32_t off, uint32_t v, unsigned size)
         }
         break;
     case SCB_SCR_OFF: c->nv.scr = v & SCB_SCR_WRITABLE; break;
-    case SCB_CCR_OFF: case SCB_VTOR_OFF: case SCB_CPUID_OFF:
-        break;                          /* read-only (CCR, CPUID) or absent (VTOR): ignored */
+    case SCB_CCR_OFF:
+    case SCB_VTOR_OFF:
+    case SCB_CPUID_OFF: break; /* read-only (CCR, CPUID) or absent (VTOR): ignored */
     case SCB_SHPR2_OFF:
         c->nv.shpr2 = lane_merge(c->nv.shpr2, off, v, size) & 0xC0000000u;
         c->nv.prio[EXC_SVC] = (uint8_t)(c->nv.shpr2 >> 24);
@@ -190,7 +210,8 @@ static void nvic_write(struct chip *c, uint32_t off, uint32_t v, unsigned size)
             /* IPR: only bits 7:6 of each byte exist on the M0 */
             for (int i = 0; i < 4; i++)
                 if (size >= 4 || (unsigned)i == (off & 3u))
-                    c->nv.prio[EXC_IRQ0 + (w - NVIC_IPR_OFF(0)) + i] = (uint8_t)((v >> (8 * i)) & 0xC0u);
+                    c->nv.prio[EXC_IRQ0 + (w - NVIC_IPR_OFF(0)) + i] =
+                        (uint8_t)((v >> (8 * i)) & 0xC0u);
             break;
         }
         chip_unmodelled(c, SCS_BASE_R + off, 1, v);
@@ -209,18 +230,20 @@ void systick_rebase(struct chip *c, uint32_t cur)
 
 void nvic_reset(struct chip *c)
 {
-    memset(&c->nv, 0, sizeof c->nv);   /* nothing pending, active or enabled; priorities 0 */
+    memset(&c->nv, 0, sizeof c->nv); /* nothing pending, active or enabled; priorities 0 */
     c->nv.st_zero = T_NEVER;
 }
 
-static uint64_t nvic_next_event(struct chip *c)
-{
-    return c->nv.st_zero;
-}
+static uint64_t nvic_next_event(struct chip *c) { return c->nv.st_zero; }
 
 /* The System Control Space sits on the CPU's private bus: not gated by RCC. */
 const struct dev_ops dev_nvic = {
-    .name = "SCS", .base = SCS_BASE_R, .size = 0x1000u, .is_counter = nvic_is_counter,
-    .read = nvic_read, .write = nvic_write,
-    .next_event = nvic_next_event, .service = systick_service,
+    .name = "SCS",
+    .base = SCS_BASE_R,
+    .size = 0x1000u,
+    .is_counter = nvic_is_counter,
+    .read = nvic_read,
+    .write = nvic_write,
+    .next_event = nvic_next_event,
+    .service = systick_service,
 };

@@ -9,12 +9,12 @@ struct chip;
 #define EXC_COUNT 48
 
 struct nvic_state {
-    uint8_t prio[EXC_COUNT];         /* 0,64,128,192 */
+    uint8_t prio[EXC_COUNT]; /* 0,64,128,192 */
     uint8_t pending[EXC_COUNT], active[EXC_COUNT];
     uint32_t iser;
     uint32_t scr, shpr2, shpr3;
     uint32_t st_csr, st_rvr;
-    uint64_t st_zero;        /* time the counter next reaches 0 (T_NEVER if disabled) */
+    uint64_t st_zero; /* time the counter next reaches 0 (T_NEVER if disabled) */
     uint64_t st_tick_ps;
 };
 

@@ -15,8 +15,8 @@
 #include "../machine.h"
 #include "regs/flash.h"
 
-static const uint8_t factory[OB_SIZE] = { 0xAA, 0x55, 0xFF, 0x00, 0xFF, 0x00, 0xFF, 0x00,
-                                          0xFF, 0x00, 0xFF, 0x00, 0xFF, 0x00, 0xFF, 0x00 };
+static const uint8_t factory[OB_SIZE] = {0xAA, 0x55, 0xFF, 0x00, 0xFF, 0x00, 0xFF, 0x00,
+                                         0xFF, 0x00, 0xFF, 0x00, 0xFF, 0x00, 0xFF, 0x00};
 
 int ob_open(struct ob_state *ob, const char *path, char *err, size_t errlen)
 {
@@ -32,8 +32,10 @@ int ob_open(struct ob_state *ob, const char *path, char *err, size_t errlen)
     int extra = fgetc(f) != EOF;
     fclose(f);
     if (n != OB_SIZE || extra) {
-        snprintf(err, errlen, "%s: not the %u option bytes an earlier run saved; remove it to "
-                 "start from the factory option bytes", path, OB_SIZE);
+        snprintf(err, errlen,
+                 "%s: not the %u option bytes an earlier run saved; remove it to "
+                 "start from the factory option bytes",
+                 path, OB_SIZE);
         return -1;
     }
     ob->level = ob_rdp_level(ob);
@@ -64,7 +66,10 @@ void ob_load(struct chip *c)
     ob->level = ob_rdp_level(ob);
     /* FLASH_OBR: RDPRT[1:0] at bits 2:1 (00 level 0, 01 level 1, 11 level 2), the USER byte
      * at 15:8 and DATA0/DATA1 at 23:16 and 31:24 (RM0360 section 3.5.7). */
-    c->fl.obr = (uint32_t)(ob->level == 0 ? 0u : ob->level == 1 ? 1u : 3u) << 1 |
+    c->fl.obr = (uint32_t)(ob->level == 0   ? 0u
+                           : ob->level == 1 ? 1u
+                                            : 3u)
+                    << 1 |
                 (uint32_t)ob->b[2] << 8 | (uint32_t)ob->b[4] << 16 | (uint32_t)ob->b[6] << 24;
     c->fl.wrpr = (uint32_t)ob->b[8] | (uint32_t)ob->b[10] << 8 | (uint32_t)ob->b[12] << 16 |
                  (uint32_t)ob->b[14] << 24;
@@ -77,7 +82,7 @@ void ob_erase(struct chip *c)
     c->st.ob_erases++;
     ob_save(c);
     chip_logf(c, "option bytes erased: RDP 0xFF (read-out protection level 1 from the next "
-              "option-byte load)");
+                 "option-byte load)");
 }
 
 bool ob_store(struct chip *c, uint32_t addr, int size, uint32_t value)
@@ -85,8 +90,7 @@ bool ob_store(struct chip *c, uint32_t addr, int size, uint32_t value)
     struct ob_state *ob = &c->ob;
     uint32_t off = addr - OPTB_ADDR;
     memcpy(ob->fix_val, c->sysmem + (OPTB_ADDR - SYSMEM_MAP) + (off & ~1u), 2);
-    if (!(c->fl.cr & FLASH_CR_OPTPG) || !(c->fl.cr & FLASH_CR_OPTWRE) || size != 2 ||
-        (off & 1u)) {
+    if (!(c->fl.cr & FLASH_CR_OPTPG) || !(c->fl.cr & FLASH_CR_OPTWRE) || size != 2 || (off & 1u)) {
         c->fault_reason = "store to the option bytes without OPTPG/OPTWRE, or not a "
                           "half-word (bus error)";
         c->fault_addr = addr;
@@ -97,11 +101,11 @@ bool ob_store(struct chip *c, uint32_t addr, int size, uint32_t value)
     ob->fix = 1;
     ob->fix_off = off;
     if (ob->b[off] != 0xFFu || ob->b[off + 1] != 0xFFu) {
-        c->fl.sr |= FLASH_SR_PGERR;     /* only an erased byte programs */
+        c->fl.sr |= FLASH_SR_PGERR; /* only an erased byte programs */
         return true;
     }
     ob->b[off] = (uint8_t)value;
-    ob->b[off + 1] = (uint8_t)~value;   /* the complement is written by the hardware */
+    ob->b[off + 1] = (uint8_t)~value; /* the complement is written by the hardware */
     memcpy(ob->fix_val, ob->b + off, 2);
     c->st.ob_programs++;
     ob_save(c);

@@ -11,10 +11,10 @@ struct chip;
 #define OB_SIZE 16u
 
 struct ob_state {
-    uint8_t b[OB_SIZE];     /* RDP nRDP USER nUSER DATA0 nDATA0 DATA1 nDATA1 WRP0..3 + n */
-    const char *path;       /* where they persist between runs (FLASH.ob), NULL: nowhere */
-    int level;              /* RDP level loaded at the last reset / OBL_LAUNCH: 0, 1, 2 */
-    int fix;                /* a store let through the WRITE_PROT hook: put back fix_val */
+    uint8_t b[OB_SIZE]; /* RDP nRDP USER nUSER DATA0 nDATA0 DATA1 nDATA1 WRP0..3 + n */
+    const char *path;   /* where they persist between runs (FLASH.ob), NULL: nowhere */
+    int level;          /* RDP level loaded at the last reset / OBL_LAUNCH: 0, 1, 2 */
+    int fix;            /* a store let through the WRITE_PROT hook: put back fix_val */
     uint32_t fix_off;
     uint8_t fix_val[2];
 };

@@ -16,14 +16,14 @@
 #include "regs/flash.h"
 #include "regs/rcc.h"
 
-#define HSI_HZ 8000000u
-#define HSE_STARTUP_PS (2ull * PS_PER_MS)   /* DS9773 tSU(HSE), typical */
-#define R(c, off) ((c)->rcc.r[(off) / 4u])
-#define CR_RO   (RCC_CR_HSIRDY | RCC_CR_HSERDY | RCC_CR_PLLRDY | 0xFF00u)   /* + HSICAL */
+#define HSI_HZ         8000000u
+#define HSE_STARTUP_PS (2ull * PS_PER_MS) /* DS9773 tSU(HSE), typical */
+#define R(c, off)      ((c)->rcc.r[(off) / 4u])
+#define CR_RO          (RCC_CR_HSIRDY | RCC_CR_HSERDY | RCC_CR_PLLRDY | 0xFF00u) /* + HSICAL */
 /* HSION, HSITRIM, HSEON, HSEBYP, CSSON (the virtual crystal never fails), PLLON */
-#define CR_WR   (RCC_CR_HSION | 0xF8u | RCC_CR_HSEON | RCC_CR_HSEBYP | RCC_CR_CSSON | RCC_CR_PLLON)
+#define CR_WR            (RCC_CR_HSION | 0xF8u | RCC_CR_HSEON | RCC_CR_HSEBYP | RCC_CR_CSSON | RCC_CR_PLLON)
 #define CFGR_PLL_FACTORS (RCC_CFGR_PLLSRC_MASK | RCC_CFGR_PLLXTPRE | RCC_CFGR_PLLMUL_MASK)
-#define CIR_IE_MASK 0x00001F00u   /* LSI/LSE/HSI/HSE/PLL ready interrupt enables */
+#define CIR_IE_MASK      0x00001F00u /* LSI/LSE/HSI/HSE/PLL ready interrupt enables */
 
 static void rcc_warn_once(struct chip *c, unsigned bit, const char *fmt, uint32_t v)
 {
@@ -42,7 +42,7 @@ static uint32_t pll_in(const struct chip *c)
     case 0: return hsi / 2u;
     case 1: return hsi / prediv;
     case 2: return (R(c, RCC_CR_OFF) & RCC_CR_HSERDY) ? c->o.hse_hz / prediv : 0u;
-    default: return 0u;   /* HSI48/PREDIV: no HSI48 on the STM32F030 */
+    default: return 0u; /* HSI48/PREDIV: no HSI48 on the STM32F030 */
     }
 }
 
@@ -63,7 +63,7 @@ static uint32_t rcc_sysclk(const struct chip *c)
 
 static uint32_t rcc_hclk_of(const struct chip *c)
 {
-    static const uint16_t hpre[8] = { 2, 4, 8, 16, 64, 128, 256, 512 };
+    static const uint16_t hpre[8] = {2, 4, 8, 16, 64, 128, 256, 512};
     uint32_t h = (R(c, RCC_CFGR_OFF) >> RCC_CFGR_HPRE_SHIFT) & 0xFu;
     return rcc_sysclk(c) / ((h & 8u) ? hpre[h & 7u] : 1u);
 }
@@ -74,10 +74,7 @@ static uint32_t ppre_div(const struct chip *c)
     return (p & 4u) ? (2u << (p & 3u)) : 1u;
 }
 
-uint32_t rcc_apb_clk(const struct chip *c)
-{
-    return c->hclk / ppre_div(c);
-}
+uint32_t rcc_apb_clk(const struct chip *c) { return c->hclk / ppre_div(c); }
 
 uint32_t rcc_timclk(const struct chip *c)
 {
@@ -90,7 +87,7 @@ uint32_t rcc_pclk(const struct chip *c)
     switch (R(c, RCC_CFGR3_OFF) & RCC_CFGR3_USART1SW_MASK) {
     case 1: return rcc_sysclk(c);
     case 3: return HSI_HZ;
-    default: return rcc_apb_clk(c);    /* LSE (10) is reported when selected */
+    default: return rcc_apb_clk(c); /* LSE (10) is reported when selected */
     }
 }
 
@@ -119,13 +116,16 @@ static void rcc_update_clock(struct chip *c)
         (sw == 2u && (cr & RCC_CR_PLLRDY)))
         sws = sw;
     else if (sw == 3u)
-        chip_unmodelled(c, RCC_BASE_R + RCC_CFGR_OFF, 1, cfgr);   /* HSI48: not on the F030 */
+        chip_unmodelled(c, RCC_BASE_R + RCC_CFGR_OFF, 1, cfgr); /* HSI48: not on the F030 */
     R(c, RCC_CFGR_OFF) = (cfgr & ~RCC_CFGR_SWS_MASK) | (sws << RCC_CFGR_SWS_SHIFT);
     uint32_t s = rcc_sysclk(c), h = rcc_hclk_of(c);
     if (sws == 2u && (s < 16000000u || s > 48000000u))
-        rcc_warn_once(c, 0, "PLL output %u Hz outside 16-48 MHz (DS9773): a real chip is out of spec", s);
+        rcc_warn_once(c, 0,
+                      "PLL output %u Hz outside 16-48 MHz (DS9773): a real chip is out of spec", s);
     if (h > 24000000u && !(c->fl.acr & FLASH_ACR_LATENCY))
-        rcc_warn_once(c, 1, "HCLK %u Hz above 24 MHz with FLASH_ACR.LATENCY = 0: a real chip misreads flash", h);
+        rcc_warn_once(
+            c, 1, "HCLK %u Hz above 24 MHz with FLASH_ACR.LATENCY = 0: a real chip misreads flash",
+            h);
     chip_set_hclk(c, h);
 }
 
@@ -144,13 +144,13 @@ static void rcc_write_cr(struct chip *c, uint32_t v)
     /* ready bits read-only; HSIRDY follows HSION (its 6-cycle start not modelled) */
     uint32_t cr = (old & CR_RO) | (v & CR_WR);
     if (!(v & RCC_CR_HSION) && osc_in_use(c, 0))
-        cr |= RCC_CR_HSION;                        /* HSI cannot stop while SYSCLK depends on it */
+        cr |= RCC_CR_HSION; /* HSI cannot stop while SYSCLK depends on it */
     if (!(v & RCC_CR_PLLON) && (R(c, RCC_CFGR_OFF) & RCC_CFGR_SWS_MASK) == RCC_CFGR_SWS_PLL)
-        cr |= RCC_CR_PLLON;                        /* PLL cannot stop while it is SYSCLK */
+        cr |= RCC_CR_PLLON; /* PLL cannot stop while it is SYSCLK */
     if (!(v & RCC_CR_HSEON) && osc_in_use(c, 1))
-        cr |= RCC_CR_HSEON;                        /* nor the HSE while SYSCLK depends on it */
+        cr |= RCC_CR_HSEON; /* nor the HSE while SYSCLK depends on it */
     if (old & RCC_CR_HSEON)
-        cr = (cr & ~RCC_CR_HSEBYP) | (old & RCC_CR_HSEBYP);   /* HSEBYP: only with HSE off */
+        cr = (cr & ~RCC_CR_HSEBYP) | (old & RCC_CR_HSEBYP); /* HSEBYP: only with HSE off */
     if (!(cr & RCC_CR_HSEON)) {
         cr &= ~RCC_CR_HSERDY;
         c->rcc.hse_ready_at = T_NEVER;
@@ -161,7 +161,7 @@ static void rcc_write_cr(struct chip *c, uint32_t v)
     }
     cr = (cr & ~RCC_CR_HSIRDY) | ((cr & RCC_CR_HSION) ? RCC_CR_HSIRDY : 0u);
     if (!(cr & RCC_CR_HSION) && (R(c, RCC_CFGR3_OFF) & RCC_CFGR3_USART1SW_MASK) == 3u)
-        chip_unmodelled(c, RCC_BASE_R + RCC_CR_OFF, 1, v);   /* USART1's HSI kernel clock off */
+        chip_unmodelled(c, RCC_BASE_R + RCC_CR_OFF, 1, v); /* USART1's HSI kernel clock off */
     R(c, RCC_CR_OFF) = cr;
     rcc_update_clock(c);
 }
@@ -173,12 +173,12 @@ static void rcc_write_cfgr(struct chip *c, uint32_t v)
         /* RM0360 7.4.2: PLLSRC/PLLMUL only while the PLL is off; the chip's output then is
          * not defined: reported, and the PLL keeps its old factors */
         chip_logf(c, "RCC_CFGR: PLLSRC/PLLMUL changed while the PLL is on (RM0360 7.4.2: "
-                  "only with PLLON = 0); the PLL keeps its factors");
+                     "only with PLLON = 0); the PLL keeps its factors");
         chip_unmodelled(c, RCC_BASE_R + RCC_CFGR_OFF, 1, v);
         v = (v & ~CFGR_PLL_FACTORS) | (old & CFGR_PLL_FACTORS);
     }
     if (v >> RCC_CFGR_MCO_SHIFT)
-        chip_unmodelled(c, RCC_BASE_R + RCC_CFGR_OFF, 1, v);       /* MCO: no clock output pin */
+        chip_unmodelled(c, RCC_BASE_R + RCC_CFGR_OFF, 1, v); /* MCO: no clock output pin */
     /* PLLXTPRE is PREDIV bit 0 (RM0360 7.4.2) */
     R(c, RCC_CFGR2_OFF) = (R(c, RCC_CFGR2_OFF) & ~1u) | ((v & RCC_CFGR_PLLXTPRE) ? 1u : 0u);
     R(c, RCC_CFGR_OFF) = (v & ~RCC_CFGR_SWS_MASK) | (old & RCC_CFGR_SWS_MASK);
@@ -189,22 +189,23 @@ static void rcc_write_cfgr2(struct chip *c, uint32_t v)
 {
     if ((R(c, RCC_CR_OFF) & RCC_CR_PLLON) && ((v ^ R(c, RCC_CFGR2_OFF)) & RCC_CFGR2_PREDIV_MASK)) {
         chip_logf(c, "RCC_CFGR2: PREDIV changed while the PLL is on (RM0360 7.4.12: only with "
-                  "PLLON = 0); the PLL keeps its factors");
+                     "PLLON = 0); the PLL keeps its factors");
         chip_unmodelled(c, RCC_BASE_R + RCC_CFGR2_OFF, 1, v);
         return;
     }
     R(c, RCC_CFGR2_OFF) = v & RCC_CFGR2_PREDIV_MASK;
-    R(c, RCC_CFGR_OFF) = (R(c, RCC_CFGR_OFF) & ~RCC_CFGR_PLLXTPRE) | ((v & 1u) ? RCC_CFGR_PLLXTPRE : 0u);
+    R(c, RCC_CFGR_OFF) = (R(c, RCC_CFGR_OFF) & ~RCC_CFGR_PLLXTPRE) |
+                         ((v & 1u) ? RCC_CFGR_PLLXTPRE : 0u);
     rcc_update_clock(c);
 }
 
 /* Registers stored as written, with what in them is not modelled reported. */
 static void rcc_write_plain(struct chip *c, uint32_t r, uint32_t v)
 {
-    int unmodelled = (r == RCC_CIR_OFF && (v & CIR_IE_MASK)) ||      /* ready interrupts */
-                     (r == RCC_BDCR_OFF && (v & 1u)) ||              /* LSEON: no LSE */
-                     (r == RCC_CR2_OFF && (v & 1u)) ||               /* HSI14ON (ADC clock) */
-                     (r == RCC_CFGR3_OFF && (v & RCC_CFGR3_USART1SW_MASK) == 2u);   /* LSE */
+    int unmodelled = (r == RCC_CIR_OFF && (v & CIR_IE_MASK)) || /* ready interrupts */
+                     (r == RCC_BDCR_OFF && (v & 1u)) ||         /* LSEON: no LSE */
+                     (r == RCC_CR2_OFF && (v & 1u)) ||          /* HSI14ON (ADC clock) */
+                     (r == RCC_CFGR3_OFF && (v & RCC_CFGR3_USART1SW_MASK) == 2u); /* LSE */
     if (unmodelled)
         chip_unmodelled(c, RCC_BASE_R + r, 1, v);
     R(c, r) = v;
@@ -214,10 +215,15 @@ static void rcc_write_plain(struct chip *c, uint32_t r, uint32_t v)
 
 static void timer_resets(struct chip *c, uint32_t r, uint32_t v)
 {
-    static const struct { uint32_t off, bit; int tim; } rst[] = {
-        { RCC_APB1RSTR_OFF, RCC_APB1ENR_TIM6EN, TIM_6 }, { RCC_APB1RSTR_OFF, RCC_APB1ENR_TIM14EN, TIM_14 },
-        { RCC_APB2RSTR_OFF, RCC_APB2ENR_TIM16EN, TIM_16 }, { RCC_APB2RSTR_OFF, RCC_APB2ENR_TIM17EN, TIM_17 },
-    };   /* the reset bits sit where the enable bits do */
+    static const struct {
+        uint32_t off, bit;
+        int tim;
+    } rst[] = {
+        {RCC_APB1RSTR_OFF, RCC_APB1ENR_TIM6EN, TIM_6},
+        {RCC_APB1RSTR_OFF, RCC_APB1ENR_TIM14EN, TIM_14},
+        {RCC_APB2RSTR_OFF, RCC_APB2ENR_TIM16EN, TIM_16},
+        {RCC_APB2RSTR_OFF, RCC_APB2ENR_TIM17EN, TIM_17},
+    }; /* the reset bits sit where the enable bits do */
     for (unsigned i = 0; i < sizeof rst / sizeof rst[0]; i++)
         if (rst[i].off == r && (v & rst[i].bit))
             tim_peripheral_reset(c, rst[i].tim);
@@ -232,8 +238,10 @@ static void rcc_write_reg(struct chip *c, uint32_t off, uint32_t v)
     case RCC_CFGR2_OFF: rcc_write_cfgr2(c, v); break;
     case RCC_APB2RSTR_OFF:
         R(c, r) = v;
-        if (v & RCC_APB2RSTR_SYSCFGRST) syscfg_peripheral_reset(c);
-        if (v & RCC_APB2RSTR_USART1RST) usart_reset(c);
+        if (v & RCC_APB2RSTR_SYSCFGRST)
+            syscfg_peripheral_reset(c);
+        if (v & RCC_APB2RSTR_USART1RST)
+            usart_reset(c);
         timer_resets(c, r, v);
         break;
     case RCC_APB1RSTR_OFF:
@@ -249,17 +257,20 @@ static void rcc_write_reg(struct chip *c, uint32_t off, uint32_t v)
     case RCC_CSR_OFF:
         R(c, r) = (R(c, r) & RCC_CSR_RSTF_MASK) | (v & RCC_CSR_LSION) | ((v & RCC_CSR_LSION) << 1);
         if (v & RCC_CSR_RMVF)
-            R(c, r) &= ~RCC_CSR_RSTF_MASK;           /* RMVF clears the reset flags */
+            R(c, r) &= ~RCC_CSR_RSTF_MASK; /* RMVF clears the reset flags */
         break;
-    case RCC_CIR_OFF: case RCC_AHBENR_OFF: case RCC_APB2ENR_OFF:
-    case RCC_APB1ENR_OFF: case RCC_BDCR_OFF: case RCC_CFGR3_OFF: case RCC_CR2_OFF:
+    case RCC_CIR_OFF:
+    case RCC_AHBENR_OFF:
+    case RCC_APB2ENR_OFF:
+    case RCC_APB1ENR_OFF:
+    case RCC_BDCR_OFF:
+    case RCC_CFGR3_OFF:
+    case RCC_CR2_OFF:
         rcc_write_plain(c, r, v);
         if (r == RCC_APB1ENR_OFF || r == RCC_APB2ENR_OFF)
             tim_gate_check(c);
         break;
-    default:
-        chip_unmodelled(c, RCC_BASE_R + off, 1, v);
-        break;
+    default: chip_unmodelled(c, RCC_BASE_R + off, 1, v); break;
     }
 }
 
@@ -280,10 +291,7 @@ static uint64_t rcc_read(struct chip *c, uint32_t r)
     return r <= RCC_CR2_OFF ? R(c, r) : DEV_NONE;
 }
 
-static uint64_t rcc_next_event(struct chip *c)
-{
-    return c->rcc.hse_ready_at;
-}
+static uint64_t rcc_next_event(struct chip *c) { return c->rcc.hse_ready_at; }
 
 static void rcc_service(struct chip *c)
 {
@@ -293,7 +301,7 @@ static void rcc_service(struct chip *c)
     R(c, RCC_CR_OFF) |= RCC_CR_HSERDY;
     uint32_t tclk = rcc_timclk(c);
     tim_clock_sync(c);
-    rcc_update_clock(c);          /* a switch to the HSE (or its PLL) waiting for it happens now */
+    rcc_update_clock(c); /* a switch to the HSE (or its PLL) waiting for it happens now */
     if (rcc_timclk(c) != tclk)
         tim_clock_changed(c);
 }
@@ -303,7 +311,7 @@ static void rcc_reset(struct chip *c)
     uint32_t csr_flags = R(c, RCC_CSR_OFF) & RCC_CSR_RSTF_MASK;
     for (unsigned i = 0; i < sizeof c->rcc.r / sizeof c->rcc.r[0]; i++)
         c->rcc.r[i] = 0;
-    R(c, RCC_CR_OFF) = RCC_CR_HSITRIM_RESET | RCC_CR_HSIRDY | RCC_CR_HSION;   /* 0x83 */
+    R(c, RCC_CR_OFF) = RCC_CR_HSITRIM_RESET | RCC_CR_HSIRDY | RCC_CR_HSION; /* 0x83 */
     R(c, RCC_AHBENR_OFF) = RCC_AHBENR_RESET;
     R(c, RCC_CSR_OFF) = csr_flags | c->reset_flags;
     c->reset_flags = 0;
@@ -312,7 +320,12 @@ static void rcc_reset(struct chip *c)
 }
 
 const struct dev_ops dev_rcc = {
-    .name = "RCC", .base = RCC_BASE_R, .size = 0x400u,
-    .read = rcc_read, .write = rcc_write, .reset = rcc_reset,
-    .next_event = rcc_next_event, .service = rcc_service,
+    .name = "RCC",
+    .base = RCC_BASE_R,
+    .size = 0x400u,
+    .read = rcc_read,
+    .write = rcc_write,
+    .reset = rcc_reset,
+    .next_event = rcc_next_event,
+    .service = rcc_service,
 };

@@ -8,9 +8,9 @@
 struct chip;
 
 struct rcc_state {
-    uint32_t r[16];          /* by offset / 4 */
-    uint64_t hse_ready_at;   /* virtual time HSERDY sets, T_NEVER when not starting */
-    uint32_t warned;         /* out-of-spec warnings given since reset, one bit each */
+    uint32_t r[16];        /* by offset / 4 */
+    uint64_t hse_ready_at; /* virtual time HSERDY sets, T_NEVER when not starting */
+    uint32_t warned;       /* out-of-spec warnings given since reset, one bit each */
 };
 
 /* USART1's kernel clock (RCC_CFGR3.USART1SW) in Hz. */

@@ -29,7 +29,10 @@ static void op_tx(void *ctx, const uint8_t *bytes, uint32_t n, uint64_t delay_ns
     chip_reschedule(c);
 }
 
-static int64_t op_erase_page(void *ctx, uint32_t page) { return flash_rom_erase_page(ctx_chip(ctx), page); }
+static int64_t op_erase_page(void *ctx, uint32_t page)
+{
+    return flash_rom_erase_page(ctx_chip(ctx), page);
+}
 static int64_t op_mass_erase(void *ctx) { return flash_rom_mass_erase(ctx_chip(ctx)); }
 static int64_t op_program(void *ctx, uint32_t addr, const uint8_t *d, uint32_t len)
 {
@@ -55,10 +58,7 @@ static void op_go(void *ctx, uint32_t addr)
     c->rom.go_addr = addr;
 }
 
-static int op_rdp_active(void *ctx)
-{
-    return ctx_chip(ctx)->ob.level >= 1;
-}
+static int op_rdp_active(void *ctx) { return ctx_chip(ctx)->ob.level >= 1; }
 
 /* Level 1 -> 0: the whole flash erased with the option bytes (dev/optbytes.c); the chip
  * resets once the second ACK has left (rom_service), and loads level 0 then. */
@@ -66,16 +66,21 @@ static int64_t op_unprotect(void *ctx)
 {
     struct chip *c = ctx_chip(ctx);
     if (c->ob.level == 2)
-        return -1;                      /* level 2 is for good */
+        return -1; /* level 2 is for good */
     ob_regress(c);
     c->rom.pending_reset = 1;
     return (int64_t)(c->o.mass_erase_ps / 1000u);
 }
 
 static const struct an3155_ops rom_ops = {
-    .tx = op_tx, .erase_page = op_erase_page, .mass_erase = op_mass_erase,
-    .program = op_program, .read = op_read, .go = op_go,
-    .rdp_active = op_rdp_active, .unprotect = op_unprotect,
+    .tx = op_tx,
+    .erase_page = op_erase_page,
+    .mass_erase = op_mass_erase,
+    .program = op_program,
+    .read = op_read,
+    .go = op_go,
+    .rdp_active = op_rdp_active,
+    .unprotect = op_unprotect,
 };
 
 void rom_start(struct chip *c)
@@ -105,7 +110,7 @@ static uint64_t rom_next_event(struct chip *c)
     if (!c->rom.busy && chip_host_input(c) && ring_count(chip_host_input(c)) && c->now < t)
         t = c->now;
     if ((c->rom.pending_go || c->rom.pending_reset) && !ring_count(&c->rom.out))
-        t = c->now;      /* the Go ACK (or the unprotect's) has left: act now */
+        t = c->now; /* the Go ACK (or the unprotect's) has left: act now */
     return t;
 }
 
@@ -120,7 +125,7 @@ static void rom_leave(struct chip *c)
     uc_reg_write(c->uc, UC_ARM_REG_MSP, &msp);
     uc_reg_write(c->uc, UC_ARM_REG_SP, &msp);
     {
-        uint32_t pct = pc | 1u;   /* Unicorn takes bit 0 as the Thumb state */
+        uint32_t pct = pc | 1u; /* Unicorn takes bit 0 as the Thumb state */
         uc_reg_write(c->uc, UC_ARM_REG_PC, &pct);
     }
 }
@@ -149,15 +154,15 @@ static void rom_service(struct chip *c)
             break;
         c->rom.rx_byte = ring_get(in);
         if (chip_line_noise(c, &c->rom.rx_byte) < 0)
-            continue;                   /* lost on the line */
+            continue; /* lost on the line */
         c->rom.busy = 1;
         c->rom.rx_done = (c->rom.rx_free > c->line_avail ? c->rom.rx_free : c->line_avail) + ct;
     }
     if (c->rom.pending_go && !ring_count(&c->rom.out))
-        rom_leave(c);   /* after the ACK of Go has left */
+        rom_leave(c); /* after the ACK of Go has left */
     if (c->rom.pending_reset && !ring_count(&c->rom.out)) {
         c->rom.pending_reset = 0;
-        c->reset_req = 1;               /* the option bytes load at this reset: level 0 */
+        c->reset_req = 1; /* the option bytes load at this reset: level 0 */
         c->reset_flags = RCC_CSR_OBLRSTF;
         uc_emu_stop(c->uc);
     }
@@ -166,5 +171,7 @@ static void rom_service(struct chip *c)
 /* Not on the bus: the ROM model is a behaviour of the chip booted into system memory; it
  * takes part in the scheduler only. */
 const struct dev_ops dev_rom = {
-    .name = "ROM", .next_event = rom_next_event, .service = rom_service,
+    .name = "ROM",
+    .next_event = rom_next_event,
+    .service = rom_service,
 };

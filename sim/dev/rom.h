@@ -12,11 +12,11 @@ struct chip;
 struct rom_state {
     struct an3155 m;
     int running;
-    uint64_t tx_at;          /* next byte of out may start at this time */
-    struct ring out;         /* bytes the ROM model answers, sent at line rate */
+    uint64_t tx_at;  /* next byte of out may start at this time */
+    struct ring out; /* bytes the ROM model answers, sent at line rate */
     uint64_t rx_free, rx_done;
     int busy, pending_go;
-    int pending_reset;       /* Readout Unprotect done: reset once its ACK has left */
+    int pending_reset; /* Readout Unprotect done: reset once its ACK has left */
     uint8_t rx_byte;
     uint32_t go_addr;
 };

@@ -60,6 +60,11 @@ static int syscfg_clocked(const struct chip *c, uint32_t off)
 }
 
 const struct dev_ops dev_syscfg = {
-    .name = "SYSCFG", .base = SYSCFG_BASE_R, .size = 0x400u, .clocked = syscfg_clocked,
-    .read = syscfg_read, .write = syscfg_write, .reset = syscfg_reset,
+    .name = "SYSCFG",
+    .base = SYSCFG_BASE_R,
+    .size = 0x400u,
+    .clocked = syscfg_clocked,
+    .read = syscfg_read,
+    .write = syscfg_write,
+    .reset = syscfg_reset,
 };

@@ -20,10 +20,10 @@ static uint64_t usart_char_ps(struct chip *c)
     if (div < 32u)
         div = 32u;
     /* bit time = USARTDIV / fck (OVER8=0), in half-USARTDIV units to keep OVER8 exact */
-    uint64_t bit_ps2 = (uint64_t)div * 1000000000000ull / rcc_pclk(c);   /* 2 x bit time */
+    uint64_t bit_ps2 = (uint64_t)div * 1000000000000ull / rcc_pclk(c); /* 2 x bit time */
     uint32_t m = ((u->cr1 & USART_CR1_M0) ? 1u : 0u) | ((u->cr1 & USART_CR1_M1) ? 2u : 0u);
     uint32_t word = m == 1u ? 9u : m == 2u ? 7u : 8u;
-    static const uint32_t stop2[4] = { 2, 1, 4, 3 };       /* stop bits x2 */
+    static const uint32_t stop2[4] = {2, 1, 4, 3}; /* stop bits x2 */
     uint32_t half_bits = 2u * (1u + word) + stop2[(u->cr2 >> USART_CR2_STOP_SHIFT) & 3u];
     return bit_ps2 * half_bits / 4u;
 }
@@ -101,7 +101,7 @@ static void usart_service(struct chip *c)
                 if ((u->cr3 & USART_CR3_DMAR) && (d = dma_req(c, 0)) != NULL) {
                     uint8_t b = (uint8_t)u->rdr;
                     if (dma_xfer(c, d, &b) == 0)
-                        u->isr &= ~USART_ISR_RXNE;   /* the DMA read of RDR clears RXNE */
+                        u->isr &= ~USART_ISR_RXNE; /* the DMA read of RDR clears RXNE */
                 }
             }
             changed = 1;
@@ -116,7 +116,7 @@ static void usart_service(struct chip *c)
         int noise = chip_line_noise(c, &b);
         if (noise < 0)
             continue;
-        int pe = noise > 0 && (u->cr1 & USART_CR1_PCE);  /* one flipped bit breaks parity */
+        int pe = noise > 0 && (u->cr1 & USART_CR1_PCE); /* one flipped bit breaks parity */
         /* The line carries the host's bytes back to back from when they were available,
          * not from when the simulation got round to looking: after a flash stall the
          * bytes that arrived meanwhile are received (into the DMA ring) at once. */
@@ -151,9 +151,12 @@ static uint64_t usart_read(struct chip *c, uint32_t r)
     case USART_RQR_OFF: return 0;
     case USART_ISR_OFF: {
         uint32_t v = u->isr | (u->tdr_full ? 0u : USART_ISR_TXE);
-        if (u->rx_busy) v |= USART_ISR_BUSY;
-        if ((u->cr1 & USART_CR1_UE) && (u->cr1 & USART_CR1_TE)) v |= USART_ISR_TEACK;
-        if ((u->cr1 & USART_CR1_UE) && (u->cr1 & USART_CR1_RE)) v |= USART_ISR_REACK;
+        if (u->rx_busy)
+            v |= USART_ISR_BUSY;
+        if ((u->cr1 & USART_CR1_UE) && (u->cr1 & USART_CR1_TE))
+            v |= USART_ISR_TEACK;
+        if ((u->cr1 & USART_CR1_UE) && (u->cr1 & USART_CR1_RE))
+            v |= USART_ISR_REACK;
         return v;
     }
     case USART_ICR_OFF: return 0;
@@ -194,11 +197,13 @@ static void usart_write(struct chip *c, uint32_t off, uint32_t v, unsigned size)
     case USART_GTPR_OFF: u->gtpr = v; break;
     case USART_RTOR_OFF: u->rtor = v; break;
     case USART_RQR_OFF:
-        if (v & USART_RQR_RXFRQ) u->isr &= ~USART_ISR_RXNE;
+        if (v & USART_RQR_RXFRQ)
+            u->isr &= ~USART_ISR_RXNE;
         break;
     case USART_ICR_OFF:
-        u->isr &= ~(v & USART_ICR_ERR_MASK);             /* PECF FECF NCF ORECF IDLECF */
-        if (v & USART_ICR_TCCF) u->isr &= ~USART_ISR_TC;
+        u->isr &= ~(v & USART_ICR_ERR_MASK); /* PECF FECF NCF ORECF IDLECF */
+        if (v & USART_ICR_TCCF)
+            u->isr &= ~USART_ISR_TC;
         break;
     case USART_RDR_OFF: break;
     case USART_TDR_OFF:
@@ -206,9 +211,7 @@ static void usart_write(struct chip *c, uint32_t off, uint32_t v, unsigned size)
         u->tdr_full = 1;
         u->isr &= ~USART_ISR_TC;
         break;
-    default:
-        chip_unmodelled(c, USART1_BASE_R + off, 1, v);
-        return;
+    default: chip_unmodelled(c, USART1_BASE_R + off, 1, v); return;
     }
     usart_tx_load(c);
     usart_levels(c);
@@ -239,8 +242,10 @@ static uint64_t usart_next_event(struct chip *c)
     struct usart *u = &c->u1;
     uint64_t t = T_NEVER;
     struct ring *in = chip_host_input(c);
-    if (u->tx_busy && u->tx_done < t) t = u->tx_done;
-    if (u->rx_busy && u->rx_done < t) t = u->rx_done;
+    if (u->tx_busy && u->tx_done < t)
+        t = u->tx_done;
+    if (u->rx_busy && u->rx_done < t)
+        t = u->rx_done;
     if (!u->rx_busy && in && ring_count(in) && (u->cr1 & USART_CR1_UE) && (u->cr1 & USART_CR1_RE))
         t = c->now < t ? c->now : t;
     return t;
@@ -260,7 +265,14 @@ static int usart_clocked(const struct chip *c, uint32_t off)
 }
 
 const struct dev_ops dev_usart1 = {
-    .name = "USART1", .base = USART1_BASE_R, .size = 0x400u, .clocked = usart_clocked,
-    .read = usart_read, .write = usart_write, .reset = usart_reset,
-    .next_event = usart_next_event, .service = usart_service_line, .levels = usart_levels,
+    .name = "USART1",
+    .base = USART1_BASE_R,
+    .size = 0x400u,
+    .clocked = usart_clocked,
+    .read = usart_read,
+    .write = usart_write,
+    .reset = usart_reset,
+    .next_event = usart_next_event,
+    .service = usart_service_line,
+    .levels = usart_levels,
 };

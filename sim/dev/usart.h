@@ -8,16 +8,16 @@ struct chip;
 
 struct usart {
     uint32_t cr1, cr2, cr3, brr, gtpr, rtor, isr, rdr;
-    int tx_busy;            /* shift register holds a byte */
+    int tx_busy; /* shift register holds a byte */
     uint8_t tx_shift;
     int tdr_full;
     uint8_t tdr;
-    uint64_t tx_done;       /* time the byte in the shift register has left */
-    int rx_busy;            /* a byte is on the line */
+    uint64_t tx_done; /* time the byte in the shift register has left */
+    int rx_busy;      /* a byte is on the line */
     uint8_t rx_byte;
     int rx_pe;
     uint64_t rx_done;
-    uint64_t line_free;     /* earliest start of the next received char */
+    uint64_t line_free; /* earliest start of the next received char */
 };
 
 /* RCC_APB2RSTR.USART1RST, and the system reset. */

@@ -24,22 +24,19 @@
 #endif
 
 #define STATUS_PERIOD_MS 100u
-#define TXQ_SIZE 256u               /* power of two */
+#define TXQ_SIZE         256u /* power of two */
 
 extern uint32_t __vectors_start[];
 
 static volatile uint32_t ticks, rx_count;
 static volatile uint8_t boot_requested;
 static volatile uint8_t txq[TXQ_SIZE];
-static volatile uint32_t txq_head, txq_tail;    /* head: producers; tail: the TX interrupt */
+static volatile uint32_t txq_head, txq_tail; /* head: producers; tail: the TX interrupt */
 
 void SysTick_Handler(void);
 void USART1_IRQHandler(void);
 
-void SysTick_Handler(void)
-{
-    ticks++;
-}
+void SysTick_Handler(void) { ticks++; }
 
 /* Called with interrupts masked (from main) or from the USART1 handler itself. */
 static int txq_put(uint8_t c)
@@ -61,11 +58,11 @@ void USART1_IRQHandler(void)
     if (isr & USART_ISR_RXNE) {
         uint8_t c = (uint8_t)USART1_RDR;
         rx_count++;
-        (void)f0boot_app_feed(c);       /* returns unless c completes the request */
+        (void)f0boot_app_feed(c); /* returns unless c completes the request */
         if (c == 'B')
             boot_requested = 1;
         else
-            txq_put(c);                 /* echo; dropped if the queue is full */
+            txq_put(c); /* echo; dropped if the queue is full */
     }
     if ((isr & USART_ISR_TXE) && (USART1_CR1 & USART_CR1_TXEIE)) {
         if (txq_tail != txq_head) {
@@ -83,9 +80,9 @@ static void put_char(uint8_t c)
 {
     for (;;) {
         uint32_t primask;
-        __asm__ volatile("mrs %0, primask\n\tcpsid i" : "=r"(primask) :: "memory");
+        __asm__ volatile("mrs %0, primask\n\tcpsid i" : "=r"(primask)::"memory");
         int ok = txq_put(c);
-        __asm__ volatile("msr primask, %0" :: "r"(primask) : "memory");
+        __asm__ volatile("msr primask, %0" ::"r"(primask) : "memory");
         if (ok)
             return;
     }
@@ -113,7 +110,7 @@ static void put_hex(uint32_t v)
 {
     put_str("0x");
     for (int sh = 28; sh >= 0; sh -= 4)
-        put_char((uint8_t)"0123456789abcdef"[(v >> sh) & 0xFu]);
+        put_char((uint8_t) "0123456789abcdef"[(v >> sh) & 0xFu]);
 }
 
 static void drain(void)

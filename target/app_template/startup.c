@@ -74,12 +74,11 @@ WEAK_HANDLER(USART3_6_IRQHandler);
 
 typedef void (*f0b_vector)(void);
 #define VT_WORDS (F0_PART_VT_BYTES / 4)
-#define IRQ(n) (16 + (n))
+#define IRQ(n)   (16 + (n))
 
 /* As long as the part's table (parts.def vt_bytes); f0boot pack records the length.
  * Entries left out are reserved by the core or absent on the part: 0. */
-__attribute__((section(".isr_vector"), used))
-static const f0b_vector vectors[VT_WORDS] = {
+__attribute__((section(".isr_vector"), used)) static const f0b_vector vectors[VT_WORDS] = {
     [0] = (f0b_vector)(uintptr_t)_estack,
     [1] = Reset_Handler,
     [2] = NMI_Handler,

@@ -10,24 +10,28 @@
 #error "F0B_PART_CODE must be defined (a part code of include/f0boot/parts.def)"
 #endif
 
-#define F0B_PSEL(code, v) +((code) == F0B_PART_CODE ? (v) : 0)
+#define F0B_PSEL(code, v)                                     +((code) == F0B_PART_CODE ? (v) : 0)
 #define F0B_PART(code, name, id, flash_kb, page, sram_kb, vt) F0B_PSEL(code, flash_kb)
-enum { F0_PART_FLASH_KB = 0
+enum {
+    F0_PART_FLASH_KB = 0
 #include "f0boot/parts.def"
 };
 #undef F0B_PART
 #define F0B_PART(code, name, id, flash_kb, page, sram_kb, vt) F0B_PSEL(code, page)
-enum { F0_PART_PAGE = 0
+enum {
+    F0_PART_PAGE = 0
 #include "f0boot/parts.def"
 };
 #undef F0B_PART
 #define F0B_PART(code, name, id, flash_kb, page, sram_kb, vt) F0B_PSEL(code, sram_kb)
-enum { F0_PART_SRAM_KB = 0
+enum {
+    F0_PART_SRAM_KB = 0
 #include "f0boot/parts.def"
 };
 #undef F0B_PART
 #define F0B_PART(code, name, id, flash_kb, page, sram_kb, vt) F0B_PSEL(code, vt)
-enum { F0_PART_VT_BYTES = 0
+enum {
+    F0_PART_VT_BYTES = 0
 #include "f0boot/parts.def"
 };
 #undef F0B_PART

@@ -8,7 +8,8 @@
 #include "f0boot/layout.h"
 #include "f0_part.h"
 
-#define EMIT(name, value) __asm__ volatile("\n.ascii \"@F0B " #name " %c0@\"" ::"i"((uint32_t)(value)))
+#define EMIT(name, value) \
+    __asm__ volatile("\n.ascii \"@F0B " #name " %c0@\"" ::"i"((uint32_t)(value)))
 
 void f0b_layout_gen(void);
 void f0b_layout_gen(void)

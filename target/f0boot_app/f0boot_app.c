@@ -42,16 +42,14 @@ _Noreturn void f0boot_app_request_update(void)
     RCC_CSR |= RCC_CSR_RMVF;
     req[0] = F0B_REQ_UPDATE_MAGIC;
     req[1] = ~F0B_REQ_UPDATE_MAGIC;
-    f0_dsb();                           /* the request must be in SRAM before the reset */
+    f0_dsb(); /* the request must be in SRAM before the reset */
     SCB_AIRCR = SCB_AIRCR_RESET;
     f0_dsb();
     for (;;)
         ;
 }
 
-__attribute__((weak)) void f0boot_app_before_update(void)
-{
-}
+__attribute__((weak)) void f0boot_app_before_update(void) {}
 
 int f0boot_app_feed(uint8_t byte)
 {
@@ -73,8 +71,8 @@ int f0boot_app_feed(uint8_t byte)
 
 void f0boot_app_usart1_listen(uint32_t pclk_hz, uint32_t baud)
 {
-    f0_usart1_pins();                   /* GPIOA and USART1 clocks, PA9/PA10 to AF1 */
-    USART1_CR1 = 0;                     /* BRR is written with the USART disabled */
+    f0_usart1_pins(); /* GPIOA and USART1 clocks, PA9/PA10 to AF1 */
+    USART1_CR1 = 0;   /* BRR is written with the USART disabled */
     USART1_BRR = F0_USART_BRR(pclk_hz, baud);
     USART1_CR1 = USART_CR1_UE | USART_CR1_RE | USART_CR1_TE | USART_CR1_RXNEIE;
     NVIC_ISER = 1u << USART1_IRQn;

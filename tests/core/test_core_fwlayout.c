@@ -49,7 +49,7 @@ static void check_part(uint16_t code, const char *name)
     size_t n = fread(text, 1, sizeof text - 1, f);
     fclose(f);
     text[n] = '\0';
-    assert_non_null(strstr(text, name));   /* the file says which part it is for */
+    assert_non_null(strstr(text, name)); /* the file says which part it is for */
 
     struct f0b_layout l;
     assert_int_equal(f0b_layout_init(&l, code), F0B_ST_OK);
@@ -69,8 +69,8 @@ static void check_part(uint16_t code, const char *name)
     assert_int_equal(len, F0B_VT_MAX);
     region(text, "RAM", &o, &len);
     assert_int_equal(o, l.sram_start + F0B_VT_MAX);
-    assert_int_equal(o + len, l.sram_start + l.sram_size);   /* _estack = end of SRAM */
-    assert_null(strstr(text, "SHARED"));   /* no words reserved at the end of SRAM */
+    assert_int_equal(o + len, l.sram_start + l.sram_size); /* _estack = end of SRAM */
+    assert_null(strstr(text, "SHARED")); /* no words reserved at the end of SRAM */
 }
 
 static void test_layouts_agree(void **state)

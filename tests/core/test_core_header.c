@@ -65,11 +65,11 @@ static void test_layout_parts(void **state)
     assert_int_equal(l.app_size, 0x0803F800u - 0x08001000u);
     assert_int_equal(l.sram_start, 0x20000000u);
     assert_int_equal(l.sram_size, 32u * 1024u);
-    assert_int_equal(f0b_layout_init(&l, 3), F0B_ST_OK);            /* F030x8 */
+    assert_int_equal(f0b_layout_init(&l, 3), F0B_ST_OK); /* F030x8 */
     assert_int_equal(l.record_addr, 0x0800FC00u);
     assert_int_equal(l.page_size, 1024);
     assert_int_equal(l.sram_size, 8u * 1024u);
-    assert_int_equal(f0b_layout_init(&l, 7), F0B_ST_OK);            /* F072xB */
+    assert_int_equal(f0b_layout_init(&l, 7), F0B_ST_OK); /* F072xB */
     assert_int_equal(l.record_addr, 0x0801F800u);
     assert_int_equal(l.sram_size, 16u * 1024u);
     assert_int_equal(f0b_layout_init(&l, 0), F0B_ST_HDR_PART);
@@ -126,7 +126,7 @@ static void test_crc(void **state)
     /* Any single changed bit anywhere in the covered bytes, and in the crc itself. */
     for (unsigned bit = 0; bit < F0B_IMG_HDR_SIZE * 8; bit++) {
         if (bit / 8 < F0B_IMG_OFF_HDR_SIZE + 2)
-            continue;                           /* magic/version/size have their own codes */
+            continue; /* magic/version/size have their own codes */
         memcpy(h, IMG.hdr, sizeof h);
         h[bit / 8] ^= (uint8_t)(1u << (bit % 8));
         assert_int_equal(f0b_hdr_validate(&L, h), F0B_ST_HDR_CRC);
@@ -174,14 +174,14 @@ static void test_vt_len_past_payload(void **state)
     f0b_put_le32(h + F0B_IMG_OFF_PAYLOAD_SIZE, 64);
     f0b_put_le32(h + F0B_IMG_OFF_RESET_VEC, (L.app_start + 0x20u) | 1u);
     test_hdr_fix_crc(h);
-    assert_int_equal(f0b_hdr_validate(&L, h), F0B_ST_HDR_VT_LEN);  /* vt_len 188 > 64 */
+    assert_int_equal(f0b_hdr_validate(&L, h), F0B_ST_HDR_VT_LEN); /* vt_len 188 > 64 */
 }
 
 static void test_part(void **state)
 {
     (void)state;
     assert_int_equal(with16(F0B_IMG_OFF_PART, 3), F0B_ST_HDR_PART);
-    assert_int_equal(with16(F0B_IMG_OFF_PART, 8), F0B_ST_HDR_PART);  /* same chip id 0x442 */
+    assert_int_equal(with16(F0B_IMG_OFF_PART, 8), F0B_ST_HDR_PART); /* same chip id 0x442 */
     assert_int_equal(with16(F0B_IMG_OFF_PART, 0), F0B_ST_HDR_PART);
 }
 
@@ -203,13 +203,13 @@ static void test_reset(void **state)
 {
     (void)state;
     uint32_t a = L.app_start;
-    assert_int_equal(with32(F0B_IMG_OFF_RESET_VEC, a + 0xC0u), F0B_ST_HDR_RESET);  /* no Thumb */
+    assert_int_equal(with32(F0B_IMG_OFF_RESET_VEC, a + 0xC0u), F0B_ST_HDR_RESET); /* no Thumb */
     assert_int_equal(with32(F0B_IMG_OFF_RESET_VEC, (a + 4u) | 1u), F0B_ST_HDR_RESET);
     assert_int_equal(with32(F0B_IMG_OFF_RESET_VEC, (a + 8u) | 1u), F0B_ST_OK);
     assert_int_equal(with32(F0B_IMG_OFF_RESET_VEC, (a + 4998u) | 1u), F0B_ST_OK);
     assert_int_equal(with32(F0B_IMG_OFF_RESET_VEC, (a + 5000u) | 1u), F0B_ST_HDR_RESET);
-    assert_int_equal(with32(F0B_IMG_OFF_RESET_VEC, 0x08000101u), F0B_ST_HDR_RESET);  /* bootloader */
-    assert_int_equal(with32(F0B_IMG_OFF_RESET_VEC, 0x20000101u), F0B_ST_HDR_RESET);  /* SRAM */
+    assert_int_equal(with32(F0B_IMG_OFF_RESET_VEC, 0x08000101u), F0B_ST_HDR_RESET); /* bootloader */
+    assert_int_equal(with32(F0B_IMG_OFF_RESET_VEC, 0x20000101u), F0B_ST_HDR_RESET); /* SRAM */
     assert_int_equal(with32(F0B_IMG_OFF_RESET_VEC, 0xFFFFFFFFu), F0B_ST_HDR_RESET);
 }
 
@@ -242,7 +242,7 @@ static void test_begin_touches_nothing(void **state)
     uint64_t ops = fake_flash_ops();
     f0b_update_init(&u, &L);
     memcpy(h, IMG.hdr, sizeof h);
-    f0b_put_le32(h + F0B_IMG_OFF_LOAD_ADDR, F0B_FLASH_BASE);   /* aim at the bootloader */
+    f0b_put_le32(h + F0B_IMG_OFF_LOAD_ADDR, F0B_FLASH_BASE); /* aim at the bootloader */
     test_hdr_fix_crc(h);
     assert_int_equal(f0b_update_begin(&u, h), F0B_ST_HDR_ADDR);
     assert_int_equal(f0b_update_write(&u, 0, IMG.payload, 64, 0), F0B_ST_BAD_STATE);

@@ -108,7 +108,8 @@ static void cut_everywhere(const struct test_img *old, const struct test_img *im
         assert_int_equal(valid_old, 0);
     assert_true(stayed > total);
     print_message("%llu ops x 2 kinds: %u stayed in the bootloader, %u ran the old image, "
-                  "%u the new\n", (unsigned long long)total, stayed, valid_old, valid_new);
+                  "%u the new\n",
+                  (unsigned long long)total, stayed, valid_old, valid_new);
     fake_flash_free();
 }
 

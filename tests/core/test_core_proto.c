@@ -52,10 +52,7 @@ static void push_sink(void *ctx, const uint8_t *p, uint32_t n)
 }
 
 /* The check value of a frame's first n bytes, as a host computes it. */
-static uint32_t frame_crc(const uint8_t *f, uint32_t n)
-{
-    return f0b_frame_crc(f, n);
-}
+static uint32_t frame_crc(const uint8_t *f, uint32_t n) { return f0b_frame_crc(f, n); }
 
 /* Put a request in the device's receive ring. */
 static void send_req(uint8_t type, uint8_t seq, const uint8_t *pl, uint32_t n)
@@ -86,7 +83,7 @@ static int recv_resp(void)
 
 static void greet(uint8_t seq)
 {
-    const uint8_t pl[2] = { F0B_PROTO_MAJOR, F0B_PROTO_MINOR };
+    const uint8_t pl[2] = {F0B_PROTO_MAJOR, F0B_PROTO_MINOR};
 
     send_req(F0B_CMD_INFO, seq, pl, 2);
     assert_int_equal(f0b_proto_poll(&P), F0B_PROTO_IDLE);
@@ -142,7 +139,7 @@ static void test_erase(void **state)
     assert_true(f0b_get_le32(RX.buf + 3 + F0B_INFO_FEATURES) & F0B_FEAT_ERASE);
     memcpy(page0, fake_flash_mem() + (L.app_start - F0B_FLASH_BASE), sizeof page0);
     uint64_t erases = fake_flash_erases();
-    send_header(3, &img, F0B_ST_OK);        /* an update open at the time */
+    send_header(3, &img, F0B_ST_OK); /* an update open at the time */
     send_data(4, &img, 0, 1024);
     send_req(F0B_CMD_ERASE, 5, NULL, 0);
     assert_int_equal(f0b_proto_poll(&P), F0B_PROTO_IDLE);
@@ -153,7 +150,7 @@ static void test_erase(void **state)
     /* BEGIN erased the record and page 0 (rewritten by DATA), ERASE the record again */
     assert_int_equal(fake_flash_erases(), erases + 3);
     assert_memory_equal(fake_flash_mem() + (L.app_start - F0B_FLASH_BASE), page0, 1024);
-    uint8_t pl[F0B_DATA_HDR + 2] = { 0, 4, 0, 0, 0, 0, 1, 2 };
+    uint8_t pl[F0B_DATA_HDR + 2] = {0, 4, 0, 0, 0, 0, 1, 2};
     send_req(F0B_CMD_DATA, 6, pl, sizeof pl);
     f0b_proto_poll(&P);
     assert_int_equal(recv_resp(), 11);
@@ -182,14 +179,13 @@ static void make_state(int state, struct test_img *img)
         return;
     assert_int_equal(test_update_all(&L, img, 1024), F0B_ST_OK);
     if (state == F0B_APP_BAD)
-        fake_flash_flip(L.app_start, 0x04);         /* word 0 no longer the header's SP */
+        fake_flash_flip(L.app_start, 0x04); /* word 0 no longer the header's SP */
 }
 
 static void test_boot_decide(void **state)
 {
     (void)state;
-    static const int states[] = { F0B_APP_NONE, F0B_APP_UNCOMMITTED, F0B_APP_VALID,
-                                  F0B_APP_BAD };
+    static const int states[] = {F0B_APP_NONE, F0B_APP_UNCOMMITTED, F0B_APP_VALID, F0B_APP_BAD};
     for (unsigned s = 0; s < 4; s++) {
         struct test_img img;
         make_state(states[s], &img);
@@ -257,7 +253,7 @@ static void test_idle_starts_valid_app(void **state)
     make_state(F0B_APP_VALID, &img);
     fake_board_set_millis(1000);
     f0b_proto_init(&P, &L, F0B_STAY_GREETING);
-    P.wait_ms = 50;                                 /* as f0b_proto_run with a window */
+    P.wait_ms = 50; /* as f0b_proto_run with a window */
     fake_board_set_millis(1030);
     greet(1);
     assert_int_equal(f0b_get_le16(RX.buf + 3 + F0B_INFO_IDLE_MS), IDLE);
@@ -285,13 +281,13 @@ static void test_idle_frames_keep_session(void **state)
         greet(i);
     }
     /* noise is not a host: damaged frames do not keep the board */
-    const uint8_t junk[] = { 0x03, 0x99, 0x98, 0x00 };
+    const uint8_t junk[] = {0x03, 0x99, 0x98, 0x00};
     t += IDLE / 2;
     fake_board_set_millis(t);
     for (unsigned i = 0; i < sizeof junk; i++)
         fake_board_rx_push(junk[i]);
     assert_int_equal(f0b_proto_poll(&P), F0B_PROTO_IDLE);
-    assert_int_equal(recv_resp(), 11);               /* the NAK */
+    assert_int_equal(recv_resp(), 11); /* the NAK */
     assert_int_equal(RX.buf[0], F0B_T_NAK);
     assert_int_equal(poll_at(t - IDLE / 2 + IDLE), F0B_PROTO_BOOT);
     test_img_free(&img);
@@ -337,7 +333,7 @@ static void test_idle_update_in_progress_stays(void **state)
 static void test_idle_no_app_stays(void **state)
 {
     (void)state;
-    static const int states[] = { F0B_APP_NONE, F0B_APP_UNCOMMITTED, F0B_APP_BAD };
+    static const int states[] = {F0B_APP_NONE, F0B_APP_UNCOMMITTED, F0B_APP_BAD};
     for (unsigned s = 0; s < 3; s++) {
         struct test_img img;
         make_state(states[s], &img);
@@ -377,7 +373,7 @@ static void test_run_request_then_silence(void **state)
     assert_true(f0b_hal_millis() >= IDLE && f0b_hal_millis() < IDLE + 10);
 
     /* greeted within the window, then silence */
-    const uint8_t pl[2] = { F0B_PROTO_MAJOR, F0B_PROTO_MINOR };
+    const uint8_t pl[2] = {F0B_PROTO_MAJOR, F0B_PROTO_MINOR};
     assert_int_equal(f0b_boot_decide(&L, 0, 50, &reason), F0B_BOOT_WINDOW);
     fake_board_init(115200, 0x442);
     fake_board_auto_tick(1);
@@ -400,7 +396,7 @@ static void test_run_request_then_silence(void **state)
 
 /* XOR this into any 5 consecutive bytes and zlib's crc32 does not change: it is the CRC-32
  * polynomial itself, bit-reflected (0x1DB710641 as a 40-bit little-endian number). */
-static const uint8_t FORGERY[5] = { 0x41, 0x06, 0x71, 0xdb, 0x01 };
+static const uint8_t FORGERY[5] = {0x41, 0x06, 0x71, 0xdb, 0x01};
 
 static void test_crc_functions(void **state)
 {
@@ -410,7 +406,7 @@ static void test_crc_functions(void **state)
 
     assert_int_equal(f0b_crc32_zlib(check, 9), 0xCBF43926u);
     assert_int_equal(f0b_crc32_mpeg2(check, 9), 0x0376E6E7u);
-    assert_int_equal(f0b_hal_crc_frame(check, 9), 0x0376E6E7u);    /* the fake HAL's unit */
+    assert_int_equal(f0b_hal_crc_frame(check, 9), 0x0376E6E7u); /* the fake HAL's unit */
     for (uint32_t i = 0; i < sizeof buf; i++)
         buf[i] = (uint8_t)(i * 37u + 11u);
     for (uint32_t n = 0; n <= sizeof buf; n += 7) {
@@ -421,7 +417,7 @@ static void test_crc_functions(void **state)
     for (unsigned t = 0; t < 256; t++) {
         buf[0] = (uint8_t)t;
         uint32_t want = (t & 0x7Fu) == F0B_CMD_INFO ? (uint32_t)crc32(0L, buf, 40)
-                                                     : f0b_crc32_mpeg2(buf, 40);
+                                                    : f0b_crc32_mpeg2(buf, 40);
         assert_int_equal(f0b_frame_crc(buf, 40), want);
     }
 }
@@ -450,7 +446,7 @@ static void test_frame_check_sees_zlib_blind_patterns(void **state)
         a[i] = (uint8_t)(i * 91u + 7u);
     uint32_t za = (uint32_t)crc32(0L, a, sizeof a), ma = f0b_crc32_mpeg2(a, sizeof a);
     for (uint64_t q = 1; q < (1u << 16); q++) {
-        uint64_t e = clmul(q, 0x1DB710641ull);       /* at most 48 bits */
+        uint64_t e = clmul(q, 0x1DB710641ull); /* at most 48 bits */
         memcpy(b, a, sizeof b);
         for (int k = 0; k < 6; k++)
             b[9 + k] ^= (uint8_t)(e >> (8 * k));
@@ -459,8 +455,8 @@ static void test_frame_check_sees_zlib_blind_patterns(void **state)
                 assert_int_equal(a[9 + k] ^ b[9 + k], FORGERY[k]);
             seen_forgery = 1;
         }
-        assert_int_equal((uint32_t)crc32(0L, b, sizeof b), za);     /* zlib blind */
-        assert_int_not_equal(f0b_crc32_mpeg2(b, sizeof b), ma);     /* frame check sees it */
+        assert_int_equal((uint32_t)crc32(0L, b, sizeof b), za); /* zlib blind */
+        assert_int_not_equal(f0b_crc32_mpeg2(b, sizeof b), ma); /* frame check sees it */
     }
     assert_true(seen_forgery);
 }
@@ -492,11 +488,11 @@ static void test_forged_frame_not_committed(void **state)
     uint32_t zlib_before = (uint32_t)crc32(0L, f, n);
     for (int k = 0; k < 5; k++)
         f[2 + F0B_DATA_HDR + 500 + k] ^= FORGERY[k];
-    assert_int_equal((uint32_t)crc32(0L, f, n), zlib_before);     /* a 1.x frame passes */
+    assert_int_equal((uint32_t)crc32(0L, f, n), zlib_before); /* a 1.x frame passes */
     f0b_cobs_encode(f, n + 4, push_sink, NULL);
     assert_int_equal(f0b_proto_poll(&P), F0B_PROTO_IDLE);
     assert_int_equal(recv_resp(), 11);
-    assert_int_equal(RX.buf[0], F0B_T_NAK);            /* refused: the sender resends */
+    assert_int_equal(RX.buf[0], F0B_T_NAK); /* refused: the sender resends */
     assert_int_equal(f0b_get_le32(RX.buf + 3), 1024);
     send_req(F0B_CMD_END, 5, NULL, 0);
     f0b_proto_poll(&P);

@@ -23,8 +23,8 @@
 
 #define PART_F030XC 4
 
-static const uint8_t TEST_KEY[16] = { 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
-                                      0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f };
+static const uint8_t TEST_KEY[16] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
+                                     0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f};
 static struct f0b_layout L;
 
 /* An encrypted image: header (v2), ciphertext in payload, tag. plain keeps the plaintext. */
@@ -98,10 +98,7 @@ static int update(const struct enc_img *e, uint32_t chunk, const uint8_t *tag, u
 static uint32_t rdp_level_now;
 static int rdp_sets, rdp_fail;
 
-uint32_t f0b_hal_rdp_level(void)
-{
-    return rdp_level_now;
-}
+uint32_t f0b_hal_rdp_level(void) { return rdp_level_now; }
 
 int f0b_hal_rdp_set_level1(void)
 {
@@ -111,7 +108,7 @@ int f0b_hal_rdp_set_level1(void)
 
 int f0b_hal_flash_erase_with(uint32_t page_addr, void (*work)(void *ctx), void *ctx)
 {
-    work(ctx);                          /* the fake erases at once: order does not matter */
+    work(ctx); /* the fake erases at once: order does not matter */
     return f0b_hal_flash_erase(page_addr);
 }
 
@@ -130,10 +127,7 @@ static int teardown(void **state)
     return 0;
 }
 
-static const uint8_t *flash_at(uint32_t addr)
-{
-    return f0b_hal_flash_ptr(addr);
-}
+static const uint8_t *flash_at(uint32_t addr) { return f0b_hal_flash_ptr(addr); }
 
 /* Install a good image of version major; check it committed and decrypted. */
 static void install(struct enc_img *e, uint32_t seed, uint8_t major)
@@ -233,7 +227,7 @@ static void t_other_key_plain_rollback(void **state)
  * data: never committed, and the next good update works. */
 static void t_payload_attacks(void **state)
 {
-    static const uint8_t pattern[5] = { 0x41, 0x06, 0x71, 0xdb, 0x01 };
+    static const uint8_t pattern[5] = {0x41, 0x06, 0x71, 0xdb, 0x01};
     struct enc_img e;
     (void)state;
     for (int k = 0; k < 4; k++) {
@@ -279,14 +273,14 @@ static void t_payload_attacks(void **state)
 static jmp_buf power;
 
 /* A boot that would start an application starts a whole one: old or new, byte for byte. */
-static void check_whole(const struct enc_img *old, const struct enc_img *img, uint64_t n,
-                        int kind)
+static void check_whole(const struct enc_img *old, const struct enc_img *img, uint64_t n, int kind)
 {
     if (f0b_app_state(&L) != F0B_APP_VALID)
         return;
     const uint8_t *rec = flash_at(L.record_addr);
-    const struct enc_img *which = memcmp(rec, old->t.hdr, 64) == 0 ? old :
-                                  memcmp(rec, img->t.hdr, 64) == 0 ? img : NULL;
+    const struct enc_img *which = memcmp(rec, old->t.hdr, 64) == 0   ? old
+                                  : memcmp(rec, img->t.hdr, 64) == 0 ? img
+                                                                     : NULL;
     if (!which || memcmp(flash_at(L.app_start), which->plain, which->t.size) != 0)
         fail_msg("cut %llu kind %d: VALID but not a whole image", (unsigned long long)n, kind);
 }
@@ -342,7 +336,7 @@ static void t_protect(void **state)
     assert_int_equal(f0b_sec_protect(&one, 1, &load), F0B_ST_OK);
     assert_int_equal(load, 1);
     assert_int_equal(rdp_sets, 2);
-    rdp_level_now = 1;                  /* after the reload: nothing to do */
+    rdp_level_now = 1; /* after the reload: nothing to do */
     assert_int_equal(f0b_sec_protect(&one, 1, &load), F0B_ST_OK);
     assert_int_equal(load, 0);
     assert_int_equal(rdp_sets, 2);

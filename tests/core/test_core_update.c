@@ -31,10 +31,7 @@ static int teardown(void **state)
     return 0;
 }
 
-static const uint8_t *flash_at(uint32_t addr)
-{
-    return fake_flash_mem() + (addr - F0B_FLASH_BASE);
-}
+static const uint8_t *flash_at(uint32_t addr) { return fake_flash_mem() + (addr - F0B_FLASH_BASE); }
 
 static void test_blank_device(void **state)
 {
@@ -46,7 +43,7 @@ static void test_full_update(void **state)
 {
     (void)state;
     struct test_img img;
-    test_img_make(&img, &L, 2 * 2048 + 777, 1);   /* 2.4 pages, odd length */
+    test_img_make(&img, &L, 2 * 2048 + 777, 1); /* 2.4 pages, odd length */
     assert_int_equal(test_update_all(&L, &img, 1024), F0B_ST_OK);
     assert_int_equal(f0b_app_state(&L), F0B_APP_VALID);
     assert_memory_equal(flash_at(L.app_start), img.payload, img.size);
@@ -272,7 +269,7 @@ static void test_flash_error_closes(void **state)
     assert_int_equal(test_update_all(&L, &img, 1024), F0B_ST_OK);
     assert_int_equal(f0b_app_state(&L), F0B_APP_VALID);
     test_img_free(&img);
-    fake_flash_init(&L);          /* the deliberate violation is not the teardown's concern */
+    fake_flash_init(&L); /* the deliberate violation is not the teardown's concern */
 }
 
 /* Issue 13 defect 1: after END found a mismatch, flashing the same image again must rewrite
@@ -288,7 +285,7 @@ static void test_begin_after_failed_end(void **state)
     f0b_update_init(&u, &L);
     assert_int_equal(f0b_update_begin(&u, img.hdr), F0B_ST_OK);
     assert_int_equal(f0b_update_write(&u, 0, img.payload, img.size, 0), F0B_ST_OK);
-    fake_flash_flip(L.app_start + 3000, 0x08);           /* a cell that did not hold */
+    fake_flash_flip(L.app_start + 3000, 0x08); /* a cell that did not hold */
     assert_int_equal(f0b_update_end(&u, &crc), F0B_ST_VERIFY);
 
     uint64_t rec = fake_flash_page_erases(L.record_addr);
@@ -299,7 +296,7 @@ static void test_begin_after_failed_end(void **state)
         uint32_t n = img.size - off < 1024 ? img.size - off : 1024;
         assert_int_equal(f0b_update_write(&u, off, img.payload + off, n, 0), F0B_ST_OK);
     }
-    assert_int_equal(fake_flash_page_erases(L.app_start + 2048u), 2);   /* rewritten */
+    assert_int_equal(fake_flash_page_erases(L.app_start + 2048u), 2); /* rewritten */
     assert_int_equal(f0b_update_end(&u, &crc), F0B_ST_OK);
     assert_int_equal(f0b_app_state(&L), F0B_APP_VALID);
     assert_memory_equal(flash_at(L.app_start), img.payload, img.size);

@@ -28,10 +28,7 @@ static void hex(const char *s, uint8_t *out, size_t n)
 /* Reproducible test data (xorshift32): the same cases on every run. */
 static uint32_t rng = 1;
 
-static void seed(uint32_t s)
-{
-    rng = s ? s : 1;
-}
+static void seed(uint32_t s) { rng = s ? s : 1; }
 
 static uint32_t next(void)
 {
@@ -43,20 +40,21 @@ static uint32_t next(void)
 
 /* SP 800-38A / 38B example key, and the four plaintext blocks of their examples. */
 #define K_NIST "2b7e151628aed2a6abf7158809cf4f3c"
-#define P_NIST "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51" \
-               "30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710"
+#define P_NIST                                                         \
+    "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51" \
+    "30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710"
 
 /* FIPS-197 appendix C.1 (AES-128) and appendix B (the cipher example). */
 static void t_fips197(void **state)
 {
     static const char *v[][3] = {
-        { "000102030405060708090a0b0c0d0e0f", "00112233445566778899aabbccddeeff",
-          "69c4e0d86a7b0430d8cdb78070b4c55a" },
-        { K_NIST, "3243f6a8885a308d313198a2e0370734", "3925841d02dc09fbdc118597196a0b32" },
+        {"000102030405060708090a0b0c0d0e0f", "00112233445566778899aabbccddeeff",
+         "69c4e0d86a7b0430d8cdb78070b4c55a"},
+        {K_NIST, "3243f6a8885a308d313198a2e0370734", "3925841d02dc09fbdc118597196a0b32"},
     };
     (void)state;
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
-        _Alignas(4) uint8_t k[16], p[16], c[16], out[16];   /* blocks: word-aligned */
+        _Alignas(4) uint8_t k[16], p[16], c[16], out[16]; /* blocks: word-aligned */
         struct f0b_aes a = {0};
         hex(v[i][0], k, 16);
         hex(v[i][1], p, 16);
@@ -64,7 +62,7 @@ static void t_fips197(void **state)
         f0b_aes_init(&a, k);
         f0b_aes_encrypt(&a, p, out);
         assert_memory_equal(out, c, 16);
-        f0b_aes_encrypt(&a, p, p);              /* in place */
+        f0b_aes_encrypt(&a, p, p); /* in place */
         assert_memory_equal(p, c, 16);
     }
 }
@@ -95,14 +93,15 @@ static void t_sp800_38a_ctr(void **state)
     hex("f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff", ctr, 16);
     hex(P_NIST, p, 64);
     hex("874d6191b620e3261bef6864990db6ce9806f66b7970fdff8617187bb9fffdff"
-        "5ae4df3edbd5d35e5b4f09020db03eab1e031dda2fbe03d1792170a0f3009cee", c, 64);
+        "5ae4df3edbd5d35e5b4f09020db03eab1e031dda2fbe03d1792170a0f3009cee",
+        c, 64);
     f0b_aes_init(&a, k);
     memcpy(buf, p, 64);
     f0b_aes_ctr(&a, ctr, 0, buf, 64);
     assert_memory_equal(buf, c, 64);
-    f0b_aes_ctr(&a, ctr, 0, buf, 64);           /* decryption is the same operation */
+    f0b_aes_ctr(&a, ctr, 0, buf, 64); /* decryption is the same operation */
     assert_memory_equal(buf, p, 64);
-    static const uint32_t cuts[] = { 0, 1, 7, 16, 17, 31, 50, 64 };
+    static const uint32_t cuts[] = {0, 1, 7, 16, 17, 31, 50, 64};
     memcpy(buf, p, 64);
     for (size_t i = 0; i + 1 < sizeof cuts / sizeof cuts[0]; i++)
         f0b_aes_ctr(&a, ctr, cuts[i], buf + cuts[i], cuts[i + 1] - cuts[i]);
@@ -112,11 +111,14 @@ static void t_sp800_38a_ctr(void **state)
 /* SP 800-38B D.1 (= RFC 4493 section 4): messages of 0, 16, 40 and 64 bytes. */
 static void t_sp800_38b_cmac(void **state)
 {
-    static const struct { unsigned len; const char *tag; } v[] = {
-        { 0, "bb1d6929e95937287fa37d129b756746" },
-        { 16, "070a16b46b4d4144f79bdd9dd04a287c" },
-        { 40, "dfa66747de9ae63030ca32611497c827" },
-        { 64, "51f0bebf7e3b9d92fc49741779363cfe" },
+    static const struct {
+        unsigned len;
+        const char *tag;
+    } v[] = {
+        {0, "bb1d6929e95937287fa37d129b756746"},
+        {16, "070a16b46b4d4144f79bdd9dd04a287c"},
+        {40, "dfa66747de9ae63030ca32611497c827"},
+        {64, "51f0bebf7e3b9d92fc49741779363cfe"},
     };
     uint8_t k[16], m[64], want[16], tag[16];
     struct f0b_aes a = {0};
@@ -142,7 +144,7 @@ static void t_sp800_38b_cmac(void **state)
 
 static void t_ct_equal(void **state)
 {
-    uint8_t a[16] = { 0 }, b[16] = { 0 };
+    uint8_t a[16] = {0}, b[16] = {0};
     (void)state;
     assert_true(f0b_ct_equal(a, b, 16));
     for (unsigned i = 0; i < 16; i++) {
@@ -188,8 +190,8 @@ static void ossl_cmac(const uint8_t k[16], const uint8_t *m, size_t n, uint8_t t
 {
     EVP_MAC *mac = EVP_MAC_fetch(NULL, "CMAC", NULL);
     EVP_MAC_CTX *x = mac ? EVP_MAC_CTX_new(mac) : NULL;
-    OSSL_PARAM prm[] = { OSSL_PARAM_construct_utf8_string("cipher", (char *)"AES-128-CBC", 0),
-                         OSSL_PARAM_construct_end() };
+    OSSL_PARAM prm[] = {OSSL_PARAM_construct_utf8_string("cipher", (char *)"AES-128-CBC", 0),
+                        OSSL_PARAM_construct_end()};
     size_t tl = 0;
     assert_non_null(x);
     assert_int_equal(EVP_MAC_init(x, k, 16, prm), 1);
@@ -249,7 +251,7 @@ static void t_random_ctr(void **state)
 /* The counter's low 32 bits wrap without a carry into byte 11 (m = 32). */
 static void t_ctr_wrap(void **state)
 {
-    _Alignas(4) uint8_t k[16], ctr[16], blk[16], buf[32] = { 0 };
+    _Alignas(4) uint8_t k[16], ctr[16], blk[16], buf[32] = {0};
     struct f0b_aes a = {0};
     (void)state;
     rnd(k, 16);
@@ -261,7 +263,7 @@ static void t_ctr_wrap(void **state)
     f0b_aes_encrypt(&a, blk, blk);
     assert_memory_equal(buf, blk, 16);
     memcpy(blk, ctr, 12);
-    memset(blk + 12, 0, 4);                     /* 0x5A...5A 00000000, byte 11 unchanged */
+    memset(blk + 12, 0, 4); /* 0x5A...5A 00000000, byte 11 unchanged */
     f0b_aes_encrypt(&a, blk, blk);
     assert_memory_equal(buf + 16, blk, 16);
 }
@@ -296,14 +298,10 @@ static void t_random_cmac(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(t_fips197),
-        cmocka_unit_test(t_key_expansion),
-        cmocka_unit_test(t_sp800_38a_ctr),
-        cmocka_unit_test(t_sp800_38b_cmac),
-        cmocka_unit_test(t_ct_equal),
-        cmocka_unit_test(t_random_blocks),
-        cmocka_unit_test(t_random_ctr),
-        cmocka_unit_test(t_ctr_wrap),
+        cmocka_unit_test(t_fips197),       cmocka_unit_test(t_key_expansion),
+        cmocka_unit_test(t_sp800_38a_ctr), cmocka_unit_test(t_sp800_38b_cmac),
+        cmocka_unit_test(t_ct_equal),      cmocka_unit_test(t_random_blocks),
+        cmocka_unit_test(t_random_ctr),    cmocka_unit_test(t_ctr_wrap),
         cmocka_unit_test(t_random_cmac),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,24 +10,22 @@ void Default_Handler(void);
 int main(void);
 
 #ifndef VT_WORDS
-#define VT_WORDS 47   /* STM32F030xC: 16 system words + 31 IRQ words */
+#define VT_WORDS 47 /* STM32F030xC: 16 system words + 31 IRQ words */
 #endif
 
-__attribute__((section(".isr_vector"), used))
-void (*const g_pfnVectors[VT_WORDS])(void) = {
-    (void (*)(void))&_estack,
+__attribute__((section(".isr_vector"), used)) void (*const g_pfnVectors[VT_WORDS])(void) = {
+    (void (*)(void)) & _estack,
     Reset_Handler,
     [2 ... VT_WORDS - 1] = Default_Handler,
 };
 
 static const char banner[] = "f0boot libimage test application";
-uint32_t counter = 0x12345678u;          /* .data */
-uint8_t table[24] = {1, 2, 3, 4, 5, 6};  /* .data */
-uint32_t scratch[16];                    /* .bss */
+uint32_t counter = 0x12345678u;         /* .data */
+uint8_t table[24] = {1, 2, 3, 4, 5, 6}; /* .data */
+uint32_t scratch[16];                   /* .bss */
 
 /* Placed apart from the code by the linker script, so the image has a gap (0xFF). */
-__attribute__((section(".cfg"), used))
-const uint32_t cfg_words[4] = {0xC0FFEE00u, 1u, 2u, 3u};
+__attribute__((section(".cfg"), used)) const uint32_t cfg_words[4] = {0xC0FFEE00u, 1u, 2u, 3u};
 
 void Default_Handler(void)
 {

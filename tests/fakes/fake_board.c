@@ -89,13 +89,13 @@ uint32_t f0b_hal_rx_peek(const uint8_t **p)
     if (B.hold || (B.gate && !B.gate()))
         return 0;
     return B.count < F0B_RX_RING_SIZE - B.head ? (uint32_t)B.count
-                                                : (uint32_t)(F0B_RX_RING_SIZE - B.head);
+                                               : (uint32_t)(F0B_RX_RING_SIZE - B.head);
 }
 
 void f0b_hal_rx_drop(uint32_t n)
 {
     if (n > B.count || B.head + n > F0B_RX_RING_SIZE)
-        abort();                /* more than the last peek returned */
+        abort(); /* more than the last peek returned */
     B.head = (B.head + n) % F0B_RX_RING_SIZE;
     B.count -= n;
 }
@@ -103,17 +103,14 @@ void f0b_hal_rx_drop(uint32_t n)
 void f0b_hal_tx(const uint8_t *src, uint32_t len)
 {
     if (B.tx_n + len > TX_MAX)
-        abort();                /* a test that never drains the line */
+        abort(); /* a test that never drains the line */
     for (uint32_t i = 0; i < len; i++) {
         B.tx[B.tx_n] = src[i];
         B.tx_baud[B.tx_n++] = B.baud;
     }
 }
 
-void f0b_hal_tx_flush(void)
-{
-    B.flushes++;
-}
+void f0b_hal_tx_flush(void) { B.flushes++; }
 
 int f0b_hal_set_baud(uint32_t baud)
 {

@@ -43,7 +43,7 @@ void fake_board_set_update_request(int req);
 /* f0b_hal_reset() and f0b_hal_start_app() longjmp(*env, FAKE_EXIT_*) when env is set,
  * abort() otherwise. */
 void fake_board_exit_env(jmp_buf *env);
-uint32_t fake_board_started_app(void);  /* app_start given to f0b_hal_start_app */
+uint32_t fake_board_started_app(void); /* app_start given to f0b_hal_start_app */
 unsigned fake_board_resets(void);
 
 #endif

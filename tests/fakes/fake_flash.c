@@ -22,10 +22,7 @@ static enum fake_cut ff_cut_kind;
 static jmp_buf *ff_env;
 static uint32_t ff_seed;
 
-static uint8_t boot_pattern(uint32_t i)
-{
-    return (uint8_t)(0xA5u ^ (i * 7u));
-}
+static uint8_t boot_pattern(uint32_t i) { return (uint8_t)(0xA5u ^ (i * 7u)); }
 
 void fake_flash_init(const struct f0b_layout *l)
 {
@@ -84,10 +81,7 @@ void fake_flash_arm_cut(uint64_t n, enum fake_cut kind, jmp_buf *env, uint32_t s
     ff_seed = seed;
 }
 
-void fake_flash_disarm(void)
-{
-    ff_armed = 0;
-}
+void fake_flash_disarm(void) { ff_armed = 0; }
 
 static void violation(const char *what, uint32_t addr)
 {
@@ -183,15 +177,9 @@ int f0b_hal_flash_program(uint32_t addr, const uint8_t *src, uint32_t len)
     return F0B_ST_OK;
 }
 
-const uint8_t *f0b_hal_flash_ptr(uint32_t addr)
-{
-    return ff_mem + (addr - F0B_FLASH_BASE);
-}
+const uint8_t *f0b_hal_flash_ptr(uint32_t addr) { return ff_mem + (addr - F0B_FLASH_BASE); }
 
-uint32_t f0b_hal_crc32(const uint8_t *p, uint32_t len)
-{
-    return (uint32_t)crc32(0L, p, len);
-}
+uint32_t f0b_hal_crc32(const uint8_t *p, uint32_t len) { return (uint32_t)crc32(0L, p, len); }
 
 /* Bit by bit, as RM0360 describes the unit with REV_IN = REV_OUT = 0: independent of the
  * table-driven f0b_crc32_mpeg2() the host uses, so the protocol tests compare the two. */

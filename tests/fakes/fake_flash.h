@@ -33,8 +33,8 @@
 #include "f0b_core.h"
 
 enum fake_cut {
-    FAKE_CUT_BEFORE = 0,    /* power lost before the operation starts */
-    FAKE_CUT_TORN = 1,      /* power lost in the middle of the operation */
+    FAKE_CUT_BEFORE = 0, /* power lost before the operation starts */
+    FAKE_CUT_TORN = 1,   /* power lost in the middle of the operation */
 };
 
 /* Allocate a flash of l->flash_size bytes at F0B_FLASH_BASE, all erased (0xFF) except the

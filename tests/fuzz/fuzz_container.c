@@ -41,8 +41,8 @@ static void check(const uint8_t *data, size_t size)
     if (size - F0B_IMG_HDR_SIZE != (uint64_t)h.payload_size + (enc ? F0B_IMG_TAG_LEN : 0u))
         breach("accepted with a length that differs from payload_size");
     if ((uint32_t)crc32(0L, data, F0B_IMG_OFF_HDR_CRC) != h.hdr_crc ||
-        (!enc && (uint32_t)crc32(0L, data + F0B_IMG_HDR_SIZE, (uInt)h.payload_size) !=
-                     h.payload_crc))
+        (!enc &&
+         (uint32_t)crc32(0L, data + F0B_IMG_HDR_SIZE, (uInt)h.payload_size) != h.payload_crc))
         breach("accepted although a CRC does not match");
 }
 

@@ -45,13 +45,17 @@ static void text_and_json(void **state)
         {"caf\xc3\xa9 \xf0\x9f\x98\x80", "caf\xc3\xa9 \xf0\x9f\x98\x80",
          "{\"k\":\"caf\xc3\xa9 \xf0\x9f\x98\x80\"}\n"},
         {"\x1b[31m", "\\x1b[31m", "{\"k\":\"\\u001b[31m\"}\n"},
-        {"a\x7f" "b", "a\\x7fb", "{\"k\":\"a\\u007fb\"}\n"},
-        {"\xc2\x9b" "2J", "\\xc2\\x9b2J", "{\"k\":\"\\u009b2J\"}\n"},       /* C1 CSI */
-        {"\xc0\xaf", "\\xc0\\xaf", "{\"k\":\"\\\\xc0\\\\xaf\"}\n"},          /* overlong */
+        {"a\x7f"
+         "b",
+         "a\\x7fb", "{\"k\":\"a\\u007fb\"}\n"},
+        {"\xc2\x9b"
+         "2J",
+         "\\xc2\\x9b2J", "{\"k\":\"\\u009b2J\"}\n"},                                /* C1 CSI */
+        {"\xc0\xaf", "\\xc0\\xaf", "{\"k\":\"\\\\xc0\\\\xaf\"}\n"},                 /* overlong */
         {"\xed\xa0\x80", "\\xed\\xa0\\x80", "{\"k\":\"\\\\xed\\\\xa0\\\\x80\"}\n"}, /* surrogate */
         {"\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80",
-         "{\"k\":\"\\\\xf4\\\\x90\\\\x80\\\\x80\"}\n"},                      /* past U+10FFFF */
-        {"x\xe2\x82", "x\\xe2\\x82", "{\"k\":\"x\\\\xe2\\\\x82\"}\n"},      /* cut short */
+         "{\"k\":\"\\\\xf4\\\\x90\\\\x80\\\\x80\"}\n"},                /* past U+10FFFF */
+        {"x\xe2\x82", "x\\xe2\\x82", "{\"k\":\"x\\\\xe2\\\\x82\"}\n"}, /* cut short */
         {"q\"\\", "q\"\\", "{\"k\":\"q\\\"\\\\\"}\n"},
         {"tab\tnl\n", "tab\tnl\n", "{\"k\":\"tab\\u0009nl\\u000a\"}\n"},
     };
@@ -59,8 +63,8 @@ static void text_and_json(void **state)
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
         char *t = render(0, c[i].in), *j = render(1, c[i].in);
         if (strcmp(t, c[i].text) != 0 || strcmp(j, c[i].json) != 0)
-            fail_msg("case %zu: text \"%s\" (want \"%s\"), json %s (want %s)", i, t, c[i].text,
-                     j, c[i].json);
+            fail_msg("case %zu: text \"%s\" (want \"%s\"), json %s (want %s)", i, t, c[i].text, j,
+                     c[i].json);
         free(t);
         free(j);
     }
@@ -81,8 +85,7 @@ static void files_not_regular(void **state)
     assert_non_null(strstr(msg, "it is a directory"));
     snprintf(p, sizeof p, "%s/dangling", dir);
     assert_int_equal(symlink("missing", p), 0);
-    assert_int_equal(cli_write_file(p, (const uint8_t *)"x", 1, msg, sizeof msg),
-                     F0B_EXIT_OUTPUT);
+    assert_int_equal(cli_write_file(p, (const uint8_t *)"x", 1, msg, sizeof msg), F0B_EXIT_OUTPUT);
     assert_non_null(strstr(msg, "symbolic link to nothing"));
     unlink(p);
     snprintf(p, sizeof p, "%s/new", dir);

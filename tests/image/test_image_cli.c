@@ -78,10 +78,10 @@ static int run(char *const argv[], const char *out, const char *err)
     int st, rc;
 
     posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, out ? out : "/dev/null",
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, err ? err : "/dev/null",
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 1, out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    posix_spawn_file_actions_addopen(&fa, 2, err ? err : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
     rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0)
@@ -229,7 +229,8 @@ static uint32_t py_crc(const char *path, long nbytes)
 
     snprintf(cmd, sizeof cmd,
              "import zlib,sys; d=open('%s','rb').read(); n=%ld; "
-             "print(zlib.crc32(d if n < 0 else d[:n]))", path, nbytes);
+             "print(zlib.crc32(d if n < 0 else d[:n]))",
+             path, nbytes);
     snprintf(tmp, sizeof tmp, "%s.py", path);
     assert_int_equal(run(argv, tmp, NULL), 0);
     out = readall(tmp, NULL);
@@ -254,8 +255,8 @@ static void elf_payload_matches_objcopy(void **state)
     struct tdir *d = *state;
     char img[256], bin[256], *pk, *ob;
     size_t np, nb;
-    char *argv[] = {(char *)OBJCOPY, "-O", "binary", "--gap-fill", "0xff",
-                    DATA_DIR "/app.elf", bin, NULL};
+    char *argv[] = {(char *)OBJCOPY,     "-O", "binary", "--gap-fill", "0xff",
+                    DATA_DIR "/app.elf", bin,  NULL};
 
     path_in(img, sizeof img, d, "app.img");
     path_in(bin, sizeof bin, d, "objcopy.bin");
@@ -265,7 +266,7 @@ static void elf_payload_matches_objcopy(void **state)
     ob = readall(bin, &nb);
     assert_non_null(pk);
     assert_non_null(ob);
-    assert_true(nb > 0x800);             /* reaches .cfg, past the 0xFF gap */
+    assert_true(nb > 0x800); /* reaches .cfg, past the 0xFF gap */
     assert_int_equal(np, nb + 64);
     assert_memory_equal(pk + 64, ob, nb);
     /* .data's initial value sits at its flash (load) address, not at 0x200000C0. */
@@ -287,9 +288,22 @@ static void hex_payload_matches_srec_cat(void **state)
     struct tdir *d = *state;
     char img[256], bin[256], crc[256], lenarg[32], end[32], neg[32], *pk, *sc, *cb;
     size_t np, ns, nc;
-    char *cat[] = {(char *)SREC_CAT, "(", DATA_DIR "/app.hex", "-intel", "-fill", "0xFF",
-                   "-over", DATA_DIR "/app.hex", "-intel", ")", "-offset", "-0x08001000",
-                   "-o", bin, "-binary", NULL};
+    char *cat[] = {(char *)SREC_CAT,
+                   "(",
+                   DATA_DIR "/app.hex",
+                   "-intel",
+                   "-fill",
+                   "0xFF",
+                   "-over",
+                   DATA_DIR "/app.hex",
+                   "-intel",
+                   ")",
+                   "-offset",
+                   "-0x08001000",
+                   "-o",
+                   bin,
+                   "-binary",
+                   NULL};
 
     path_in(img, sizeof img, d, "app.img");
     path_in(bin, sizeof bin, d, "srec.bin");
@@ -307,8 +321,9 @@ static void hex_payload_matches_srec_cat(void **state)
     snprintf(end, sizeof end, "%zu", ns + 4);
     snprintf(neg, sizeof neg, "-%zu", ns);
     {
-        char *c2[] = {(char *)SREC_CAT, bin, "-binary", "-crc32-l-e", lenarg, "-crop", lenarg,
-                      end, "-offset", neg, "-o", crc, "-binary", NULL};
+        char *c2[] = {(char *)SREC_CAT, bin, "-binary", "-crc32-l-e", lenarg, "-crop",
+                      lenarg,           end, "-offset", neg,          "-o",   crc,
+                      "-binary",        NULL};
         assert_int_equal(run(c2, NULL, NULL), 0);
     }
     cb = readall(crc, &nc);
@@ -328,13 +343,14 @@ static void roundtrip_info_json(void **state)
     struct tdir *d = *state;
     char img[256], bin[256], *pj, *ij, *ob, *pk;
     size_t nb, np;
-    char *argv[] = {(char *)OBJCOPY, "-O", "binary", "--gap-fill", "0xff",
-                    DATA_DIR "/app.elf", bin, NULL};
+    char *argv[] = {(char *)OBJCOPY,     "-O", "binary", "--gap-fill", "0xff",
+                    DATA_DIR "/app.elf", bin,  NULL};
 
     path_in(img, sizeof img, d, "rt.img");
     path_in(bin, sizeof bin, d, "rt.bin");
     assert_int_equal(f0boot(d, &pj, NULL, "pack", DATA_DIR "/app.elf", "-o", img, "--part",
-                            "stm32f030xc", "--version", "1.2.3+45", "--json", NULL), 0);
+                            "stm32f030xc", "--version", "1.2.3+45", "--json", NULL),
+                     0);
     assert_int_equal(f0boot(d, &ij, NULL, "info", img, "--json", NULL), 0);
     assert_int_equal(run(argv, NULL, NULL), 0);
     ob = readall(bin, &nb);
@@ -342,7 +358,7 @@ static void roundtrip_info_json(void **state)
 
     expect_json(ij, "ok", "true");
     expect_json_u(ij, "size", np);
-    expect_json_x(ij, "magic", 0x4D493046u);  /* "F0IM" */
+    expect_json_x(ij, "magic", 0x4D493046u); /* "F0IM" */
     assert_memory_equal(pk, "F0IM", 4);
     expect_json_u(ij, "hdr_version", 1);
     expect_json_u(ij, "hdr_size", 64);
@@ -353,7 +369,7 @@ static void roundtrip_info_json(void **state)
     expect_json_u(ij, "payload_size", nb);
     expect_json_x(ij, "payload_crc", py_crc(bin, -1));
     expect_json(ij, "payload_crc_ok", "true");
-    expect_json_u(ij, "vt_len", 47 * 4);       /* .isr_vector of app.c */
+    expect_json_u(ij, "vt_len", 47 * 4); /* .isr_vector of app.c */
     expect_json_u(ij, "part", 4);
     expect_json(ij, "part_name", "stm32f030xc");
     expect_json_u(ij, "ver_major", 1);
@@ -362,7 +378,7 @@ static void roundtrip_info_json(void **state)
     expect_json_u(ij, "ver_build", 45);
     expect_json(ij, "version", "1.2.3+45");
     expect_json_x(ij, "init_sp", f0b_get_le32((uint8_t *)ob));
-    expect_json_x(ij, "init_sp", 0x20007FF0u);  /* app.ld: RAM LENGTH 0x7F30 */
+    expect_json_x(ij, "init_sp", 0x20007FF0u); /* app.ld: RAM LENGTH 0x7F30 */
     expect_json_x(ij, "reset_vec", f0b_get_le32((uint8_t *)ob + 4));
     expect_json_x(ij, "hdr_crc", py_crc(img, 60));
     expect_json(ij, "hdr_crc_ok", "true");
@@ -370,8 +386,8 @@ static void roundtrip_info_json(void **state)
     /* pack --json reported the same header. */
     {
         static const char *same[] = {"load_addr", "payload_size", "payload_crc", "vt_len",
-                                     "flags", "part", "part_name", "version", "init_sp",
-                                     "reset_vec", "hdr_crc", "size"};
+                                     "flags",     "part",         "part_name",   "version",
+                                     "init_sp",   "reset_vec",    "hdr_crc",     "size"};
         for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
             char a[128], b[128];
             json_get(pj, same[i], a, sizeof a);
@@ -392,20 +408,20 @@ static void roundtrip_hex_and_bin(void **state)
 {
     struct tdir *d = *state;
     char img[256], img2[256], bin[256], *j1, *j2, *e, *ij;
-    char *argv[] = {(char *)OBJCOPY, "-O", "binary", "--gap-fill", "0xff",
-                    DATA_DIR "/app.elf", bin, NULL};
+    char *argv[] = {(char *)OBJCOPY,     "-O", "binary", "--gap-fill", "0xff",
+                    DATA_DIR "/app.elf", bin,  NULL};
     char c1[32], c2[32];
 
     path_in(img, sizeof img, d, "hex.img");
     path_in(img2, sizeof img2, d, "bin.img");
     path_in(bin, sizeof bin, d, "app.bin");
     assert_int_equal(run(argv, NULL, NULL), 0);
-    assert_int_equal(f0boot(d, &j1, &e, "pack", DATA_DIR "/app.hex", "-o", img, "--json", NULL),
-                     0);
+    assert_int_equal(f0boot(d, &j1, &e, "pack", DATA_DIR "/app.hex", "-o", img, "--json", NULL), 0);
     assert_non_null(strstr(e, "warning [vt-guessed]"));
     free(e);
     assert_int_equal(f0boot(d, &j2, NULL, "pack", bin, "--addr", "0x08001000", "-o", img2,
-                            "--version", "0.0.1", "--json", NULL), 0);
+                            "--version", "0.0.1", "--json", NULL),
+                     0);
     json_get(j1, "payload_crc", c1, sizeof c1);
     json_get(j2, "payload_crc", c2, sizeof c2);
     assert_string_equal(c1, c2);
@@ -415,7 +431,7 @@ static void roundtrip_hex_and_bin(void **state)
     assert_int_equal(f0boot(d, &ij, NULL, "info", img2, "--json", NULL), 0);
     expect_json_x(ij, "flags", F0B_FLAG_VT_LEN_GUESSED);
     expect_json(ij, "vt_len_guessed", "true");
-    expect_json_u(ij, "vt_len", 188);  /* stm32f030xc's table from parts.def */
+    expect_json_u(ij, "vt_len", 188); /* stm32f030xc's table from parts.def */
     expect_json(ij, "version", "0.0.1");
     free(j1);
     free(j2);
@@ -429,8 +445,8 @@ struct lint_case {
     int force;
     int exit_code;
     const char *needle;
-    uint32_t flags;   /* expected header flags when packed */
-    int info_exit;    /* what `info` then says: 7 where the bootloader would refuse it */
+    uint32_t flags; /* expected header flags when packed */
+    int info_exit;  /* what `info` then says: 7 where the bootloader would refuse it */
 };
 
 static void lint_cli(void **state)
@@ -456,8 +472,7 @@ static void lint_cli(void **state)
         path_in(img, sizeof img, d, "lint.img");
         unlink(img);
         rc = f0boot(d, NULL, &e, "pack", in, "-o", img, c->force ? "--force" : NULL, NULL);
-        if (rc != c->exit_code || (c->needle && !strstr(e, c->needle)) ||
-            (!c->needle && e[0]))
+        if (rc != c->exit_code || (c->needle && !strstr(e, c->needle)) || (!c->needle && e[0]))
             fail_msg("%s: exit %d, stderr: %s", c->elf, rc, e);
         free(e);
         if (c->exit_code) {
@@ -484,8 +499,8 @@ static void info_rejects_damage(void **state)
     size_t n;
     struct {
         const char *what;
-        long off;        /* byte to flip, or -1 */
-        long len;        /* bytes to keep (-1: all), or n + 1 to append */
+        long off; /* byte to flip, or -1 */
+        long len; /* bytes to keep (-1: all), or n + 1 to append */
         int exit_code;
         const char *needle;
     } cases[] = {
@@ -521,7 +536,7 @@ static void info_rejects_damage(void **state)
         if (rc != cases[i].exit_code || !strstr(e, cases[i].needle))
             fail_msg("%s: exit %d, stderr %s", cases[i].what, rc, e);
         if (rc == 7)
-            assert_non_null(strstr(o, "NOT OK"));   /* fields printed, then the verdict */
+            assert_non_null(strstr(o, "NOT OK")); /* fields printed, then the verdict */
         free(o);
         free(e);
         free(b);
@@ -539,10 +554,17 @@ static void help_and_version(void **state)
 {
     struct tdir *d = *state;
     char *o, *e;
-    static const char *lines[] = {"pack", "info", "   0  success", "   2  bad command line",
-                                  "   3  input file cannot be read", "   4  input file malformed",
-                                  "   5  image would not boot", "   6  output file cannot",
-                                  "   7  container fails", "  10  port", "  15  read-back"};
+    static const char *lines[] = {"pack",
+                                  "info",
+                                  "   0  success",
+                                  "   2  bad command line",
+                                  "   3  input file cannot be read",
+                                  "   4  input file malformed",
+                                  "   5  image would not boot",
+                                  "   6  output file cannot",
+                                  "   7  container fails",
+                                  "  10  port",
+                                  "  15  read-back"};
 
     assert_int_equal(f0boot(d, &o, NULL, "--help", NULL), 0);
     for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
@@ -731,7 +753,7 @@ static void output_to_stdout_pipe(void **state)
     assert_memory_equal(buf, want, n);
     assert_true(is_link(link));
     err = readall(e, NULL);
-    assert_non_null(strstr(err, "bytes, packed from"));  /* the report, on stderr */
+    assert_non_null(strstr(err, "bytes, packed from")); /* the report, on stderr */
     free(err);
     free(want);
 }
@@ -760,7 +782,7 @@ static void info_escapes_part_name(void **state)
     free(raw);
 
     rc = f0boot(d, &o, &e, "info", img, NULL);
-    assert_int_equal(rc, 7);  /* the name does not match part 4 */
+    assert_int_equal(rc, 7); /* the name does not match part 4 */
     for (const char *t = o; *t; t++)
         if (*t == 0x1b || *t == 0x07 || (unsigned char)*t >= 0x80)
             fail_msg("raw byte 0x%02x in info's output: %s", (unsigned char)*t, o);
@@ -781,7 +803,8 @@ static void info_escapes_part_name(void **state)
         snprintf(cmd, sizeof cmd,
                  "import json; d = json.loads(open('%s', 'rb').read().decode('utf-8')); "
                  "assert d['part_name'] == '\\x1b[2J\\x07\\\\xff\\\\xc3(\\x9bok', d; "
-                 "assert d['ok'] is False and 'part name' in d['error']", js);
+                 "assert d['ok'] is False and 'part name' in d['error']",
+                 js);
         assert_int_equal(run(argv, NULL, NULL), 0);
     }
 }
@@ -892,14 +915,13 @@ static void mutated_inputs(void **state)
             } else {
                 assert_int_equal(img.nseg, 0);
                 if (!err.detail[0] || !strcmp(f0b_image_strerror(err.code), "unknown error"))
-                    fail_msg("%s #%d: refused without a message (code %d)", files[f], it,
-                             err.code);
+                    fail_msg("%s #%d: refused without a message (code %d)", files[f], it, err.code);
                 refused++;
             }
         }
         assert_int_equal(packed + refused, 4000);
         assert_true(refused > 0);
-        if (f != 1)  /* HEX checksums refuse nearly every mutation */
+        if (f != 1) /* HEX checksums refuse nearly every mutation */
             assert_true(clean > 1000);
         free(orig);
         free(b);
@@ -910,11 +932,11 @@ static void mutated_inputs(void **state)
 
 struct hostile {
     const char *name;
-    const char *text;            /* literal input (NUL-terminated unless len) */
+    const char *text; /* literal input (NUL-terminated unless len) */
     size_t len;
     void (*make)(const char *in);
-    const char *a1, *a2, *a3;    /* extra arguments */
-    const char *out;             /* output name if not "out.img" */
+    const char *a1, *a2, *a3; /* extra arguments */
+    const char *out;          /* output name if not "out.img" */
     int exit_code;
     const char *needle;
 };
@@ -958,14 +980,14 @@ static void mk_elf_trunc_body(const char *in)
 {
     size_t n;
     char *b = load_app(&n);
-    writeall(in, b, 0x1100);  /* cut inside .text */
+    writeall(in, b, 0x1100); /* cut inside .text */
     free(b);
 }
 
 static void mk_elf64(const char *in)
 {
     size_t n;
-    char *b = readall(self_exe, &n);  /* this test program: a real x86-64 ELF */
+    char *b = readall(self_exe, &n); /* this test program: a real x86-64 ELF */
     assert_non_null(b);
     writeall(in, b, n);
     free(b);
@@ -974,7 +996,7 @@ static void mk_elf64(const char *in)
 static void mk_elf_be(const char *in)
 {
     size_t n;
-    char *b = readall(DATA_DIR "/app_be.o", &n);  /* arm-none-eabi-gcc -mbig-endian */
+    char *b = readall(DATA_DIR "/app_be.o", &n); /* arm-none-eabi-gcc -mbig-endian */
     assert_non_null(b);
     writeall(in, b, n);
     free(b);
@@ -1007,20 +1029,11 @@ static void mk_elf_class(const char *in)
     free(b);
 }
 
-static void mk_elf_huge_filesz(const char *in)
-{
-    patch32(in, app_phoff() + 16, 0xFFFFFFF0u);
-}
+static void mk_elf_huge_filesz(const char *in) { patch32(in, app_phoff() + 16, 0xFFFFFFF0u); }
 
-static void mk_elf_phoff(const char *in)
-{
-    patch32(in, 28, 0xFFFFFF00u);
-}
+static void mk_elf_phoff(const char *in) { patch32(in, 28, 0xFFFFFF00u); }
 
-static void mk_elf_shoff(const char *in)
-{
-    patch32(in, 32, 0x7FFFFFF0u);
-}
+static void mk_elf_shoff(const char *in) { patch32(in, 32, 0x7FFFFFF0u); }
 
 static void mk_elf_nophdr(const char *in)
 {
@@ -1036,19 +1049,19 @@ static void mk_elf_section_past_end(const char *in)
     size_t n;
     char *b = load_app(&n);
     uint32_t shoff = f0b_get_le32((uint8_t *)b + 32);
-    f0b_put_le32((uint8_t *)b + shoff + 2 * 40 + 16, 0x7FFF0000u);  /* section 2: .text */
+    f0b_put_le32((uint8_t *)b + shoff + 2 * 40 + 16, 0x7FFF0000u); /* section 2: .text */
     writeall(in, b, n);
     free(b);
 }
 
 static void mk_elf_wrap(const char *in)
 {
-    patch32(in, app_phoff() + 32 + 12, 0xFFFFFFF0u);  /* segment 1 (.data) load address */
+    patch32(in, app_phoff() + 32 + 12, 0xFFFFFFF0u); /* segment 1 (.data) load address */
 }
 
 static void mk_elf_overlap(const char *in)
 {
-    patch32(in, app_phoff() + 32 + 12, 0x08001010u);  /* .data loaded over .text */
+    patch32(in, app_phoff() + 32 + 12, 0x08001010u); /* .data loaded over .text */
 }
 
 static void mk_container(const char *in)
@@ -1061,7 +1074,7 @@ static void mk_huge_file(const char *in)
 {
     int fd = open(in, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     assert_true(fd >= 0);
-    assert_int_equal(ftruncate(fd, 100 * 1024 * 1024), 0);  /* sparse */
+    assert_int_equal(ftruncate(fd, 100 * 1024 * 1024), 0); /* sparse */
     close(fd);
 }
 
@@ -1084,12 +1097,19 @@ static void mk_app(const char *in)
     free(b);
 }
 
-#define HEX(name, text, code, needle) {name, text, 0, NULL, NULL, NULL, NULL, NULL, code, needle}
-#define MK(name, fn, code, needle) {name, NULL, 0, fn, NULL, NULL, NULL, NULL, code, needle}
+#define HEX(name, text, code, needle)                             \
+    {                                                             \
+        name, text, 0, NULL, NULL, NULL, NULL, NULL, code, needle \
+    }
+#define MK(name, fn, code, needle)                              \
+    {                                                           \
+        name, NULL, 0, fn, NULL, NULL, NULL, NULL, code, needle \
+    }
 
 static const struct hostile hostile[] = {
     {"empty file", "", 0, NULL, NULL, NULL, NULL, NULL, 4, "is empty"},
-    HEX("hex: truncated record", ":020000040800F2\n:10100000008000", 4, "line 2: length byte says 16"),
+    HEX("hex: truncated record", ":020000040800F2\n:10100000008000", 4,
+        "line 2: length byte says 16"),
     HEX("hex: bad checksum", ":020000040800F2\n:04100000008000204D\n:00000001FF\n", 4,
         "line 2: checksum is 0x4D"),
     HEX("hex: missing EOF", ":020000040800F2\n:04100000008000204C\n", 4,
@@ -1117,10 +1137,12 @@ static const struct hostile hostile[] = {
     HEX("hex: only an EOF record", ":00000001FF\n", 4, "no data records"),
     HEX("hex: 128 MiB span (lint)",
         ":020000040800F2\n:04100000008000204C\n:020000041000EA\n:0400000001020304F2\n"
-        ":00000001FF\n", 5, "error [size]"),
+        ":00000001FF\n",
+        5, "error [size]"),
     {"hex: 128 MiB span (--force)",
      ":020000040800F2\n:04100000008000204C\n:020000041000EA\n:0400000001020304F2\n"
-     ":00000001FF\n", 0, NULL, "--force", NULL, NULL, NULL, 4, "more than 16 MiB"},
+     ":00000001FF\n",
+     0, NULL, "--force", NULL, NULL, NULL, 4, "more than 16 MiB"},
     MK("elf: truncated header", mk_elf_trunc_hdr, 4, "ELF header truncated"),
     MK("elf: truncated body", mk_elf_trunc_body, 4, "the file is truncated or corrupt"),
     MK("elf: 64-bit", mk_elf64, 4, "64-bit ELF"),
@@ -1142,8 +1164,7 @@ static const struct hostile hostile[] = {
     MK("100 MiB input", mk_huge_file, 4, "more than 64 MiB"),
     {"output directory missing", NULL, 0, mk_app, NULL, NULL, NULL, "nodir/out.img", 6,
      "cannot create a file next to"},
-    {"output is a directory", NULL, 0, mk_out_dir, NULL, NULL, NULL, "outdir", 6,
-     "cannot create"},
+    {"output is a directory", NULL, 0, mk_out_dir, NULL, NULL, NULL, "outdir", 6, "cannot create"},
     {"bad --version", NULL, 0, mk_app, "--version", "1.2", NULL, NULL, 2, "X.Y.Z"},
     {"unknown --part", NULL, 0, mk_app, "--part", "stm32f103c8", NULL, NULL, 2, "unknown part"},
     {"--addr with an ELF", NULL, 0, mk_app, "--addr", "0x08001000", NULL, NULL, 2,
@@ -1240,8 +1261,8 @@ int main(int argc, char **argv)
     if (!realpath(argv[0], self_exe))
         return 1;
     for (size_t i = 0; i < NH; i++) {
-        ht[i] = (struct CMUnitTest){hostile[i].name, hostile_run, hostile_setup,
-                                    hostile_teardown, (void *)&hostile[i]};
+        ht[i] = (struct CMUnitTest){hostile[i].name, hostile_run, hostile_setup, hostile_teardown,
+                                    (void *)&hostile[i]};
     }
     /* argv[1]: "cli" or "hostile" runs one group (ctest runs them as two tests). */
     fails = 0;

@@ -28,9 +28,9 @@ static uint32_t f0b_crc32_for_test(const uint8_t *p, unsigned n)
     return (uint32_t)crc32(0L, p, n);
 }
 
-static const uint8_t KEY[16] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
-                                 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff };
-static const uint8_t NONCE[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+static const uint8_t KEY[16] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+                                0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff};
+static const uint8_t NONCE[8] = {1, 2, 3, 4, 5, 6, 7, 8};
 
 static uint8_t *readall(const char *path, size_t *len)
 {
@@ -73,8 +73,9 @@ static void make_pair(struct pair *p)
     o.vt_len = lint.vt_len;
     o.version = (struct f0b_version){1, 2, 3, 4};
     assert_int_equal(f0b_container_build(&img, &o, &p->plain, &p->plen, NULL, &err), 0);
-    assert_int_equal(f0b_container_encrypt(p->plain, p->plen, KEY, NONCE, &p->enc, &p->elen,
-                                           NULL, &err), 0);
+    assert_int_equal(f0b_container_encrypt(p->plain, p->plen, KEY, NONCE, &p->enc, &p->elen, NULL,
+                                           &err),
+                     0);
     f0b_image_free(&img);
     free(elf);
 }
@@ -168,8 +169,7 @@ static void t_every_bit(void **state)
     for (size_t i = 0; i < p.elen; i++) {
         for (unsigned b = 0; b < 8; b++) {
             p.enc[i] ^= (uint8_t)(1u << b);
-            assert_int_not_equal(f0b_container_decrypt(p.enc, p.elen, KEY, NULL, &chk, &err),
-                                 0);
+            assert_int_not_equal(f0b_container_decrypt(p.enc, p.elen, KEY, NULL, &chk, &err), 0);
             p.enc[i] ^= (uint8_t)(1u << b);
         }
     }
@@ -192,10 +192,9 @@ static void t_forgery_and_other_key(void **state)
     assert_int_equal(f0b_container_decrypt(p.enc, p.elen, other, NULL, &chk, &err),
                      F0B_IMG_ECNT_MAC);
     assert_false(chk.hdr_mac_ok);
-    p.enc[28] = 9;                                      /* ver_major 1 -> 9 */
+    p.enc[28] = 9; /* ver_major 1 -> 9 */
     f0b_put_le32(p.enc + 60, f0b_crc32_for_test(p.enc, 60));
-    assert_int_equal(f0b_container_decrypt(p.enc, p.elen, KEY, NULL, &chk, &err),
-                     F0B_IMG_ECNT_MAC);
+    assert_int_equal(f0b_container_decrypt(p.enc, p.elen, KEY, NULL, &chk, &err), F0B_IMG_ECNT_MAC);
     free_pair(&p);
 }
 
@@ -210,13 +209,16 @@ static void t_key_parse(void **state)
     assert_int_equal(f0b_key_parse((const uint8_t *)text, 33, k, &err), 0);
     assert_memory_equal(k, KEY, 16);
     assert_int_equal(f0b_key_parse((const uint8_t *)"00112233445566778899AABBCCDDEEFF", 32, k,
-                                   &err), 0);
+                                   &err),
+                     0);
     assert_memory_equal(k, KEY, 16);
-    static const char *bad[] = { "", "0011", "00112233445566778899aabbccddeef\n",
-                                 "00112233445566778899aabbccddeeff0\n",
-                                 "00112233445566778899aabbccddeefg\n",
-                                 "00112233445566778899aabbccddeeff\n\n",
-                                 " 00112233445566778899aabbccddeeff" };
+    static const char *bad[] = {"",
+                                "0011",
+                                "00112233445566778899aabbccddeef\n",
+                                "00112233445566778899aabbccddeeff0\n",
+                                "00112233445566778899aabbccddeefg\n",
+                                "00112233445566778899aabbccddeeff\n\n",
+                                " 00112233445566778899aabbccddeeff"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(f0b_key_parse((const uint8_t *)bad[i], strlen(bad[i]), k, &err),
                          F0B_IMG_EKEY);
@@ -239,8 +241,8 @@ static int run(const char *out, ...)
     va_end(ap);
     argv[n] = NULL;
     posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, out ? out : "/dev/null",
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 1, out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
     posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
     assert_int_equal(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), 0);
     posix_spawn_file_actions_destroy(&fa);
@@ -274,11 +276,13 @@ static void t_cli(void **state)
     assert_memory_equal(k1, k1b, 33);
     assert_int_equal(run(NULL, "keygen", "-o", key2, (char *)NULL), 0);
 
-    assert_int_equal(run(NULL, "pack", DATA_DIR "/app.elf", "-o", img, "--key", key, (char *)NULL), 0);
-    assert_int_equal(run(NULL, "pack", DATA_DIR "/app.elf", "-o", img2, "--key", key, (char *)NULL), 0);
+    assert_int_equal(run(NULL, "pack", DATA_DIR "/app.elf", "-o", img, "--key", key, (char *)NULL),
+                     0);
+    assert_int_equal(run(NULL, "pack", DATA_DIR "/app.elf", "-o", img2, "--key", key, (char *)NULL),
+                     0);
     uint8_t *a = readall(img, &n1), *b = readall(img2, &n2);
     assert_int_equal(n1, n2);
-    assert_memory_not_equal(a + 36, b + 36, 8);         /* a fresh nonce per image */
+    assert_memory_not_equal(a + 36, b + 36, 8); /* a fresh nonce per image */
     assert_memory_not_equal(a + 64, b + 64, 64);
 
     assert_int_equal(run(out, "info", img, "--json", (char *)NULL), 0);
@@ -290,23 +294,24 @@ static void t_cli(void **state)
     j = (char *)readall(out, NULL);
     assert_non_null(strstr(j, "\"mac_ok\":true"));
     k1[32] = 0;
-    assert_null(strstr(j, (char *)k1));                 /* the key is never shown */
+    assert_null(strstr(j, (char *)k1)); /* the key is never shown */
     free(j);
     assert_int_equal(run(out, "info", img, "--key", key2, "--json", (char *)NULL), 7);
     j = (char *)readall(out, NULL);
     assert_non_null(strstr(j, "\"mac_ok\":false"));
     free(j);
     /* a malformed key file: a usage error, nothing written */
-    assert_int_equal(run(NULL, "pack", DATA_DIR "/app.elf", "-o", out, "--key", img, (char *)NULL), 2);
+    assert_int_equal(run(NULL, "pack", DATA_DIR "/app.elf", "-o", out, "--key", img, (char *)NULL),
+                     2);
 
     free(a);
     free(b);
     free(k1);
     free(k1b);
-    const char *files[] = { key, key2, img, img2, out };
+    const char *files[] = {key, key2, img, img2, out};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
         unlink(files[i]);
-    assert_int_equal(rmdir(dir), 0);    /* nothing else was left behind */
+    assert_int_equal(rmdir(dir), 0); /* nothing else was left behind */
 }
 
 int main(void)

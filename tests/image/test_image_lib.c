@@ -120,7 +120,7 @@ static void hex_errors_name_line(void **state)
             fail_msg("case %zu: rc %d line %ld \"%s\"", i, rc, err.line, err.detail);
         if (cases[i].line)
             assert_non_null(strstr(err.detail, "line"));
-        assert_int_equal(img.nseg, 0);  /* nothing kept on error */
+        assert_int_equal(img.nseg, 0); /* nothing kept on error */
         assert_string_not_equal(f0b_image_strerror(rc), "unknown error");
     }
 }
@@ -167,7 +167,8 @@ static void hex_descending_records(void **state)
         for (int i = 0; i < N; i += 997)
             assert_int_equal(f0b_image_word(&img, 0x08001000u + (uint32_t)i * step + 4),
                              (uint32_t)((i + 4) & 0xFF) | (uint32_t)((i + 5) & 0xFF) << 8 |
-                             (uint32_t)((i + 6) & 0xFF) << 16 | (uint32_t)((i + 7) & 0xFF) << 24);
+                                 (uint32_t)((i + 6) & 0xFF) << 16 |
+                                 (uint32_t)((i + 7) & 0xFF) << 24);
         if (gap)
             assert_int_equal(f0b_image_word(&img, 0x08001000u + 16), 0xFFFFFFFFu);
         f0b_image_free(&img);
@@ -188,15 +189,15 @@ static void seg_merge_order_and_gaps(void **state)
     f0b_image_init(&img);
     assert_int_equal(f0b_image_add(&img, 0x1010, b, 16, &err), 0);
     assert_int_equal(f0b_image_add(&img, 0x1040, c, 16, &err), 0);
-    assert_int_equal(f0b_image_add(&img, 0x1000, a, 16, &err), 0);  /* before, touching */
+    assert_int_equal(f0b_image_add(&img, 0x1000, a, 16, &err), 0); /* before, touching */
     assert_int_equal(img.nseg, 2);
     assert_int_equal(img.segs[0].addr, 0x1000);
     assert_int_equal(img.segs[0].len, 32);
-    assert_int_equal(f0b_image_add(&img, 0x1020, c, 16, &err), 0);  /* bridges nothing yet */
+    assert_int_equal(f0b_image_add(&img, 0x1020, c, 16, &err), 0); /* bridges nothing yet */
     assert_int_equal(img.nseg, 2);
-    assert_int_equal(f0b_image_add(&img, 0x1030, a, 16, &err), 0);  /* joins both */
+    assert_int_equal(f0b_image_add(&img, 0x1030, a, 16, &err), 0); /* joins both */
     assert_int_equal(img.nseg, 1);
-    assert_int_equal(f0b_image_add(&img, 0x1060, b, 4, &err), 0);   /* gap 0x1050-0x105F */
+    assert_int_equal(f0b_image_add(&img, 0x1060, b, 4, &err), 0); /* gap 0x1050-0x105F */
     assert_int_equal(f0b_image_flatten(&img, &flat, &n, &err), 0);
     assert_int_equal(n, 0x64);
     assert_int_equal(flat[0x0F], 0xA1);
@@ -222,7 +223,7 @@ static void seg_overlap_names_both_ranges(void **state)
     assert_non_null(strstr(err.detail, "0x08001000-0x0800101f"));
     assert_int_equal(f0b_image_add(&img, 0x0800101F, d, 1, &err), F0B_IMG_EOVERLAP);
     assert_int_equal(f0b_image_add(&img, 0xFFFFFFF0, d, 17, &err), F0B_IMG_EWRAP);
-    assert_int_equal(f0b_image_add(&img, 0xFFFFFFF0, d, 16, &err), 0);  /* ends at 4 GiB */
+    assert_int_equal(f0b_image_add(&img, 0xFFFFFFF0, d, 16, &err), 0); /* ends at 4 GiB */
     /* 0x08001000 .. 0xFFFFFFFF cannot be flattened. */
     {
         uint8_t *flat = NULL;
@@ -239,7 +240,10 @@ static void bin_and_sniff(void **state)
     struct f0b_img_error err;
     uint8_t d[64] = {0};
     (void)state;
-    assert_int_equal(f0b_sniff((const uint8_t *)"\x7f" "ELF\x01", 5), F0B_FMT_ELF);
+    assert_int_equal(f0b_sniff((const uint8_t *)"\x7f"
+                                                "ELF\x01",
+                               5),
+                     F0B_FMT_ELF);
     assert_int_equal(f0b_sniff((const uint8_t *)"F0IM", 4), F0B_FMT_CONTAINER);
     assert_int_equal(f0b_sniff((const uint8_t *)"\r\n  :00", 7), F0B_FMT_HEX);
     assert_int_equal(f0b_sniff(d, sizeof d), F0B_FMT_BIN);
@@ -261,9 +265,9 @@ static void version_strings(void **state)
 {
     struct f0b_version v;
     struct f0b_img_error err;
-    static const char *bad[] = {"", "1", "1.2", "1.2.3.4", "256.0.0", "0.256.0", "0.0.65536",
-                                "1.2.3+", "1.2.3+4294967296", "-1.2.3", "1.2.3+-1", "a.b.c",
-                                "1.2.3 ", "+1.2.3", "1..3"};
+    static const char *bad[] = {"",         "1",         "1.2",    "1.2.3.4",          "256.0.0",
+                                "0.256.0",  "0.0.65536", "1.2.3+", "1.2.3+4294967296", "-1.2.3",
+                                "1.2.3+-1", "a.b.c",     "1.2.3 ", "+1.2.3",           "1..3"};
     (void)state;
     assert_int_equal(f0b_version_parse("1.2.3", &v, &err), 0);
     assert_int_equal(v.major, 1);
@@ -379,7 +383,7 @@ static void lint_rules(void **state)
     assert_non_null(strstr(l.f[0].msg, "0x08001000"));
     f0b_image_free(&img);
 
-    make_app(&img, 0x08001000, 0x3F000, 0x20007FF0, 0x08001101);  /* past the record page */
+    make_app(&img, 0x08001000, 0x3F000, 0x20007FF0, 0x08001101); /* past the record page */
     f0b_lint_run(&img, p, &l);
     assert_true(has(&l, "size", F0B_LINT_ERROR));
     assert_false(has(&l, "size", F0B_LINT_ERROR) && has(&l, "load-addr", F0B_LINT_ERROR));
@@ -416,7 +420,7 @@ static void lint_rules(void **state)
     f0b_lint_run(&img, p, &l);
     assert_true(has(&l, "reset-range", F0B_LINT_ERROR));
     f0b_image_free(&img);
-    make_app(&img, 0x08001000, 1024, 0x20007FF0, 0x08001005);  /* into SP/reset words */
+    make_app(&img, 0x08001000, 1024, 0x20007FF0, 0x08001005); /* into SP/reset words */
     f0b_lint_run(&img, p, &l);
     assert_true(has(&l, "reset-range", F0B_LINT_ERROR));
     f0b_image_free(&img);
@@ -473,7 +477,11 @@ static void container_encode_offsets(void **state)
  * header CRC: refused as F0B_IMG_ECNT_FIELD with the message that names it. */
 static void field_corruptions(const uint8_t *c, size_t n, uint8_t *m)
 {
-    static const struct { unsigned off; uint8_t val; const char *needle; } f[] = {
+    static const struct {
+        unsigned off;
+        uint8_t val;
+        const char *needle;
+    } f[] = {
         {F0B_IMG_OFF_FLAGS, 0x80, "flag"},
         {F0B_IMG_OFF_VT_LEN, 190, "vector-table length"},
         {F0B_IMG_OFF_VT_LEN, 196, "vector-table length"},
@@ -516,7 +524,7 @@ static void container_build_verify(void **state)
     (void)state;
 
     make_app(&img, 0x08001000, 300, 0x20007FF0, 0x08001101);
-    {   /* a gap, so the payload has 0xFF in it */
+    { /* a gap, so the payload has 0xFF in it */
         uint8_t tail[8] = {1, 2, 3, 4, 5, 6, 7, 8};
         assert_int_equal(f0b_image_add(&img, 0x08001200, tail, 8, &err), 0);
     }
@@ -556,7 +564,7 @@ static void container_build_verify(void **state)
     m[0] = 'X';
     assert_int_equal(f0b_container_verify(m, n, &v, &chk, &err), F0B_IMG_ECNT_MAGIC);
     memcpy(m, c, n);
-    m[F0B_IMG_OFF_HDR_VERSION] = 3;     /* 2 is the encrypted format (test_image_crypt) */
+    m[F0B_IMG_OFF_HDR_VERSION] = 3; /* 2 is the encrypted format (test_image_crypt) */
     assert_int_equal(f0b_container_verify(m, n, &v, &chk, &err), F0B_IMG_ECNT_VERSION);
     /* Fields that are wrong under a correct header CRC. */
     field_corruptions(c, n, m);

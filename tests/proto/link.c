@@ -5,11 +5,11 @@
 #include "fake_board.h"
 #include "fake_flash.h"
 
-static uint64_t gate_ops;     /* flash ops when the current poll started */
+static uint64_t gate_ops; /* flash ops when the current poll started */
 
 static void lq_init(struct lq *q)
 {
-    q->cap = 1u << 16;         /* far more than window + 1 frames in flight */
+    q->cap = 1u << 16; /* far more than window + 1 frames in flight */
     q->t = malloc(q->cap * sizeof *q->t);
     q->c = malloc(q->cap);
     q->baud = malloc(q->cap * sizeof *q->baud);
@@ -85,10 +85,7 @@ static uint8_t sample(struct link *k, uint8_t c, uint32_t sent, uint32_t rx)
     return (uint8_t)(rnd(k) * 256);
 }
 
-static int gate(void)
-{
-    return fake_flash_ops() == gate_ops;
-}
+static int gate(void) { return fake_flash_ops() == gate_ops; }
 
 /* Power on after a cut: the boot decision of stm32f0/main.c (no update request here). */
 static void power_on(struct link *k)
@@ -104,8 +101,7 @@ static void power_on(struct link *k)
 
 static void run_device(struct link *k)
 {
-    int was_valid = k->cfg.cut_after_commit && !k->cut_done &&
-                    f0b_app_state(k->l) == F0B_APP_VALID;
+    int was_valid = k->cfg.cut_after_commit && !k->cut_done && f0b_app_state(k->l) == F0B_APP_VALID;
     uint8_t tx[4096];
     uint32_t bauds[4096];
     uint64_t ops0 = fake_flash_ops(), er0 = fake_flash_erases(), busy;
@@ -129,7 +125,7 @@ static void run_device(struct link *k)
         return;
     }
     if (k->window_end && !k->dev.greeted && k->now_us >= k->window_end) {
-        k->booted = 1;          /* nobody greeted in the window: the application runs */
+        k->booted = 1; /* nobody greeted in the window: the application runs */
         return;
     }
     while ((n = fake_board_tx_take(tx, bauds, sizeof tx)) > 0)
@@ -178,14 +174,14 @@ static void advance(void *ctx, uint32_t ms)
     uint64_t end = k->now_us + (uint64_t)ms * 1000u;
 
     while (k->now_us < end) {
-        k->now_us += 250;       /* quarter-millisecond steps */
+        k->now_us += 250; /* quarter-millisecond steps */
         if (k->off_until && k->now_us >= k->off_until)
             power_on(k);
         while (k->h2d.n && k->h2d.t[k->h2d.head] <= k->now_us) {
             size_t i = k->h2d.head;
             if (k->booted)
                 app_hears(k, k->h2d.c[i], k->h2d.baud[i]);
-            else if (!k->off_until)  /* a device without power hears nothing */
+            else if (!k->off_until) /* a device without power hears nothing */
                 fake_board_rx_push(sample(k, k->h2d.c[i], k->h2d.baud[i], fake_board_baud()));
             k->h2d.head = (i + 1) % k->h2d.cap;
             k->h2d.n--;
@@ -225,15 +221,9 @@ static size_t d2h(void *ctx, uint8_t *p, size_t max)
     return n;
 }
 
-static void set_baud(void *ctx, uint32_t baud)
-{
-    ((struct link *)ctx)->host_baud = baud;
-}
+static void set_baud(void *ctx, uint32_t baud) { ((struct link *)ctx)->host_baud = baud; }
 
-static uint64_t now_ms(void *ctx)
-{
-    return ((struct link *)ctx)->now_us / 1000u;
-}
+static uint64_t now_ms(void *ctx) { return ((struct link *)ctx)->now_us / 1000u; }
 
 void link_init(struct link *k, const struct link_cfg *c, const struct f0b_layout *l)
 {
@@ -250,7 +240,7 @@ void link_init(struct link *k, const struct link_cfg *c, const struct f0b_layout
     fake_board_rx_gate(gate);
     f0b_proto_init(&k->dev, l, F0B_STAY_NO_APP);
     k->booted = c->start_app;
-    k->peer = (struct f0b_loop_peer){ h2d, d2h, advance, set_baud, now_ms, k };
+    k->peer = (struct f0b_loop_peer){h2d, d2h, advance, set_baud, now_ms, k};
     f0b_port_loop(&k->port, &k->peer);
 }
 

@@ -14,15 +14,15 @@
 #include "proto.h"
 
 struct link_cfg {
-    uint32_t baud;              /* both ends at start */
-    uint32_t latency_ms;        /* adapter latency, device-to-host */
-    uint32_t broken_baud;       /* at this rate every byte is garbled (0: none) */
-    double p_drop, p_flip, p_dup, p_delay;  /* per byte and direction */
+    uint32_t baud;                         /* both ends at start */
+    uint32_t latency_ms;                   /* adapter latency, device-to-host */
+    uint32_t broken_baud;                  /* at this rate every byte is garbled (0: none) */
+    double p_drop, p_flip, p_dup, p_delay; /* per byte and direction */
     uint32_t delay_max_ms;
     uint32_t seed;
-    uint32_t erase_us;          /* flash timing (0: instant) */
-    uint32_t halfword_us_x10;   /* tenths of us per half-word */
-    int lose_boot_answer;       /* the answer to BOOT never reaches the host */
+    uint32_t erase_us;        /* flash timing (0: instant) */
+    uint32_t halfword_us_x10; /* tenths of us per half-word */
+    int lose_boot_answer;     /* the answer to BOOT never reaches the host */
     /* Power cut in the poll that programs the commit word: its answer is lost, the device
      * is off for cut_off_ms (bytes sent to it are lost), then powers on as the bootloader
      * does at reset: a valid application gets a boot window of window_ms (a greeting keeps
@@ -61,12 +61,12 @@ struct link {
     struct f0b_proto dev;
     int booted;
     unsigned resets;
-    int cut_done;               /* the power cut has happened */
-    uint64_t off_until;         /* powered off until (us) */
-    uint64_t window_end;        /* boot window ends (us); 0: none */
+    int cut_done;        /* the power cut has happened */
+    uint64_t off_until;  /* powered off until (us) */
+    uint64_t window_end; /* boot window ends (us); 0: none */
     unsigned noise_events;
-    size_t app_match;           /* bytes of F0B_APP_REQUEST matched by the application */
-    uint64_t app_reset_at;      /* the application resets into the bootloader then (us) */
+    size_t app_match;      /* bytes of F0B_APP_REQUEST matched by the application */
+    uint64_t app_reset_at; /* the application resets into the bootloader then (us) */
     struct f0b_loop_peer peer;
     struct f0b_port port;
 };

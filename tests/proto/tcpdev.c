@@ -34,8 +34,7 @@ static uint32_t mono_ms(void)
 /* The commit word was programmed in this poll (with cut_after_commit, once). */
 static int power_cut_now(struct tcpdev *d, int was_valid)
 {
-    if (!d->cut_after_commit || d->cut_done || was_valid ||
-        f0b_app_state(d->l) != F0B_APP_VALID)
+    if (!d->cut_after_commit || d->cut_done || was_valid || f0b_app_state(d->l) != F0B_APP_VALID)
         return 0;
     d->cut_done = 1;
     return 1;
@@ -47,7 +46,7 @@ static int power_cut_now(struct tcpdev *d, int was_valid)
 static int conn_rx(const struct tcpdev_filter *f, int fd)
 {
     uint8_t buf[4096], data[4096];
-    struct pollfd p = { fd, POLLIN, 0 };
+    struct pollfd p = {fd, POLLIN, 0};
 
     if (poll(&p, 1, 1) <= 0)
         return 0;
@@ -86,7 +85,7 @@ static int serve_conn(struct tcpdev *d, int fd)
     const struct tcpdev_filter *f = d->filter;
 
     fake_board_init(115200, 0x442);
-    fake_board_set_millis(mono_ms());   /* one clock from the start: the idle timer uses it */
+    fake_board_set_millis(mono_ms()); /* one clock from the start: the idle timer uses it */
     f0b_proto_init(&dev, d->l, F0B_STAY_NO_APP);
     if (f && f->accepted)
         f->accepted(f->ctx, fd);
@@ -161,10 +160,7 @@ void tcpdev_start(struct tcpdev *d, const struct tcpdev_filter *filter)
     assert_int_equal(pthread_create(&d->thr, NULL, serve, d), 0);
 }
 
-void tcpdev_join(struct tcpdev *d)
-{
-    pthread_join(d->thr, NULL);
-}
+void tcpdev_join(struct tcpdev *d) { pthread_join(d->thr, NULL); }
 
 int tcpdev_run(struct tcpdev *d, char *out, size_t outlen, const char *fmt, ...)
 {

@@ -22,23 +22,23 @@ struct tcpdev_filter {
     /* n bytes the device sent, each with the rate it was sent at: write them to fd
      * (optional: NULL sends them as they are). */
     void (*tx)(void *ctx, int fd, const uint8_t *p, const uint32_t *baud, size_t n);
-    int no_device;          /* the device engine does not run (rx stands in for it) */
+    int no_device; /* the device engine does not run (rx stands in for it) */
     void *ctx;
 };
 
 struct tcpdev {
     const struct f0b_layout *l;
     int lfd;
-    int port;               /* the listening TCP port on 127.0.0.1 */
+    int port; /* the listening TCP port on 127.0.0.1 */
     pthread_t thr;
-    const struct tcpdev_filter *filter;     /* NULL: raw TCP */
-    int booted;             /* the device acknowledged BOOT (read after tcpdev_join) */
+    const struct tcpdev_filter *filter; /* NULL: raw TCP */
+    int booted;                         /* the device acknowledged BOOT (read after tcpdev_join) */
     /* Power cut in the poll that programs the commit word: its answer is lost and the
      * connection closed (a power cut that resets the board server); the next connection is
      * served by a device that starts afresh. Set before tcpdev_start; cut_done after. */
     int cut_after_commit;
     int cut_done;
-    char dir[64];           /* scratch directory for images and f0boot's output */
+    char dir[64]; /* scratch directory for images and f0boot's output */
 };
 
 /* Fill l for the stm32f030xc, give it an erased fake_flash, listen on an ephemeral port of
@@ -54,8 +54,8 @@ void tcpdev_join(struct tcpdev *d);
 
 /* Run f0boot with args (a format); stdout in out, both streams in the test's log. Returns
  * the exit code. */
-__attribute__((format(printf, 4, 5)))
-int tcpdev_run(struct tcpdev *d, char *out, size_t outlen, const char *fmt, ...);
+__attribute__((format(printf, 4, 5))) int tcpdev_run(struct tcpdev *d, char *out, size_t outlen,
+                                                     const char *fmt, ...);
 /* Write img to the scratch directory as `f0boot pack` does (part name set, header crc
  * fixed). */
 void tcpdev_write_img(struct tcpdev *d, const char *name, struct test_img *img,

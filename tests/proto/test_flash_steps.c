@@ -67,21 +67,21 @@ static void test_plan_skipped_pages(void **state)
 
     assert_int_equal(f0b_plan_init(&p, &d, 5 * 2048 + 10, 0), 0);
     assert_int_equal(p.npages, 6);
-    p.need[0] = 0;              /* intact on the device */
+    p.need[0] = 0; /* intact on the device */
     p.need[2] = 0;
     p.need[3] = 0;
     f0b_plan_chunks(&p);
     /* pages 1, 4 and 5: two chunks, two chunks, one short chunk */
     assert_int_equal(p.nch, 5);
     assert_int_equal(p.ch[0].off, 2048);
-    assert_true(p.ch[0].seek);          /* does not start at 0 */
+    assert_true(p.ch[0].seek); /* does not start at 0 */
     assert_int_equal(p.ch[1].off, 3072);
     assert_false(p.ch[1].seek);
     assert_int_equal(p.ch[2].off, 4 * 2048);
-    assert_true(p.ch[2].seek);          /* pages 2 and 3 skipped */
+    assert_true(p.ch[2].seek); /* pages 2 and 3 skipped */
     assert_false(p.ch[3].seek);
     assert_int_equal(p.ch[4].off, 5 * 2048);
-    assert_false(p.ch[4].seek);         /* page 5 follows page 4 */
+    assert_false(p.ch[4].seek); /* page 5 follows page 4 */
     assert_int_equal(p.ch[4].len, 10);
     assert_int_equal(p.wbytes, 2048 + 2048 + 10);
     f0b_plan_free(&p);

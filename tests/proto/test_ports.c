@@ -30,7 +30,7 @@ static struct f0b_port_info fake[] = {
     {"/dev/ttyACM0", "ttyACM0", F0B_PT_USB, 1, 0x0483, 0x5740, "", "STMicroelectronics",
      "Virtual COM Port", "2-4", ""},
 };
-static const struct f0b_port_list fake_list = { fake, sizeof fake / sizeof fake[0] };
+static const struct f0b_port_list fake_list = {fake, sizeof fake / sizeof fake[0]};
 
 static void test_sel_parse(void **state)
 {
@@ -54,8 +54,8 @@ static void test_sel_parse(void **state)
     assert_true(!s.any_vid && s.any_pid);
 
     static const char *const bad[] = {
-        "usb:", "usb:0403", "usb:0403:", "usb::6001", "usb:04031:6001", "usb:04g3:6001",
-        "usb:0403:6001x", "usb:0x403:6001", "usb:**:6001",
+        "usb:",          "usb:0403",       "usb:0403:",      "usb::6001",   "usb:04031:6001",
+        "usb:04g3:6001", "usb:0403:6001x", "usb:0x403:6001", "usb:**:6001",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err[0] = 0;
@@ -84,26 +84,26 @@ static void test_select(void **state)
     assert_int_equal(i, 3);
     assert_int_equal(select_one("usb:0483:*", &i, err, sizeof err), 0);
     assert_int_equal(i, 3);
-    assert_int_equal(select_one("usb:0483:5740:", &i, err, sizeof err), 0);   /* any serial */
+    assert_int_equal(select_one("usb:0483:5740:", &i, err, sizeof err), 0); /* any serial */
 
     /* several: each listed, with what to add */
     assert_int_equal(select_one("usb:0403:6001", &i, err, sizeof err), F0B_E_PORT);
     assert_string_equal(err, "usb:0403:6001 matches 2 ports: ttyUSB0 (usb 0403:6001 A10K3ZQW), "
-                        "ttyUSB1 (usb 0403:6001 A10K4ABC); name one by its serial number "
-                        "(usb:VID:PID:SERIAL) or its path");
+                             "ttyUSB1 (usb 0403:6001 A10K4ABC); name one by its serial number "
+                             "(usb:VID:PID:SERIAL) or its path");
     assert_int_equal(select_one("usb:*:*", &i, err, sizeof err), F0B_E_PORT);
     assert_non_null(strstr(err, "matches 3 ports"));
-    assert_null(strstr(err, "ttyS0"));      /* a native port has no USB ids to match */
+    assert_null(strstr(err, "ttyS0")); /* a native port has no USB ids to match */
 
     /* none: the ports present */
     assert_int_equal(select_one("usb:10c4:ea60", &i, err, sizeof err), F0B_E_PORT);
     assert_string_equal(err, "no serial port matches usb:10c4:ea60; ports present: ttyS0 "
-                        "(native), ttyUSB0 (usb 0403:6001 A10K3ZQW), ttyUSB1 (usb 0403:6001 "
-                        "A10K4ABC), ttyACM0 (usb 0483:5740)");
+                             "(native), ttyUSB0 (usb 0403:6001 A10K3ZQW), ttyUSB1 (usb 0403:6001 "
+                             "A10K4ABC), ttyACM0 (usb 0483:5740)");
     assert_int_equal(select_one("usb:0403:6001:NOPE", &i, err, sizeof err), F0B_E_PORT);
     assert_non_null(strstr(err, "no serial port matches usb:0403:6001:NOPE"));
 
-    struct f0b_port_list none = { NULL, 0 };
+    struct f0b_port_list none = {NULL, 0};
     assert_int_equal(f0b_ports_select(&none, "usb:0403:6001", &i, err, sizeof err), F0B_E_PORT);
     assert_string_equal(err, "no serial port matches usb:0403:6001; ports present: none found");
 
@@ -157,7 +157,7 @@ static int make_tree(void **state)
     put(USBDEV "/product", "FT232R USB UART\n");
     put(USBDEV "/1-1.2:1.0/ttyUSB0/uevent", "");
     lnk("sys/class/tty/ttyUSB0/device", "../../../devices/pci0000:00/0000:00:14.0/usb1/1-1/"
-        "1-1.2/1-1.2:1.0/ttyUSB0");
+                                        "1-1.2/1-1.2:1.0/ttyUSB0");
     put("dev/ttyUSB0", "");
     lnk("dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A10K3ZQW-if00-port0", "../../ttyUSB0");
     /* 16550s: ttyS0 and ttyS10 have a UART, ttyS2 does not (type 0) */
@@ -209,7 +209,7 @@ static void test_list_fake_sysfs(void **state)
     assert_string_equal(l.v[1].by_id, "");
     assert_int_equal(l.v[0].transport, F0B_PT_USB);
     assert_string_equal(l.v[0].location, "2-4");
-    assert_string_equal(l.v[0].serial, "");     /* the device has none */
+    assert_string_equal(l.v[0].serial, ""); /* the device has none */
 
     const struct f0b_port_info *u = &l.v[3];
     assert_string_equal(u->dev, "/dev/ttyUSB0");
@@ -225,7 +225,7 @@ static void test_list_fake_sysfs(void **state)
 
     f0b_ports_summary(&l, sum, sizeof sum);
     assert_string_equal(sum, "ttyACM0 (usb 0483:5740), ttyS0 (native), ttyS10 (native), ttyUSB0 "
-                        "(usb 0403:6001 A10K3ZQW)");
+                             "(usb 0403:6001 A10K3ZQW)");
     size_t i;
     assert_int_equal(f0b_ports_select(&l, "usb:0403:6001", &i, sum, sizeof sum), 0);
     assert_int_equal(i, 3);
@@ -249,8 +249,7 @@ static void test_resolve(void **state)
     assert_int_equal(f0b_port_resolve("/dev/null", path, sizeof path, err, sizeof err), 0);
     assert_string_equal(path, "/dev/null");
     /* nothing there: said so, with the ports present */
-    assert_int_equal(f0b_port_resolve("ttyNOPE9", path, sizeof path, err, sizeof err),
-                     F0B_E_PORT);
+    assert_int_equal(f0b_port_resolve("ttyNOPE9", path, sizeof path, err, sizeof err), F0B_E_PORT);
     assert_non_null(strstr(err, "ttyNOPE9: no such serial port; serial ports present: "));
     assert_int_equal(f0b_port_resolve("/dev/ttyNOPE9", path, sizeof path, err, sizeof err),
                      F0B_E_PORT);
@@ -262,10 +261,11 @@ static void test_resolve(void **state)
     assert_non_null(strstr(err, "not a serial device"));
     assert_int_equal(f0b_port_resolve("", path, sizeof path, err, sizeof err), F0B_E_ARG);
     assert_int_equal(f0b_port_resolve("usb:xyz", path, sizeof path, err, sizeof err), F0B_E_ARG);
-    assert_int_equal(f0b_port_resolve("usb:0403:6001:NO-SUCH-SERIAL-F0B", path, sizeof path,
-                                      err, sizeof err), F0B_E_PORT);
+    assert_int_equal(f0b_port_resolve("usb:0403:6001:NO-SUCH-SERIAL-F0B", path, sizeof path, err,
+                                      sizeof err),
+                     F0B_E_PORT);
     assert_non_null(strstr(err, "no serial port matches usb:0403:6001:NO-SUCH-SERIAL-F0B; "
-                            "ports present: "));
+                                "ports present: "));
     /* too long for the caller's buffer */
     assert_int_equal(f0b_port_resolve("/dev/null", path, 5, err, sizeof err), F0B_E_ARG);
 }
@@ -293,7 +293,8 @@ static void test_cli_ports(void **state)
     (void)state;
 
     assert_int_equal(run_cli("ports --json", out, sizeof out), 0);
-    assert_string_equal(out,
+    assert_string_equal(
+        out,
         "{\"port\":\"/dev/ttyACM0\",\"name\":\"ttyACM0\",\"transport\":\"usb\",\"vid\":\"0483\","
         "\"pid\":\"5740\",\"serial\":\"\",\"manufacturer\":\"Evil\\u001b[2J\",\"product\":\"VCP\","
         "\"location\":\"2-4\",\"by_id\":\"\",\"selector\":\"usb:0483:5740\"}\n"
@@ -332,10 +333,8 @@ static void test_cli_ports(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sel_parse),
-        cmocka_unit_test(test_select),
-        cmocka_unit_test(test_list_fake_sysfs),
-        cmocka_unit_test(test_resolve),
+        cmocka_unit_test(test_sel_parse),       cmocka_unit_test(test_select),
+        cmocka_unit_test(test_list_fake_sysfs), cmocka_unit_test(test_resolve),
         cmocka_unit_test(test_cli_ports),
     };
     return cmocka_run_group_tests(tests, make_tree, remove_tree);

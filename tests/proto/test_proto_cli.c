@@ -57,8 +57,8 @@ static size_t major2_rx(void *ctx, int fd, const uint8_t *in, size_t n, uint8_t 
 
     for (size_t i = 0; i < n; i++) {
         if (f0b_rx_byte(&rx, in[i]) > 0) {
-            uint8_t r[12] = { F0B_CMD_INFO | F0B_RESP, rx.buf[1], F0B_ST_VERSION, 3, 1 };
-            struct out o = { fd };
+            uint8_t r[12] = {F0B_CMD_INFO | F0B_RESP, rx.buf[1], F0B_ST_VERSION, 3, 1};
+            struct out o = {fd};
             f0b_put_le32(r + 5, (uint32_t)crc32(0L, r, 5));
             f0b_cobs_encode(r, 9, sink, &o);
         }
@@ -66,8 +66,8 @@ static size_t major2_rx(void *ctx, int fd, const uint8_t *in, size_t n, uint8_t 
     return 0;
 }
 
-static const struct tcpdev_filter dev_silent = { NULL, silent_rx, NULL, 1, NULL };
-static const struct tcpdev_filter dev_major2 = { NULL, major2_rx, NULL, 1, NULL };
+static const struct tcpdev_filter dev_silent = {NULL, silent_rx, NULL, 1, NULL};
+static const struct tcpdev_filter dev_major2 = {NULL, major2_rx, NULL, 1, NULL};
 
 static int setup(void **state)
 {
@@ -89,10 +89,7 @@ static void write_img(const char *name, struct test_img *img, const char *part_n
     tcpdev_write_img(&D, name, img, part_name);
 }
 
-static int flash_equals(const uint8_t *p, uint32_t n)
-{
-    return tcpdev_flash_equals(&D, p, n);
-}
+static int flash_equals(const uint8_t *p, uint32_t n) { return tcpdev_flash_equals(&D, p, n); }
 
 static void test_cli_flash(void **state)
 {
@@ -105,7 +102,8 @@ static void test_cli_flash(void **state)
 
     tcpdev_start(&D, NULL);
     assert_int_equal(tcpdev_run(&D, out, sizeof out,
-                                "flash socket://127.0.0.1:%d %s/app.img --json", D.port, D.dir), 0);
+                                "flash socket://127.0.0.1:%d %s/app.img --json", D.port, D.dir),
+                     0);
     tcpdev_join(&D);
     assert_true(flash_equals(img.payload, img.size));
     assert_int_equal(f0b_app_state(&L), F0B_APP_VALID);
@@ -125,8 +123,11 @@ static void test_cli_flash(void **state)
     /* the same image again, --skip-unchanged: nothing written */
     uint64_t ops = fake_flash_ops();
     tcpdev_start(&D, NULL);
-    assert_int_equal(tcpdev_run(&D, out, sizeof out, "flash socket://127.0.0.1:%d %s/app.img "
-                                "--skip-unchanged --no-boot", D.port, D.dir), 0);
+    assert_int_equal(tcpdev_run(&D, out, sizeof out,
+                                "flash socket://127.0.0.1:%d %s/app.img "
+                                "--skip-unchanged --no-boot",
+                                D.port, D.dir),
+                     0);
     tcpdev_join(&D);
     assert_non_null(strstr(out, "unchanged"));
     assert_int_equal(fake_flash_ops(), ops);
@@ -134,8 +135,8 @@ static void test_cli_flash(void **state)
 
     /* probe and boot */
     tcpdev_start(&D, NULL);
-    assert_int_equal(tcpdev_run(&D, out, sizeof out, "probe socket://127.0.0.1:%d --json",
-                                D.port), 0);
+    assert_int_equal(tcpdev_run(&D, out, sizeof out, "probe socket://127.0.0.1:%d --json", D.port),
+                     0);
     tcpdev_join(&D);
     assert_non_null(strstr(out, "\"chip_id\":\"0x442\""));
     assert_non_null(strstr(out, "\"app_state\":\"valid\""));
@@ -165,7 +166,9 @@ static void test_cli_hex_on_the_fly(void **state)
     f = fopen(path, "w");
     assert_non_null(f);
     fprintf(f, ":02000004%04X%02X\n", L.app_start >> 16,
-            (unsigned)((0x100 - ((2 + 4 + (L.app_start >> 24) + ((L.app_start >> 16) & 0xFF)) & 0xFF)) & 0xFF));
+            (unsigned)((0x100 -
+                        ((2 + 4 + (L.app_start >> 24) + ((L.app_start >> 16) & 0xFF)) & 0xFF)) &
+                       0xFF));
     for (uint32_t o = 0; o < img.size; o += 16) {
         uint32_t a = (L.app_start + o) & 0xFFFF;
         unsigned sum = 16 + (a >> 8) + (a & 0xFF);
@@ -180,7 +183,8 @@ static void test_cli_hex_on_the_fly(void **state)
     fclose(f);
     tcpdev_start(&D, NULL);
     assert_int_equal(tcpdev_run(&D, out, sizeof out, "flash socket://127.0.0.1:%d %s --no-boot -q",
-                                D.port, path), 0);
+                                D.port, path),
+                     0);
     tcpdev_join(&D);
     assert_true(flash_equals(img.payload, img.size));
     assert_int_equal(f0b_app_state(&L), F0B_APP_VALID);
@@ -195,39 +199,43 @@ static void test_cli_exit_codes(void **state)
     (void)state;
 
     test_img_make(&img, &L, 4096, 5);
-    f0b_put_le16(img.hdr + F0B_IMG_OFF_PART, 3);            /* built for stm32f030x8 */
+    f0b_put_le16(img.hdr + F0B_IMG_OFF_PART, 3); /* built for stm32f030x8 */
     write_img("other.img", &img, "stm32f030x8");
 
     assert_int_equal(tcpdev_run(&D, out, sizeof out, "flash"), 2);
     assert_int_equal(tcpdev_run(&D, out, sizeof out, "flash socket://127.0.0.1:1 %s/none.img",
-                                D.dir), 3);
+                                D.dir),
+                     3);
     assert_int_equal(tcpdev_run(&D, out, sizeof out,
                                 "flash socket://127.0.0.1:%d %s/other.img --baud x", D.port, D.dir),
                      2);
     tcpdev_start(&D, NULL);
     assert_int_equal(tcpdev_run(&D, out, sizeof out, "flash socket://127.0.0.1:%d %s/other.img",
-                                D.port, D.dir), 14);
+                                D.port, D.dir),
+                     14);
     tcpdev_join(&D);
     tcpdev_start(&D, &dev_silent);
     assert_int_equal(tcpdev_run(&D, out, sizeof out, "probe socket://127.0.0.1:%d --wait 300",
-                                D.port), 11);
+                                D.port),
+                     11);
     tcpdev_join(&D);
     tcpdev_start(&D, &dev_major2);
-    assert_int_equal(tcpdev_run(&D, out, sizeof out, "probe socket://127.0.0.1:%d --json",
-                                D.port), 12);
+    assert_int_equal(tcpdev_run(&D, out, sizeof out, "probe socket://127.0.0.1:%d --json", D.port),
+                     12);
     tcpdev_join(&D);
     assert_non_null(strstr(out, "\"exit\":12"));
 
     /* nobody listening: a port we had and closed */
     int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET };
+    struct sockaddr_in a = {.sin_family = AF_INET};
     socklen_t al = sizeof a;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     bind(s, (struct sockaddr *)&a, sizeof a);
     getsockname(s, (struct sockaddr *)&a, &al);
     close(s);
     assert_int_equal(tcpdev_run(&D, out, sizeof out, "probe socket://127.0.0.1:%d --wait 200",
-                                ntohs(a.sin_port)), 10);
+                                ntohs(a.sin_port)),
+                     10);
     assert_int_equal(tcpdev_run(&D, out, sizeof out, "probe /dev/does-not-exist"), 10);
     test_img_free(&img);
 }
@@ -245,8 +253,11 @@ static void test_cli_cut_after_commit(void **state)
     write_img("app.img", &img, "stm32f030xc");
     D.cut_after_commit = 1;
     tcpdev_start(&D, NULL);
-    assert_int_equal(tcpdev_run(&D, out, sizeof out, "flash socket://127.0.0.1:%d %s/app.img "
-                                "--json", D.port, D.dir), 0);
+    assert_int_equal(tcpdev_run(&D, out, sizeof out,
+                                "flash socket://127.0.0.1:%d %s/app.img "
+                                "--json",
+                                D.port, D.dir),
+                     0);
     tcpdev_join(&D);
     D.cut_after_commit = 0;
     assert_true(D.cut_done);
@@ -254,9 +265,9 @@ static void test_cli_cut_after_commit(void **state)
     assert_int_equal(f0b_app_state(&L), F0B_APP_VALID);
     assert_true(D.booted);
     assert_non_null(strstr(out, "\"event\":\"warn\",\"phase\":\"verify\",\"msg\":\"the port "
-                           "failed after END"));
+                                "failed after END"));
     assert_non_null(strstr(out, "the link was lost after END; asked again, the device has "
-                           "this image committed"));
+                                "this image committed"));
     assert_non_null(strstr(out, "\"event\":\"result\",\"ok\":true"));
     test_img_free(&img);
 }

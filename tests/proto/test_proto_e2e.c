@@ -27,7 +27,7 @@ static struct f0b_layout L;
 static int setup(void **state)
 {
     (void)state;
-    assert_int_equal(f0b_layout_init(&L, 4), F0B_ST_OK);   /* stm32f030xc */
+    assert_int_equal(f0b_layout_init(&L, 4), F0B_ST_OK); /* stm32f030xc */
     fake_flash_init(&L);
     return 0;
 }
@@ -47,8 +47,8 @@ static struct link_cfg cfg(uint32_t baud, uint32_t latency_ms)
     memset(&c, 0, sizeof c);
     c.baud = baud;
     c.latency_ms = latency_ms;
-    c.erase_us = 30000;             /* DS9773 typical page erase */
-    c.halfword_us_x10 = 535;        /* and 16-bit programming */
+    c.erase_us = 30000;      /* DS9773 typical page erase */
+    c.halfword_us_x10 = 535; /* and 16-bit programming */
     c.delay_max_ms = 30;
     return c;
 }
@@ -97,8 +97,7 @@ static void flash(struct link *k, const struct test_img *img, struct f0b_flash_o
 
 static int flash_equals(const struct test_img *img)
 {
-    return memcmp(fake_flash_mem() + (L.app_start - F0B_FLASH_BASE), img->payload,
-                  img->size) == 0;
+    return memcmp(fake_flash_mem() + (L.app_start - F0B_FLASH_BASE), img->payload, img->size) == 0;
 }
 
 static double flash_ms(uint64_t erases, uint64_t halfwords)
@@ -138,10 +137,12 @@ static void test_cobs_roundtrip(void **state)
             x ^= x << 13;
             x ^= x >> 17;
             x ^= x << 5;
-            src[i] = density == 0 ? (uint8_t)(x | 1) : density == 3 ? 0 :
-                     (x % (density == 1 ? 50 : 3)) == 0 ? 0 : (uint8_t)x;
+            src[i] = density == 0                         ? (uint8_t)(x | 1)
+                     : density == 3                       ? 0
+                     : (x % (density == 1 ? 50 : 3)) == 0 ? 0
+                                                          : (uint8_t)x;
         }
-        struct buf b = { .n = 0 };
+        struct buf b = {.n = 0};
         f0b_cobs_encode(src, len, buf_sink, &b);
         assert_true(b.n <= len + len / 254 + 2);
         assert_int_equal(b.b[b.n - 1], 0);
@@ -166,16 +167,16 @@ static void test_cobs_roundtrip(void **state)
 static void test_frame_resync(void **state)
 {
     static struct f0b_rx rx;
-    uint8_t f[16] = { 1, 2, 0, 3, 4, 5, 6, 7, 0, 9 };
-    const uint8_t garbage[] = { 0x05, 0x11, 0x22 };   /* code promises 4 bytes, gets 2 */
-    struct buf b = { .n = 0 };
+    uint8_t f[16] = {1, 2, 0, 3, 4, 5, 6, 7, 0, 9};
+    const uint8_t garbage[] = {0x05, 0x11, 0x22}; /* code promises 4 bytes, gets 2 */
+    struct buf b = {.n = 0};
     (void)state;
 
     f0b_rx_reset(&rx);
     for (size_t i = 0; i < sizeof garbage; i++)
         assert_int_equal(f0b_rx_byte(&rx, garbage[i]), 0);
-    assert_int_equal(f0b_rx_byte(&rx, 0), -1);          /* malformed: reported once */
-    assert_int_equal(f0b_rx_byte(&rx, 0), 0);           /* empty frames are ignored */
+    assert_int_equal(f0b_rx_byte(&rx, 0), -1); /* malformed: reported once */
+    assert_int_equal(f0b_rx_byte(&rx, 0), 0);  /* empty frames are ignored */
     f0b_cobs_encode(f, 10, buf_sink, &b);
     int n = 0;
     for (uint32_t i = 0; i < b.n; i++)
@@ -223,25 +224,29 @@ static void test_frame_feed_chunks(void **state)
     (void)state;
 
     for (int round = 0; round < 300; round++) {
-        struct buf b = { .n = 0 };
+        struct buf b = {.n = 0};
         uint32_t sn = 0;
         while (sn < sizeof stream - 2 * F0B_MAX_ENCODED) {
-            x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
             uint32_t len = x % 8 == 0 ? x % (F0B_MAX_FRAME + 200) : x % 64;
             for (uint32_t i = 0; i < len; i++) {
-                x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
                 src[i] = (x & 7) == 0 ? 0 : (uint8_t)(x >> 8);
             }
             b.n = 0;
             f0b_cobs_encode(src, len, buf_sink, &b);
-            if (x % 5 == 0 && b.n > 2)          /* damage it: a flipped or lost byte */
+            if (x % 5 == 0 && b.n > 2) /* damage it: a flipped or lost byte */
                 b.b[x % (b.n - 1)] ^= (uint8_t)(1u << (x % 8));
             if (x % 7 == 0 && b.n > 2)
-                b.b[(x >> 3) % (b.n - 1)] = 0;  /* a delimiter in the middle */
+                b.b[(x >> 3) % (b.n - 1)] = 0; /* a delimiter in the middle */
             memcpy(stream + sn, b.b, b.n);
             sn += b.n;
             if (x % 11 == 0)
-                stream[sn++] = 0;               /* an empty frame */
+                stream[sn++] = 0; /* an empty frame */
         }
         stream[sn++] = 0;
 
@@ -263,7 +268,9 @@ static void test_frame_feed_chunks(void **state)
         f0b_rx_reset(&rx);
         uint32_t pos = 0, got = 0;
         while (pos < sn) {
-            x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
             uint32_t chunk = 1u + x % (x & 1 ? 2000u : 7u), used = 0;
             if (chunk > sn - pos)
                 chunk = sn - pos;
@@ -275,7 +282,7 @@ static void test_frame_feed_chunks(void **state)
                 continue;
             }
             assert_true(got < nwant);
-            assert_int_equal(pos - 1, want_at[got]);   /* it stopped right after the 0x00 */
+            assert_int_equal(pos - 1, want_at[got]); /* it stopped right after the 0x00 */
             assert_int_equal(n, want[got]);
             if (n > 0) {
                 cobs_ref(stream + want_from[got], want_at[got] - want_from[got], ref);
@@ -371,17 +378,20 @@ static void cut_after_commit(uint32_t off_ms, uint32_t fast, int no_boot, struct
     assert_true(k->cut_done);
     assert_true(flash_equals(&img));
     assert_int_equal(f0b_app_state(&L), F0B_APP_VALID);
-    print_message("cut, off %u ms, fast %u: rc %d, %d warnings, last: %s\n", off_ms, fast,
-                  r->rc, r->ev.warns, r->ev.last_warn);
+    print_message("cut, off %u ms, fast %u: rc %d, %d warnings, last: %s\n", off_ms, fast, r->rc,
+                  r->ev.warns, r->ev.last_warn);
     test_img_free(&img);
 }
 
 static void test_cut_after_commit(void **state)
 {
-    static const struct { uint32_t off_ms, fast; int no_boot; } cases[] = {
-        { 2000, 0, 0 },         /* back after END's timeout: greeted in its window */
-        { 300, 0, 1 },          /* back while END is still awaited */
-        { 2000, 921600, 0 },    /* the device comes back at the starting rate */
+    static const struct {
+        uint32_t off_ms, fast;
+        int no_boot;
+    } cases[] = {
+        {2000, 0, 0},      /* back after END's timeout: greeted in its window */
+        {300, 0, 1},       /* back while END is still awaited */
+        {2000, 921600, 0}, /* the device comes back at the starting rate */
     };
     (void)state;
 
@@ -392,11 +402,12 @@ static void test_cut_after_commit(void **state)
         cut_after_commit(cases[i].off_ms, cases[i].fast, cases[i].no_boot, &r, &k);
         assert_int_equal(r.rc, 0);
         assert_true(r.res.relinked);
-        assert_int_equal(r.res.crc, (uint32_t)crc32(0L, fake_flash_mem() + (L.app_start -
-                         F0B_FLASH_BASE), r.res.bytes));
-        assert_int_equal(r.ev.warns, 2);    /* no answer after END; committed after all */
+        assert_int_equal(r.res.crc,
+                         (uint32_t)crc32(0L, fake_flash_mem() + (L.app_start - F0B_FLASH_BASE),
+                                         r.res.bytes));
+        assert_int_equal(r.ev.warns, 2); /* no answer after END; committed after all */
         assert_non_null(strstr(r.ev.last_warn, "the link was lost after END"));
-        assert_int_equal(k.dev.stay_reason, F0B_STAY_GREETING);   /* held in its window */
+        assert_int_equal(k.dev.stay_reason, F0B_STAY_GREETING); /* held in its window */
         assert_int_equal(k.booted, !cases[i].no_boot);
         assert_int_equal(r.res.booted, !cases[i].no_boot);
         link_free(&k);
@@ -453,8 +464,8 @@ static void test_latency_16ms(void **state)
 
     double r1 = rate_at(115200, 1, 0, &ms1, &e, &o);
     double r16 = rate_at(115200, 16, 0, &ms16, &e, &o);
-    print_message("115200: %.0f B/s at 1 ms latency, %.0f B/s at 16 ms (%.1f%% slower)\n", r1,
-                  r16, 100.0 * (r1 - r16) / r1);
+    print_message("115200: %.0f B/s at 1 ms latency, %.0f B/s at 16 ms (%.1f%% slower)\n", r1, r16,
+                  100.0 * (r1 - r16) / r1);
     assert_true(r16 >= 0.95 * r1);
 }
 
@@ -480,15 +491,15 @@ static void test_header_refusals(void **state)
         uint32_t value;
         int width;
     } cases[] = {
-        { F0B_ST_HDR_MAGIC, F0B_IMG_OFF_MAGIC, 0x4D49304E, 4 },
-        { F0B_ST_HDR_VERSION, F0B_IMG_OFF_HDR_VERSION, 2, 2 },
-        { F0B_ST_HDR_CRC, -1, 0, 0 },
-        { F0B_ST_HDR_ADDR, F0B_IMG_OFF_LOAD_ADDR, F0B_APP_START + 0x800, 4 },
-        { F0B_ST_HDR_SIZE, -2, 0, 0 },
-        { F0B_ST_HDR_VT_LEN, F0B_IMG_OFF_VT_LEN, 6, 2 },
-        { F0B_ST_HDR_PART, F0B_IMG_OFF_PART, 3, 2 },
-        { F0B_ST_HDR_SP, F0B_IMG_OFF_INIT_SP, 0x10000000, 4 },
-        { F0B_ST_HDR_RESET, F0B_IMG_OFF_RESET_VEC, F0B_APP_START + 0xC0, 4 },
+        {F0B_ST_HDR_MAGIC, F0B_IMG_OFF_MAGIC, 0x4D49304E, 4},
+        {F0B_ST_HDR_VERSION, F0B_IMG_OFF_HDR_VERSION, 2, 2},
+        {F0B_ST_HDR_CRC, -1, 0, 0},
+        {F0B_ST_HDR_ADDR, F0B_IMG_OFF_LOAD_ADDR, F0B_APP_START + 0x800, 4},
+        {F0B_ST_HDR_SIZE, -2, 0, 0},
+        {F0B_ST_HDR_VT_LEN, F0B_IMG_OFF_VT_LEN, 6, 2},
+        {F0B_ST_HDR_PART, F0B_IMG_OFF_PART, 3, 2},
+        {F0B_ST_HDR_SP, F0B_IMG_OFF_INIT_SP, 0x10000000, 4},
+        {F0B_ST_HDR_RESET, F0B_IMG_OFF_RESET_VEC, F0B_APP_START + 0xC0, 4},
     };
     struct test_img good, bad;
     struct f0b_flash_opts o;
@@ -520,7 +531,7 @@ static void test_header_refusals(void **state)
         flash(&k, &bad, &o, &r);
         assert_int_equal(r.rc, F0B_E_REFUSED);
         assert_int_equal(r.last_status, cases[i].status);
-        assert_int_equal(fake_flash_ops(), ops);        /* refused before any erase */
+        assert_int_equal(fake_flash_ops(), ops); /* refused before any erase */
         print_message("refused 0x%02x: %s\n", r.last_status, f0b_status_str(r.last_status));
         assert_string_not_equal(f0b_status_str(r.last_status), "unknown device status");
         /* the device still takes a good image */
@@ -562,8 +573,7 @@ static void noisy(double p, int seeds, uint32_t size, int *ok, int *failed, unsi
             assert_int_equal(f0b_app_state(&L), F0B_APP_VALID);
             (*ok)++;
         } else {
-            assert_true(r.rc == F0B_E_TRANSFER || r.rc == F0B_E_NO_ANSWER ||
-                        r.rc == F0B_E_VERIFY);
+            assert_true(r.rc == F0B_E_TRANSFER || r.rc == F0B_E_NO_ANSWER || r.rc == F0B_E_VERIFY);
             /* a failure after the commit is possible (an answer lost for good), but a
              * committed record never stands for wrong flash */
             if (f0b_app_state(&L) == F0B_APP_VALID)
@@ -721,13 +731,13 @@ static void test_skip_unchanged(void **state)
     f0b_flash_opts_default(&o);
     o.no_boot = 1;
     o.skip_unchanged = 1;
-    flash(&k, &img, &o, &r);                /* first time: everything differs */
+    flash(&k, &img, &o, &r); /* first time: everything differs */
     assert_int_equal(r.rc, 0);
     assert_int_equal(r.res.pages_skipped, 0);
     assert_true(flash_equals(&img));
 
     uint64_t ops = fake_flash_ops();
-    flash(&k, &img, &o, &r);                /* same image: nothing written at all */
+    flash(&k, &img, &o, &r); /* same image: nothing written at all */
     assert_int_equal(r.rc, 0);
     assert_true(r.res.unchanged);
     assert_int_equal(fake_flash_ops(), ops);
@@ -745,8 +755,7 @@ static void test_skip_unchanged(void **state)
     assert_int_equal(r.res.pages_skipped, npages - 1);
     assert_int_equal(r.res.written, L.page_size);
     for (uint32_t p = 0; p < npages; p++)
-        assert_int_equal(fake_flash_page_erases(L.app_start + p * L.page_size),
-                         er[p] + (p == 5));
+        assert_int_equal(fake_flash_page_erases(L.app_start + p * L.page_size), er[p] + (p == 5));
     assert_int_equal(fake_flash_page_erases(L.record_addr), rec + 1);
     assert_true(flash_equals(&img));
     assert_int_equal(f0b_app_state(&L), F0B_APP_VALID);
@@ -807,7 +816,7 @@ static void test_flash_again_after_skip(void **state)
 static void raw_send(struct link *k, uint8_t type, uint8_t seq, const uint8_t *pl, uint32_t n)
 {
     uint8_t f[F0B_MAX_FRAME];
-    struct buf b = { .n = 0 };
+    struct buf b = {.n = 0};
 
     f[0] = type;
     f[1] = seq;
@@ -827,7 +836,8 @@ static int raw_recv(struct link *k, struct f0b_rx *rx, int ms)
         if (k->port.ops->read(k->port.ctx, &c, 1, 1) != 1)
             continue;
         int n = f0b_rx_byte(rx, c);
-        if (n > 0 && f0b_frame_crc_ok(rx->buf, (uint32_t)n, f0b_frame_crc(rx->buf, (uint32_t)n - 4)))
+        if (n > 0 &&
+            f0b_frame_crc_ok(rx->buf, (uint32_t)n, f0b_frame_crc(rx->buf, (uint32_t)n - 4)))
             return n;
     }
     return 0;
@@ -876,7 +886,7 @@ static void test_device_raw(void **state)
     assert_int_equal(f0b_get_le16(in + F0B_INFO_CHIP_ID), 0x442);
     assert_int_equal(f0b_get_le16(in + F0B_INFO_PAGE_SIZE), 2048);
     assert_int_equal(f0b_get_le32(in + F0B_INFO_APP_START), F0B_APP_START);
-    assert_int_equal(in[F0B_INFO_WINDOW], 3);               /* 4096-byte ring / 1042 */
+    assert_int_equal(in[F0B_INFO_WINDOW], 3); /* 4096-byte ring / 1042 */
     assert_int_equal(in[F0B_INFO_APP_STATE], F0B_APP_NONE);
 
     /* unknown command, bad lengths */
@@ -892,13 +902,13 @@ static void test_device_raw(void **state)
     f0b_put_le32(pl + 8, 0);
     raw_send(&k, F0B_CMD_CRC, 7, pl, 12);
     raw_recv(&k, &rx, 200);
-    assert_int_equal(rx.buf[2], F0B_ST_BAD_ARG);            /* runs past the flash */
+    assert_int_equal(rx.buf[2], F0B_ST_BAD_ARG); /* runs past the flash */
     raw_send(&k, F0B_CMD_DATA, 8, pl, 10);
     raw_recv(&k, &rx, 200);
-    assert_int_equal(rx.buf[2], F0B_ST_BAD_STATE);          /* no session */
+    assert_int_equal(rx.buf[2], F0B_ST_BAD_STATE); /* no session */
 
     /* a corrupt frame: NAK with next */
-    const uint8_t junk[] = { 0x03, 0x99, 0x98, 0x00 };
+    const uint8_t junk[] = {0x03, 0x99, 0x98, 0x00};
     k.port.ops->write(k.port.ctx, junk, sizeof junk);
     n = raw_recv(&k, &rx, 200);
     assert_int_equal(n, 11);
@@ -921,7 +931,7 @@ static void test_device_raw(void **state)
     assert_int_equal(rx.buf[1], 10);
     assert_int_equal(rx.buf[2], F0B_ST_OUT_OF_ORDER);
     assert_int_equal(f0b_get_le32(rx.buf + 3), 0);
-    assert_int_equal(raw_recv(&k, &rx, 500), 0);            /* 11 and 12: silence */
+    assert_int_equal(raw_recv(&k, &rx, 500), 0); /* 11 and 12: silence */
     f0b_put_le32(pl, 0);
     memcpy(pl + 6, img.payload, 1024);
     raw_send(&k, F0B_CMD_DATA, 13, pl, 1030);
@@ -929,7 +939,7 @@ static void test_device_raw(void **state)
     assert_int_equal(rx.buf[1], 13);
     assert_int_equal(rx.buf[2], F0B_ST_OK);
     assert_int_equal(f0b_get_le32(rx.buf + 3), 1024);
-    raw_send(&k, F0B_CMD_DATA, 14, pl, 1030);               /* a repeat: OK, nothing written */
+    raw_send(&k, F0B_CMD_DATA, 14, pl, 1030); /* a repeat: OK, nothing written */
     raw_recv(&k, &rx, 500);
     assert_int_equal(rx.buf[2], F0B_ST_OK);
     assert_int_equal(f0b_get_le32(rx.buf + 3), 1024);
@@ -956,7 +966,7 @@ static void test_device_raw(void **state)
 
 struct fakepeer {
     uint64_t now;
-    int major;          /* answer INFO with this major; 0: never answer */
+    int major; /* answer INFO with this major; 0: never answer */
     struct f0b_rx rx;
     struct buf out;
     size_t pos;
@@ -986,8 +996,8 @@ static void fp_h2d(void *ctx, const uint8_t *p, size_t n)
             f0b_cobs_encode(r, sizeof r, buf_sink, &f->out);
         } else if (len > 0 && f->major && f->rx.buf[0] == F0B_CMD_INFO) {
             /* a bootloader of another major: answers with its version and VERSION */
-            uint8_t r[16] = { F0B_CMD_INFO | F0B_RESP, f->rx.buf[1], F0B_ST_VERSION,
-                              (uint8_t)f->major, 3 };
+            uint8_t r[16] = {F0B_CMD_INFO | F0B_RESP, f->rx.buf[1], F0B_ST_VERSION,
+                             (uint8_t)f->major, 3};
             f0b_put_le32(r + 5, (uint32_t)crc32(0L, r, 5));
             f0b_cobs_encode(r, 9, buf_sink, &f->out);
         }
@@ -1010,7 +1020,7 @@ static uint64_t fp_now(void *ctx) { return ((struct fakepeer *)ctx)->now; }
 static void test_host_version_and_silence(void **state)
 {
     static struct fakepeer f;
-    struct f0b_loop_peer pe = { fp_h2d, fp_d2h, fp_advance, NULL, fp_now, &f };
+    struct f0b_loop_peer pe = {fp_h2d, fp_d2h, fp_advance, NULL, fp_now, &f};
     struct f0b_port port;
     struct f0b_session *s;
     struct f0b_flash_opts o;
@@ -1024,10 +1034,10 @@ static void test_host_version_and_silence(void **state)
     assert_int_equal(f0b_sess_connect(s), F0B_E_VERSION);
     assert_int_equal(f0b_sess_info(s)->proto_major, F0B_PROTO_MAJOR + 1);
     assert_int_equal(f0b_sess_info(s)->proto_minor, 3);
-    assert_true(f.now < 200);                  /* at once, not after a timeout */
+    assert_true(f.now < 200); /* at once, not after a timeout */
     f0b_sess_free(s);
 
-    memset(&f, 0, sizeof f);                   /* a newer minor of our major: fine */
+    memset(&f, 0, sizeof f); /* a newer minor of our major: fine */
     f.major = F0B_PROTO_MAJOR;
     assert_int_equal(f0b_sess_create(&s, &port, &o), 0);
     assert_int_equal(f0b_sess_connect(s), 0);
@@ -1035,7 +1045,7 @@ static void test_host_version_and_silence(void **state)
     assert_int_equal(f0b_sess_info(s)->window, 3);
     f0b_sess_free(s);
 
-    memset(&f, 0, sizeof f);                   /* nobody there */
+    memset(&f, 0, sizeof f); /* nobody there */
     o.connect_ms = 700;
     assert_int_equal(f0b_sess_create(&s, &port, &o), 0);
     assert_int_equal(f0b_sess_connect(s), F0B_E_NO_ANSWER);
@@ -1049,7 +1059,7 @@ static void test_proto_run_window(void **state)
 {
     static jmp_buf env;
     struct test_img img;
-    struct buf b = { .n = 0 };
+    struct buf b = {.n = 0};
     uint8_t f[16];
     (void)state;
 
@@ -1069,10 +1079,14 @@ static void test_proto_run_window(void **state)
     /* a greeting and BOOT in the ring: the app is started */
     fake_board_init(115200, 0x442);
     fake_board_auto_tick(1);
-    f[0] = F0B_CMD_INFO; f[1] = 1; f[2] = F0B_PROTO_MAJOR; f[3] = 0;
+    f[0] = F0B_CMD_INFO;
+    f[1] = 1;
+    f[2] = F0B_PROTO_MAJOR;
+    f[3] = 0;
     f0b_put_le32(f + 4, (uint32_t)crc32(0L, f, 4));
     f0b_cobs_encode(f, 8, buf_sink, &b);
-    f[0] = F0B_CMD_BOOT; f[1] = 2;
+    f[0] = F0B_CMD_BOOT;
+    f[1] = 2;
     f0b_put_le32(f + 2, f0b_frame_crc(f, 2));
     f0b_cobs_encode(f, 6, buf_sink, &b);
     for (uint32_t i = 0; i < b.n; i++)

@@ -28,19 +28,19 @@
 #include "tcpdev.h"
 
 /* RFC 854 commands, RFC 856/858/857/1091 and RFC 2217 option numbers. */
-#define T_SE 240
-#define T_NOP 241
-#define T_SB 250
-#define T_WILL 251
-#define T_WONT 252
-#define T_DO 253
-#define T_DONT 254
-#define T_IAC 255
+#define T_SE       240
+#define T_NOP      241
+#define T_SB       250
+#define T_WILL     251
+#define T_WONT     252
+#define T_DO       253
+#define T_DONT     254
+#define T_IAC      255
 #define OPT_BINARY 0
-#define OPT_ECHO 1
-#define OPT_SGA 3
-#define OPT_TTYPE 24
-#define OPT_COM 44
+#define OPT_ECHO   1
+#define OPT_SGA    3
+#define OPT_TTYPE  24
+#define OPT_COM    44
 
 /* ---- the server ------------------------------------------------------------------------ */
 
@@ -49,19 +49,19 @@ enum { OFF, ASKED, ON };
 
 struct srv {
     /* behaviour */
-    int refuse;             /* 0, or T_WONT / T_DONT: the answer to WILL COM-PORT-OPTION */
-    int mute;               /* no telnet at all: a raw TCP port */
-    int split;              /* every output byte in a send() of its own */
-    int chatter;            /* own requests (WILL ECHO, DO TTYPE), NOPs, notifications */
-    int echo;               /* data goes back to the client; otherwise to the device */
-    uint32_t baud_cap;      /* SET-BAUDRATE sets at most this (0: any) */
-    unsigned baud_acks;     /* answer only the first n SET-BAUDRATEs (0: all) */
-    int baud_lies;          /* after the first, answer SET-BAUDRATE but leave the UART */
+    int refuse;         /* 0, or T_WONT / T_DONT: the answer to WILL COM-PORT-OPTION */
+    int mute;           /* no telnet at all: a raw TCP port */
+    int split;          /* every output byte in a send() of its own */
+    int chatter;        /* own requests (WILL ECHO, DO TTYPE), NOPs, notifications */
+    int echo;           /* data goes back to the client; otherwise to the device */
+    uint32_t baud_cap;  /* SET-BAUDRATE sets at most this (0: any) */
+    unsigned baud_acks; /* answer only the first n SET-BAUDRATEs (0: all) */
+    int baud_lies;      /* after the first, answer SET-BAUDRATE but leave the UART */
     /* parser */
     int st;
     uint8_t verb, sb_opt, sb[32];
     size_t sb_n;
-    uint8_t my[256], his[256];  /* OFF/ASKED/ON: options at the server, at the client */
+    uint8_t my[256], his[256]; /* OFF/ASKED/ON: options at the server, at the client */
     /* what arrived, and the UART */
     uint8_t neg[64][2];
     size_t n_neg;
@@ -71,7 +71,7 @@ struct srv {
     unsigned n_baud;
     uint8_t data[16384];
     size_t n_data;
-    size_t iac_pairs;       /* doubled 0xFF in the data */
+    size_t iac_pairs; /* doubled 0xFF in the data */
     uint32_t baud;
 };
 
@@ -82,7 +82,7 @@ static struct tcpdev D;
 static void srv_reset(void)
 {
     memset(&S, 0, sizeof S);
-    S.baud = 9600;          /* as ser2net may have the port configured: open must set it */
+    S.baud = 9600; /* as ser2net may have the port configured: open must set it */
 }
 
 static void srv_out(int fd, const uint8_t *p, size_t n)
@@ -95,13 +95,13 @@ static void srv_out(int fd, const uint8_t *p, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (send(fd, p + i, 1, MSG_NOSIGNAL) < 0)
             return;
-        usleep(200);        /* so the client's reads see one byte at a time */
+        usleep(200); /* so the client's reads see one byte at a time */
     }
 }
 
 static void srv_cmd(int fd, uint8_t verb, uint8_t opt)
 {
-    uint8_t m[3] = { T_IAC, verb, opt };
+    uint8_t m[3] = {T_IAC, verb, opt};
 
     srv_out(fd, m, 3);
 }
@@ -171,8 +171,7 @@ static void srv_neg(int fd, uint8_t verb, uint8_t opt)
     }
     if (verb == T_WILL || verb == T_DO) {
         if (*st == OFF)
-            srv_cmd(fd, ok ? (client_side ? T_DO : T_WILL) : (client_side ? T_DONT : T_WONT),
-                    opt);
+            srv_cmd(fd, ok ? (client_side ? T_DO : T_WILL) : (client_side ? T_DONT : T_WONT), opt);
         if (ok)
             *st = ON;
     } else {
@@ -205,7 +204,7 @@ static void srv_cpc(int fd)
         if (!S.baud_acks || S.n_baud <= S.baud_acks)
             srv_out(fd, m, put_cpc(m, 101, S.baud_lies ? v : S.baud, 4));
     } else if (code >= 2 && code <= 5) {
-        static const uint8_t current[6] = { 0, 0, 8, 1, 1, 1 };
+        static const uint8_t current[6] = {0, 0, 8, 1, 1, 1};
         srv_out(fd, m, put_cpc(m, (uint8_t)(100 + code), v ? v : current[code], 1));
     }
 }
@@ -313,8 +312,8 @@ static void srv_tx(void *ctx, int fd, const uint8_t *p, const uint32_t *baud, si
     srv_out(fd, m, k);
 }
 
-static const struct tcpdev_filter echo_server = { srv_accepted, srv_rx, srv_tx, 1, NULL };
-static const struct tcpdev_filter bridge_server = { srv_accepted, srv_rx, srv_tx, 0, NULL };
+static const struct tcpdev_filter echo_server = {srv_accepted, srv_rx, srv_tx, 1, NULL};
+static const struct tcpdev_filter bridge_server = {srv_accepted, srv_rx, srv_tx, 0, NULL};
 
 /* ---- helpers --------------------------------------------------------------------------- */
 
@@ -364,8 +363,8 @@ static int negotiated(uint8_t verb, uint8_t opt)
 /* Payload with every byte value, runs of 0xFF and 0xFF before each telnet command byte. */
 static size_t make_data(uint8_t *d, size_t max)
 {
-    static const uint8_t tricky[] = { 0xFF, 0xFF, 0xFF, 0xF0, 0xFF, 0xFA, 0x2C, 0xFF, 0xFB,
-                                      0xFF, 0xFD, 0xFF, 0xFE, 0xFF, 0xF1, 0xFF, 0x00, 0xFF };
+    static const uint8_t tricky[] = {0xFF, 0xFF, 0xFF, 0xF0, 0xFF, 0xFA, 0x2C, 0xFF, 0xFB,
+                                     0xFF, 0xFD, 0xFF, 0xFE, 0xFF, 0xF1, 0xFF, 0x00, 0xFF};
     size_t n = 0;
     uint32_t x = 12345;
 
@@ -453,7 +452,7 @@ static void test_set_lines(void **state)
     assert_int_equal(f0b_reset_run(&p, &seq, NULL), 0);
     f0b_port_close(&p);
     tcpdev_join(&D);
-    static const uint32_t want[] = { 8, 12, 8, 11, 9, 11 };
+    static const uint32_t want[] = {8, 12, 8, 11, 9, 11};
     assert_int_equal(S.n_cpc - n0, 6);
     for (size_t i = 0; i < 6; i++) {
         assert_int_equal(S.cpc_code[n0 + i], 5);
@@ -473,7 +472,7 @@ static void test_set_baud(void **state)
     tcpdev_start(&D, &echo_server);
     assert_int_equal(open_port(&p, 2000, err, sizeof err), 0);
     assert_int_equal(p.ops->set_baud(p.ctx, 921600), 0);
-    assert_int_equal(S.baud, 921600);      /* answered, so already set at the server */
+    assert_int_equal(S.baud, 921600); /* answered, so already set at the server */
     assert_int_equal(p.ops->set_baud(p.ctx, 57600), 0);
     f0b_port_close(&p);
     tcpdev_join(&D);
@@ -537,7 +536,7 @@ static void data_round_trip(int split)
     tcpdev_join(&D);
     assert_int_equal(S.n_data, n);
     assert_memory_equal(S.data, tx, n);
-    assert_int_equal(S.iac_pairs, count_ff(tx, n));     /* doubled on the wire */
+    assert_int_equal(S.iac_pairs, count_ff(tx, n)); /* doubled on the wire */
     assert_true(S.iac_pairs >= 50);
     if (split)
         assert_int_equal(S.baud, 921600);
@@ -559,7 +558,7 @@ static void test_split(void **state)
 
 static void test_refused(void **state)
 {
-    static const int answers[] = { T_WONT, T_DONT };
+    static const int answers[] = {T_WONT, T_DONT};
     struct f0b_port p;
     char err[300];
     (void)state;
@@ -574,7 +573,7 @@ static void test_refused(void **state)
         assert_non_null(strstr(err, "refuses COM-PORT-CONTROL (RFC 2217)"));
         assert_non_null(strstr(err, "socket://127.0.0.1:"));
         assert_null(p.ops);
-        assert_int_equal(S.n_cpc, 0);       /* no settings sent to a refusing server */
+        assert_int_equal(S.n_cpc, 0); /* no settings sent to a refusing server */
     }
 
     /* a raw TCP port: no telnet answer at all */
@@ -617,8 +616,11 @@ static void test_cli_flash(void **state)
     srv_reset();
     S.chatter = 1;
     tcpdev_start(&D, &bridge_server);
-    assert_int_equal(tcpdev_run(&D, out, sizeof out, "flash rfc2217://127.0.0.1:%d %s/app.img "
-                                "--json", D.port, D.dir), 0);
+    assert_int_equal(tcpdev_run(&D, out, sizeof out,
+                                "flash rfc2217://127.0.0.1:%d %s/app.img "
+                                "--json",
+                                D.port, D.dir),
+                     0);
     tcpdev_join(&D);
     assert_true(tcpdev_flash_equals(&D, img.payload, img.size));
     assert_int_equal(f0b_app_state(&L), F0B_APP_VALID);
@@ -626,7 +628,7 @@ static void test_cli_flash(void **state)
     assert_non_null(strstr(last_line(out), "\"event\":\"result\",\"ok\":true"));
     assert_int_equal(S.cpc_val[0], 115200);
     assert_int_equal(S.n_baud, 1);
-    assert_true(S.iac_pairs > 0);       /* the image's 0xFF bytes went through doubled */
+    assert_true(S.iac_pairs > 0); /* the image's 0xFF bytes went through doubled */
     test_img_free(&img);
 
     /* switched to 921600 for the data: the server's UART follows */
@@ -634,8 +636,11 @@ static void test_cli_flash(void **state)
     tcpdev_write_img(&D, "app2.img", &img, "stm32f030xc");
     srv_reset();
     tcpdev_start(&D, &bridge_server);
-    assert_int_equal(tcpdev_run(&D, out, sizeof out, "flash rfc2217://127.0.0.1:%d %s/app2.img "
-                                "--fast-baud 921600 --json", D.port, D.dir), 0);
+    assert_int_equal(tcpdev_run(&D, out, sizeof out,
+                                "flash rfc2217://127.0.0.1:%d %s/app2.img "
+                                "--fast-baud 921600 --json",
+                                D.port, D.dir),
+                     0);
     tcpdev_join(&D);
     assert_true(tcpdev_flash_equals(&D, img.payload, img.size));
     assert_null(strstr(out, "\"warn\""));
@@ -650,19 +655,25 @@ static void test_cli_flash(void **state)
     srv_reset();
     S.baud_lies = 1;
     tcpdev_start(&D, &bridge_server);
-    assert_int_equal(tcpdev_run(&D, out, sizeof out, "flash rfc2217://127.0.0.1:%d %s/app2.img "
-                                "--fast-baud 921600 --no-boot", D.port, D.dir), 0);
+    assert_int_equal(tcpdev_run(&D, out, sizeof out,
+                                "flash rfc2217://127.0.0.1:%d %s/app2.img "
+                                "--fast-baud 921600 --no-boot",
+                                D.port, D.dir),
+                     0);
     tcpdev_join(&D);
     assert_non_null(strstr(out, "at 115200 baud"));
-    assert_int_equal(S.n_baud, 3);      /* 115200 at open, 921600, back to 115200 */
+    assert_int_equal(S.n_baud, 3); /* 115200 at open, 921600, back to 115200 */
     assert_int_equal(S.baud, 115200);
 
     /* a server whose UART cannot do 921600: set_baud fails, fall back to 115200 */
     srv_reset();
     S.baud_cap = 460800;
     tcpdev_start(&D, &bridge_server);
-    assert_int_equal(tcpdev_run(&D, out, sizeof out, "flash rfc2217://127.0.0.1:%d %s/app2.img "
-                                "--fast-baud 921600 --no-boot --json", D.port, D.dir), 0);
+    assert_int_equal(tcpdev_run(&D, out, sizeof out,
+                                "flash rfc2217://127.0.0.1:%d %s/app2.img "
+                                "--fast-baud 921600 --no-boot --json",
+                                D.port, D.dir),
+                     0);
     tcpdev_join(&D);
     assert_non_null(strstr(out, "921600 baud did not come up: fell back to 115200"));
     assert_non_null(strstr(last_line(out), "\"baud\":115200"));
@@ -678,8 +689,8 @@ static void test_cli_probe_boot(void **state)
     srv_reset();
     S.chatter = 1;
     tcpdev_start(&D, &bridge_server);
-    assert_int_equal(tcpdev_run(&D, out, sizeof out, "probe rfc2217://127.0.0.1:%d --json",
-                                D.port), 0);
+    assert_int_equal(tcpdev_run(&D, out, sizeof out, "probe rfc2217://127.0.0.1:%d --json", D.port),
+                     0);
     tcpdev_join(&D);
     assert_non_null(strstr(out, "\"chip_id\":\"0x442\""));
     srv_reset();
@@ -692,8 +703,8 @@ static void test_cli_probe_boot(void **state)
     srv_reset();
     S.refuse = T_DONT;
     tcpdev_start(&D, &bridge_server);
-    assert_int_equal(tcpdev_run(&D, out, sizeof out, "probe rfc2217://127.0.0.1:%d --json",
-                                D.port), 10);
+    assert_int_equal(tcpdev_run(&D, out, sizeof out, "probe rfc2217://127.0.0.1:%d --json", D.port),
+                     10);
     tcpdev_join(&D);
     assert_non_null(strstr(out, "refuses COM-PORT-CONTROL"));
 }
@@ -716,14 +727,10 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_negotiation),
-        cmocka_unit_test(test_set_lines),
-        cmocka_unit_test(test_set_baud),
-        cmocka_unit_test(test_data_ff),
-        cmocka_unit_test(test_split),
-        cmocka_unit_test(test_refused),
-        cmocka_unit_test(test_cli_flash),
-        cmocka_unit_test(test_cli_probe_boot),
+        cmocka_unit_test(test_negotiation), cmocka_unit_test(test_set_lines),
+        cmocka_unit_test(test_set_baud),    cmocka_unit_test(test_data_ff),
+        cmocka_unit_test(test_split),       cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_cli_flash),   cmocka_unit_test(test_cli_probe_boot),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -41,8 +41,8 @@
 
 struct pty {
     int master, slave;
-    char name[64];          /* /dev/pts/N */
-    char lock[96];          /* /var/lock/LCK..pts_N */
+    char name[64]; /* /dev/pts/N */
+    char lock[96]; /* /var/lock/LCK..pts_N */
 };
 
 static void pty_open(struct pty *t)
@@ -186,7 +186,7 @@ static void test_names(void **state)
     assert_int_equal(open_port(&p, "usb:0403:6001:NO-SUCH-F0B", 115200, err, sizeof err),
                      F0B_E_PORT);
     assert_non_null(strstr(err, "no serial port matches usb:0403:6001:NO-SUCH-F0B; ports "
-                            "present: "));
+                                "present: "));
     assert_int_equal(chdir(cwd), 0);
 
     /* a dangling link */
@@ -256,7 +256,7 @@ static void test_busy(void **state)
     (void)state;
 
     pty_open(&t);
-    assert_non_null(f = fopen("/proc/self/comm", "r"));     /* the child's name too */
+    assert_non_null(f = fopen("/proc/self/comm", "r")); /* the child's name too */
     assert_non_null(fgets(comm, sizeof comm, f));
     comm[strcspn(comm, "\n")] = 0;
     fclose(f);
@@ -269,7 +269,7 @@ static void test_busy(void **state)
     print_message("busy: %s\n", err);
     assert_non_null(strstr(err, want));
     release(pid, down);
-    assert_int_equal(access(t.lock, F_OK), -1);     /* the holder cleaned up */
+    assert_int_equal(access(t.lock, F_OK), -1); /* the holder cleaned up */
 
     /* a program without lock files, with an flock: found through /proc */
     pid = holder(t.name, 1, &down);
@@ -278,7 +278,7 @@ static void test_busy(void **state)
     assert_non_null(strstr(err, "is busy"));
     snprintf(want, sizeof want, "in use by %s (pid %ld);", comm, (long)pid);
     assert_non_null(strstr(err, want));
-    assert_int_equal(access(t.lock, F_OK), -1);     /* our refused open left no lock */
+    assert_int_equal(access(t.lock, F_OK), -1); /* our refused open left no lock */
     release(pid, down);
 
     /* now free */
@@ -306,7 +306,7 @@ static void test_excl_unprivileged(void **state)
     (void)state;
 
     if (getuid() != 0) {
-        skip();     /* cannot become another user: the busy tests above still run */
+        skip(); /* cannot become another user: the busy tests above still run */
         return;
     }
     pty_open(&t);
@@ -349,7 +349,7 @@ static void test_excl_unprivileged(void **state)
     assert_non_null(strstr(err, want));
     snprintf(want, sizeof want, "(pid %ld)", (long)h);
     assert_non_null(strstr(err, want));
-    assert_int_equal(access(t.lock, F_OK), -1);     /* the refused opener left no lock */
+    assert_int_equal(access(t.lock, F_OK), -1); /* the refused opener left no lock */
     close(down[1]);
     assert_int_equal(waitpid(h, &st, 0), h);
     assert_true(WIFEXITED(st));
@@ -383,7 +383,7 @@ static void test_stale_lock(void **state)
     assert_non_null(fgets(line, sizeof line, f));
     fclose(f);
     assert_int_equal(strtol(line, NULL, 10), (long)getpid());
-    assert_int_equal(strlen(line), 11);             /* HDB UUCP: "%10d\n" */
+    assert_int_equal(strlen(line), 11); /* HDB UUCP: "%10d\n" */
     f0b_port_close(&p);
     assert_int_equal(access(t.lock, F_OK), -1);
 
@@ -394,16 +394,13 @@ static void test_stale_lock(void **state)
     assert_int_equal(open_port(&p, t.name, 115200, err, sizeof err), F0B_E_PORT);
     snprintf(line, sizeof line, "(pid %ld)", (long)getppid());
     assert_non_null(strstr(err, line));
-    assert_int_equal(access(t.lock, F_OK), 0);      /* someone else's: left alone */
+    assert_int_equal(access(t.lock, F_OK), 0); /* someone else's: left alone */
     unlink(t.lock);
     pty_close(&t);
 }
 
 /* A 16550 behind an 1.8432 MHz clock: nothing above 115200; the kernel keeps the old rate. */
-static uint32_t max_115200(uint32_t asked, uint32_t got)
-{
-    return asked > 115200 ? 115200 : got;
-}
+static uint32_t max_115200(uint32_t asked, uint32_t got) { return asked > 115200 ? 115200 : got; }
 
 static void test_baud_readback(void **state)
 {
@@ -421,7 +418,7 @@ static void test_baud_readback(void **state)
     assert_int_equal(p.ops->set_baud(p.ctx, 250000), 0);
     assert_int_equal(p.ops->get_baud(p.ctx), 250000);
     uint32_t r = 0;
-    assert_int_equal(f0b_tty_rate_get(t.slave, &r), 0);     /* the driver's own answer */
+    assert_int_equal(f0b_tty_rate_get(t.slave, &r), 0); /* the driver's own answer */
     assert_int_equal(r, 250000);
 
     /* a port that cannot: F0B_E_BAUD, and the rate it stays at */
@@ -449,7 +446,7 @@ static uint32_t slow_rate;
 static int slow_set_baud(void *ctx, uint32_t baud)
 {
     if (baud > 115200)
-        return F0B_E_BAUD;      /* the line stays where it is */
+        return F0B_E_BAUD; /* the line stays where it is */
     slow_rate = baud;
     return K.port.ops->set_baud(ctx, baud);
 }
@@ -484,7 +481,7 @@ static void test_session_blames_port(void **state)
     struct f0b_port port;
     struct f0b_flash_result res;
     struct test_img img;
-    struct warn w = { 0, "" };
+    struct warn w = {0, ""};
     (void)state;
 
     assert_int_equal(f0b_layout_init(&l, 4), F0B_ST_OK);
@@ -512,7 +509,7 @@ static void test_session_blames_port(void **state)
     assert_int_equal(f0b_sess_fast_baud(s), 0);
     assert_int_equal(w.n, 1);
     assert_string_equal(w.last, "/dev/ttyS1 cannot run at 921600 baud (it stays at 115200): "
-                        "fell back to 115200");
+                                "fell back to 115200");
     assert_int_equal(f0b_sess_flash(s, img.hdr, img.payload, img.size, &res), 0);
     assert_int_equal(res.baud, 115200);
     f0b_sess_free(s);

@@ -10,7 +10,7 @@
  * chip. After Go the program writes the flash contents to FILE (if given), prints one
  * line of figures and exits 0; it exits 1 if the host hangs up first.
  */
-#define _XOPEN_SOURCE 700   /* posix_openpt, grantpt, unlockpt, ptsname */
+#define _XOPEN_SOURCE 700 /* posix_openpt, grantpt, unlockpt, ptsname */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -29,8 +29,8 @@
 #define PAGE_SIZE  2048u
 #define SRAM_BASE  0x20000000u
 #define SRAM_SIZE  (32u * 1024u)
-#define PROG_NS    53500         /* per half-word, DS9773 typical */
-#define ERASE_NS   30000000      /* per page, and for a mass erase */
+#define PROG_NS    53500    /* per half-word, DS9773 typical */
+#define ERASE_NS   30000000 /* per page, and for a mass erase */
 
 struct out_byte {
     uint64_t due_ns;
@@ -41,10 +41,10 @@ struct rig {
     int master;
     int fast;
     uint64_t char_ns;
-    uint64_t t0;          /* wall clock at start */
-    uint64_t now;         /* model time of the event being handled */
-    uint64_t tx_free;     /* when the device's TX line is free again */
-    uint64_t rx_free;     /* end of the last character received */
+    uint64_t t0;      /* wall clock at start */
+    uint64_t now;     /* model time of the event being handled */
+    uint64_t tx_free; /* when the device's TX line is free again */
+    uint64_t rx_free; /* end of the last character received */
     struct out_byte q[4096];
     uint32_t qhead, qtail;
     uint8_t flash[FLASH_SIZE];
@@ -63,10 +63,7 @@ static uint64_t wall_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static uint64_t rig_clock(const struct rig *r)
-{
-    return r->fast ? r->now : wall_ns() - r->t0;
-}
+static uint64_t rig_clock(const struct rig *r) { return r->fast ? r->now : wall_ns() - r->t0; }
 
 static void sleep_until(const struct rig *r, uint64_t t)
 {
@@ -76,8 +73,7 @@ static void sleep_until(const struct rig *r, uint64_t t)
         return;
     now = rig_clock(r);
     if (t > now) {
-        struct timespec ts = { (time_t)((t - now) / 1000000000u),
-                               (long)((t - now) % 1000000000u) };
+        struct timespec ts = {(time_t)((t - now) / 1000000000u), (long)((t - now) % 1000000000u)};
         nanosleep(&ts, NULL);
     }
 }
@@ -96,7 +92,7 @@ static void rig_tx(void *ctx, const uint8_t *bytes, uint32_t n, uint64_t delay_n
             fprintf(stderr, "an3155_pty: output queue full\n");
             exit(2);
         }
-        r->q[r->qtail % (sizeof(r->q) / sizeof(r->q[0]))] = (struct out_byte){ t, bytes[i] };
+        r->q[r->qtail % (sizeof(r->q) / sizeof(r->q[0]))] = (struct out_byte){t, bytes[i]};
         r->qtail++;
     }
     r->tx_free = t;
@@ -154,7 +150,7 @@ static int rig_read(void *ctx, uint32_t addr, uint8_t *dst, uint32_t len)
     else if (addr >= SRAM_BASE && addr - SRAM_BASE + len <= SRAM_SIZE)
         memcpy(dst, r->sram + (addr - SRAM_BASE), len);
     else
-        memset(dst, 0xFF, len);   /* system memory and option bytes: erased-looking */
+        memset(dst, 0xFF, len); /* system memory and option bytes: erased-looking */
     return 0;
 }
 
@@ -167,8 +163,12 @@ static void rig_go(void *ctx, uint32_t addr)
 }
 
 static const struct an3155_ops rig_ops = {
-    .tx = rig_tx, .erase_page = rig_erase_page, .mass_erase = rig_mass_erase,
-    .program = rig_program, .read = rig_read, .go = rig_go,
+    .tx = rig_tx,
+    .erase_page = rig_erase_page,
+    .mass_erase = rig_mass_erase,
+    .program = rig_program,
+    .read = rig_read,
+    .go = rig_go,
 };
 
 /* Write every queued byte that is due (all of them when flushing). */
@@ -237,7 +237,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: an3155_pty LINK [--baud N] [--fast] [--flash-out FILE]\n");
         return 2;
     }
-    r.char_ns = 11ull * 1000000000ull / baud;   /* start + 8 data + parity + stop */
+    r.char_ns = 11ull * 1000000000ull / baud; /* start + 8 data + parity + stop */
     memset(r.flash, 0xFF, sizeof(r.flash));
 
     r.master = posix_openpt(O_RDWR | O_NOCTTY);
@@ -263,7 +263,7 @@ int main(int argc, char **argv)
     an3155_init(&m, &rig_ops, &r, 0x442);
     r.t0 = wall_ns();
     while (!r.gone) {
-        struct pollfd p = { r.master, POLLIN, 0 };
+        struct pollfd p = {r.master, POLLIN, 0};
         int timeout_ms = -1;
         uint8_t buf[512];
         uint64_t t_read;
@@ -313,7 +313,7 @@ int main(int argc, char **argv)
     /* Closing the master would discard what the host has not read yet: wait for the
      * host to close the line (at most 5 s). */
     for (i = 0; i < 50; i++) {
-        struct pollfd p = { r.master, 0, 0 };
+        struct pollfd p = {r.master, 0, 0};
 
         if (poll(&p, 1, 100) > 0 && (p.revents & POLLHUP))
             break;
@@ -323,10 +323,10 @@ int main(int argc, char **argv)
         goto done;
     }
     printf("go 0x%08" PRIx32 " time_s %.3f busy_s %.3f rx %" PRIu32 " tx %" PRIu32
-           " pages_erased %" PRIu32 " halfwords %" PRIu32 " commands %" PRIu32
-           " nacks %" PRIu32 "\n",
-           r.go_addr, (double)r.tx_free / 1e9, (double)r.busy_ns / 1e9, r.rx_bytes,
-           r.tx_bytes, r.pages_erased, r.halfwords, m.commands, m.nacks);
+           " pages_erased %" PRIu32 " halfwords %" PRIu32 " commands %" PRIu32 " nacks %" PRIu32
+           "\n",
+           r.go_addr, (double)r.tx_free / 1e9, (double)r.busy_ns / 1e9, r.rx_bytes, r.tx_bytes,
+           r.pages_erased, r.halfwords, m.commands, m.nacks);
     rc = 0;
 done:
     unlink(link_path);

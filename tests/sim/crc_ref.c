@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <zlib.h>
 
-#define LEN 1024u
+#define LEN  1024u
 #define SEED 0x2545F491u
 
 int main(int argc, char **argv)

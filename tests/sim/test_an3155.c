@@ -14,18 +14,18 @@
 
 #include "an3155.h"
 
-#define FLASH_BASE  0x08000000u
-#define FLASH_SIZE  (256u * 1024u)
-#define PAGE_SIZE   2048u
-#define SRAM_BASE   0x20000000u
-#define SRAM_SIZE   (32u * 1024u)
-#define SYS_BASE    0x1FFFD800u
-#define SYS_SIZE    0x2000u
-#define OPT_BASE    0x1FFFF800u
+#define FLASH_BASE 0x08000000u
+#define FLASH_SIZE (256u * 1024u)
+#define PAGE_SIZE  2048u
+#define SRAM_BASE  0x20000000u
+#define SRAM_SIZE  (32u * 1024u)
+#define SYS_BASE   0x1FFFD800u
+#define SYS_SIZE   0x2000u
+#define OPT_BASE   0x1FFFF800u
 
-#define PROG_NS     53500        /* one half-word, DS9773 typical */
-#define PAGE_NS     30000000     /* one page erase */
-#define MASS_NS     40000000     /* mass erase */
+#define PROG_NS 53500    /* one half-word, DS9773 typical */
+#define PAGE_NS 30000000 /* one page erase */
+#define MASS_NS 40000000 /* mass erase */
 
 #define ACK  AN3155_ACK
 #define NACK AN3155_NACK
@@ -47,14 +47,14 @@ struct fake {
     uint32_t ntx;
     struct tx_event ev[4096];
     uint32_t nev;
-    uint32_t seen;            /* bytes of tx already consumed by the test */
+    uint32_t seen; /* bytes of tx already consumed by the test */
     /* flash operations, in order */
     uint32_t erased[512];
     uint32_t nerased;
     uint32_t mass_erases, programs;
     uint32_t go_addr;
     int go_calls;
-    int fail_program;         /* make the next program() fail (as a PGERR would) */
+    int fail_program; /* make the next program() fail (as a PGERR would) */
 };
 
 static struct fake F;
@@ -65,7 +65,7 @@ static void fake_tx(void *ctx, const uint8_t *bytes, uint32_t n, uint64_t delay_
 
     assert_true(f->ntx + n <= sizeof(f->tx));
     assert_true(f->nev < sizeof(f->ev) / sizeof(f->ev[0]));
-    f->ev[f->nev++] = (struct tx_event){ f->ntx, n, delay_ns };
+    f->ev[f->nev++] = (struct tx_event){f->ntx, n, delay_ns};
     memcpy(f->tx + f->ntx, bytes, n);
     f->ntx += n;
 }
@@ -173,9 +173,14 @@ static int64_t fake_unprotect(void *ctx)
 }
 
 static const struct an3155_ops ops_rdp = {
-    .tx = fake_tx, .erase_page = fake_erase_page, .mass_erase = fake_mass_erase,
-    .program = fake_program, .read = fake_read, .go = fake_go,
-    .rdp_active = fake_rdp_active, .unprotect = fake_unprotect,
+    .tx = fake_tx,
+    .erase_page = fake_erase_page,
+    .mass_erase = fake_mass_erase,
+    .program = fake_program,
+    .read = fake_read,
+    .go = fake_go,
+    .rdp_active = fake_rdp_active,
+    .unprotect = fake_unprotect,
 };
 
 static int setup(void **state)
@@ -203,9 +208,10 @@ static void feed(const uint8_t *bytes, size_t n)
         an3155_rx(&M, bytes[i]);
 }
 
-#define FEED(...) do { \
-        const uint8_t b_[] = { __VA_ARGS__ }; \
-        feed(b_, sizeof(b_)); \
+#define FEED(...)                           \
+    do {                                    \
+        const uint8_t b_[] = {__VA_ARGS__}; \
+        feed(b_, sizeof(b_));               \
     } while (0)
 
 /* The bytes sent since the last check must be exactly `exp`. */
@@ -216,15 +222,13 @@ static void expect_tx(const uint8_t *exp, size_t n)
     F.seen = F.ntx;
 }
 
-#define EXPECT(...) do { \
-        const uint8_t e_[] = { __VA_ARGS__ }; \
-        expect_tx(e_, sizeof(e_)); \
+#define EXPECT(...)                         \
+    do {                                    \
+        const uint8_t e_[] = {__VA_ARGS__}; \
+        expect_tx(e_, sizeof(e_));          \
     } while (0)
 
-static void expect_nothing(void)
-{
-    assert_int_equal(F.ntx, F.seen);
-}
+static void expect_nothing(void) { assert_int_equal(F.ntx, F.seen); }
 
 static uint64_t last_delay(void)
 {
@@ -238,14 +242,11 @@ static void rom_sync(void)
     EXPECT(ACK);
 }
 
-static void send_cmd(uint8_t cmd)
-{
-    FEED(cmd, (uint8_t)(cmd ^ 0xFF));
-}
+static void send_cmd(uint8_t cmd) { FEED(cmd, (uint8_t)(cmd ^ 0xFF)); }
 
 static void send_addr(uint32_t a)
 {
-    uint8_t b[5] = { (uint8_t)(a >> 24), (uint8_t)(a >> 16), (uint8_t)(a >> 8), (uint8_t)a, 0 };
+    uint8_t b[5] = {(uint8_t)(a >> 24), (uint8_t)(a >> 16), (uint8_t)(a >> 8), (uint8_t)a, 0};
 
     b[4] = b[0] ^ b[1] ^ b[2] ^ b[3];
     feed(b, 5);
@@ -344,8 +345,7 @@ static void test_get_answers_v31_command_list(void **state)
     (void)state;
     rom_sync();
     send_cmd(0x00);
-    EXPECT(ACK, 0x0B, 0x31, 0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x44, 0x63, 0x73, 0x82,
-           0x92, ACK);
+    EXPECT(ACK, 0x0B, 0x31, 0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x44, 0x63, 0x73, 0x82, 0x92, ACK);
     assert_int_equal(M.commands, 1);
 }
 
@@ -370,12 +370,12 @@ static void test_get_id_follows_chip_id(void **state)
 
 static void test_bad_complement_and_unknown_commands_nack(void **state)
 {
-    static const uint8_t refused[] = { 0x43, 0x63, 0x73, 0x82, 0x92, 0xFF, 0x12 };
+    static const uint8_t refused[] = {0x43, 0x63, 0x73, 0x82, 0x92, 0xFF, 0x12};
     size_t i;
 
     (void)state;
     rom_sync();
-    FEED(0x00, 0xFE);           /* Get with a wrong complement */
+    FEED(0x00, 0xFE); /* Get with a wrong complement */
     EXPECT(NACK);
     for (i = 0; i < sizeof(refused); i++) {
         send_cmd(refused[i]);
@@ -383,7 +383,7 @@ static void test_bad_complement_and_unknown_commands_nack(void **state)
     }
     assert_int_equal(M.nacks, 1 + sizeof(refused));
     assert_int_equal(M.commands, 0);
-    send_cmd(0x01);             /* still in step with the host */
+    send_cmd(0x01); /* still in step with the host */
     EXPECT(ACK, 0x31, 0x00, 0x00, ACK);
 }
 
@@ -391,7 +391,7 @@ static void test_bad_complement_and_unknown_commands_nack(void **state)
  * Unprotect answers ACK twice around the regression (which erases the flash). */
 static void test_rdp_level1(void **state)
 {
-    static const uint8_t closed[] = { 0x11, 0x21, 0x31, 0x44 };
+    static const uint8_t closed[] = {0x11, 0x21, 0x31, 0x44};
     (void)state;
     an3155_init(&M, &ops_rdp, &F, 0x442);
     rdp_level = 1;
@@ -408,7 +408,7 @@ static void test_rdp_level1(void **state)
     EXPECT(ACK, ACK);
     assert_int_equal(unprotects, 1);
     assert_int_equal(F.flash[0], 0xFF);
-    send_cmd(0x11);                     /* level 0 now: Read Memory is served */
+    send_cmd(0x11); /* level 0 now: Read Memory is served */
     EXPECT(ACK);
 }
 
@@ -423,12 +423,12 @@ static void test_read_memory_flash_sysmem_optbytes(void **state)
     rom_sync();
     read_mem(FLASH_BASE + 0x100, got, 256);
     assert_memory_equal(got, F.flash + 0x100, 256);
-    read_mem(SYS_BASE + 0x1FCC, got, 2);        /* flash-size register 0x1FFFF7CC */
+    read_mem(SYS_BASE + 0x1FCC, got, 2); /* flash-size register 0x1FFFF7CC */
     assert_memory_equal(got, F.sys + 0x1FCC, 2);
     read_mem(OPT_BASE, got, 16);
     assert_int_equal(got[0], 0xAA);
     assert_int_equal(got[1], 0x55);
-    read_mem(SRAM_BASE, got, 4);                /* the ROM's own RAM is readable */
+    read_mem(SRAM_BASE, got, 4); /* the ROM's own RAM is readable */
 }
 
 static void test_read_memory_refusals(void **state)
@@ -484,7 +484,7 @@ static void test_write_memory_acks_after_programming_time(void **state)
 
 static void test_write_memory_bad_checksum_writes_nothing(void **state)
 {
-    static const uint8_t frame[] = { 0x03, 0x11, 0x22, 0x33, 0x44, 0x00 };
+    static const uint8_t frame[] = {0x03, 0x11, 0x22, 0x33, 0x44, 0x00};
 
     (void)state;
     rom_sync();
@@ -492,7 +492,7 @@ static void test_write_memory_bad_checksum_writes_nothing(void **state)
     EXPECT(ACK);
     send_addr(FLASH_BASE);
     EXPECT(ACK);
-    feed(frame, sizeof(frame));    /* right checksum would be 0x03^0x11^0x22^0x33^0x44 */
+    feed(frame, sizeof(frame)); /* right checksum would be 0x03^0x11^0x22^0x33^0x44 */
     EXPECT(NACK);
     assert_int_equal(F.programs, 0);
     assert_int_equal(F.flash[0], 0xFF);
@@ -500,7 +500,7 @@ static void test_write_memory_bad_checksum_writes_nothing(void **state)
 
 static void test_write_memory_refusals(void **state)
 {
-    static const uint8_t four[4] = { 1, 2, 3, 4 };
+    static const uint8_t four[4] = {1, 2, 3, 4};
     uint8_t frame[4];
 
     (void)state;
@@ -545,7 +545,7 @@ static void test_write_memory_refusals(void **state)
 
 static void test_write_memory_to_user_sram(void **state)
 {
-    static const uint8_t code[8] = { 0x01, 0x49, 0x02, 0x4A, 0x0A, 0x60, 0xFE, 0xE7 };
+    static const uint8_t code[8] = {0x01, 0x49, 0x02, 0x4A, 0x0A, 0x60, 0xFE, 0xE7};
 
     (void)state;
     rom_sync();
@@ -620,11 +620,17 @@ static void test_extended_erase_list_longer_than_model_limit(void **state)
     rom_sync();
     send_cmd(0x44);
     EXPECT(ACK);
-    b = (uint8_t)((n - 1) >> 8); cs ^= b; an3155_rx(&M, b);
-    b = (uint8_t)(n - 1);        cs ^= b; an3155_rx(&M, b);
+    b = (uint8_t)((n - 1) >> 8);
+    cs ^= b;
+    an3155_rx(&M, b);
+    b = (uint8_t)(n - 1);
+    cs ^= b;
+    an3155_rx(&M, b);
     for (i = 0; i < n; i++) {
         an3155_rx(&M, 0x00);
-        b = (uint8_t)(i & 0x3F); cs ^= b; an3155_rx(&M, b);
+        b = (uint8_t)(i & 0x3F);
+        cs ^= b;
+        an3155_rx(&M, b);
         expect_nothing();
     }
     an3155_rx(&M, cs);
@@ -674,34 +680,34 @@ static void test_go_acks_then_leaves(void **state)
 /* The map follows the part: a 64 KB F030x8 has 64 pages of 1 KB and 8 KB of SRAM. */
 static void test_small_part_limits(void **state)
 {
-    static const uint8_t four[4] = { 9, 8, 7, 6 };
+    static const uint8_t four[4] = {9, 8, 7, 6};
 
     (void)state;
     an3155_init(&M, &ops, &F, 0x440);
     rom_sync();
     send_cmd(0x44);
     EXPECT(ACK);
-    FEED(0x00, 0x00, 0x00, 0x3F, 0x3F);        /* page 63: the last one */
+    FEED(0x00, 0x00, 0x00, 0x3F, 0x3F); /* page 63: the last one */
     EXPECT(ACK);
     send_cmd(0x44);
     EXPECT(ACK);
-    FEED(0x00, 0x00, 0x00, 0x40, 0x40);        /* page 64: beyond the flash */
+    FEED(0x00, 0x00, 0x00, 0x40, 0x40); /* page 64: beyond the flash */
     EXPECT(NACK);
     assert_int_equal(F.nerased, 1);
     assert_int_equal(F.erased[0], 63);
     assert_int_equal(write_mem(FLASH_BASE + 64u * 1024u - 4, four, 4), ACK);
     send_cmd(0x31);
     EXPECT(ACK);
-    send_addr(FLASH_BASE + 64u * 1024u);       /* first byte after the flash */
+    send_addr(FLASH_BASE + 64u * 1024u); /* first byte after the flash */
     EXPECT(NACK);
     send_cmd(0x31);
     EXPECT(ACK);
-    send_addr(SRAM_BASE + 0x7FC);              /* the ROM uses the first 2 KB here */
+    send_addr(SRAM_BASE + 0x7FC); /* the ROM uses the first 2 KB here */
     EXPECT(NACK);
     assert_int_equal(write_mem(SRAM_BASE + 0x800, four, 4), ACK);
     send_cmd(0x11);
     EXPECT(ACK);
-    send_addr(SRAM_BASE + 8u * 1024u);         /* first byte after the SRAM */
+    send_addr(SRAM_BASE + 8u * 1024u); /* first byte after the SRAM */
     EXPECT(NACK);
 }
 
@@ -732,7 +738,7 @@ static void test_map_for_chip(void **state)
  */
 static void test_stm32flash_session_replay(void **state)
 {
-    enum { IMAGE = 5000 };     /* 19 full blocks and a 136-byte tail; 3 pages */
+    enum { IMAGE = 5000 }; /* 19 full blocks and a 136-byte tail; 3 pages */
     static uint8_t image[IMAGE];
     uint8_t back[256];
     uint64_t busy = 0;
@@ -741,15 +747,14 @@ static void test_stm32flash_session_replay(void **state)
     (void)state;
     for (i = 0; i < IMAGE; i++)
         image[i] = (uint8_t)(i * 31u + (i >> 8));
-    memset(F.flash, 0x00, 4 * PAGE_SIZE);          /* old contents */
+    memset(F.flash, 0x00, 4 * PAGE_SIZE); /* old contents */
 
     FEED(0x7F);
     EXPECT(ACK);
     FEED(0x01, 0xFE);
     EXPECT(ACK, 0x31, 0x00, 0x00, ACK);
     FEED(0x00, 0xFF);
-    EXPECT(ACK, 0x0B, 0x31, 0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x44, 0x63, 0x73, 0x82,
-           0x92, ACK);
+    EXPECT(ACK, 0x0B, 0x31, 0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x44, 0x63, 0x73, 0x82, 0x92, ACK);
     FEED(0x02, 0xFD);
     EXPECT(ACK, 0x01, 0x04, 0x42, ACK);
 

@@ -24,20 +24,20 @@
 
 enum f0b_flash_err {
     F0B_E_OK = 0,
-    F0B_E_ARG = -1,         /* bad argument (port spec, option) */
-    F0B_E_PORT = -2,        /* port cannot be opened */
-    F0B_E_IO = -3,          /* read/write on the port failed (device unplugged, peer closed) */
-    F0B_E_NO_ANSWER = -4,   /* no bootloader answered INFO */
-    F0B_E_VERSION = -5,     /* the bootloader speaks another protocol major version */
-    F0B_E_TRANSFER = -6,    /* no progress after the allowed retries */
-    F0B_E_REFUSED = -7,     /* the device answered with an error status (last_status) */
-    F0B_E_VERIFY = -8,      /* flash content differs from the image after writing */
-    F0B_E_PROTOCOL = -9,    /* malformed answer from the device */
+    F0B_E_ARG = -1,       /* bad argument (port spec, option) */
+    F0B_E_PORT = -2,      /* port cannot be opened */
+    F0B_E_IO = -3,        /* read/write on the port failed (device unplugged, peer closed) */
+    F0B_E_NO_ANSWER = -4, /* no bootloader answered INFO */
+    F0B_E_VERSION = -5,   /* the bootloader speaks another protocol major version */
+    F0B_E_TRANSFER = -6,  /* no progress after the allowed retries */
+    F0B_E_REFUSED = -7,   /* the device answered with an error status (last_status) */
+    F0B_E_VERIFY = -8,    /* flash content differs from the image after writing */
+    F0B_E_PROTOCOL = -9,  /* malformed answer from the device */
     F0B_E_NOMEM = -10,
-    F0B_E_BAUD = -11,       /* the port does not run at the rate asked for (set_baud): the
+    F0B_E_BAUD = -11,     /* the port does not run at the rate asked for (set_baud): the
                              * driver or the UART cannot do it; get_baud says what it runs at */
-    F0B_E_ABORTED = -12,    /* the caller raised its stop flag (f0b_flash_opts.stop: Ctrl-C) */
-    F0B_E_NO_LINES = -13,   /* the port has no DTR/RTS to drive (raw TCP, a pty) */
+    F0B_E_ABORTED = -12,  /* the caller raised its stop flag (f0b_flash_opts.stop: Ctrl-C) */
+    F0B_E_NO_LINES = -13, /* the port has no DTR/RTS to drive (raw TCP, a pty) */
 };
 
 /* A short description of err (an enum f0b_flash_err); "unknown error" for any other value.
@@ -75,10 +75,10 @@ struct f0b_port_ops {
 };
 
 struct f0b_port {
-    const struct f0b_port_ops *ops;     /* NULL: closed (or a reopen failed) */
+    const struct f0b_port_ops *ops; /* NULL: closed (or a reopen failed) */
     void *ctx;
-    int is_socket;          /* set_baud does not change a real line rate (socket://) */
-    const char *name;       /* the device opened, for messages ("/dev/ttyS1"); NULL for the
+    int is_socket;    /* set_baud does not change a real line rate (socket://) */
+    const char *name; /* the device opened, for messages ("/dev/ttyS1"); NULL for the
                              * network transports; owned by ctx, valid until close */
     /* How f0b_port_open() opened it, for f0b_port_reopen() (spec NULL: a loopback). */
     char *spec;
@@ -97,8 +97,8 @@ struct f0b_port {
  * busy: the holder is named where the system tells, permission, the rate not taken) or
  * F0B_E_ARG (a spec that cannot be parsed: unknown scheme, no HOST:PORT) / F0B_E_NOMEM,
  * leaves p closed and writes the reason to err. */
-int f0b_port_open(struct f0b_port *p, const char *spec, uint32_t baud, int timeout_ms,
-                  char *err, size_t errlen);
+int f0b_port_open(struct f0b_port *p, const char *spec, uint32_t baud, int timeout_ms, char *err,
+                  size_t errlen);
 /* Close the port and open it again by the spec, rate and timeout f0b_port_open() was given
  * (a TCP connection the far end closed, an adapter that came back). Returns 0, or the
  * errors of f0b_port_open() with the reason in err (the port is then closed: p->ops NULL),
@@ -125,14 +125,14 @@ void f0b_port_loop(struct f0b_port *p, const struct f0b_loop_peer *peer);
 /* ---- session ------------------------------------------------------------------------- */
 
 enum f0b_event_kind {
-    F0B_EV_PHASE,           /* phase starts: name in phase, message in msg */
-    F0B_EV_PROGRESS,        /* done/total payload bytes acknowledged */
-    F0B_EV_WARN,            /* something went wrong and was recovered (msg) */
+    F0B_EV_PHASE,    /* phase starts: name in phase, message in msg */
+    F0B_EV_PROGRESS, /* done/total payload bytes acknowledged */
+    F0B_EV_WARN,     /* something went wrong and was recovered (msg) */
 };
 
 struct f0b_event {
     enum f0b_event_kind kind;
-    const char *phase;      /* "connect", "baud", "check", "begin", "write", "verify", "boot" */
+    const char *phase; /* "connect", "baud", "check", "begin", "write", "verify", "boot" */
     const char *msg;
     uint32_t done, total;
     uint64_t elapsed_ms;
@@ -141,13 +141,13 @@ struct f0b_event {
 typedef void (*f0b_event_fn)(void *ctx, const struct f0b_event *ev);
 
 struct f0b_flash_opts {
-    uint32_t baud;          /* the rate the port was opened at (115200) */
-    uint32_t fast_baud;     /* 0: no switch */
-    int timeout_ms;         /* answer timeout for one request (grown for DATA as needed) */
-    int retries;            /* attempts without progress before giving up */
-    int connect_ms;         /* keep greeting this long until a bootloader answers */
-    int no_boot;            /* stay in the bootloader after a successful update */
-    int skip_unchanged;     /* compare page CRCs and send only pages that differ */
+    uint32_t baud;      /* the rate the port was opened at (115200) */
+    uint32_t fast_baud; /* 0: no switch */
+    int timeout_ms;     /* answer timeout for one request (grown for DATA as needed) */
+    int retries;        /* attempts without progress before giving up */
+    int connect_ms;     /* keep greeting this long until a bootloader answers */
+    int no_boot;        /* stay in the bootloader after a successful update */
+    int skip_unchanged; /* compare page CRCs and send only pages that differ */
     f0b_event_fn event;
     void *event_ctx;
     /* NULL, or a flag a signal handler raises: every wait checks it at least every 50 ms
@@ -169,23 +169,23 @@ struct f0b_dev_info {
     uint32_t flash_size, app_start, app_size;
     uint16_t max_data;
     uint8_t window, app_state, stay_reason;
-    uint16_t idle_ms;       /* a greeted bootloader's idle timeout (0: none) */
+    uint16_t idle_ms; /* a greeted bootloader's idle timeout (0: none) */
     uint32_t features, max_baud;
     uint8_t record[F0B_IMG_HDR_SIZE];
 };
 
 struct f0b_flash_result {
-    uint32_t bytes;         /* payload bytes in the image */
-    uint32_t written;       /* payload bytes sent in DATA frames (less with skip-unchanged) */
+    uint32_t bytes;   /* payload bytes in the image */
+    uint32_t written; /* payload bytes sent in DATA frames (less with skip-unchanged) */
     uint32_t pages_skipped;
-    int unchanged;          /* the device already had this exact image: nothing written */
-    uint32_t baud;          /* rate used for the data */
-    uint64_t ms;            /* wall time of the whole operation */
-    unsigned retries;       /* retransmissions and re-requests */
-    uint32_t crc;           /* read-back crc of the payload (== payload_crc on success) */
-    int booted;             /* BOOT acknowledged: the application was started */
-    int boot_unconfirmed;   /* BOOT sent but never acknowledged (a warning, not an error) */
-    int relinked;           /* the link was lost after END; the device was asked again and
+    int unchanged;        /* the device already had this exact image: nothing written */
+    uint32_t baud;        /* rate used for the data */
+    uint64_t ms;          /* wall time of the whole operation */
+    unsigned retries;     /* retransmissions and re-requests */
+    uint32_t crc;         /* read-back crc of the payload (== payload_crc on success) */
+    int booted;           /* BOOT acknowledged: the application was started */
+    int boot_unconfirmed; /* BOOT sent but never acknowledged (a warning, not an error) */
+    int relinked;         /* the link was lost after END; the device was asked again and
                              * had committed this image (a F0B_EV_WARN said so) */
 };
 
@@ -221,8 +221,8 @@ int f0b_sess_fast_baud(struct f0b_session *s);
  * (the device's status in f0b_sess_last_status(): range outside flash, CRC not
  * supported), F0B_E_PROTOCOL (an answer without n crcs), F0B_E_TRANSFER (no answer after
  * the retries), F0B_E_IO. */
-int f0b_sess_crc(struct f0b_session *s, uint32_t addr, uint32_t len, uint32_t chunk,
-                 uint32_t *out, uint32_t n);
+int f0b_sess_crc(struct f0b_session *s, uint32_t addr, uint32_t len, uint32_t chunk, uint32_t *out,
+                 uint32_t n);
 /* The whole update of a container (64-byte header hdr, then size payload bytes), in three
  * steps: plan (with opts.skip_unchanged, compare page crcs and keep only pages that
  * differ), write (BEGIN, then DATA with go-back-N over the device's window), verify (END
@@ -246,8 +246,8 @@ int f0b_sess_crc(struct f0b_session *s, uint32_t addr, uint32_t len, uint32_t ch
  * payload_crc, with no CRC query (the secure bootloader serves none); skip_unchanged sends
  * nothing only when the device's committed header is this image's (same nonce: the same
  * packed image), else everything. */
-int f0b_sess_flash(struct f0b_session *s, const uint8_t *hdr, const uint8_t *payload,
-                   uint32_t size, struct f0b_flash_result *res);
+int f0b_sess_flash(struct f0b_session *s, const uint8_t *hdr, const uint8_t *payload, uint32_t size,
+                   struct f0b_flash_result *res);
 /* Start the committed application (BOOT; sent at most twice: once the device has booted,
  * a repeat is garbage to the application). Returns 0, or F0B_E_REFUSED (no valid
  * application: f0b_sess_last_status() F0B_ST_NO_APP), F0B_E_TRANSFER (no answer),
@@ -276,13 +276,13 @@ int f0b_sess_erase(struct f0b_session *s);
 
 /* What f0b_sess_compare() found. */
 struct f0b_compare {
-    int record_match;       /* the boot record holds exactly this image's header */
-    uint8_t app_state;      /* INFO's app_state (enum f0b_app_state) */
-    uint32_t pages;         /* pages the payload covers */
-    uint32_t bad_pages;     /* of them, pages whose device crc differs from the image's */
-    int32_t first_bad;      /* index of the first such page, -1 if none */
-    uint32_t first_bad_addr;    /* its flash address */
-    uint32_t crc;           /* the device's crc32 of the whole payload range */
+    int record_match;        /* the boot record holds exactly this image's header */
+    uint8_t app_state;       /* INFO's app_state (enum f0b_app_state) */
+    uint32_t pages;          /* pages the payload covers */
+    uint32_t bad_pages;      /* of them, pages whose device crc differs from the image's */
+    int32_t first_bad;       /* index of the first such page, -1 if none */
+    uint32_t first_bad_addr; /* its flash address */
+    uint32_t crc;            /* the device's crc32 of the whole payload range */
 };
 
 /* Compare the device with a container (header hdr, size payload bytes) without writing
@@ -299,22 +299,22 @@ int f0b_sess_compare(struct f0b_session *s, const uint8_t *hdr, const uint8_t *p
 
 /* How a bootloader came to answer (f0b_sess_enter()). */
 enum f0b_entry_how {
-    F0B_ENTRY_RUNNING = 0,  /* it answered the first greeting: it was running already */
-    F0B_ENTRY_REQUEST = 1,  /* the running application was asked (F0B_APP_REQUEST) */
-    F0B_ENTRY_RESET = 2,    /* the reset sequence on DTR/RTS */
-    F0B_ENTRY_WAIT = 3,     /* later, while greeting for up to opts.connect_ms: a reset or
+    F0B_ENTRY_RUNNING = 0, /* it answered the first greeting: it was running already */
+    F0B_ENTRY_REQUEST = 1, /* the running application was asked (F0B_APP_REQUEST) */
+    F0B_ENTRY_RESET = 2,   /* the reset sequence on DTR/RTS */
+    F0B_ENTRY_WAIT = 3,    /* later, while greeting for up to opts.connect_ms: a reset or
                              * power cycle from outside (a rig's relay, a button) */
 };
 
 /* "running", "request", "reset", "wait"; never NULL. */
 const char *f0b_entry_str(enum f0b_entry_how how);
 
-#define F0B_RESET_MAX_STEPS 32u
+#define F0B_RESET_MAX_STEPS   32u
 #define F0B_RESET_MAX_WAIT_MS 10000u
 
 /* A reset sequence on the modem lines: steps run in order. */
 struct f0b_reset_step {
-    char what;              /* 'D' DTR, 'R' RTS (val 1 asserts, 0 negates), 'W' wait val ms */
+    char what; /* 'D' DTR, 'R' RTS (val 1 asserts, 0 negates), 'W' wait val ms */
     uint32_t val;
 };
 struct f0b_reset_seq {
@@ -346,11 +346,11 @@ int f0b_app_ask(struct f0b_port *p, uint32_t app_baud, uint32_t baud);
 
 /* How f0b_sess_enter() tries. */
 struct f0b_entry_opts {
-    int ask;                /* send the request sequence when no bootloader answers at once */
-    uint32_t app_baud;      /* the rate the application listens at; 0: opts.baud */
-    int ask_ms;             /* greet this long after the request before trying on */
-    const struct f0b_reset_seq *reset;  /* NULL or no steps: no reset */
-    int reset_ms;           /* greet this long after the reset sequence before trying on */
+    int ask;           /* send the request sequence when no bootloader answers at once */
+    uint32_t app_baud; /* the rate the application listens at; 0: opts.baud */
+    int ask_ms;        /* greet this long after the request before trying on */
+    const struct f0b_reset_seq *reset; /* NULL or no steps: no reset */
+    int reset_ms; /* greet this long after the reset sequence before trying on */
 };
 
 /* Fill e with the defaults: ask at opts.baud, 500 ms for the application, no reset,
@@ -366,7 +366,6 @@ void f0b_entry_opts_default(struct f0b_entry_opts *e);
  * tried and the one that worked; *how says which (may be NULL). Returns what
  * f0b_sess_connect() returns, and the errors of f0b_app_ask() and f0b_reset_run() (a reset
  * asked for on a port without lines is F0B_E_NO_LINES), F0B_E_ABORTED. */
-int f0b_sess_enter(struct f0b_session *s, const struct f0b_entry_opts *e,
-                   enum f0b_entry_how *how);
+int f0b_sess_enter(struct f0b_session *s, const struct f0b_entry_opts *e, enum f0b_entry_how *how);
 
 #endif

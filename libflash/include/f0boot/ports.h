@@ -20,27 +20,27 @@
 
 enum f0b_port_transport {
     F0B_PT_UNKNOWN = 0,
-    F0B_PT_NATIVE,      /* a UART on the machine's own bus (8250/16550, platform UARTs) */
-    F0B_PT_USB,         /* a USB adapter (ftdi_sio, cp210x, ch341, pl2303, cdc_acm...) */
-    F0B_PT_BLUETOOTH,   /* rfcomm */
-    F0B_PT_PTY,         /* a pseudo-terminal (f0sim's --uart pty:) */
+    F0B_PT_NATIVE,    /* a UART on the machine's own bus (8250/16550, platform UARTs) */
+    F0B_PT_USB,       /* a USB adapter (ftdi_sio, cp210x, ch341, pl2303, cdc_acm...) */
+    F0B_PT_BLUETOOTH, /* rfcomm */
+    F0B_PT_PTY,       /* a pseudo-terminal (f0sim's --uart pty:) */
 };
 
 struct f0b_port_info {
-    char dev[64];           /* device path: "/dev/ttyUSB0" */
-    char name[32];          /* kernel name: "ttyUSB0" */
+    char dev[64];  /* device path: "/dev/ttyUSB0" */
+    char name[32]; /* kernel name: "ttyUSB0" */
     enum f0b_port_transport transport;
-    int has_usb;            /* vid, pid and location are known */
+    int has_usb; /* vid, pid and location are known */
     uint16_t vid, pid;
-    char serial[64];        /* USB serial number ("" when the adapter has none) */
+    char serial[64]; /* USB serial number ("" when the adapter has none) */
     char manufacturer[64];
     char product[64];
-    char location[32];      /* USB bus-port path, as sysfs names the device: "1-1.2" */
-    char by_id[288];        /* the /dev/serial/by-id symlink to dev, or "" */
+    char location[32]; /* USB bus-port path, as sysfs names the device: "1-1.2" */
+    char by_id[288];   /* the /dev/serial/by-id symlink to dev, or "" */
 };
 
 struct f0b_port_list {
-    struct f0b_port_info *v;    /* sorted by name ("ttyS2" before "ttyS10") */
+    struct f0b_port_info *v; /* sorted by name ("ttyS2" before "ttyS10") */
     size_t n;
 };
 
@@ -59,7 +59,7 @@ void f0b_ports_free(struct f0b_port_list *l);
 struct f0b_port_sel {
     int any_vid, any_pid;
     uint16_t vid, pid;
-    char serial[64];        /* pattern; "" (or "*"): any */
+    char serial[64]; /* pattern; "" (or "*"): any */
 };
 
 /* Parse "usb:VID:PID[:SERIAL]". Returns 1 (a selector, *sel filled), 0 (spec does not
@@ -72,8 +72,8 @@ int f0b_port_sel_match(const struct f0b_port_sel *sel, const struct f0b_port_inf
 /* Pick the one port of l that spec (a selector) names: 0 and *index, or F0B_E_ARG for a
  * malformed selector, F0B_E_PORT when it matches none ("no serial port matches usb:...;
  * ports present: ...") or several (each listed). The reason goes to err. */
-int f0b_ports_select(const struct f0b_port_list *l, const char *spec, size_t *index,
-                     char *err, size_t errlen);
+int f0b_ports_select(const struct f0b_port_list *l, const char *spec, size_t *index, char *err,
+                     size_t errlen);
 
 /* The ports of l in one line for messages: "ttyUSB0 (usb 0403:6001 A10K3ZQW), ttyS0
  * (native)", or "none found". Cut to fit buf (always terminated). */

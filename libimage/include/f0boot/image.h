@@ -32,45 +32,45 @@ extern "C" {
 
 enum f0b_img_err {
     F0B_IMG_OK = 0,
-    F0B_IMG_ENOMEM = -1,         /* out of memory */
-    F0B_IMG_EARG = -2,           /* bad argument from the caller (a bug) */
-    F0B_IMG_EEMPTY = -3,         /* input is empty */
-    F0B_IMG_EFORMAT = -4,        /* not ELF, Intel HEX, or (with an address) raw binary */
-    F0B_IMG_ENODATA = -5,        /* valid input but no bytes to program */
-    F0B_IMG_EWRAP = -6,          /* addresses run past 0xFFFFFFFF */
-    F0B_IMG_EOVERLAP = -7,       /* two pieces of data claim the same address */
-    F0B_IMG_ETOO_BIG = -8,       /* flattened image larger than F0B_IMG_SPAN_MAX */
-    F0B_IMG_EHEX_SYNTAX = -10,   /* not a well-formed record (':', hex digits, length) */
-    F0B_IMG_EHEX_CHECKSUM = -11, /* record checksum wrong */
-    F0B_IMG_EHEX_TYPE = -12,     /* record type not 00-05 */
-    F0B_IMG_EHEX_RECORD = -13,   /* record of a known type with a wrong length */
-    F0B_IMG_EHEX_NO_EOF = -14,   /* no end-of-file record (type 01) */
-    F0B_IMG_EHEX_AFTER_EOF = -15,/* records after the end-of-file record */
-    F0B_IMG_EELF = -20,          /* malformed or truncated ELF */
-    F0B_IMG_EELF_CLASS = -21,    /* 64-bit ELF */
-    F0B_IMG_EELF_ENDIAN = -22,   /* big-endian ELF */
-    F0B_IMG_EELF_MACHINE = -23,  /* not an ARM ELF */
-    F0B_IMG_EELF_TYPE = -24,     /* not an executable (e.g. an object file) */
-    F0B_IMG_ECNT_SHORT = -30,    /* container shorter than its header */
-    F0B_IMG_ECNT_MAGIC = -31,    /* not a container (magic) */
-    F0B_IMG_ECNT_VERSION = -32,  /* header version / size not understood */
-    F0B_IMG_ECNT_HDR_CRC = -33,  /* header CRC mismatch */
-    F0B_IMG_ECNT_SIZE = -34,     /* file length does not match payload_size */
+    F0B_IMG_ENOMEM = -1,            /* out of memory */
+    F0B_IMG_EARG = -2,              /* bad argument from the caller (a bug) */
+    F0B_IMG_EEMPTY = -3,            /* input is empty */
+    F0B_IMG_EFORMAT = -4,           /* not ELF, Intel HEX, or (with an address) raw binary */
+    F0B_IMG_ENODATA = -5,           /* valid input but no bytes to program */
+    F0B_IMG_EWRAP = -6,             /* addresses run past 0xFFFFFFFF */
+    F0B_IMG_EOVERLAP = -7,          /* two pieces of data claim the same address */
+    F0B_IMG_ETOO_BIG = -8,          /* flattened image larger than F0B_IMG_SPAN_MAX */
+    F0B_IMG_EHEX_SYNTAX = -10,      /* not a well-formed record (':', hex digits, length) */
+    F0B_IMG_EHEX_CHECKSUM = -11,    /* record checksum wrong */
+    F0B_IMG_EHEX_TYPE = -12,        /* record type not 00-05 */
+    F0B_IMG_EHEX_RECORD = -13,      /* record of a known type with a wrong length */
+    F0B_IMG_EHEX_NO_EOF = -14,      /* no end-of-file record (type 01) */
+    F0B_IMG_EHEX_AFTER_EOF = -15,   /* records after the end-of-file record */
+    F0B_IMG_EELF = -20,             /* malformed or truncated ELF */
+    F0B_IMG_EELF_CLASS = -21,       /* 64-bit ELF */
+    F0B_IMG_EELF_ENDIAN = -22,      /* big-endian ELF */
+    F0B_IMG_EELF_MACHINE = -23,     /* not an ARM ELF */
+    F0B_IMG_EELF_TYPE = -24,        /* not an executable (e.g. an object file) */
+    F0B_IMG_ECNT_SHORT = -30,       /* container shorter than its header */
+    F0B_IMG_ECNT_MAGIC = -31,       /* not a container (magic) */
+    F0B_IMG_ECNT_VERSION = -32,     /* header version / size not understood */
+    F0B_IMG_ECNT_HDR_CRC = -33,     /* header CRC mismatch */
+    F0B_IMG_ECNT_SIZE = -34,        /* file length does not match payload_size */
     F0B_IMG_ECNT_PAYLOAD_CRC = -35, /* payload CRC mismatch */
-    F0B_IMG_ECNT_FIELD = -36,    /* a header field is invalid or inconsistent */
-    F0B_IMG_ECNT_MAC = -37,      /* v2: header MAC or tag wrong (another key, or altered) */
-    F0B_IMG_EPART = -40,         /* unknown part */
-    F0B_IMG_EVERSION = -41,      /* version string not X.Y.Z[+B] */
-    F0B_IMG_EKEY = -42,          /* key file is not 32 hex digits */
-    F0B_IMG_ERANDOM = -43,       /* the system's random source failed */
+    F0B_IMG_ECNT_FIELD = -36,       /* a header field is invalid or inconsistent */
+    F0B_IMG_ECNT_MAC = -37,         /* v2: header MAC or tag wrong (another key, or altered) */
+    F0B_IMG_EPART = -40,            /* unknown part */
+    F0B_IMG_EVERSION = -41,         /* version string not X.Y.Z[+B] */
+    F0B_IMG_EKEY = -42,             /* key file is not 32 hex digits */
+    F0B_IMG_ERANDOM = -43,          /* the system's random source failed */
 };
 
 /* Caller-owned error report. */
 struct f0b_img_error {
-    int code;            /* enum f0b_img_err */
-    long line;           /* 1-based Intel HEX line, 0 if not applicable */
-    long offset;         /* byte offset in the input, -1 if not applicable */
-    char detail[320];    /* full message: where, what is wrong, what to do */
+    int code;         /* enum f0b_img_err */
+    long line;        /* 1-based Intel HEX line, 0 if not applicable */
+    long offset;      /* byte offset in the input, -1 if not applicable */
+    char detail[320]; /* full message: where, what is wrong, what to do */
 };
 
 /* Generic text for a code ("record checksum wrong"); never NULL. */
@@ -79,13 +79,13 @@ const char *f0b_image_strerror(int code);
 /* ---- parts (include/f0boot/parts.def) ----------------------------------------------- */
 
 struct f0b_part {
-    uint16_t code;        /* container `part` field */
-    const char *name;     /* "stm32f030xc" */
-    uint16_t chip_id;     /* DBGMCU_IDCODE.DEV_ID */
+    uint16_t code;    /* container `part` field */
+    const char *name; /* "stm32f030xc" */
+    uint16_t chip_id; /* DBGMCU_IDCODE.DEV_ID */
     uint16_t flash_kb;
-    uint16_t page;        /* flash page size in bytes */
+    uint16_t page; /* flash page size in bytes */
     uint16_t sram_kb;
-    uint16_t vt_bytes;    /* vector-table length of the part */
+    uint16_t vt_bytes; /* vector-table length of the part */
 };
 
 /* NULL if unknown. Name comparison ignores case. */
@@ -114,36 +114,36 @@ int f0b_is_app_start(uint32_t addr);
 enum f0b_img_format { F0B_FMT_AUTO = 0, F0B_FMT_HEX, F0B_FMT_ELF, F0B_FMT_BIN, F0B_FMT_CONTAINER };
 
 struct f0b_seg {
-    uint32_t addr;       /* load (flash) address of data[0] */
+    uint32_t addr; /* load (flash) address of data[0] */
     uint32_t len;
     uint8_t *data;
-    uint32_t cap;        /* allocated bytes of data */
+    uint32_t cap; /* allocated bytes of data */
 };
 
 /* A RAM range the image uses at run time (from ELF sections/segments whose run-time
  * address is in SRAM): .data, .bss, stack and heap sections. */
 struct f0b_ram_range {
     uint32_t start;
-    uint32_t end;        /* exclusive */
-    char name[24];       /* section name, or "PT_LOAD[i]" */
+    uint32_t end;  /* exclusive */
+    char name[24]; /* section name, or "PT_LOAD[i]" */
 };
 
 struct f0b_image {
-    struct f0b_seg *segs;        /* sorted by addr, never overlapping or touching */
+    struct f0b_seg *segs; /* sorted by addr, never overlapping or touching */
     size_t nseg;
     size_t seg_cap;
-    enum f0b_img_format format;  /* what the input was */
-    uint32_t entry;              /* ELF e_entry or HEX start address (0 if none) */
+    enum f0b_img_format format; /* what the input was */
+    uint32_t entry;             /* ELF e_entry or HEX start address (0 if none) */
     int has_entry;
-    uint32_t vt_len;             /* vector-table length in bytes from the input, 0 = unknown */
-    uint32_t vt_addr;            /* its load address when known */
-    char vt_source[40];          /* e.g. "section .isr_vector", "symbol g_pfnVectors" */
-    struct f0b_ram_range *ram;   /* ELF only */
+    uint32_t vt_len;           /* vector-table length in bytes from the input, 0 = unknown */
+    uint32_t vt_addr;          /* its load address when known */
+    char vt_source[40];        /* e.g. "section .isr_vector", "symbol g_pfnVectors" */
+    struct f0b_ram_range *ram; /* ELF only */
     size_t nram;
 };
 
 void f0b_image_init(struct f0b_image *img);
-void f0b_image_free(struct f0b_image *img);   /* frees contents; img may be reused after init */
+void f0b_image_free(struct f0b_image *img); /* frees contents; img may be reused after init */
 
 /* Add bytes at addr. Refuses (F0B_IMG_EOVERLAP, naming both ranges) data overlapping what
  * is already there and (F0B_IMG_EWRAP) ranges running past 0xFFFFFFFF. Adjacent pieces are
@@ -171,8 +171,7 @@ int f0b_image_flatten(const struct f0b_image *img, uint8_t **out, uint32_t *len,
  * and nothing after it. Type 02 sets base = value * 16, type 04 base = value << 16; data
  * addresses are base + offset, taken linearly. Errors carry the 1-based line number (an
  * overlap names the later line and the line where the other data run starts). */
-int f0b_read_hex(const uint8_t *buf, size_t len, struct f0b_image *img,
-                 struct f0b_img_error *err);
+int f0b_read_hex(const uint8_t *buf, size_t len, struct f0b_image *img, struct f0b_img_error *err);
 
 /* ELF32 little-endian ARM executable. The content of every PT_LOAD segment that file
  * sections cover (SHF_ALLOC, not NOBITS) is placed at its physical (load) address, so
@@ -181,8 +180,7 @@ int f0b_read_hex(const uint8_t *buf, size_t len, struct f0b_image *img,
  * run-time address is in 0x20000000-0x3FFFFFFF) and img->vt_len when a `.isr_vector` /
  * `.vectors` section or a sized `g_pfnVectors` / `__vector_table` / `__isr_vector` /
  * `vector_table` symbol says it. */
-int f0b_read_elf(const uint8_t *buf, size_t len, struct f0b_image *img,
-                 struct f0b_img_error *err);
+int f0b_read_elf(const uint8_t *buf, size_t len, struct f0b_image *img, struct f0b_img_error *err);
 
 /* Raw binary placed at addr. */
 int f0b_read_bin(const uint8_t *buf, size_t len, uint32_t addr, struct f0b_image *img,
@@ -198,16 +196,16 @@ enum f0b_img_format f0b_sniff(const uint8_t *buf, size_t len);
 int f0b_image_read(const uint8_t *buf, size_t len, int have_bin_addr, uint32_t bin_addr,
                    struct f0b_image *img, struct f0b_img_error *err);
 
-const char *f0b_format_name(enum f0b_img_format f);  /* "hex", "elf", "bin", "container" */
+const char *f0b_format_name(enum f0b_img_format f); /* "hex", "elf", "bin", "container" */
 
 /* ---- lint --------------------------------------------------------------------------- */
 
 enum f0b_lint_sev { F0B_LINT_WARNING = 1, F0B_LINT_ERROR = 2 };
 
 struct f0b_lint_finding {
-    const char *id;            /* stable id, e.g. "load-addr" (docs/container.md) */
+    const char *id; /* stable id, e.g. "load-addr" (docs/container.md) */
     enum f0b_lint_sev sev;
-    char msg[300];             /* what is wrong and the fix */
+    char msg[300]; /* what is wrong and the fix */
 };
 
 #define F0B_LINT_MAX 16
@@ -217,8 +215,8 @@ struct f0b_lint {
     int n;
     int errors;
     int warnings;
-    uint16_t vt_len;           /* vector-table length to put in the header */
-    uint32_t flags;            /* F0B_FLAG_VT_LEN_GUESSED when vt_len is the part's default */
+    uint16_t vt_len; /* vector-table length to put in the header */
+    uint32_t flags;  /* F0B_FLAG_VT_LEN_GUESSED when vt_len is the part's default */
 };
 
 /* Check that the image would boot behind the bootloader on part: load address at the
@@ -248,19 +246,18 @@ uint32_t f0b_hdr_encode(const struct f0b_img_hdr *h, uint8_t raw[F0B_IMG_HDR_SIZ
 struct f0b_pack_opts {
     const struct f0b_part *part;
     struct f0b_version version;
-    uint16_t vt_len;           /* usually from f0b_lint_run() */
-    uint32_t flags;            /* F0B_FLAG_* */
+    uint16_t vt_len; /* usually from f0b_lint_run() */
+    uint32_t flags;  /* F0B_FLAG_* */
 };
 
 /* Flatten img and build the container (header + payload) in one new buffer.
  * hdr (optional) gets the header as written. */
-int f0b_container_build(const struct f0b_image *img, const struct f0b_pack_opts *o,
-                        uint8_t **out, size_t *out_len, struct f0b_img_hdr *hdr,
-                        struct f0b_img_error *err);
+int f0b_container_build(const struct f0b_image *img, const struct f0b_pack_opts *o, uint8_t **out,
+                        size_t *out_len, struct f0b_img_hdr *hdr, struct f0b_img_error *err);
 
 /* Result of a container check; valid fields are filled even when the check fails. */
 struct f0b_container_check {
-    int have_hdr;              /* at least 64 bytes: hdr was decoded */
+    int have_hdr; /* at least 64 bytes: hdr was decoded */
     int hdr_crc_ok;
     uint32_t hdr_crc_calc;
     int payload_crc_ok;
@@ -291,8 +288,8 @@ int f0b_container_verify(const uint8_t *buf, size_t len, struct f0b_img_hdr *hdr
 
 /* ---- encrypted containers (format v2; docs/container.md, docs/security.md) ----------- */
 
-#define F0B_KEY_LEN 16u
-#define F0B_KEY_TEXT_LEN 33u     /* a key file: 32 lowercase hex digits and a newline */
+#define F0B_KEY_LEN      16u
+#define F0B_KEY_TEXT_LEN 33u /* a key file: 32 lowercase hex digits and a newline */
 
 /* Parse a key file's contents: 32 hex digits, optionally followed by a newline (nothing
  * else). F0B_IMG_EKEY with the fix otherwise. */
@@ -313,8 +310,8 @@ int f0b_random(uint8_t *p, size_t n, struct f0b_img_error *err);
  * appended. *out (malloc'ed) is 64 + payload_size + 16 bytes; hdr (optional) gets the new
  * header. F0B_IMG_ECNT_* if cnt is not a valid v1 container, F0B_IMG_ENOMEM, F0B_IMG_EARG. */
 int f0b_container_encrypt(const uint8_t *cnt, size_t len, const uint8_t key[F0B_KEY_LEN],
-                          const uint8_t nonce[F0B_IMG_NONCE_LEN], uint8_t **out,
-                          size_t *out_len, struct f0b_img_hdr *hdr, struct f0b_img_error *err);
+                          const uint8_t nonce[F0B_IMG_NONCE_LEN], uint8_t **out, size_t *out_len,
+                          struct f0b_img_hdr *hdr, struct f0b_img_error *err);
 
 /* Check a v2 container under key, as the secure bootloader will: hdr_mac, the tag, and
  * (decrypted) the payload CRC and init_sp/reset_vec against payload words 0/1. Fills

@@ -85,7 +85,7 @@ void f0b_aes_init(struct f0b_aes *a, const uint8_t key[F0B_AES_KEY])
 }
 
 F0B_RAMFUNC void f0b_aes_encrypt(const struct f0b_aes *a, const uint8_t in[F0B_AES_BLOCK],
-                     uint8_t out[F0B_AES_BLOCK])
+                                 uint8_t out[F0B_AES_BLOCK])
 {
     const uint32_t *rk = a->rk;
     const uint32_t *wi = __builtin_assume_aligned(in, 4);
@@ -122,8 +122,8 @@ F0B_RAMFUNC void f0b_aes_ctr(const struct f0b_aes *a, const uint8_t ctr0[F0B_AES
         uint8_t b[F0B_AES_BLOCK];
         uint32_t w[4];
     } ks;
-    uint32_t base = ((uint32_t)ctr0[12] << 24 | (uint32_t)ctr0[13] << 16 |
-                     (uint32_t)ctr0[14] << 8 | ctr0[15]);
+    uint32_t base =
+        ((uint32_t)ctr0[12] << 24 | (uint32_t)ctr0[13] << 16 | (uint32_t)ctr0[14] << 8 | ctr0[15]);
 
     while (len) {
         uint32_t off = pos & 15u, n = F0B_AES_BLOCK - off, blk = base + (pos >> 4);

@@ -38,14 +38,14 @@ void f0b_aes_init(struct f0b_aes *a, const uint8_t key[F0B_AES_KEY]);
 /* Encrypt one block; in and out may be the same buffer. Both must be 4-byte aligned (the
  * block is read and written as four little-endian words). */
 F0B_RAMFUNC void f0b_aes_encrypt(const struct f0b_aes *a, const uint8_t in[F0B_AES_BLOCK],
-                     uint8_t out[F0B_AES_BLOCK]);
+                                 uint8_t out[F0B_AES_BLOCK]);
 
 /* CTR mode (SP 800-38A section 6.5): XOR len bytes of data, in place, with the key stream
  * from byte pos on. Key-stream block j is E(ctr0 + j), where + adds j to the last four bytes
  * of ctr0 read big-endian, modulo 2^32 (the standard incrementing function with m = 32,
  * SP 800-38A appendix B.1). Any pos and len: a call may start and end inside a block, so a
  * stream can be processed in pieces of any size. Encryption and decryption are the same. */
-F0B_RAMFUNC void f0b_aes_ctr(const struct f0b_aes *a, const uint8_t ctr0[F0B_AES_BLOCK], uint32_t pos,
-                 uint8_t *data, uint32_t len);
+F0B_RAMFUNC void f0b_aes_ctr(const struct f0b_aes *a, const uint8_t ctr0[F0B_AES_BLOCK],
+                             uint32_t pos, uint8_t *data, uint32_t len);
 
 #endif

@@ -27,7 +27,7 @@
 /* The host keeps every part of parts.def; the firmware (built with F0B_PART_CODE) keeps only
  * its own, as a constant layout computed at compile time, to save flash. */
 #ifdef F0B_PART_CODE
-#include "f0_part.h"   /* this part's row of parts.def, as constants */
+#include "f0_part.h" /* this part's row of parts.def, as constants */
 
 int f0b_layout_init(struct f0b_layout *l, uint16_t part)
 {
@@ -54,7 +54,7 @@ struct f0b_part_row {
     uint16_t sram_kb;
 };
 
-#define F0B_PART(code, name, id, flash_kb, page, sram_kb, vt) { code, page, flash_kb, sram_kb },
+#define F0B_PART(code, name, id, flash_kb, page, sram_kb, vt) {code, page, flash_kb, sram_kb},
 static const struct f0b_part_row f0b_parts[] = {
 #include "f0boot/parts.def"
 };

@@ -58,7 +58,7 @@ void f0b_cmac_final(struct f0b_cmac *c, uint8_t tag[F0B_AES_BLOCK])
     f0b_aes_encrypt(c->aes, k.b, k.b);
     dbl(k.b);
     if (c->n < F0B_AES_BLOCK) {
-        c->u.x[c->n] ^= 0x80u;        /* padding 10...0 (the rest XORs zeros) */
+        c->u.x[c->n] ^= 0x80u; /* padding 10...0 (the rest XORs zeros) */
         dbl(k.b);
     }
     for (unsigned i = 0; i < F0B_AES_BLOCK; i++)

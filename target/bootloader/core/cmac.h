@@ -13,11 +13,11 @@
 struct f0b_cmac {
     const struct f0b_aes *aes;
     union {
-        uint8_t x[F0B_AES_BLOCK];   /* chaining value XOR the bytes of the pending block */
-        uint16_t h[8];              /* the same, by half-words for whole blocks */
-        uint32_t w[4];              /* (and word-aligned for the cipher) */
+        uint8_t x[F0B_AES_BLOCK]; /* chaining value XOR the bytes of the pending block */
+        uint16_t h[8];            /* the same, by half-words for whole blocks */
+        uint32_t w[4];            /* (and word-aligned for the cipher) */
     } u;
-    uint8_t n;                  /* bytes in the pending block (0..16) */
+    uint8_t n; /* bytes in the pending block (0..16) */
 };
 
 /* Start a MAC under the expanded key aes (kept by pointer: it must outlive c). */

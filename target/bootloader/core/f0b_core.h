@@ -21,12 +21,12 @@
 
 /* Where things are on this device; filled from parts.def by f0b_layout_init(). */
 struct f0b_layout {
-    uint16_t part;          /* part code */
+    uint16_t part; /* part code */
     uint16_t page_size;
     uint32_t flash_size;
-    uint32_t app_start;     /* F0B_APP_START */
-    uint32_t app_size;      /* up to the record page */
-    uint32_t record_addr;   /* last flash page */
+    uint32_t app_start;   /* F0B_APP_START */
+    uint32_t app_size;    /* up to the record page */
+    uint32_t record_addr; /* last flash page */
     uint32_t sram_start;
     uint32_t sram_size;
 };
@@ -53,9 +53,9 @@ int f0b_app_vectors_ok(const struct f0b_layout *l, const uint8_t hdr[F0B_IMG_HDR
 
 /* What to do at reset (f0b_boot_decide()). */
 enum f0b_boot_action {
-    F0B_BOOT_START = 0,     /* start the application at once */
-    F0B_BOOT_WINDOW = 1,    /* serve; start the application unless a host greets in the window */
-    F0B_BOOT_STAY = 2,      /* serve: no valid application, or the application asked to stay */
+    F0B_BOOT_START = 0,  /* start the application at once */
+    F0B_BOOT_WINDOW = 1, /* serve; start the application unless a host greets in the window */
+    F0B_BOOT_STAY = 2,   /* serve: no valid application, or the application asked to stay */
 };
 
 /* The boot decision, made once at reset: the application asked for an update (the port's
@@ -71,25 +71,25 @@ int f0b_boot_decide(const struct f0b_layout *l, int update_request, uint32_t win
 
 struct f0b_update {
     const struct f0b_layout *l;
-    uint8_t raw[F0B_IMG_HDR_SIZE];  /* header of the open session (fields read from it) */
-    uint32_t next;                  /* payload offset expected next */
-    uint32_t erased_end;            /* flash address below which this session erased */
-    uint8_t open;                   /* a BEGIN was accepted */
-    uint8_t committed;              /* END succeeded */
-    uint8_t fresh;                  /* nothing but BEGIN yet: a same BEGIN is a resend */
+    uint8_t raw[F0B_IMG_HDR_SIZE]; /* header of the open session (fields read from it) */
+    uint32_t next;                 /* payload offset expected next */
+    uint32_t erased_end;           /* flash address below which this session erased */
+    uint8_t open;                  /* a BEGIN was accepted */
+    uint8_t committed;             /* END succeeded */
+    uint8_t fresh;                 /* nothing but BEGIN yet: a same BEGIN is a resend */
 #if F0B_SECURE
-    uint8_t enc;                    /* the session's image is encrypted (format v2) */
-    uint8_t mac_done;               /* the tag over header and ciphertext is computed */
-    uint32_t plain_crc;             /* payload_crc, decrypted */
+    uint8_t enc;        /* the session's image is encrypted (format v2) */
+    uint8_t mac_done;   /* the tag over header and ciphertext is computed */
+    uint32_t plain_crc; /* payload_crc, decrypted */
     union {
-        uint8_t b[F0B_AES_BLOCK];   /* counter block 0: nonce || 0 */
+        uint8_t b[F0B_AES_BLOCK]; /* counter block 0: nonce || 0 */
         uint32_t w[4];
     } ctr0;
     uint8_t tag[F0B_AES_BLOCK];
-    struct f0b_cmac mac;            /* over header and ciphertext, as it arrives */
-    struct f0b_aes aes;             /* the product key, expanded */
-    uint32_t ks_pos, ks_len;        /* ks: key stream for payload bytes [ks_pos, +ks_len) */
-    uint32_t ks[F0B_DATA_MAX / 4];  /* computed while a page erased (secure.c) */
+    struct f0b_cmac mac;           /* over header and ciphertext, as it arrives */
+    struct f0b_aes aes;            /* the product key, expanded */
+    uint32_t ks_pos, ks_len;       /* ks: key stream for payload bytes [ks_pos, +ks_len) */
+    uint32_t ks[F0B_DATA_MAX / 4]; /* computed while a page erased (secure.c) */
 #endif
 };
 
@@ -105,8 +105,7 @@ int f0b_update_begin(struct f0b_update *u, const uint8_t raw[F0B_IMG_HDR_SIZE]);
  * land on a page boundary (never in the secure build: the MAC needs every byte). Erases each
  * page on first touch. F0B_ST_OUT_OF_ORDER, F0B_ST_BAD_STATE, F0B_ST_BAD_LEN (past the
  * payload), or a flash status. The secure build decrypts the new bytes in place in data. */
-int f0b_update_write(struct f0b_update *u, uint32_t offset, uint8_t *data, uint32_t len,
-                     int seek);
+int f0b_update_write(struct f0b_update *u, uint32_t offset, uint8_t *data, uint32_t len, int seek);
 
 /* Read back the payload through the CRC unit; on a match with the header (and the
  * first two words with init_sp/reset_vec), program the commit word. *crc gets the

@@ -22,10 +22,10 @@ void f0b_cobs_encode(const uint8_t *s, uint32_t len, f0b_sink_fn out, void *ctx)
         len -= n;
         if (len == 0)
             break;
-        if (n < 254u) {         /* this block stood for the zero at s[0] */
+        if (n < 254u) { /* this block stood for the zero at s[0] */
             s++;
             len--;
-            if (len == 0) {     /* a trailing zero needs an empty final block */
+            if (len == 0) { /* a trailing zero needs an empty final block */
                 code = 1;
                 out(ctx, &code, 1);
                 break;
@@ -58,14 +58,14 @@ int f0b_rx_feed(struct f0b_rx *r, const uint8_t *p, uint32_t n, uint32_t *used)
             s++;
             f0b_rx_reset(r);
             if (!started)
-                continue;           /* empty frame: delimiters back to back */
+                continue; /* empty frame: delimiters back to back */
             *used = (uint32_t)(s - p);
             return ok ? (int)len : -1;
         }
         r->started = 1;
         if (r->bad) {
-            s++;                    /* discard up to the delimiter */
-        } else if (r->left == 0) {  /* a code byte: c - 1 data bytes follow */
+            s++;                   /* discard up to the delimiter */
+        } else if (r->left == 0) { /* a code byte: c - 1 data bytes follow */
             s++;
             if (r->zero) {
                 if (r->len >= F0B_MAX_FRAME)
@@ -83,7 +83,7 @@ int f0b_rx_feed(struct f0b_rx *r, const uint8_t *p, uint32_t n, uint32_t *used)
             if (k > (uint32_t)(end - s))
                 k = (uint32_t)(end - s);
             if (k > F0B_MAX_FRAME - (uint32_t)r->len) {
-                r->bad = 1;         /* too long: whatever follows, the frame is lost */
+                r->bad = 1; /* too long: whatever follows, the frame is lost */
                 continue;
             }
             while (i < k && s[i] != F0B_FRAME_DELIM) {
@@ -106,7 +106,7 @@ int f0b_frame_crc_ok(const uint8_t *f, uint32_t n, uint32_t crc)
 
 /* --- host-side frame check ------------------------------------------------------------ */
 
-#define CRC_POLY 0x04C11DB7u
+#define CRC_POLY           0x04C11DB7u
 #define CRC_POLY_REFLECTED 0xEDB88320u
 /* One bit of each CRC, and a nibble as four of them: the tables below are computed by the
  * compiler from the polynomial, not typed in. The polynomial is multiplied by the bit shifted
@@ -114,11 +114,14 @@ int f0b_frame_crc_ok(const uint8_t *f, uint32_t n, uint32_t crc)
  * steps made 81 copies and 40 nested conditionals per entry (clang-tidy's cognitive
  * complexity 2273 for the functions that hold the tables). */
 #define MSB1(c) (((c) << 1) ^ ((c) >> 31) * CRC_POLY)
-#define LSB1(c) (((c) >> 1) ^ ((c) & 1u) * CRC_POLY_REFLECTED)
+#define LSB1(c) (((c) >> 1) ^ ((c)&1u) * CRC_POLY_REFLECTED)
 #define MSB4(i) MSB1(MSB1(MSB1(MSB1((uint32_t)(i) << 28))))
 #define LSB4(i) LSB1(LSB1(LSB1(LSB1((uint32_t)(i)))))
-#define ROW16(f) { f(0), f(1), f(2), f(3), f(4), f(5), f(6), f(7), f(8), f(9), f(10), \
-                   f(11), f(12), f(13), f(14), f(15) }
+#define ROW16(f)                                                                                \
+    {                                                                                           \
+        f(0), f(1), f(2), f(3), f(4), f(5), f(6), f(7), f(8), f(9), f(10), f(11), f(12), f(13), \
+            f(14), f(15)                                                                        \
+    }
 
 uint32_t f0b_crc32_mpeg2(const uint8_t *p, uint32_t n)
 {

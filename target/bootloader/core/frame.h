@@ -19,11 +19,11 @@ void f0b_cobs_encode(const uint8_t *src, uint32_t len, f0b_sink_fn out, void *ct
 
 /* Incremental decoder: feed it received bytes as they come, in runs of any length. */
 struct f0b_rx {
-    uint16_t len;       /* decoded bytes so far */
-    uint8_t left;       /* data bytes still to come in the current COBS block */
-    uint8_t zero;       /* the current block stands for a trailing 0x00 */
-    uint8_t bad;        /* malformed or too long: discard up to the delimiter */
-    uint8_t started;    /* a byte other than the delimiter arrived */
+    uint16_t len;    /* decoded bytes so far */
+    uint8_t left;    /* data bytes still to come in the current COBS block */
+    uint8_t zero;    /* the current block stands for a trailing 0x00 */
+    uint8_t bad;     /* malformed or too long: discard up to the delimiter */
+    uint8_t started; /* a byte other than the delimiter arrived */
     uint8_t buf[F0B_MAX_FRAME];
 };
 

@@ -17,12 +17,13 @@
 /* No CRC reads of flash (a CRC over one or two bytes gives the bytes away: the firmware and
  * the key), no SEEK (the MAC needs every byte of ciphertext), no ERASE (the boot record is
  * the rollback floor). */
-#define F0B_FEATURES (F0B_FEAT_BAUD | F0B_FEAT_RESET | F0B_FEAT_ENCRYPTED | F0B_FEAT_PROTECT | \
-                      (F0B_ACCEPT_PLAIN ? F0B_FEAT_PLAIN_OK : 0u) | \
-                      (F0B_ALLOW_DOWNGRADE ? F0B_FEAT_DOWNGRADE : 0u))
+#define F0B_FEATURES                                                          \
+    (F0B_FEAT_BAUD | F0B_FEAT_RESET | F0B_FEAT_ENCRYPTED | F0B_FEAT_PROTECT | \
+     (F0B_ACCEPT_PLAIN ? F0B_FEAT_PLAIN_OK : 0u) |                            \
+     (F0B_ALLOW_DOWNGRADE ? F0B_FEAT_DOWNGRADE : 0u))
 #else
-#define F0B_FEATURES (F0B_FEAT_BAUD | F0B_FEAT_CRC | F0B_FEAT_SEEK | F0B_FEAT_RESET | \
-                      F0B_FEAT_ERASE)
+#define F0B_FEATURES \
+    (F0B_FEAT_BAUD | F0B_FEAT_CRC | F0B_FEAT_SEEK | F0B_FEAT_RESET | F0B_FEAT_ERASE)
 #endif
 
 static void tx_sink(void *ctx, const uint8_t *p, uint32_t n)
@@ -112,8 +113,8 @@ static int crc_cmd(const struct f0b_layout *l, const uint8_t *a, uint8_t *r)
 static int handle(struct f0b_proto *p, uint32_t n)
 {
     uint8_t *b = p->rx.buf;
-    uint8_t *a = b + 2;             /* request payload */
-    uint8_t *r = b + 3;             /* response result, after the status byte */
+    uint8_t *a = b + 2; /* request payload */
+    uint8_t *r = b + 3; /* response result, after the status byte */
     uint32_t plen = n - F0B_FRAME_OVERHEAD;
     /* A frame of a response type (bit 7 set) is no request: answering it with its own
      * type would send a response that reads as a NAK (0xFF). Type 0 gets the answer. */
@@ -124,9 +125,9 @@ static int handle(struct f0b_proto *p, uint32_t n)
     int v_load;
 #endif
 
-    p->baud_pending = 0;            /* any valid frame confirms a new rate */
+    p->baud_pending = 0; /* any valid frame confirms a new rate */
     if (type != F0B_CMD_DATA)
-        p->gap = 0;                 /* the host waits for this answer: no DATA in flight */
+        p->gap = 0; /* the host waits for this answer: no DATA in flight */
     if (type == F0B_CMD_INFO) {
         if (plen < 2) {
             st = F0B_ST_BAD_LEN;
@@ -138,7 +139,7 @@ static int handle(struct f0b_proto *p, uint32_t n)
             rlen = (int)info(p, r);
         }
     } else if (!p->greeted) {
-        st = F0B_ST_BAD_STATE;      /* INFO first: it is also the version check */
+        st = F0B_ST_BAD_STATE; /* INFO first: it is also the version check */
     } else {
         switch (type) {
         case F0B_CMD_BEGIN:
@@ -148,11 +149,11 @@ static int handle(struct f0b_proto *p, uint32_t n)
             if (plen <= F0B_DATA_HDR) {
                 st = F0B_ST_BAD_LEN;
             } else {
-                st = f0b_update_write(&p->u, f0b_get_le32(a), a + F0B_DATA_HDR,
-                                      plen - F0B_DATA_HDR, a[4] & F0B_DATA_SEEK);
+                st = f0b_update_write(&p->u, f0b_get_le32(a), a + F0B_DATA_HDR, plen - F0B_DATA_HDR,
+                                      a[4] & F0B_DATA_SEEK);
                 if (st == F0B_ST_OUT_OF_ORDER) {
                     if (p->gap)
-                        return F0B_PROTO_IDLE;  /* the gap is reported already */
+                        return F0B_PROTO_IDLE; /* the gap is reported already */
                     p->gap = 1;
                 } else {
                     p->gap = 0;
@@ -161,8 +162,7 @@ static int handle(struct f0b_proto *p, uint32_t n)
             f0b_put_le32(r, p->u.next);
             rlen = 4;
             break;
-        case F0B_CMD_END:
-            v = 0;
+        case F0B_CMD_END: v = 0;
 #if F0B_SECURE
             st = f0b_sec_end(&p->u, a, plen, &v);
 #else
@@ -194,9 +194,7 @@ static int handle(struct f0b_proto *p, uint32_t n)
             else if ((baud = f0b_get_le32(a)) < 1200u || baud > F0B_MAX_BAUD)
                 st = F0B_ST_BAD_ARG;
             break;
-        case F0B_CMD_RESET:
-            action = F0B_PROTO_RESET;
-            break;
+        case F0B_CMD_RESET: action = F0B_PROTO_RESET; break;
 #if F0B_SECURE
         case F0B_CMD_PROTECT:
             st = f0b_sec_protect(a, plen, &v_load);
@@ -210,9 +208,7 @@ static int handle(struct f0b_proto *p, uint32_t n)
             p->u.open = 0;
             st = F0B_SECURE ? F0B_ST_DENIED : f0b_hal_flash_erase(p->l->record_addr);
             break;
-        default:
-            st = F0B_ST_UNKNOWN_CMD;
-            break;
+        default: st = F0B_ST_UNKNOWN_CMD; break;
         }
     }
     b[0] = type | F0B_RESP;
@@ -257,18 +253,18 @@ int f0b_proto_poll(struct f0b_proto *p)
 
     while ((avail = f0b_hal_rx_peek(&in)) != 0) {
         n = f0b_rx_feed(&p->rx, in, avail, &used);
-        f0b_hal_rx_drop(used);      /* the frame is in rx.buf now: free its ring space */
+        f0b_hal_rx_drop(used); /* the frame is in rx.buf now: free its ring space */
         if (n == 0)
             continue;
-        if (n < 0 || !f0b_frame_crc_ok(p->rx.buf, (uint32_t)n,
-                                        frame_crc(p->rx.buf, (uint32_t)n - 4u))) {
+        if (n < 0 ||
+            !f0b_frame_crc_ok(p->rx.buf, (uint32_t)n, frame_crc(p->rx.buf, (uint32_t)n - 4u))) {
             nak(p);
             continue;
         }
         p->heard = f0b_hal_millis();
         action = handle(p, (uint32_t)n);
         if (action != F0B_PROTO_IDLE) {
-            f0b_hal_tx_flush();     /* the answer must be on the wire before we go */
+            f0b_hal_tx_flush(); /* the answer must be on the wire before we go */
             return action;
         }
     }
@@ -291,7 +287,7 @@ int f0b_proto_poll(struct f0b_proto *p)
 
 _Noreturn void f0b_proto_run(const struct f0b_layout *l, uint32_t window_ms, uint8_t stay_reason)
 {
-    static struct f0b_proto p;      /* 1.2 KB: keep it off the bootloader's small stack */
+    static struct f0b_proto p; /* 1.2 KB: keep it off the bootloader's small stack */
 
     f0b_proto_init(&p, l, window_ms ? F0B_STAY_GREETING : stay_reason);
     if (window_ms)

@@ -45,25 +45,25 @@
 #endif
 
 enum f0b_proto_action {
-    F0B_PROTO_IDLE = 0,     /* keep polling */
-    F0B_PROTO_BOOT = 1,     /* BOOT answered: start the application */
-    F0B_PROTO_RESET = 2,    /* RESET answered: reset the system */
-    F0B_PROTO_LOAD_OB = 3,  /* PROTECT answered (secure build): load the option bytes */
+    F0B_PROTO_IDLE = 0,    /* keep polling */
+    F0B_PROTO_BOOT = 1,    /* BOOT answered: start the application */
+    F0B_PROTO_RESET = 2,   /* RESET answered: reset the system */
+    F0B_PROTO_LOAD_OB = 3, /* PROTECT answered (secure build): load the option bytes */
 };
 
 /* Small fields first: Thumb-1 loads and stores reach them with an immediate offset. */
 struct f0b_proto {
     const struct f0b_layout *l;
-    uint32_t baud_old;          /* rate to return to if BAUD is not confirmed */
-    uint32_t baud_t0;           /* millis() when the new rate was set */
-    uint32_t heard;             /* millis() of the last valid frame (or of init) */
-    uint32_t wait_ms;           /* silence that starts a valid app before a greeting */
+    uint32_t baud_old; /* rate to return to if BAUD is not confirmed */
+    uint32_t baud_t0;  /* millis() when the new rate was set */
+    uint32_t heard;    /* millis() of the last valid frame (or of init) */
+    uint32_t wait_ms;  /* silence that starts a valid app before a greeting */
     uint8_t baud_pending;
-    uint8_t greeted;            /* a valid INFO arrived */
-    uint8_t gap;                /* a NAK for the current gap in DATA was sent */
+    uint8_t greeted; /* a valid INFO arrived */
+    uint8_t gap;     /* a NAK for the current gap in DATA was sent */
     uint8_t stay_reason;
     struct f0b_update u;
-    struct f0b_rx rx;           /* rx.buf also holds the response being built */
+    struct f0b_rx rx; /* rx.buf also holds the response being built */
 };
 
 /* Ready to serve, the idle clock started; before a greeting the silence limit is

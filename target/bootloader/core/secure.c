@@ -94,14 +94,13 @@ F0B_RAMFUNC void f0b_sec_data_job(void *ctx)
     u->ks_len = sizeof u->ks;
 }
 
-F0B_RAMFUNC void f0b_sec_data(struct f0b_update *u, uint32_t offset, uint8_t *data,
-                              uint32_t len)
+F0B_RAMFUNC void f0b_sec_data(struct f0b_update *u, uint32_t offset, uint8_t *data, uint32_t len)
 {
     if (!u->enc)
         return;
-    f0b_cmac_update(&u->mac, data, len);    /* encrypt-then-MAC: the MAC is over ciphertext */
+    f0b_cmac_update(&u->mac, data, len); /* encrypt-then-MAC: the MAC is over ciphertext */
     if (offset == u->ks_pos && len <= u->ks_len) {
-        const uint8_t *ks = (const uint8_t *)u->ks;   /* computed during the last erase */
+        const uint8_t *ks = (const uint8_t *)u->ks; /* computed during the last erase */
         for (uint32_t i = 0; i < len; i++)
             data[i] ^= ks[i];
     } else {
@@ -145,7 +144,7 @@ int f0b_sec_end(struct f0b_update *u, const uint8_t *req, uint32_t n, uint32_t *
             u->mac_done = 1;
         }
         if (!f0b_ct_equal(u->tag, req, F0B_IMG_TAG_LEN)) {
-            u->open = 0;                    /* forged or damaged: never committed */
+            u->open = 0; /* forged or damaged: never committed */
             return F0B_ST_MAC;
         }
     }

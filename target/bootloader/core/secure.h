@@ -30,8 +30,7 @@ int f0b_sec_begin(struct f0b_update *u, const uint8_t raw[F0B_IMG_HDR_SIZE]);
 
 /* At DATA, for the len new bytes at payload offset offset (in order, each byte once):
  * append the ciphertext to the CMAC, then decrypt it in place. Nothing for a plain image. */
-F0B_RAMFUNC void f0b_sec_data(struct f0b_update *u, uint32_t offset, uint8_t *data,
-                              uint32_t len);
+F0B_RAMFUNC void f0b_sec_data(struct f0b_update *u, uint32_t offset, uint8_t *data, uint32_t len);
 
 /* f0b_sec_data() as a job for f0b_hal_flash_erase_with(): ctx is a struct f0b_sec_job. */
 struct f0b_sec_job {

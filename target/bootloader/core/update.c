@@ -60,7 +60,7 @@ int f0b_update_begin(struct f0b_update *u, const uint8_t raw[F0B_IMG_HDR_SIZE])
     st = f0b_hdr_validate(l, raw);
 #if F0B_SECURE
     if (st == F0B_ST_OK)
-        st = f0b_sec_begin(u, raw);     /* plain or not, header MAC, rollback */
+        st = f0b_sec_begin(u, raw); /* plain or not, header MAC, rollback */
 #endif
     if (st != F0B_ST_OK)
         return st;
@@ -77,8 +77,7 @@ int f0b_update_begin(struct f0b_update *u, const uint8_t raw[F0B_IMG_HDR_SIZE])
     return F0B_ST_OK;
 }
 
-int f0b_update_write(struct f0b_update *u, uint32_t offset, uint8_t *data, uint32_t len,
-                     int seek)
+int f0b_update_write(struct f0b_update *u, uint32_t offset, uint8_t *data, uint32_t len, int seek)
 {
     const struct f0b_layout *l = u->l;
     uint32_t size = f0b_get_le32(u->raw + F0B_IMG_OFF_PAYLOAD_SIZE);
@@ -92,7 +91,7 @@ int f0b_update_write(struct f0b_update *u, uint32_t offset, uint8_t *data, uint3
     if (offset < u->next) {
         uint32_t skip = u->next - offset;
         if (len <= skip)
-            return F0B_ST_OK;                   /* a repeat: already in flash */
+            return F0B_ST_OK; /* a repeat: already in flash */
         data += skip;
         len -= skip;
         offset = u->next;
@@ -114,7 +113,7 @@ int f0b_update_write(struct f0b_update *u, uint32_t offset, uint8_t *data, uint3
 #if F0B_SECURE
     /* MAC the ciphertext and decrypt it in place; when a page is to be erased first, while
      * it erases (the crypto runs from SRAM): half the frames hide their crypto in an erase. */
-    struct f0b_sec_job job = { u, offset, len, data };
+    struct f0b_sec_job job = {u, offset, len, data};
     if (u->erased_end < addr + len) {
         st = f0b_hal_flash_erase_with(u->erased_end, f0b_sec_data_job, &job);
         if (st != F0B_ST_OK)
@@ -133,7 +132,7 @@ int f0b_update_write(struct f0b_update *u, uint32_t offset, uint8_t *data, uint3
     st = f0b_hal_flash_program(addr, data, len & ~1u);
     if (st == F0B_ST_OK && (len & 1u) != 0) {
         /* Pad the last odd byte with the erased value: the crc covers payload_size only. */
-        uint8_t pad[2] = { data[len - 1u], 0xFFu };
+        uint8_t pad[2] = {data[len - 1u], 0xFFu};
         st = f0b_hal_flash_program(addr + len - 1u, pad, 2);
     }
     if (st != F0B_ST_OK)

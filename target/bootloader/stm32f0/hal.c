@@ -10,7 +10,7 @@
 #include "f0boot/layout.h"
 #include "f0_clock.h"
 #include "f0_part.h"
-#include "f0_usart1.h"   /* F0_USART_BRR */
+#include "f0_usart1.h" /* F0_USART_BRR */
 #include "port.h"
 #include "stm32f0_regs.h"
 
@@ -18,7 +18,7 @@
 #error "F0B_RX_RING_SIZE must be defined (bytes of the USART1 receive ring)"
 #endif
 
-#define FLASH_END     (F0B_FLASH_BASE + (uint32_t)F0_PART_FLASH_KB * 1024u)
+#define FLASH_END (F0B_FLASH_BASE + (uint32_t)F0_PART_FLASH_KB * 1024u)
 /* BSY polls before giving up. While the flash is busy the CPU cannot fetch from it, so on
  * the chip this loop only runs once BSY is about to clear; the count is a guard against a
  * flash interface that never finishes, about 0.3 s at 48 MHz if the fetch did not stall. */
@@ -35,10 +35,7 @@ static uint32_t ms_now, ms_frac, systick_last;
 
 typedef uint32_t __attribute__((may_alias)) f0b_u32_alias;
 
-void f0b_port_early_init(void)
-{
-    RCC_AHBENR |= RCC_AHBENR_CRCEN;
-}
+void f0b_port_early_init(void) { RCC_AHBENR |= RCC_AHBENR_CRCEN; }
 
 /* Only ever called straight after reset, so registers hold their reset values and plain
  * writes replace read-modify-write sequences (smaller code). */
@@ -98,7 +95,7 @@ static int flash_finish(int err)
         }
     }
     uint32_t sr = FLASH_SR;
-    FLASH_SR = sr & (FLASH_SR_PGERR | FLASH_SR_WRPRTERR | FLASH_SR_EOP);  /* write 1 to clear */
+    FLASH_SR = sr & (FLASH_SR_PGERR | FLASH_SR_WRPRTERR | FLASH_SR_EOP); /* write 1 to clear */
     if (sr & FLASH_SR_WRPRTERR)
         st = F0B_ST_FLASH_PROTECTED;
     else if (sr & FLASH_SR_PGERR)
@@ -114,10 +111,7 @@ static int flash_range_ok(uint32_t addr, uint32_t len)
 }
 
 #if F0B_SECURE
-static void no_work(void *ctx)
-{
-    (void)ctx;
-}
+static void no_work(void *ctx) { (void)ctx; }
 #endif
 
 int f0b_hal_flash_erase(uint32_t page_addr)
@@ -135,7 +129,7 @@ int f0b_hal_flash_erase(uint32_t page_addr)
     FLASH_AR = page_addr;
     FLASH_CR = FLASH_CR_PER | FLASH_CR_STRT;
     int st = flash_finish(F0B_ST_FLASH_ERASE);
-    FLASH_CR = FLASH_CR_LOCK;           /* clears PER and locks against stray writes */
+    FLASH_CR = FLASH_CR_LOCK; /* clears PER and locks against stray writes */
     if (st != F0B_ST_OK)
         return st;
     /* An erase cut short by the chip itself leaves bits at 0: check the page is blank. */
@@ -162,26 +156,23 @@ int f0b_hal_flash_program(uint32_t addr, const uint8_t *src, uint32_t len)
         uint16_t v = (uint16_t)(src[i] | (src[i + 1] << 8));
         /* Erased cells already read 0xFFFF: programming them would only cost 50 us. */
         if (v != 0xFFFFu) {
-            *cell = v;          /* with PG set the F0 takes only 16-bit stores */
+            *cell = v; /* with PG set the F0 takes only 16-bit stores */
             st = flash_finish(F0B_ST_FLASH_PROGRAM);
         }
         if (st == F0B_ST_OK && *cell != v)
             st = F0B_ST_FLASH_PROGRAM;
     }
-    FLASH_CR = FLASH_CR_LOCK;           /* clears PG, locks */
+    FLASH_CR = FLASH_CR_LOCK; /* clears PG, locks */
     return st;
 }
 
-const uint8_t *f0b_hal_flash_ptr(uint32_t addr)
-{
-    return (const uint8_t *)addr;
-}
+const uint8_t *f0b_hal_flash_ptr(uint32_t addr) { return (const uint8_t *)addr; }
 
 #if F0B_SECURE
 /* Start the erase, run the job from SRAM while it runs, wait for BSY from SRAM too: nothing
  * here may fetch from flash until the erase is over. */
-__attribute__((section(".data.ramfunc"), noinline, long_call))
-static uint32_t erase_and_work(uint32_t page_addr, void (*work)(void *ctx), void *ctx)
+__attribute__((section(".data.ramfunc"), noinline, long_call)) static uint32_t
+erase_and_work(uint32_t page_addr, void (*work)(void *ctx), void *ctx)
 {
     uint32_t n = FLASH_TIMEOUT;
     FLASH_CR = FLASH_CR_PER;
@@ -197,13 +188,13 @@ int f0b_hal_flash_erase_with(uint32_t page_addr, void (*work)(void *ctx), void *
 {
     if (!flash_range_ok(page_addr, F0_PART_PAGE) || (page_addr & (F0_PART_PAGE - 1u))) {
         work(ctx);
-        return flash_range_ok(page_addr, F0_PART_PAGE) ? F0B_ST_FLASH_ERASE :
-               F0B_ST_FLASH_PROTECTED;
+        return flash_range_ok(page_addr, F0_PART_PAGE) ? F0B_ST_FLASH_ERASE
+                                                       : F0B_ST_FLASH_PROTECTED;
     }
     flash_unlock();
-    int st = erase_and_work(page_addr, work, ctx) ? flash_finish(F0B_ST_FLASH_ERASE) :
-             F0B_ST_FLASH_TIMEOUT;
-    FLASH_CR = FLASH_CR_LOCK;           /* clears PER and locks against stray writes */
+    int st = erase_and_work(page_addr, work, ctx) ? flash_finish(F0B_ST_FLASH_ERASE)
+                                                  : F0B_ST_FLASH_TIMEOUT;
+    FLASH_CR = FLASH_CR_LOCK; /* clears PER and locks against stray writes */
     if (st != F0B_ST_OK)
         return st;
     /* An erase cut short by the chip itself leaves bits at 0: check the page is blank. */
@@ -248,14 +239,14 @@ int f0b_hal_rdp_set_level1(void)
             st = flash_finish(F0B_ST_FLASH_PROGRAM);
         }
     }
-    FLASH_CR = FLASH_CR_LOCK;           /* clears OPTPG and OPTWRE, locks */
+    FLASH_CR = FLASH_CR_LOCK; /* clears OPTPG and OPTWRE, locks */
     return st;
 }
 
 _Noreturn void f0b_hal_load_option_bytes(void)
 {
     flash_unlock();
-    FLASH_CR = FLASH_CR_OBL_LAUNCH;     /* reload the option bytes: a system reset */
+    FLASH_CR = FLASH_CR_OBL_LAUNCH; /* reload the option bytes: a system reset */
     for (;;)
         ;
 }
@@ -296,7 +287,7 @@ uint32_t f0b_hal_crc_frame(const uint8_t *p, uint32_t len)
 uint32_t f0b_hal_millis(void)
 {
     uint32_t now = SYST_CVR;
-    ms_frac += (systick_last - now) & 0x00FFFFFFu;   /* it counts down */
+    ms_frac += (systick_last - now) & 0x00FFFFFFu; /* it counts down */
     systick_last = now;
     while (ms_frac >= F0_SYSCLK_HZ / 1000u) {
         ms_frac -= F0_SYSCLK_HZ / 1000u;
@@ -376,17 +367,11 @@ int f0b_hal_set_baud(uint32_t baud)
     return F0B_ST_OK;
 }
 
-uint32_t f0b_hal_get_baud(void)
-{
-    return baud_now;
-}
+uint32_t f0b_hal_get_baud(void) { return baud_now; }
 
 /* --- system ---------------------------------------------------------------------------- */
 
-uint16_t f0b_hal_chip_id(void)
-{
-    return (uint16_t)(DBGMCU_IDCODE & DBGMCU_IDCODE_DEV_ID_MASK);
-}
+uint16_t f0b_hal_chip_id(void) { return (uint16_t)(DBGMCU_IDCODE & DBGMCU_IDCODE_DEV_ID_MASK); }
 
 /* The request is words 0-1 of the SRAM vector area (include/f0boot/layout.h): magic and
  * complement, written by the application, which cleared the reset flags (RMVF) before its
@@ -395,7 +380,7 @@ uint16_t f0b_hal_chip_id(void)
 int f0b_hal_take_update_request(void)
 {
     uintptr_t base = F0B_REQ_ADDR;
-    __asm__("" : "+l"(base));          /* one base register for both words, not two literals */
+    __asm__("" : "+l"(base)); /* one base register for both words, not two literals */
     volatile uint32_t *req = (volatile uint32_t *)base;
     uint32_t w0 = req[0];
     /* RCC_CSR bits 31:25 (LPWR WWDG IWDG SFT POR PIN OBL): SFTRSTF alone, PINRSTF ignored
@@ -410,7 +395,7 @@ int f0b_hal_take_update_request(void)
 
 _Noreturn void f0b_hal_reset(void)
 {
-    f0_dsb();                           /* let every pending write (flash, SRAM) finish */
+    f0_dsb(); /* let every pending write (flash, SRAM) finish */
     SCB_AIRCR = SCB_AIRCR_RESET;
     f0_dsb();
     for (;;)
@@ -438,7 +423,7 @@ _Noreturn void f0b_hal_start_app(uint32_t app_start)
     DMA1_CPAR3 = 0;
     DMA1_CMAR3 = 0;
     DMA1_IFCR = DMA_IFCR_CGIF3;
-    CRC_CR = CRC_CR_RESET;              /* REV_IN/REV_OUT = 0, DR = INIT */
+    CRC_CR = CRC_CR_RESET; /* REV_IN/REV_OUT = 0, DR = INIT */
     /* USART1, SYSCFG and GPIOA through their reset bits (PA9/PA10 back to inputs). */
     RCC_APB2RSTR = RCC_APB2RSTR_USART1RST | RCC_APB2RSTR_SYSCFGRST;
     RCC_APB2RSTR = 0;

@@ -13,19 +13,13 @@ void Fault_Handler(void);
 
 typedef void (*f0b_vector)(void);
 
-__attribute__((section(".isr_vector"), used))
-static const f0b_vector vectors[4] = {
-    (f0b_vector)(uintptr_t)_estack,
-    Reset_Handler,
-    Fault_Handler,          /* NMI */
-    Fault_Handler,          /* HardFault */
+__attribute__((section(".isr_vector"), used)) static const f0b_vector vectors[4] = {
+    (f0b_vector)(uintptr_t)_estack, Reset_Handler, Fault_Handler, /* NMI */
+    Fault_Handler,                                                /* HardFault */
 };
 
 /* A fault in the bootloader: start again from reset rather than hang. */
-void Fault_Handler(void)
-{
-    f0b_hal_reset();
-}
+void Fault_Handler(void) { f0b_hal_reset(); }
 
 void Reset_Handler(void)
 {

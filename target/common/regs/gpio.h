@@ -3,7 +3,7 @@
 #define F0B_REGS_GPIO_H
 
 #define GPIOA_BASE_R        0x48000000u
-#define GPIO_PORT_STRIDE    0x400u      /* GPIOB = GPIOA + 0x400, ... GPIOF */
+#define GPIO_PORT_STRIDE    0x400u /* GPIOB = GPIOA + 0x400, ... GPIOF */
 #define GPIO_MODER_OFF      0x00u
 #define GPIO_MODER_AF       2u          /* 2 bits per pin */
 #define GPIOA_MODER_RESET   0x28000000u /* PA13/PA14 in AF mode: SWD */

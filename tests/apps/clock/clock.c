@@ -17,31 +17,28 @@
 #include "apps.h"
 #include "stm32f0_regs.h"
 
-#define HSE_HZ      8000000u
-#define HSE_TIMEOUT_MS 100u     /* CubeMX's HSE_STARTUP_TIMEOUT */
+#define HSE_HZ         8000000u
+#define HSE_TIMEOUT_MS 100u /* CubeMX's HSE_STARTUP_TIMEOUT */
 #define PLL_TIMEOUT_MS 2u
-#define LINE_MAX    32u
+#define LINE_MAX       32u
 
 #ifdef CLOCK_HSE
-#define PLL_SOURCE  RCC_CFGR_PLLSRC_HSE_PREDIV
-#define PREDIV      2u
-#define PLLMUL      12u
-#define NAME        "hse/prediv"
+#define PLL_SOURCE RCC_CFGR_PLLSRC_HSE_PREDIV
+#define PREDIV     2u
+#define PLLMUL     12u
+#define NAME       "hse/prediv"
 #else
-#define PLL_SOURCE  RCC_CFGR_PLLSRC_HSI_PREDIV
-#define PREDIV      1u
-#define PLLMUL      6u
-#define NAME        "hsi/prediv"
+#define PLL_SOURCE RCC_CFGR_PLLSRC_HSI_PREDIV
+#define PREDIV     1u
+#define PLLMUL     6u
+#define NAME       "hsi/prediv"
 #endif
 
 static volatile uint32_t uwTick;
 static char line[LINE_MAX + 1];
 static volatile uint32_t line_len, line_ready;
 
-void SysTick_Handler(void)
-{
-    uwTick++;
-}
+void SysTick_Handler(void) { uwTick++; }
 
 static void HAL_Delay(uint32_t ms)
 {
@@ -112,12 +109,9 @@ static uint32_t sysclk_hz(void)
     if (mul > 16u)
         mul = 16u;
     switch (cfgr & RCC_CFGR_PLLSRC_MASK) {
-    case RCC_CFGR_PLLSRC_HSI_DIV2:
-        return F0_HSI_HZ / 2u * mul;
-    case RCC_CFGR_PLLSRC_HSI_PREDIV:
-        return F0_HSI_HZ / prediv * mul;
-    default:
-        return HSE_HZ / prediv * mul;
+    case RCC_CFGR_PLLSRC_HSI_DIV2: return F0_HSI_HZ / 2u * mul;
+    case RCC_CFGR_PLLSRC_HSI_PREDIV: return F0_HSI_HZ / prediv * mul;
+    default: return HSE_HZ / prediv * mul;
     }
 }
 
@@ -126,7 +120,7 @@ static uint32_t sysclk_hz(void)
 void con_rx(uint8_t c)
 {
     if (line_ready)
-        return;                         /* the main loop has not printed the last one */
+        return; /* the main loop has not printed the last one */
     if (c != '\r' && c != '\n') {
         if (line_len < LINE_MAX)
             line[line_len++] = (char)c;
@@ -140,10 +134,10 @@ int main(void)
 {
     /* The f0boot edit: the bootloader starts us with PRIMASK set; the remap is done. */
     __asm__ volatile("cpsie i" ::: "memory");
-    HAL_InitTick(F0_HSI_HZ);            /* HAL_Init() */
+    HAL_InitTick(F0_HSI_HZ); /* HAL_Init() */
     SystemClock_Config();
     uint32_t hz = sysclk_hz();
-    HAL_InitTick(hz);                   /* as HAL_RCC_ClockConfig() does */
+    HAL_InitTick(hz); /* as HAL_RCC_ClockConfig() does */
     con_init(hz);
 
     con_puts("clock: " NAME " ");

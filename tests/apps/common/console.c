@@ -48,7 +48,7 @@ void USART1_IRQHandler(void)
         USART1_ICR = USART_ICR_ORECF;
     if (isr & USART_ISR_RXNE) {
         uint8_t c = (uint8_t)USART1_RDR;
-        (void)f0boot_app_feed(c);       /* returns unless c completes f0boot's request */
+        (void)f0boot_app_feed(c); /* returns unless c completes f0boot's request */
         con_rx(c);
     }
 }

@@ -35,17 +35,10 @@ typedef void (*vector)(void);
 
 /* STM32F030xC: 16 system words and IRQ 0-29 (USART3_6 last), 184 bytes, as ST's table;
  * only the handlers these tests use are named, the other entries are 0. */
-__attribute__((section(".isr_vector"), used))
-static const vector g_pfnVectors[IRQ(30)] = {
-    [0] = (vector)(uintptr_t)_estack,
-    [1] = Reset_Handler,
-    [2] = NMI_Handler,
-    [3] = HardFault_Handler,
-    [11] = SVC_Handler,
-    [14] = PendSV_Handler,
-    [15] = SysTick_Handler,
-    [IRQ(17)] = TIM6_IRQHandler,
-    [IRQ(19)] = TIM14_IRQHandler,
+__attribute__((section(".isr_vector"), used)) static const vector g_pfnVectors[IRQ(30)] = {
+    [0] = (vector)(uintptr_t)_estack, [1] = Reset_Handler,         [2] = NMI_Handler,
+    [3] = HardFault_Handler,          [11] = SVC_Handler,          [14] = PendSV_Handler,
+    [15] = SysTick_Handler,           [IRQ(17)] = TIM6_IRQHandler, [IRQ(19)] = TIM14_IRQHandler,
     [IRQ(27)] = USART1_IRQHandler,
 };
 

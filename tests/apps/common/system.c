@@ -3,7 +3,4 @@
 #include "apps.h"
 #include "f0boot_app.h"
 
-void SystemInit(void)
-{
-    f0boot_app_remap();
-}
+void SystemInit(void) { f0boot_app_remap(); }

@@ -12,15 +12,9 @@
 
 static volatile uint32_t ticks;
 
-void SysTick_Handler(void)
-{
-    ticks++;
-}
+void SysTick_Handler(void) { ticks++; }
 
-void USART1_IRQHandler(void)
-{
-    f0boot_app_usart1_irq();
-}
+void USART1_IRQHandler(void) { f0boot_app_usart1_irq(); }
 
 int main(void)
 {
@@ -29,7 +23,7 @@ int main(void)
     SYST_RVR = F0_SYSCLK_HZ / 1000u - 1u;
     SYST_CVR = 0;
     SYST_CSR = SYST_CSR_CLKSOURCE | SYST_CSR_TICKINT | SYST_CSR_ENABLE;
-    __asm__ volatile("cpsie i" ::: "memory");     /* the bootloader left PRIMASK set */
+    __asm__ volatile("cpsie i" ::: "memory"); /* the bootloader left PRIMASK set */
     for (;;)
         __asm__ volatile("wfi");
 }

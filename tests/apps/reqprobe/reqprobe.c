@@ -27,13 +27,10 @@ static volatile uint32_t ticks;
 void SysTick_Handler(void)
 {
     ticks++;
-    IWDG_KR = IWDG_KR_RELOAD;          /* once started ('W'), the IWDG runs until power-off */
+    IWDG_KR = IWDG_KR_RELOAD; /* once started ('W'), the IWDG runs until power-off */
 }
 
-void con_rx(uint8_t c)
-{
-    cmd = c;
-}
+void con_rx(uint8_t c) { cmd = c; }
 
 static void put_hex(uint32_t v)
 {
@@ -81,7 +78,7 @@ static void run(uint8_t c)
     }
     if (c == 'W') {
         write_request(~F0B_REQ_UPDATE_MAGIC);
-        IWDG_KR = IWDG_KR_START;        /* reset values: /4, 4095: about 0.4 s */
+        IWDG_KR = IWDG_KR_START; /* reset values: /4, 4095: about 0.4 s */
         for (;;)
             ;
     }

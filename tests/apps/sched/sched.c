@@ -23,7 +23,7 @@
 
 enum { READY, BLOCKED };
 struct thread {
-    uint32_t *sp;               /* first member: switch.S reads and writes it at offset 0 */
+    uint32_t *sp; /* first member: switch.S reads and writes it at offset 0 */
     volatile uint32_t state;
 };
 enum { T1, T2, TRX, TIDLE, NTHREADS };
@@ -77,12 +77,12 @@ static void worker(uint32_t me)
 {
     for (int i = 0; i < ROUNDS; i++) {
         while (turn != me)
-            ;                           /* no yield: only the SysTick preemption helps */
+            ; /* no yield: only the SysTick preemption helps */
         con_puts(me == T1 ? " t1" : " t2");
         turn = me == T1 ? T2 : T1;
     }
     if (me == T2)
-        con_puts("\r\n");             /* t1 went first, so t2 prints the last turn */
+        con_puts("\r\n"); /* t1 went first, so t2 prints the last turn */
 }
 
 /* Block the rx thread until a line is ready. The check and the BLOCKED state are made with
@@ -133,8 +133,8 @@ static void thread_init(uint32_t i, void (*entry)(uint32_t), uint32_t arg, uint3
         sp[w] = 0;
     sp[8] = arg;
     sp[13] = (uint32_t)(uintptr_t)thread_exit;
-    sp[14] = (uint32_t)(uintptr_t)entry & ~1u;   /* the stacked pc has no Thumb bit */
-    sp[15] = 1u << 24;                           /* xPSR.T */
+    sp[14] = (uint32_t)(uintptr_t)entry & ~1u; /* the stacked pc has no Thumb bit */
+    sp[15] = 1u << 24;                         /* xPSR.T */
     threads[i].sp = sp;
     threads[i].state = state;
 }
@@ -149,7 +149,7 @@ void SysTick_Handler(void)
 void con_rx(uint8_t c)
 {
     if (line_ready)
-        return;                         /* the rx thread has not printed the last one */
+        return; /* the rx thread has not printed the last one */
     if (c == '\r' || c == '\n') {
         if (line_len == 0)
             return;

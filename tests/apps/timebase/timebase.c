@@ -15,14 +15,11 @@
 
 static volatile uint32_t tim6_ticks, tim14_ticks, systicks;
 
-void SysTick_Handler(void)
-{
-    systicks++;
-}
+void SysTick_Handler(void) { systicks++; }
 
 void TIM6_IRQHandler(void)
 {
-    TIMx_SR(TIM6_BASE_R) = 0;          /* rc_w0: clear UIF, or the interrupt repeats */
+    TIMx_SR(TIM6_BASE_R) = 0; /* rc_w0: clear UIF, or the interrupt repeats */
     tim6_ticks++;
 }
 
@@ -32,10 +29,7 @@ void TIM14_IRQHandler(void)
     tim14_ticks++;
 }
 
-void con_rx(uint8_t c)
-{
-    (void)c;
-}
+void con_rx(uint8_t c) { (void)c; }
 
 /* Update interrupt every (psc + 1) * (arr + 1) cycles of the 48 MHz timer clock. */
 static void timer_start(uint32_t base, uint32_t psc, uint32_t arr, uint32_t irqn)
@@ -43,17 +37,14 @@ static void timer_start(uint32_t base, uint32_t psc, uint32_t arr, uint32_t irqn
     TIMx_PSC(base) = psc;
     TIMx_ARR(base) = arr;
     TIMx_CR1(base) = TIM_CR1_URS;
-    TIMx_EGR(base) = TIM_EGR_UG;       /* load PSC now (it is buffered until an update) */
+    TIMx_EGR(base) = TIM_EGR_UG; /* load PSC now (it is buffered until an update) */
     TIMx_SR(base) = 0;
     TIMx_DIER(base) = TIM_DIER_UIE;
     NVIC_ISER = 1u << irqn;
     TIMx_CR1(base) = TIM_CR1_URS | TIM_CR1_CEN;
 }
 
-static uint32_t absdiff(uint32_t a, uint32_t b)
-{
-    return a > b ? a - b : b - a;
-}
+static uint32_t absdiff(uint32_t a, uint32_t b) { return a > b ? a - b : b - a; }
 
 int main(void)
 {

@@ -10,9 +10,9 @@
 
 /* Raw access for what has no register name: system memory, unmodelled peripherals, the
  * data register at 8 and 16 bits. */
-#define REG(a) (*(volatile uint32_t *)(a))
+#define REG(a)   (*(volatile uint32_t *)(a))
 #define REG16(a) (*(volatile uint16_t *)(a))
-#define REG8(a) (*(volatile uint8_t *)(a))
+#define REG8(a)  (*(volatile uint8_t *)(a))
 
 void uart_init(uint32_t brr);
 void putch(char ch);
@@ -21,8 +21,8 @@ void puthex(uint32_t v);
 void putdec(uint32_t v);
 void uart_flush(void);
 void check(int ok, const char *what, uint32_t got);
-void finish(void);   /* prints PASS or FAIL n, then stops in a WFI loop */
-void finish_no_stop(void);   /* the same, and returns once it is sent */
+void finish(void);         /* prints PASS or FAIL n, then stops in a WFI loop */
+void finish_no_stop(void); /* the same, and returns once it is sent */
 void enable_irq(void);
 void disable_irq(void);
 
@@ -30,7 +30,7 @@ void disable_irq(void);
 static inline uint32_t rd32(uint32_t a)
 {
     volatile uint32_t *p;
-    __asm volatile ("" : "=r"(p) : "0"(a));
+    __asm volatile("" : "=r"(p) : "0"(a));
     return *p;
 }
 

@@ -4,7 +4,7 @@
 
 int main(void)
 {
-    uart_init(0x45);    /* 115200 at 8 MHz */
+    uart_init(0x45); /* 115200 at 8 MHz */
     puts_("boot\n");
     CHECK((DBGMCU_IDCODE & 0xFFFu) == 0x442u, "DBGMCU_IDCODE.DEV_ID", DBGMCU_IDCODE);
     CHECK(REG16(0x1FFFF7CCu) == 256u, "flash size register", REG16(0x1FFFF7CCu));

@@ -16,7 +16,7 @@ int main(void)
         buf[i] = (uint8_t)(x >> 16);
     }
     CHECK(CRC_DR == 0u, "CRC reads 0 with its clock off", CRC_DR);
-    RCC_AHBENR |= 1u << 6;               /* CRCEN */
+    RCC_AHBENR |= 1u << 6; /* CRCEN */
     CHECK(CRC_DR == 0xFFFFFFFFu, "DR reset value", CRC_DR);
 
     CRC_CR = 1u | (1u << 7) | (1u << 5);

@@ -10,25 +10,27 @@ static volatile uint32_t n_tc, n_ht;
 void DMA1_Channel2_3_IRQHandler(void)
 {
     uint32_t isr = DMA1_ISR;
-    if (isr & (1u << 9)) n_tc++;           /* TCIF3 */
-    if (isr & (1u << 10)) n_ht++;          /* HTIF3 */
-    DMA1_IFCR = 1u << 8;                   /* CGIF3 clears all channel 3 flags */
+    if (isr & (1u << 9))
+        n_tc++; /* TCIF3 */
+    if (isr & (1u << 10))
+        n_ht++;          /* HTIF3 */
+    DMA1_IFCR = 1u << 8; /* CGIF3 clears all channel 3 flags */
 }
 
 int main(void)
 {
     static const char want[] = "0123456789abcdefghijklmnopqrstuvwxyzABCD";
     uart_init(0x45);
-    RCC_AHBENR |= 1u;                      /* DMAEN */
-    DMA1_CPAR3 = 0x40013824u;              /* USART1_RDR */
+    RCC_AHBENR |= 1u;         /* DMAEN */
+    DMA1_CPAR3 = 0x40013824u; /* USART1_RDR */
     DMA1_CMAR3 = (uint32_t)ring;
     DMA1_CNDTR3 = RING;
-    DMA1_CCR3 = (1u << 7) | (1u << 5) | (1u << 2) | (1u << 1) | 1u;   /* MINC CIRC HTIE TCIE EN */
+    DMA1_CCR3 = (1u << 7) | (1u << 5) | (1u << 2) | (1u << 1) | 1u; /* MINC CIRC HTIE TCIE EN */
     CHECK(DMA1_CNDTR3 == RING, "CNDTR readback", DMA1_CNDTR3);
     DMA1_CNDTR3 = 5u;
     CHECK(DMA1_CNDTR3 == RING, "CNDTR read-only while enabled", DMA1_CNDTR3);
     NVIC_ISER = 1u << 10;
-    USART1_CR3 |= 1u << 6;                 /* DMAR */
+    USART1_CR3 |= 1u << 6; /* DMAR */
     uint32_t got = 0, tail = 0, bad = 0;
     while (got < 40u) {
         uint32_t head = RING - DMA1_CNDTR3;

@@ -3,7 +3,7 @@
  * flash waits for BSY, code in SRAM keeps running), and a wrong key locking until reset. */
 #include "fw.h"
 
-#define PAGE_A 0x08010000u
+#define PAGE_A  0x08010000u
 #define RAMFUNC __attribute__((section(".data.ramfunc"), noinline, long_call))
 
 static void unlock(void)
@@ -16,7 +16,7 @@ static void systick_free(void)
 {
     SYST_RVR = 0xFFFFFFu;
     SYST_CVR = 0;
-    SYST_CSR = 5u;      /* HCLK (8 MHz), no interrupt */
+    SYST_CSR = 5u; /* HCLK (8 MHz), no interrupt */
 }
 
 /* From SRAM: start a program and measure (a) the time until the next instruction,
@@ -121,7 +121,8 @@ int main(void)
     FLASH_CR = FLASH_CR_PER | FLASH_CR_STRT;
     t1 = SYST_CVR;
     FLASH_CR = 0;
-    CHECK(t0 - t1 >= 239000u && t0 - t1 <= 241000u, "flash code stalls for the erase (cycles)", t0 - t1);
+    CHECK(t0 - t1 >= 239000u && t0 - t1 <= 241000u, "flash code stalls for the erase (cycles)",
+          t0 - t1);
     CHECK(p[7] == 0xFFFFu, "erased from flash code", p[7]);
 
     FLASH_CR = FLASH_CR_LOCK;

@@ -13,9 +13,9 @@ int main(void)
     puts_("starting IWDG\n");
     IWDG_KR = IWDG_KR_ACCESS;
     IWDG_PR = 0;
-    IWDG_RLR = 99u;            /* 100 x 4 / 40 kHz = 10 ms */
-    IWDG_KR = IWDG_KR_START;          /* at ~1.1 ms, after the message above */
-    IWDG_KR = IWDG_KR_RELOAD;         /* one reload, then left to expire at ~11.2 ms */
+    IWDG_RLR = 99u;           /* 100 x 4 / 40 kHz = 10 ms */
+    IWDG_KR = IWDG_KR_START;  /* at ~1.1 ms, after the message above */
+    IWDG_KR = IWDG_KR_RELOAD; /* one reload, then left to expire at ~11.2 ms */
     for (;;)
         ;
 }

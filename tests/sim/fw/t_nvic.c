@@ -5,14 +5,18 @@ static volatile uint32_t order[16];
 static volatile uint32_t n;
 static volatile int mode;
 
-static void __attribute__((noinline)) sync(void) { __asm volatile ("dsb\n isb" ::: "memory"); }
-static void rec(uint32_t v) { if (n < 16u) order[n++] = v; }
+static void __attribute__((noinline)) sync(void) { __asm volatile("dsb\n isb" ::: "memory"); }
+static void rec(uint32_t v)
+{
+    if (n < 16u)
+        order[n++] = v;
+}
 
 void IRQ0_Handler(void)
 {
     rec(0x10);
     if (mode == 1) {
-        NVIC_ISPR = 2u;       /* IRQ1 pending from inside IRQ0 */
+        NVIC_ISPR = 2u; /* IRQ1 pending from inside IRQ0 */
         sync();
     }
     rec(0x11);
@@ -35,20 +39,24 @@ int main(void)
     /* IRQ1 (priority 64) preempts IRQ0 (priority 192) */
     NVIC_IPR(0) = (192u << 0) | (64u << 8);
     CHECK(NVIC_IPR(0) == ((192u << 0) | (64u << 8)), "IPR readback", NVIC_IPR(0));
-    mode = 1; n = 0;
+    mode = 1;
+    n = 0;
     NVIC_ISPR = 1u;
     sync();
-    CHECK(seq(0x10, 0x20, 0x11), "higher priority nests", (order[0] << 16) | (order[1] << 8) | order[2]);
+    CHECK(seq(0x10, 0x20, 0x11), "higher priority nests",
+          (order[0] << 16) | (order[1] << 8) | order[2]);
 
     /* IRQ1 at lower priority waits until IRQ0 returns */
     NVIC_IPR(0) = (64u << 0) | (192u << 8);
     n = 0;
     NVIC_ISPR = 1u;
     sync();
-    CHECK(seq(0x10, 0x11, 0x20), "lower priority waits", (order[0] << 16) | (order[1] << 8) | order[2]);
+    CHECK(seq(0x10, 0x11, 0x20), "lower priority waits",
+          (order[0] << 16) | (order[1] << 8) | order[2]);
 
     /* PRIMASK holds a pending interrupt back; ICSR shows it */
-    mode = 0; n = 0;
+    mode = 0;
+    n = 0;
     disable_irq();
     NVIC_ISPR = 1u;
     sync();
@@ -78,7 +86,7 @@ int main(void)
 
     /* SVC and PendSV */
     n = 0;
-    __asm volatile ("svc #0" ::: "memory");
+    __asm volatile("svc #0" ::: "memory");
     CHECK(n == 1u && order[0] == 0x5C, "SVC handler", n);
     SCB_ICSR = 1u << 28;
     sync();

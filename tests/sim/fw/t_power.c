@@ -46,13 +46,13 @@ int main(void)
         for (uint32_t i = 5; i < 16u; i++)
             CHECK(p[i] == 0xFFFFu, "cells after the cut erased", p[i]);
         for (uint32_t i = 0; i < 8u; i++) {
-            program(PAGE_Q + 2u * i, 0x1111u);           /* ops 1-8 */
-            program(PAGE_Q + 2046u - 2u * i, 0x2222u);   /* ops 9-16 */
+            program(PAGE_Q + 2u * i, 0x1111u);         /* ops 1-8 */
+            program(PAGE_Q + 2046u - 2u * i, 0x2222u); /* ops 9-16 */
         }
-        program(PAGE_Q + 1024u, 0x3333u);                /* op 17 */
+        program(PAGE_Q + 1024u, 0x3333u); /* op 17 */
         FLASH_CR = FLASH_CR_PER;
         FLASH_AR = PAGE_Q;
-        FLASH_CR = FLASH_CR_PER | FLASH_CR_STRT;         /* op 18: cut here in run 3 */
+        FLASH_CR = FLASH_CR_PER | FLASH_CR_STRT; /* op 18: cut here in run 3 */
         while (FLASH_SR & FLASH_SR_BSY)
             ;
         puts_("run 2 done\n");

@@ -25,7 +25,7 @@ static void erase(uint32_t a)
 
 static uint32_t call(void)
 {
-    uint32_t (*f)(void) = (uint32_t (*)(void))(CODE | 1u);
+    uint32_t (*f)(void) = (uint32_t(*)(void))(CODE | 1u);
     return f();
 }
 
@@ -36,8 +36,8 @@ int main(void)
     FLASH_KEYR = FLASH_KEY2;
     for (uint32_t v = 1; v <= 3; v++) {
         erase(CODE);
-        program(CODE, (uint16_t)(0x2000u | v));     /* movs r0, #v */
-        program(CODE + 2u, 0x4770u);                /* bx lr */
+        program(CODE, (uint16_t)(0x2000u | v)); /* movs r0, #v */
+        program(CODE + 2u, 0x4770u);            /* bx lr */
         uint32_t r = call();
         CHECK(r == v, "code programmed in flash runs in its latest form", r);
     }

@@ -3,12 +3,12 @@
 
 static void clock_48mhz(void)
 {
-    FLASH_ACR = (1u << 4) | 1u;                    /* prefetch + 1 wait state above 24 MHz */
-    RCC_CFGR = (RCC_CFGR & ~(0xFu << 18)) | (10u << 18);   /* PLL = HSI/2 x 12 */
-    RCC_CR |= 1u << 24;                            /* PLLON */
+    FLASH_ACR = (1u << 4) | 1u;                          /* prefetch + 1 wait state above 24 MHz */
+    RCC_CFGR = (RCC_CFGR & ~(0xFu << 18)) | (10u << 18); /* PLL = HSI/2 x 12 */
+    RCC_CR |= 1u << 24;                                  /* PLLON */
     while (!(RCC_CR & (1u << 25)))
         ;
-    RCC_CFGR = (RCC_CFGR & ~3u) | 2u;              /* SW = PLL */
+    RCC_CFGR = (RCC_CFGR & ~3u) | 2u; /* SW = PLL */
     while (((RCC_CFGR >> 2) & 3u) != 2u)
         ;
 }

@@ -17,15 +17,15 @@ void USART1_IRQHandler(void)
 
 int main(void)
 {
-    uart_init(0x45);                       /* 115942 baud: 10 bits = 86.25 us = 690 cycles */
+    uart_init(0x45); /* 115942 baud: 10 bits = 86.25 us = 690 cycles */
     SYST_RVR = 0xFFFFFFu;
     SYST_CVR = 0;
     SYST_CSR = 5u;
-    USART1_CR1 |= 1u << 5;                 /* RXNEIE */
+    USART1_CR1 |= 1u << 5; /* RXNEIE */
     NVIC_ISER = 1u << 27;
     while (nrx < 5u)
         ;
-    USART1_CR1 &= ~(1u << 5);              /* stop reading: the next bytes pile up */
+    USART1_CR1 &= ~(1u << 5); /* stop reading: the next bytes pile up */
     CHECK(rx[0] == 'h' && rx[1] == 'e' && rx[2] == 'l' && rx[3] == 'l' && rx[4] == 'o',
           "received hello", rx[0]);
     /* "hello" was queued before the firmware started, but a receiver that was off heard
@@ -37,14 +37,14 @@ int main(void)
         CHECK(d >= 680u && d <= 700u, "one character time between bytes (cycles)", d);
     }
     uint32_t t0 = SYST_CVR;
-    while (t0 - SYST_CVR < 8000u)          /* 1 ms: 'a' waits in RDR, 'b' and 'c' are lost */
+    while (t0 - SYST_CVR < 8000u) /* 1 ms: 'a' waits in RDR, 'b' and 'c' are lost */
         ;
     uint32_t isr = USART1_ISR;
     CHECK((isr & USART_ISR_ORE) != 0, "ORE after unread bytes", isr);
     CHECK((isr & USART_ISR_RXNE) != 0, "RXNE still set", isr);
     CHECK(USART1_RDR == 'a', "RDR keeps the first byte", 0);
     CHECK((USART1_ISR & USART_ISR_RXNE) == 0, "reading RDR clears RXNE", USART1_ISR);
-    USART1_ICR = 1u << 3;                  /* ORECF */
+    USART1_ICR = 1u << 3; /* ORECF */
     CHECK((USART1_ISR & USART_ISR_ORE) == 0, "ORECF clears ORE", USART1_ISR);
     return 0;
 }
