@@ -141,8 +141,8 @@ int dev_fail(struct out *u, struct f0b_session *s, const char *port, int err)
                         "the device stopped answering; try a lower --baud or more --retries. "
                         "The device stays in the bootloader and accepts a new update",
                         port);
-    case F0B_E_IO: return out_fail(u, code, "%s: %s", port, f0b_flash_strerror(err));
-    default: return out_fail(u, code, "%s: %s", port, f0b_flash_strerror(err));
+    default: /* F0B_E_IO and the rest: the library's own words */
+        return out_fail(u, code, "%s: %s", port, f0b_flash_strerror(err));
     }
 }
 
