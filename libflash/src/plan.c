@@ -4,7 +4,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 #include "update.h"
 
 int f0b_plan_init(struct f0b_plan *p, const struct f0b_dev_info *d, uint32_t size, uint32_t crc)
@@ -56,27 +55,20 @@ void f0b_plan_chunks(struct f0b_plan *p)
     }
 }
 
-/* Page crcs, F0B_CRC_MAX_CHUNKS pages per query: clear need[] where they match. */
-static int skip_pages(struct f0b_session *s, struct f0b_plan *p, const uint8_t *payload,
-                      struct f0b_flash_result *res)
-{
-    uint32_t pcrc[F0B_CRC_MAX_CHUNKS], page = p->page, size = p->size;
+struct skipped {
+    struct f0b_plan *p;
+    struct f0b_flash_result *res;
+};
 
-    for (uint32_t p0 = 0; p0 < p->npages; p0 += F0B_CRC_MAX_CHUNKS) {
-        uint32_t cnt = p->npages - p0 < F0B_CRC_MAX_CHUNKS ? p->npages - p0 : F0B_CRC_MAX_CHUNKS;
-        uint32_t off = p0 * page, len = size - off < cnt * page ? size - off : cnt * page;
-        int rc = f0b_sess_crc(s, s->info.app_start + off, len, page, pcrc, cnt);
-        if (rc < 0)
-            return rc;
-        for (uint32_t i = 0; i < cnt; i++) {
-            uint32_t o = off + i * page, l = size - o < page ? size - o : page;
-            if (pcrc[i] == (uint32_t)crc32(0L, payload + o, l)) {
-                p->need[p0 + i] = 0;
-                res->pages_skipped++;
-            }
-        }
+/* A page whose crc matches need not be sent. */
+static void note_same(void *ctx, uint32_t page, int same)
+{
+    struct skipped *k = ctx;
+
+    if (same) {
+        k->p->need[page] = 0;
+        k->res->pages_skipped++;
     }
-    return 0;
 }
 
 int f0b_plan_skip_unchanged(struct f0b_session *s, struct f0b_plan *p, const uint8_t *hdr,
@@ -112,5 +104,6 @@ int f0b_plan_skip_unchanged(struct f0b_session *s, struct f0b_plan *p, const uin
     }
     if (!(d->features & F0B_FEAT_SEEK))
         return 0;
-    return skip_pages(s, p, payload, res);
+    struct skipped k = {p, res};
+    return sess_pages_match(s, payload, p->size, note_same, &k);
 }

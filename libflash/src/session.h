@@ -63,5 +63,10 @@ int sess_greet(struct f0b_session *s, uint32_t for_ms, uint32_t every_ms);
 /* A request that did not end in F0B_ST_OK: the transport error as it is, or the device's
  * status kept in last_status and mapped to F0B_E_VERIFY / F0B_E_REFUSED. */
 int sess_fail_status(struct f0b_session *s, int st);
+/* compare.c: the device's crc32 of each page of the payload range (F0B_CRC_MAX_CHUNKS pages
+ * per CRC request) against the image's: each(ctx, page, same) once per page, in order.
+ * 0, or the request's error. Used by verify (f0b_sess_compare) and --skip-unchanged. */
+int sess_pages_match(struct f0b_session *s, const uint8_t *payload, uint32_t size,
+                     void (*each)(void *ctx, uint32_t page, int same), void *ctx);
 
 #endif
