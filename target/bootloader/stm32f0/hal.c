@@ -110,6 +110,20 @@ static int flash_range_ok(uint32_t addr, uint32_t len)
     return addr >= F0B_APP_START && addr < FLASH_END && len <= FLASH_END - addr;
 }
 
+/* After a page erase that ended with status st: lock the flash again and check the page
+ * is blank (an erase cut short by the chip itself leaves bits at 0). */
+static int erase_done(uint32_t page_addr, int st)
+{
+    FLASH_CR = FLASH_CR_LOCK; /* clears PER and locks against stray writes */
+    if (st != F0B_ST_OK)
+        return st;
+    for (const volatile uint32_t *p = (const uint32_t *)page_addr;
+         p < (const uint32_t *)(page_addr + F0_PART_PAGE); p++)
+        if (*p != 0xFFFFFFFFu)
+            return F0B_ST_FLASH_ERASE;
+    return F0B_ST_OK;
+}
+
 #if F0B_SECURE
 static void no_work(void *ctx) { (void)ctx; }
 #endif
@@ -129,15 +143,7 @@ int f0b_hal_flash_erase(uint32_t page_addr)
     FLASH_AR = page_addr;
     FLASH_CR = FLASH_CR_PER | FLASH_CR_STRT;
     int st = flash_finish(F0B_ST_FLASH_ERASE);
-    FLASH_CR = FLASH_CR_LOCK; /* clears PER and locks against stray writes */
-    if (st != F0B_ST_OK)
-        return st;
-    /* An erase cut short by the chip itself leaves bits at 0: check the page is blank. */
-    for (const volatile uint32_t *p = (const uint32_t *)page_addr;
-         p < (const uint32_t *)(page_addr + F0_PART_PAGE); p++)
-        if (*p != 0xFFFFFFFFu)
-            return F0B_ST_FLASH_ERASE;
-    return F0B_ST_OK;
+    return erase_done(page_addr, st);
 #endif
 }
 
@@ -194,15 +200,7 @@ int f0b_hal_flash_erase_with(uint32_t page_addr, void (*work)(void *ctx), void *
     flash_unlock();
     int st = erase_and_work(page_addr, work, ctx) ? flash_finish(F0B_ST_FLASH_ERASE)
                                                   : F0B_ST_FLASH_TIMEOUT;
-    FLASH_CR = FLASH_CR_LOCK; /* clears PER and locks against stray writes */
-    if (st != F0B_ST_OK)
-        return st;
-    /* An erase cut short by the chip itself leaves bits at 0: check the page is blank. */
-    for (const volatile uint32_t *p = (const uint32_t *)page_addr;
-         p < (const uint32_t *)(page_addr + F0_PART_PAGE); p++)
-        if (*p != 0xFFFFFFFFu)
-            return F0B_ST_FLASH_ERASE;
-    return F0B_ST_OK;
+    return erase_done(page_addr, st);
 }
 
 /* --- option bytes: read-out protection (RM0360 section 4) ------------------------------ */
