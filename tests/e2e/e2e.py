@@ -447,6 +447,22 @@ def scenario_noisy(env):
     print("noisy line outcomes (exit codes):", outcomes)
 
 
+def run_scenario(build, name, fn, env_class=None):
+    """Run fn(env) on a fresh Env (or env_class) for build: prints PASS or FAIL (the files
+    kept on failure), kills every board either way; returns the exit status."""
+    env = (env_class or Env)(build)
+    try:
+        fn(env)
+    except Fail as e:
+        print("FAIL %s: %s (files kept in %s)" % (name, e, env.tmp))
+        return 1
+    finally:
+        env.kill_all()
+    shutil.rmtree(env.tmp, ignore_errors=True)
+    print("PASS", name)
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
@@ -454,20 +470,9 @@ def main():
                     help="power-cut points to try; 0 = every flash operation (nightly)")
     ap.add_argument("scenario")
     a = ap.parse_args()
-    env = Env(a.build)
-    try:
-        if a.scenario == "powercut":
-            scenario_powercut(env, a.sample)
-        else:
-            globals()["scenario_" + a.scenario](env)
-    except Fail as e:
-        print("FAIL %s: %s (files kept in %s)" % (a.scenario, e, env.tmp))
-        return 1
-    finally:
-        env.kill_all()
-    shutil.rmtree(env.tmp, ignore_errors=True)
-    print("PASS", a.scenario)
-    return 0
+    if a.scenario == "powercut":
+        return run_scenario(a.build, a.scenario, lambda env: scenario_powercut(env, a.sample))
+    return run_scenario(a.build, a.scenario, globals()["scenario_" + a.scenario])
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import time
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e import Env, Fail, Sim, check, expect_app  # noqa: E402
+from e2e import Env, Fail, Sim, check, expect_app, run_scenario  # noqa: E402
 from stranded import cobs, frame_crc, uncobs  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -287,15 +287,9 @@ def main():
     ap.add_argument("scenario", nargs="*", default=list(SCENARIOS))
     a = ap.parse_args()
     for name in a.scenario:
-        env = SecureEnv(a.build)
-        try:
-            SCENARIOS[name](env)
-            print("secure %s: ok" % name)
-        except Fail as e:
-            print("secure %s: FAIL: %s" % (name, e))
-            return 1
-        finally:
-            env.kill_all()
+        rc = run_scenario(a.build, "secure " + name, SCENARIOS[name], SecureEnv)
+        if rc:
+            return rc
     return 0
 
 

@@ -8,14 +8,13 @@ Uses e2e.py's f0sim and f0boot harness. Usage: stranded.py --build BUILD_DIR
 """
 import argparse
 import os
-import shutil
 import struct
 import sys
 import time
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e import Env, Fail, Sim, check, expect_app, status_lines  # noqa: E402
+from e2e import Sim, check, expect_app, status_lines, run_scenario  # noqa: E402
 
 T_INFO, T_BEGIN, RESP = 0x01, 0x02, 0x80
 INFO_STAY_REASON, INFO_APP_STATE, INFO_IDLE_MS = 36, 27, 38
@@ -152,17 +151,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
     a = ap.parse_args()
-    env = Env(a.build)
-    try:
-        scenario(env)
-    except Fail as e:
-        print("FAIL stranded: %s (files kept in %s)" % (e, env.tmp))
-        return 1
-    finally:
-        env.kill_all()
-    shutil.rmtree(env.tmp, ignore_errors=True)
-    print("PASS stranded")
-    return 0
+    return run_scenario(a.build, "stranded", scenario)
 
 
 if __name__ == "__main__":

@@ -25,14 +25,13 @@ Scenarios:
 import argparse
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
 import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
-from e2e import Env, Fail, Sim, check, expect_app  # noqa: E402
+from e2e import Sim, check, expect_app, run_scenario  # noqa: E402
 
 
 def dead_port():
@@ -297,17 +296,7 @@ def main():
     ap.add_argument("--build", required=True)
     ap.add_argument("scenario")
     a = ap.parse_args()
-    env = Env(a.build)
-    try:
-        globals()["scenario_" + a.scenario](env)
-    except Fail as e:
-        print("FAIL %s: %s (files kept in %s)" % (a.scenario, e, env.tmp))
-        return 1
-    finally:
-        env.kill_all()
-    shutil.rmtree(env.tmp, ignore_errors=True)
-    print("PASS", a.scenario)
-    return 0
+    return run_scenario(a.build, a.scenario, globals()["scenario_" + a.scenario])
 
 
 if __name__ == "__main__":
